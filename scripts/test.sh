@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The README's test command: installs the project with its test extras into .venv and runs the
+# linters, the type checker and the whole test suite (PostgreSQL tests start their own server).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export RUNTIME__DLTHUB_TELEMETRY=false
+python3 -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+# The PostgreSQL tests need the server binaries (the tests start and stop the server).
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
+    || echo "warning: could not install PostgreSQL; its tests will be skipped" >&2
+fi
+.venv/bin/ruff check src tests bench
+.venv/bin/mypy
+set +e
+.venv/bin/python -m pytest "$@"
+rc=$?
+set -e
+# pytest exits 5 when no test was collected: that is a failure of this command, not a pass.
+exit $rc

@@ -40,7 +40,9 @@ SYNCED_AT_COLUMN = "_visma_synced_at"
 REJECTED_ROWS_TABLE = "_visma_rejected_rows"
 """Rows that could not be parsed: raw text and reason, never silently dropped."""
 
-DECIMAL_TYPE = pa.decimal128(18, 4)
+DECIMAL_TYPE = pa.decimal128(18, 6)
+"""Hours, factors and amounts: 12 integer digits and 6 decimals (part-time factors such as
+0.888889 keep their precision; a value with more decimals is rejected, never rounded)."""
 
 
 class ColumnType(enum.Enum):

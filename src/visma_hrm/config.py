@@ -1,0 +1,262 @@
+"""Settings from a TOML file, the environment and command-line flags.
+
+Precedence, highest first: **flags > environment > config file > defaults**. The client secret
+is the exception: it is read only from ``VISMA_HRM_CLIENT_SECRET`` or from a secrets file, never
+from a flag (flags end up in shell history and process listings) and never from the main config
+file (which people commit and share).
+
+Files:
+
+* config file: ``--config PATH``, else ``$VISMA_HRM_CONFIG``, else ``./visma-hrm.toml``; a
+  ``[visma_hrm]`` table (see ``docs/configuration.md``);
+* secrets file: ``$VISMA_HRM_SECRETS_FILE``, else ``.visma-hrm.secrets.toml`` next to the config
+  file, holding ``client_secret = "..."``; written by ``visma-hrm init`` readable by its owner only.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from visma_hrm.errors import ConfigurationError
+from visma_hrm.redact import Secret
+
+DEFAULT_API_URL = "https://api.analytics1.hrm.visma.net"
+DEFAULT_TOKEN_URL = "https://connect.visma.com/connect/token"
+DEFAULT_CONFIG_FILE = Path("visma-hrm.toml")
+SECRETS_FILE_NAME = ".visma-hrm.secrets.toml"
+SECTION = "visma_hrm"
+
+ENV_PREFIX = "VISMA_HRM_"
+SECRET_ENV = "VISMA_HRM_CLIENT_SECRET"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run needs. Immutable: derive variants with ``dataclasses.replace``."""
+
+    api_url: str = DEFAULT_API_URL
+    token_url: str = DEFAULT_TOKEN_URL
+    client_id: str | None = None
+    client_secret: Secret | None = field(default=None, repr=False)
+    tenants: tuple[str, ...] = ()
+    datasets: tuple[str, ...] = ()
+    """Datasets asked for explicitly; empty means every dataset the customer approved."""
+    destination: str = "duckdb"
+    duckdb_path: Path = Path("visma_hrm.duckdb")
+    dataset_name: str = "visma_hrm"
+    pipeline_name: str = "visma_hrm"
+    pipelines_dir: Path | None = None
+    fields: Mapping[str, str] = field(default_factory=dict)
+    """Per dataset, the API's ``fields`` value: ``a,b`` to include, ``!a,b`` to exclude."""
+    privacy_profile: str | None = None
+    concurrency: int = 4
+    job_timeout_s: float = 3600.0
+    verify_tls: bool = True
+    lang: str = "en"
+
+    def require_credentials(self) -> tuple[str, Secret]:
+        """The client id and secret, or an error that says where each one comes from."""
+        if not self.client_id:
+            raise ConfigurationError(
+                "No client id configured. Set client_id in visma-hrm.toml, VISMA_HRM_CLIENT_ID "
+                "or --client-id (the isv_... value on the Details tab of your application in "
+                "the Visma Developer Portal), or run `visma-hrm init`."
+            )
+        if not self.client_secret:
+            raise ConfigurationError(
+                "No client secret configured. Set VISMA_HRM_CLIENT_SECRET or put client_secret "
+                f"in {SECRETS_FILE_NAME} (made on the Credentials tab of your application in the "
+                "Visma Developer Portal), or run `visma-hrm init`."
+            )
+        return self.client_id, self.client_secret
+
+    def require_tenants(self) -> tuple[str, ...]:
+        if not self.tenants:
+            raise ConfigurationError(
+                "No tenant configured. Add tenant ids (Integrations > Customers in the Developer "
+                "Portal) to tenants in visma-hrm.toml, VISMA_HRM_TENANTS or --tenant."
+            )
+        return self.tenants
+
+
+# ----------------------------------------------------------------------------------- loading
+_ENV_KEYS = {
+    "api_url": "API_URL",
+    "token_url": "TOKEN_URL",
+    "client_id": "CLIENT_ID",
+    "tenants": "TENANTS",
+    "datasets": "DATASETS",
+    "destination": "DESTINATION",
+    "duckdb_path": "DUCKDB_PATH",
+    "dataset_name": "DATASET_NAME",
+    "pipelines_dir": "PIPELINES_DIR",
+    "privacy_profile": "PRIVACY_PROFILE",
+    "concurrency": "CONCURRENCY",
+    "job_timeout_s": "JOB_TIMEOUT",
+    "lang": "LANG",
+}
+
+
+def load_settings(
+    config_path: Path | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Merge defaults, the config file, the environment and flag overrides (``None`` = unset)."""
+    env = os.environ if env is None else env
+    path = _config_path(config_path, env)
+    values: dict[str, Any] = {}
+    values.update(_from_file(path))
+    values.update(_from_env(env))
+    values.update({k: v for k, v in (overrides or {}).items() if v not in (None, (), [])})
+    if "client_secret" in values:
+        raise ConfigurationError("The client secret cannot be given as a setting or flag.")
+    values["client_secret"] = _secret(env, path)
+    return _build(values)
+
+
+def _config_path(explicit: Path | None, env: Mapping[str, str]) -> Path | None:
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigurationError(f"Config file {explicit} does not exist.")
+        return explicit
+    named = env.get(f"{ENV_PREFIX}CONFIG")
+    if named:
+        return _config_path(Path(named), env)
+    return DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.is_file() else None
+
+
+def _from_file(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"{path} is not valid TOML: {exc}") from None
+    table = document.get(SECTION, document)
+    if "client_secret" in table:
+        raise ConfigurationError(
+            f"{path} contains client_secret: move it to {SECRETS_FILE_NAME} (owner-only) or "
+            f"{SECRET_ENV}, and rotate the secret if the file was shared."
+        )
+    return dict(table)
+
+
+def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, suffix in _ENV_KEYS.items():
+        raw = env.get(ENV_PREFIX + suffix)
+        if raw:
+            out[name] = _split(raw) if name in ("tenants", "datasets") else raw
+    return out
+
+
+def _split(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def secrets_path(config_path: Path | None, env: Mapping[str, str] | None = None) -> Path:
+    """Where the secrets file is looked for (and written by ``init``)."""
+    env = os.environ if env is None else env
+    named = env.get(f"{ENV_PREFIX}SECRETS_FILE")
+    if named:
+        return Path(named)
+    base = config_path.parent if config_path is not None else Path()
+    return base / SECRETS_FILE_NAME
+
+
+def _secret(env: Mapping[str, str], config_path: Path | None) -> Secret | None:
+    if env.get(SECRET_ENV):
+        return Secret(env[SECRET_ENV])
+    path = secrets_path(config_path, env)
+    if not path.is_file():
+        return None
+    mode = path.stat().st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        warnings.warn(
+            f"{path} is readable by other users; run `chmod 600 {path}`.",
+            stacklevel=2,
+        )
+    try:
+        value = tomllib.loads(path.read_text(encoding="utf-8")).get("client_secret")
+    except tomllib.TOMLDecodeError:
+        raise ConfigurationError(f"{path} is not valid TOML.") from None
+    return Secret(str(value)) if value else None
+
+
+_KNOWN = {f.name for f in fields(Settings)}
+
+
+def _build(values: dict[str, Any]) -> Settings:
+    unknown = set(values) - _KNOWN
+    if unknown:
+        raise ConfigurationError(f"Unknown setting(s): {', '.join(sorted(unknown))}.")
+    coerced = {k: _coerce(k, v) for k, v in values.items()}
+    settings = replace(Settings(), **coerced)
+    if settings.concurrency < 1:
+        raise ConfigurationError("concurrency must be at least 1.")
+    return settings
+
+
+def _coerce(name: str, value: Any) -> Any:
+    if name in ("tenants", "datasets"):
+        return _split(value) if isinstance(value, str) else tuple(str(v) for v in value)
+    if name in ("duckdb_path", "pipelines_dir"):
+        return Path(value)
+    if name == "concurrency":
+        return _number(name, value, int)
+    if name == "job_timeout_s":
+        return _number(name, value, float)
+    if name == "fields":
+        return {str(k): ",".join(v) if isinstance(v, list) else str(v) for k, v in value.items()}
+    return value
+
+
+def _number(name: str, value: Any, kind: type[int] | type[float]) -> int | float:
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        raise ConfigurationError(f"{name} must be a number, not {value!r}.") from None
+
+
+# ----------------------------------------------------------------------------------- writing
+def write_config(path: Path, settings: Settings) -> None:
+    """Write the non-secret settings as a ``[visma_hrm]`` table (used by ``visma-hrm init``)."""
+    lines = [f"[{SECTION}]"]
+    lines.append(f"api_url = {_toml_str(settings.api_url)}")
+    lines.append(f"token_url = {_toml_str(settings.token_url)}")
+    if settings.client_id:
+        lines.append(f"client_id = {_toml_str(settings.client_id)}")
+    lines.append("tenants = [" + ", ".join(_toml_str(t) for t in settings.tenants) + "]")
+    if settings.datasets:
+        lines.append("datasets = [" + ", ".join(_toml_str(d) for d in settings.datasets) + "]")
+    lines.append(f"destination = {_toml_str(settings.destination)}")
+    lines.append(f"duckdb_path = {_toml_str(str(settings.duckdb_path))}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def write_secrets(path: Path, secret: Secret) -> None:
+    """Write the secrets file readable and writable by its owner only (mode 0600).
+
+    The file is created with mode 0600 from the start (no window in which it is world-readable)
+    and its mode is forced again in case it already existed with a wider one.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, f"client_secret = {_toml_str(secret.reveal())}\n".encode())
+    finally:
+        os.close(fd)
+
+
+def _toml_str(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'

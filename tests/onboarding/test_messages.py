@@ -1,0 +1,41 @@
+"""The English and Dutch catalogs stay in step: same keys, same placeholders, no blanks."""
+
+from __future__ import annotations
+
+import pytest
+
+from visma_hrm.messages import CATALOG, normalize_lang, placeholders, text
+
+
+def test_every_key_exists_in_every_language_with_the_same_placeholders() -> None:
+    english = CATALOG["en"]
+    for lang, catalog in CATALOG.items():
+        assert set(catalog) == set(english), f"{lang} differs in keys"
+        for key, template in catalog.items():
+            assert template.strip(), f"{lang}:{key} is empty"
+            assert placeholders(template) == placeholders(english[key]), f"{lang}:{key}"
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("nl", "nl"),
+        ("NL", "nl"),
+        ("nl_NL.UTF-8", "nl"),
+        ("nl-BE", "nl"),
+        ("fr", "en"),
+        (None, "en"),
+    ],
+)
+def test_language_names_are_normalised_with_english_as_fallback(
+    given: str | None, expected: str
+) -> None:
+    assert normalize_lang(given) == expected
+
+
+def test_dutch_sentences_use_the_manuals_words() -> None:
+    sentence = text("problem.tenant_not_linked", "nl", tenant="t-1")
+    for word in ("invitatiecode", "My Apps", "Integrate", "Integrations > Customers", "t-1"):
+        assert word in sentence
+    refused = text("problem.dataset_refused", "nl", tenant="t-1", dataset="contracts")
+    assert "afgewezen (grijs)" in refused and "accepteren (groen)" in refused

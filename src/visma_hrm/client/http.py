@@ -1,0 +1,134 @@
+"""One httpx client, a concurrency limit per host, and the retry policy around every call.
+
+Every request of the package goes through ``Http``: the per-host semaphore is what keeps a
+sync of fifty tenants from opening hundreds of connections to one storage host, and the
+retry policy is applied in exactly one place. Sleeping between retries happens *outside* the
+semaphore, so a waiting call never blocks a slot another call could use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+from visma_hrm.client.retry import Context, RetryPolicy
+from visma_hrm.client.settings import ClientSettings
+
+log = logging.getLogger("visma_hrm.client")
+
+_CHUNK = 1 << 16
+
+
+class Http:
+    """The package's HTTP layer; owns the ``httpx.AsyncClient``."""
+
+    def __init__(
+        self,
+        settings: ClientSettings,
+        policy: RetryPolicy,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.settings = settings
+        self.policy = policy
+        timeout = httpx.Timeout(
+            connect=settings.connect_timeout_s,
+            read=settings.read_timeout_s,
+            write=settings.read_timeout_s,
+            pool=None,  # the per-host semaphore already bounds waiting for a connection
+        )
+        self.client = httpx.AsyncClient(
+            transport=transport,
+            timeout=timeout,
+            verify=settings.verify_tls,
+            headers={"User-Agent": settings.user_agent},
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=64),
+            follow_redirects=False,
+        )
+        self._slots: dict[str, asyncio.Semaphore] = {}
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    def _slot(self, url: str) -> asyncio.Semaphore:
+        parts = urlsplit(url)
+        host = f"{parts.scheme}://{parts.hostname}:{parts.port}"
+        slot = self._slots.get(host)
+        if slot is None:
+            slot = self._slots[host] = asyncio.Semaphore(self.settings.max_connections_per_host)
+        return slot
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        ctx: Context,
+        *,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+        data: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """Send a request (body fully read) under the retry policy."""
+        slot = self._slot(url)
+
+        async def once() -> httpx.Response:
+            async with slot:
+                return await self.client.request(
+                    method, url, headers=headers, params=params, data=data
+                )
+
+        return await self.policy.call(once, ctx)
+
+    async def download(self, url: str, dest: Path, ctx: Context) -> httpx.Response:
+        """Stream ``url`` into ``dest`` (no Authorization header: links are pre-signed).
+
+        The body goes to ``dest.part`` first and is renamed only when complete, so a file
+        in the spool is always whole. A body shorter than its Content-Length counts as a
+        connection reset and is retried from byte zero: the file is replaced, never appended
+        to, so no row can be duplicated. Non-200 answers are returned (their body read).
+        """
+        slot = self._slot(url)
+        part = dest.with_name(dest.name + ".part")
+
+        async def once() -> httpx.Response:
+            async with slot, self.client.stream("GET", url) as response:
+                if response.status_code != 200:
+                    await response.aread()
+                    return response
+                await _stream_to(response, part)
+                return response
+
+        try:
+            response = await self.policy.call(once, ctx)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                part.unlink(missing_ok=True)
+            raise
+        if response.status_code == 200:
+            part.replace(dest)
+        return response
+
+
+async def _stream_to(response: httpx.Response, part: Path) -> None:
+    """Write the body to ``part``; raise ``RemoteProtocolError`` if it is shorter than announced.
+
+    httpx (h11) already raises when the peer closes early; the byte count is checked again
+    here because a proxy or a transport that does not enforce Content-Length would otherwise
+    hand us a silently truncated file. The body is decoded (gzip) while written; the count
+    compared is of the bytes on the wire, which is what Content-Length announces.
+    """
+    with part.open("wb") as out:
+        async for chunk in response.aiter_bytes(_CHUNK):
+            out.write(chunk)
+    expected = response.headers.get("Content-Length")
+    if expected is not None and expected.isdigit():
+        got = response.num_bytes_downloaded
+        if got != int(expected):
+            raise httpx.RemoteProtocolError(
+                f"body ended after {got} of {expected} bytes", request=response.request
+            )

@@ -1,0 +1,439 @@
+"""Export jobs: start, poll until done (with a time limit), then download every file.
+
+The protocol (``shared/api-notes.md``): ``POST /v1/command/{path}`` answers a job id;
+``GET /v1/query/{path}/{jobId}`` answers 202/InProgress while the job runs and 200/Completed
+with a list of pre-signed file links when it is done. Public clients get three things wrong
+here, and this module exists to get them right: they poll forever (we stop at
+``job_timeout_s`` with ``JobTimedOutError``), they read only the first file (we fetch every
+one), and they give up on an expired link (we ask the query endpoint for fresh links, once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from visma_hrm.catalog import Dataset
+from visma_hrm.client.auth import SCOPE_HINT, Token, TokenProvider
+from visma_hrm.client.http import Http
+from visma_hrm.client.models import Export, ExportProgress, Phase
+from visma_hrm.client.retry import Context, Sleep
+from visma_hrm.client.settings import ClientSettings, FieldSelection
+from visma_hrm.errors import (
+    ApiError,
+    DatasetNotApprovedError,
+    JobFailedError,
+    JobTimedOutError,
+    LinkExpiredError,
+    ServerError,
+    VismaHrmError,
+)
+
+log = logging.getLogger("visma_hrm.client")
+
+NEWLINE_ATTEMPTS = 3
+"""Downloads of one file that may end without a final newline before we keep it as it is."""
+
+ProgressCallback = Callable[[ExportProgress], None]
+
+
+@dataclass
+class ExportRequest:
+    """One export to run: what, from when, where to put the files, whom to tell."""
+
+    tenant_id: str
+    dataset: Dataset
+    since: str | None
+    fields: FieldSelection | None
+    spool_dir: Path
+    progress: ProgressCallback | None = None
+
+
+@dataclass
+class JobResult:
+    """What the query endpoint says about a completed job."""
+
+    change_timestamp_before: str | None
+    uris: list[str]
+
+
+@dataclass
+class _Links:
+    """The job's file links; refreshed at most once per generation when one has expired."""
+
+    uris: list[str]
+    generation: int = 0
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class ExportJob:
+    """Runs one export job from start to downloaded files."""
+
+    def __init__(
+        self,
+        request: ExportRequest,
+        http: Http,
+        auth: TokenProvider,
+        settings: ClientSettings,
+        sleep: Sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.req = request
+        self.http = http
+        self.auth = auth
+        self.settings = settings
+        self.sleep = sleep
+        self.clock = clock
+        self.job_id: str | None = None
+        self._started = clock()
+        self._files_total: int | None = None
+        self._files_done = 0
+        self._bytes = 0
+
+    # ------------------------------------------------------------------ the whole export
+    async def run(self) -> Export:
+        self._report("starting")
+        self.job_id = await self.start()
+        self._report("waiting")
+        result = await self.wait()
+        files = await self.download_all(result.uris)
+        self._report("done")
+        return Export(
+            tenant_id=self.req.tenant_id,
+            dataset=self.req.dataset,
+            job_id=self.job_id,
+            since=self.req.since,
+            change_timestamp_before=result.change_timestamp_before,
+            files=files,
+            bytes=self._bytes,
+            seconds=self.clock() - self._started,
+        )
+
+    # ------------------------------------------------------------------ API calls
+    def _ctx(self, what: str, url: str) -> Context:
+        name = self.req.dataset.name
+        return Context(
+            f"{what} of {name} for tenant {self.req.tenant_id}", url, self.req.tenant_id, name
+        )
+
+    async def _token(self) -> Token:
+        scope = self.req.dataset.scope
+        token = await self.auth.token(self.req.tenant_id, [scope])
+        if token is None or scope not in token.granted:
+            reason = self.auth.refusal(self.req.tenant_id, scope) or SCOPE_HINT
+            raise self._not_approved(reason)
+        return token
+
+    def _not_approved(self, reason: str) -> DatasetNotApprovedError:
+        name = self.req.dataset.name
+        return DatasetNotApprovedError(
+            f"Dataset {name} (scope {self.req.dataset.scope}) is not approved for tenant "
+            f"{self.req.tenant_id}: {reason}",
+            tenant_id=self.req.tenant_id,
+            dataset=name,
+        )
+
+    async def _api(
+        self, method: str, url: str, ctx: Context, params: dict[str, str] | None = None
+    ) -> httpx.Response:
+        """An authorized API call; a 401/403 gets one more try with a fresh token."""
+        for attempt in (1, 2):
+            token = await self._token()
+            headers = {
+                "Authorization": f"Bearer {token.access_token}",
+                "Accept": "application/json",
+            }
+            response = await self.http.request(method, url, ctx, headers=headers, params=params)
+            if response.status_code in (401, 403) and attempt == 1:
+                log.info("%s: HTTP %d; asking a fresh token", ctx.what, response.status_code)
+                self.auth.invalidate(self.req.tenant_id, token)
+                continue
+            if response.status_code in (401, 403):
+                raise self._not_approved(
+                    f"the API answered HTTP {response.status_code} with a fresh token: "
+                    f"{SCOPE_HINT}."
+                )
+            return response
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _unexpected(self, response: httpx.Response, ctx: Context) -> VismaHrmError:
+        return ApiError(
+            f"{ctx.what}: {ctx.where} answered HTTP {response.status_code}, which the export "
+            "protocol does not foresee. Check api_url in your settings; if it is right, "
+            "report this to Visma support.",
+            tenant_id=self.req.tenant_id,
+            dataset=self.req.dataset.name,
+        )
+
+    async def start(self) -> str:
+        """Start the job; returns its id. No body is sent (one public client sends none)."""
+        url = self.settings.api_base + self.req.dataset.command_path
+        ctx = self._ctx("starting the export", url)
+        params: dict[str, str] = {}
+        if self.req.since:
+            params["changeTimestampAfter"] = self.req.since
+        selected = self.req.fields.to_param() if self.req.fields else None
+        if selected:
+            params["fields"] = selected
+        response = await self._api("POST", url, ctx, params)
+        if not response.is_success:
+            raise self._unexpected(response, ctx)
+        job_id = _field(_json(response), "jobId")
+        if not isinstance(job_id, str) or not job_id:
+            raise ServerError(
+                f"{ctx.what}: the API accepted the command but answered no job id. "
+                "Try again later; report it to Visma support if it lasts.",
+                tenant_id=self.req.tenant_id,
+                dataset=self.req.dataset.name,
+            )
+        return job_id
+
+    async def query(self) -> JobResult | None:
+        """Ask the job's state once: a result when Completed, None while InProgress."""
+        assert self.job_id is not None
+        url = self.settings.api_base + self.req.dataset.query_path(self.job_id)
+        ctx = self._ctx(f"polling export job {self.job_id}", url)
+        response = await self._api("GET", url, ctx)
+        if response.status_code not in (200, 202):
+            raise self._unexpected(response, ctx)
+        body = _json(response)
+        status = _field(body, "status")
+        if status is None and response.status_code == 202:
+            return None  # the manual: 202 while the job runs; a body is optional
+        if status is None:
+            raise ServerError(
+                f"{ctx.what}: the API answered 200 without a job status. "
+                "Try again later; report it to Visma support if it lasts.",
+                tenant_id=self.req.tenant_id,
+                dataset=self.req.dataset.name,
+            )
+        if str(status).lower() == "inprogress":
+            return None
+        if str(status).lower() != "completed":
+            raise JobFailedError(
+                f"{ctx.what}: the job ended with status {status!r}. Run the sync again; if it "
+                f"keeps failing, give Visma support the job id {self.job_id}.",
+                tenant_id=self.req.tenant_id,
+                dataset=self.req.dataset.name,
+            )
+        return self._result(body or {}, ctx)
+
+    def _result(self, body: dict[str, Any], ctx: Context) -> JobResult:
+        uris = _uris(body, self.req.dataset.uris_field)
+        if uris is None:
+            raise ServerError(
+                f"{ctx.what}: the job is Completed but its file list is not a list of links. "
+                "Report it to Visma support with the job id.",
+                tenant_id=self.req.tenant_id,
+                dataset=self.req.dataset.name,
+            )
+        before = _field(body, "changeTimestampBefore")
+        return JobResult(before if isinstance(before, str) else None, uris)
+
+    async def wait(self) -> JobResult:
+        """Poll with a growing interval until Completed, or raise ``JobTimedOutError``.
+
+        The first poll comes after ``poll_initial_s`` (small exports finish in well under a
+        second), the interval grows by ``poll_factor`` up to ``poll_max_s``; the last sleep is
+        cut short so the final poll lands on the time limit, not after it.
+        """
+        deadline = self._started + self.settings.job_timeout_s
+        delay = self.settings.poll_initial_s
+        while True:
+            remaining = deadline - self.clock()
+            if remaining <= 0:
+                raise self._timed_out()
+            await self.sleep(min(delay, remaining))
+            result = await self.query()
+            if result is not None:
+                return result
+            delay = min(delay * self.settings.poll_factor, self.settings.poll_max_s)
+
+    def _timed_out(self) -> JobTimedOutError:
+        return JobTimedOutError(
+            f"Export job {self.job_id} of {self.req.dataset.name} for tenant "
+            f"{self.req.tenant_id} was still InProgress after {self.settings.job_timeout_s:.0f}s. "
+            "Visma's export service may be stuck: run the sync again later, raise job_timeout_s "
+            "for very large exports, or give Visma support the job id.",
+            tenant_id=self.req.tenant_id,
+            dataset=self.req.dataset.name,
+        )
+
+    # ------------------------------------------------------------------ downloads
+    async def download_all(self, uris: list[str]) -> list[Path]:
+        """Download every file of the job side by side (bounded per host), in list order."""
+        self._files_total = len(uris)
+        self._report("downloading")
+        spool = self.req.spool_dir
+        spool.mkdir(parents=True, exist_ok=True)
+        stem = f"{self.req.dataset.name}.{_safe(self.req.tenant_id)}.{_safe(self.job_id or '')}"
+        paths = [spool / f"{stem}.{i:04d}.csv" for i in range(len(uris))]
+        links = _Links(list(uris))
+        try:
+            async with asyncio.TaskGroup() as group:
+                for index, path in enumerate(paths):
+                    group.create_task(self._fetch(links, index, path))
+        except BaseExceptionGroup as failed:
+            for path in paths:
+                with contextlib.suppress(OSError):
+                    path.unlink(missing_ok=True)
+            raise _first_error(failed) from None
+        return paths
+
+    async def _fetch(self, links: _Links, index: int, dest: Path) -> None:
+        """One file: re-fetched when it lacks its final newline, fresh link on a 403."""
+        refreshed = False
+        for attempt in range(1, NEWLINE_ATTEMPTS + 1):
+            while True:
+                generation, url = links.generation, links.uris[index]
+                ctx = self._ctx(f"downloading file {index + 1}", url)
+                response = await self.http.download(url, dest, ctx)
+                if response.status_code == 403 and not refreshed:
+                    refreshed = True
+                    await self._refresh_links(links, generation, ctx)
+                    continue
+                break
+            if response.status_code == 403:
+                raise self._link_expired(index, ctx)
+            if response.status_code != 200:
+                raise self._unexpected(response, ctx)
+            if _ends_with_newline(dest):
+                break
+            log.warning(
+                "%s: file does not end with a newline (attempt %d/%d)",
+                ctx.what,
+                attempt,
+                NEWLINE_ATTEMPTS,
+            )
+        else:
+            log.warning(
+                "%s: kept without a final newline after %d downloads; a cut last row will be "
+                "reported as rejected",
+                ctx.what,
+                NEWLINE_ATTEMPTS,
+            )
+        self._files_done += 1
+        self._bytes += dest.stat().st_size
+        self._report("downloading")
+
+    async def _refresh_links(self, links: _Links, generation: int, ctx: Context) -> None:
+        """Ask the query endpoint again: a Completed job hands out freshly signed links."""
+        async with links.lock:
+            if links.generation != generation:
+                return  # another file already refreshed them
+            log.info("%s: link expired (403); asking the job for fresh links", ctx.what)
+            result = await self.query()
+            if result is None or len(result.uris) != len(links.uris):
+                raise LinkExpiredError(
+                    f"{ctx.what}: the link expired and the job did not hand out the same "
+                    f"number of fresh links. Run the sync again.",
+                    tenant_id=self.req.tenant_id,
+                    dataset=self.req.dataset.name,
+                )
+            links.uris = result.uris
+            links.generation += 1
+
+    def _link_expired(self, index: int, ctx: Context) -> LinkExpiredError:
+        return LinkExpiredError(
+            f"{ctx.what}: the link ({ctx.where}) was refused with 403 even after asking the "
+            "job for a fresh one. The links expire before the download finishes: check the "
+            "machine's clock and bandwidth, lower the number of parallel syncs, and run again.",
+            tenant_id=self.req.tenant_id,
+            dataset=self.req.dataset.name,
+        )
+
+    def _report(self, phase: Phase) -> None:
+        if self.req.progress is None:
+            return
+        self.req.progress(
+            ExportProgress(
+                tenant_id=self.req.tenant_id,
+                dataset=self.req.dataset.name,
+                phase=phase,
+                job_id=self.job_id,
+                files_total=self._files_total,
+                files_done=self._files_done,
+                bytes_done=self._bytes,
+                elapsed_s=self.clock() - self._started,
+            )
+        )
+
+
+def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The first real failure inside a task group (typed errors first, then anything)."""
+    leaves: list[BaseException] = []
+
+    def walk(exc: BaseException) -> None:
+        if isinstance(exc, BaseExceptionGroup):
+            for inner in exc.exceptions:
+                walk(inner)
+        else:
+            leaves.append(exc)
+
+    walk(group)
+    typed = [e for e in leaves if isinstance(e, VismaHrmError)]
+    return (typed or leaves)[0]
+
+
+def _ends_with_newline(path: Path) -> bool:
+    """True when the file is empty (no rows at all) or its last byte is a line feed."""
+    size = path.stat().st_size
+    if size == 0:
+        return True
+    with path.open("rb") as handle:
+        handle.seek(size - 1)
+        return handle.read(1) == b"\n"
+
+
+def _safe(text: str) -> str:
+    """A file-name-safe form of an id that comes from the server."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", text)[:80]
+
+
+def _json(response: httpx.Response) -> dict[str, Any] | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _field(body: dict[str, Any] | None, name: str) -> Any:
+    """A JSON field, matched without regard to case (``jobId`` / ``JobId``)."""
+    if not body:
+        return None
+    if name in body:
+        return body[name]
+    lowered = name.lower()
+    for key, value in body.items():
+        if key.lower() == lowered:
+            return value
+    return None
+
+
+def _uris(body: dict[str, Any], field_name: str) -> list[str] | None:
+    """The file links of a Completed job; null or a missing list means zero files.
+
+    If the catalog's field is absent but exactly one ``...FileUris`` field is present, that
+    one is used (with a warning): a renamed field must not turn into a silent empty export.
+    """
+    value = _field(body, field_name)
+    if value is None and not any(k.lower() == field_name.lower() for k in body):
+        others = [k for k in body if k.lower().endswith("fileuris")]
+        if len(others) == 1:
+            log.warning("file list field %s missing; using %s", field_name, others[0])
+            value = body[others[0]]
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(u, str) for u in value):
+        return None
+    return [str(u) for u in value]

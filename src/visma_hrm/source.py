@@ -1,0 +1,273 @@
+"""The dlt source: one resource per dataset, parsing export files already spooled to disk.
+
+Phase 1 of a sync (``visma_hrm.pipeline``) downloads every file of every export before this
+source runs, so a failed download never leaves a half-loaded table. This module is phase 2: it
+turns those files into Arrow tables (dlt's fast path), adds the bookkeeping columns, and moves
+each tenant's incremental cursor *inside* the extraction, right after that tenant's last batch.
+dlt commits source state into the same load package as the data, so the cursor lands in the
+destination together with the rows it stands for, or not at all.
+
+State layout (source state of the ``visma_hrm`` source)::
+
+    cursors[tenant_id][dataset]   = changeTimestampBefore of the last loaded export
+    last_full[tenant_id][dataset] = ISO start of the last run that loaded a full export
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import dlt
+import pyarrow as pa
+import pyarrow.compute as pc
+from dlt.extract.source import DltSource
+
+from visma_hrm.catalog import (
+    DELETED_AT_COLUMN,
+    DELETED_COLUMN,
+    REJECTED_ROWS_TABLE,
+    SYNCED_AT_COLUMN,
+    TENANT_COLUMN,
+    Dataset,
+)
+from visma_hrm.client.models import RejectedRow
+from visma_hrm.errors import VismaHrmError
+
+SOURCE_NAME = "visma_hrm"
+"""Name of the dlt source, hence of its schema and of its section in the pipeline state."""
+
+TIMESTAMP_US = pa.timestamp("us", tz="UTC")
+
+RejectedCallback = Callable[[RejectedRow], None]
+Cursors = dict[str, dict[str, str]]
+"""tenant_id -> dataset name -> value."""
+Reader = Callable[[Dataset, Sequence[Path], RejectedCallback], Iterable[pa.RecordBatch]]
+"""Parses export files into typed batches (``visma_hrm.client.read_export`` in production)."""
+
+_REJECTED_SCHEMA = pa.schema(
+    [
+        pa.field(TENANT_COLUMN, pa.string(), nullable=False),
+        pa.field("dataset", pa.string(), nullable=False),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("record", pa.int64()),
+        pa.field("raw", pa.string()),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("synced_at", TIMESTAMP_US, nullable=False),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class SpooledExport:
+    """One (tenant, dataset) export whose files are all on local disk, ready to parse."""
+
+    tenant_id: str
+    dataset: Dataset
+    files: tuple[Path, ...]
+    change_timestamp_before: str | None
+    full: bool
+
+
+@dataclass
+class ParseTally:
+    """Counts filled while dlt extracts, read by the pipeline for the summary.
+
+    Keyed by (tenant_id, dataset name). ``failed`` holds exports whose files could not be
+    parsed: their cursor did not move, the pipeline reports them as failed.
+    """
+
+    received: dict[tuple[str, str], int] = field(default_factory=dict)
+    rejected: dict[tuple[str, str], int] = field(default_factory=dict)
+    seconds: dict[tuple[str, str], float] = field(default_factory=dict)
+    failed: dict[tuple[str, str], VismaHrmError] = field(default_factory=dict)
+    on_rows: Callable[[str, str, int], None] | None = None
+    """Called with (tenant, dataset, rows so far) after each batch, for progress displays."""
+
+    def add(self, counter: dict[tuple[str, str], int], key: tuple[str, str], n: int) -> int:
+        counter[key] = counter.get(key, 0) + n
+        return counter[key]
+
+
+def default_reader(
+    dataset: Dataset, files: Sequence[Path], on_rejected: RejectedCallback
+) -> Iterable[pa.RecordBatch]:
+    """The production reader: the client's streaming CSV parser."""
+    from visma_hrm.client import read_export
+
+    return read_export(dataset, list(files), on_rejected=on_rejected)
+
+
+def visma_source(
+    exports: Sequence[SpooledExport],
+    synced_at: datetime,
+    tally: ParseTally | None = None,
+    reader: Reader = default_reader,
+) -> DltSource:
+    """A dlt source with one merge resource per dataset present in ``exports``.
+
+    ``synced_at`` is the run's start: every row gets it as ``_visma_synced_at``, which is what
+    deletion reconciliation compares after a full export.
+    """
+    tally = tally if tally is not None else ParseTally()
+    by_dataset: dict[str, list[SpooledExport]] = {}
+    for export in exports:
+        by_dataset.setdefault(export.dataset.name, []).append(export)
+
+    @dlt.source(name=SOURCE_NAME, max_table_nesting=0, root_key=False)
+    def _source() -> list[Any]:
+        return [
+            _dataset_resource(group[0].dataset, group, synced_at, tally, reader)
+            for group in by_dataset.values()
+        ]
+
+    return _source()
+
+
+def _dataset_resource(
+    dataset: Dataset,
+    exports: Sequence[SpooledExport],
+    synced_at: datetime,
+    tally: ParseTally,
+    reader: Reader,
+) -> Any:
+    def rows() -> Iterator[Any]:
+        for export in exports:
+            yield from _export_items(export, synced_at, tally, reader)
+
+    columns: Any = dataset.dlt_columns()
+    return dlt.resource(
+        rows(),
+        name=dataset.name,
+        table_name=dataset.table,
+        write_disposition="merge",
+        primary_key=list(dataset.key),
+        columns=columns,
+    )
+
+
+def _export_items(
+    export: SpooledExport, synced_at: datetime, tally: ParseTally, reader: Reader
+) -> Iterator[Any]:
+    """Yield one tenant's batches, then its rejected rows, then move its cursor.
+
+    A parse failure stops this export only: rows already yielded are real rows and stay (the
+    merge makes a later re-load harmless), but the cursor does not move, so the next run asks
+    again from the old position.
+    """
+    key = (export.tenant_id, export.dataset.name)
+    started = time.monotonic()
+    rejected: list[RejectedRow] = []
+    try:
+        for batch in reader(export.dataset, export.files, rejected.append):
+            table = with_bookkeeping(batch, export.tenant_id, synced_at)
+            total = tally.add(tally.received, key, table.num_rows)
+            if tally.on_rows is not None:
+                tally.on_rows(export.tenant_id, export.dataset.name, total)
+            if table.num_rows:
+                yield table
+            if rejected:
+                yield _rejected_item(rejected, export.tenant_id, synced_at)
+                tally.add(tally.rejected, key, len(rejected))
+                rejected.clear()
+    except VismaHrmError as exc:
+        tally.failed[key] = exc
+        return
+    finally:
+        tally.seconds[key] = tally.seconds.get(key, 0.0) + time.monotonic() - started
+    if rejected:
+        yield _rejected_item(rejected, export.tenant_id, synced_at)
+        tally.add(tally.rejected, key, len(rejected))
+    tally.received.setdefault(key, 0)
+    commit_position(export, synced_at)
+
+
+def commit_position(export: SpooledExport, synced_at: datetime) -> None:
+    """Record the cursor (and the full export's start) in the source state being extracted."""
+    state = dlt.current.source_state()
+    tenant, name = export.tenant_id, export.dataset.name
+    if export.change_timestamp_before:
+        state.setdefault("cursors", {}).setdefault(tenant, {})[name] = (
+            export.change_timestamp_before
+        )
+    if export.full:
+        state.setdefault("last_full", {}).setdefault(tenant, {})[name] = synced_at.isoformat()
+
+
+def read_positions(source_state: Mapping[str, Any]) -> tuple[Cursors, Cursors]:
+    """The (cursors, last_full) maps from a pipeline's stored source state."""
+    return dict(source_state.get("cursors", {})), dict(source_state.get("last_full", {}))
+
+
+# ---------------------------------------------------------------------------- arrow helpers
+def with_bookkeeping(
+    batch: pa.RecordBatch | pa.Table, tenant_id: str, synced_at: datetime
+) -> pa.Table:
+    """Add tenant and sync columns and make every timestamp microsecond UTC.
+
+    dlt's parquet writer refuses to cast nanoseconds down (the API's 7-digit fractions parse as
+    nanoseconds), so timestamps are truncated here, deliberately, to microseconds.
+    """
+    table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
+    table = to_microseconds(table)
+    n = table.num_rows
+    table = table.append_column(
+        pa.field(TENANT_COLUMN, pa.string(), nullable=False),
+        pa.array([tenant_id] * n, pa.string()),
+    )
+    table = table.append_column(
+        pa.field(DELETED_COLUMN, pa.bool_(), nullable=False), pa.array([False] * n, pa.bool_())
+    )
+    table = table.append_column(
+        pa.field(DELETED_AT_COLUMN, TIMESTAMP_US), pa.nulls(n, type=TIMESTAMP_US)
+    )
+    return table.append_column(
+        pa.field(SYNCED_AT_COLUMN, TIMESTAMP_US, nullable=False),
+        pa.array([synced_at] * n, TIMESTAMP_US),
+    )
+
+
+def to_microseconds(table: pa.Table) -> pa.Table:
+    """Cast timestamp columns of any unit (or without zone) to microsecond UTC, truncating."""
+    for index, column_field in enumerate(table.schema):
+        kind = column_field.type
+        if pa.types.is_timestamp(kind) and (kind.unit != "us" or kind.tz != "UTC"):
+            column = table.column(index)
+            if kind.tz is None:
+                column = pc.assume_timezone(column, "UTC")
+            cast = column.cast(TIMESTAMP_US, safe=False)
+            table = table.set_column(index, pa.field(column_field.name, TIMESTAMP_US), cast)
+    return table
+
+
+def _rejected_item(rows: Sequence[RejectedRow], tenant_id: str, synced_at: datetime) -> Any:
+    """Rejected rows as an append-only table variant, apart from the dataset's merge table."""
+    table = pa.table(
+        {
+            TENANT_COLUMN: [tenant_id] * len(rows),
+            "dataset": [r.dataset for r in rows],
+            "file": [Path(r.file).name for r in rows],
+            "record": [r.record for r in rows],
+            "raw": [r.raw for r in rows],
+            "reason": [r.reason for r in rows],
+            "synced_at": [synced_at] * len(rows),
+        },
+        schema=_REJECTED_SCHEMA,
+    )
+    hints = dlt.mark.make_hints(
+        table_name=REJECTED_ROWS_TABLE,
+        write_disposition="append",
+        columns=[],
+        primary_key=[],
+        merge_key=[],
+    )
+    return dlt.mark.with_hints(table, hints, create_table_variant=True)
+
+
+def run_start() -> datetime:
+    """Now, in UTC, at microsecond precision (what the destination stores)."""
+    return datetime.now(UTC)

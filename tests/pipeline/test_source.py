@@ -1,0 +1,209 @@
+"""The dlt source on small CSV files written here, loaded into a real DuckDB file.
+
+These tests pin what the end-to-end tests would only show indirectly: the typed table shape
+(empty columns still exist, timestamps in microseconds), rejected rows kept apart, and the
+cursor moving with its data and only then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import dlt
+import duckdb
+import pyarrow as pa
+import pytest
+
+from visma_hrm.catalog import DATASETS, Dataset
+from visma_hrm.client import read_export
+from visma_hrm.errors import MalformedDataError
+from visma_hrm.source import (
+    SOURCE_NAME,
+    ParseTally,
+    RejectedCallback,
+    SpooledExport,
+    to_microseconds,
+    visma_source,
+)
+
+SYNCED = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
+UNITS = DATASETS["organization_units"]
+
+
+def _pipeline(tmp_path: Path) -> dlt.Pipeline:
+    return dlt.pipeline(
+        pipeline_name="source_test",
+        pipelines_dir=str(tmp_path / "pipelines"),
+        destination=dlt.destinations.duckdb(credentials=str(tmp_path / "t.duckdb")),
+        dataset_name="hrm",
+    )
+
+
+def _csv(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _export(
+    tenant: str, files: Sequence[Path], before: str | None, dataset: Dataset = UNITS
+) -> SpooledExport:
+    return SpooledExport(tenant, dataset, tuple(files), before, full=True)
+
+
+def _query(tmp_path: Path, sql: str) -> list[tuple[object, ...]]:
+    with duckdb.connect(str(tmp_path / "t.duckdb"), read_only=True) as db:
+        return db.execute(sql).fetchall()
+
+
+def _cursors(pipeline: dlt.Pipeline) -> dict[str, dict[str, str]]:
+    state = pipeline.state.get("sources", {}).get(SOURCE_NAME, {})
+    return dict(state.get("cursors", {}))
+
+
+def test_typed_table_with_bookkeeping_columns_and_empty_columns(tmp_path: Path) -> None:
+    csv = _csv(
+        tmp_path / "units.csv",
+        "orgunitid,startdate,existencestartutc,orgname,newcolumn\n"
+        "U1,2024-01-01,2024-03-01T08:15:00.1234567Z,Sales,x\n",
+    )
+    pipeline = _pipeline(tmp_path)
+    pipeline.run(visma_source([_export("T1", [csv], "2026-03-01T00:00:00Z")], SYNCED))
+    columns = dict(
+        _query(
+            tmp_path,
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'hrm' AND table_name = 'organization_units'",
+        )
+    )
+    # never present in the file, still there with its catalog type
+    assert columns["enddate"] == "DATE"
+    assert columns["costcentername_en"] == "VARCHAR"
+    assert columns["newcolumn"] == "VARCHAR"  # schema drift: unknown columns load as text
+    assert columns["_visma_synced_at"].startswith("TIMESTAMP WITH TIME ZONE")
+    row = _query(
+        tmp_path,
+        "SELECT tenant_id, orgunitid, existencestartutc, _visma_deleted, _visma_deleted_at, "
+        "_visma_synced_at FROM hrm.organization_units",
+    )[0]
+    assert row[:2] == ("T1", "U1")
+    assert row[2] == datetime(2024, 3, 1, 8, 15, 0, 123456, tzinfo=UTC)  # 7th digit truncated
+    assert row[3:] == (False, None, SYNCED)
+
+
+def test_merge_on_tenant_and_key_keeps_tenants_apart(tmp_path: Path) -> None:
+    first = _csv(tmp_path / "a.csv", "costcenter,costcentername\nC1,Sales\nC2,HR\n")
+    second = _csv(tmp_path / "b.csv", "costcenter,costcentername\nC1,Verkoop\n")
+    centers = DATASETS["cost_centers"]
+    pipeline = _pipeline(tmp_path)
+    exports = [_export(t, [first], None, centers) for t in ("A", "B")]
+    pipeline.run(visma_source(exports, SYNCED))
+    pipeline.run(visma_source([_export("A", [second], None, centers)], SYNCED))
+    rows = _query(
+        tmp_path,
+        "SELECT tenant_id, costcenter, costcentername FROM hrm.cost_centers ORDER BY 1, 2",
+    )
+    assert rows == [
+        ("A", "C1", "Verkoop"),
+        ("A", "C2", "HR"),
+        ("B", "C1", "Sales"),
+        ("B", "C2", "HR"),
+    ]
+
+
+def test_rejected_rows_go_to_their_own_table_and_are_counted(tmp_path: Path) -> None:
+    csv = _csv(
+        tmp_path / "units.csv",
+        "orgunitid,startdate,orgname\nU1,2024-01-01,Sales\nU2,not-a-date,HR\n",
+    )
+    tally = ParseTally()
+    pipeline = _pipeline(tmp_path)
+    pipeline.run(visma_source([_export("T1", [csv], None)], SYNCED, tally))
+    assert _query(tmp_path, "SELECT orgunitid FROM hrm.organization_units") == [("U1",)]
+    rejected = _query(
+        tmp_path,
+        "SELECT tenant_id, dataset, file, record, raw, reason, synced_at "
+        "FROM hrm._visma_rejected_rows",
+    )
+    assert len(rejected) == 1
+    tenant, dataset, file, record, raw, reason, synced = rejected[0]
+    assert (tenant, dataset, file, record, synced) == ("T1", UNITS.name, "units.csv", 2, SYNCED)
+    assert raw == "U2,not-a-date,HR"
+    assert "startdate" in str(reason)
+    assert tally.received[("T1", UNITS.name)] == 1
+    assert tally.rejected[("T1", UNITS.name)] == 1
+    # the rejected table is append-only and has none of the dataset's columns or keys
+    schema = pipeline.default_schema.get_table("_visma_rejected_rows")
+    assert schema["write_disposition"] == "append"
+    assert set(schema["columns"]) == {
+        "tenant_id",
+        "dataset",
+        "file",
+        "record",
+        "raw",
+        "reason",
+        "synced_at",
+    }
+
+
+def test_cursor_lands_with_its_data_and_not_for_an_export_that_failed(tmp_path: Path) -> None:
+    good = _csv(tmp_path / "good.csv", "orgunitid,startdate\nU1,2024-01-01\n")
+    bad = tmp_path / "bad.csv"
+
+    def reader(
+        dataset: Dataset, files: Sequence[Path], on_rejected: RejectedCallback
+    ) -> Iterable[pa.RecordBatch]:
+        if bad in files:
+            raise MalformedDataError("bad.csv is not CSV", dataset=dataset.name)
+        return read_export(dataset, files, on_rejected=on_rejected)
+
+    tally = ParseTally()
+    pipeline = _pipeline(tmp_path)
+    exports = [_export("A", [good], "2026-01-01T00:00:00Z"), _export("B", [bad], "2026-01-02Z")]
+    pipeline.run(visma_source(exports, SYNCED, tally, reader))
+    assert _cursors(pipeline) == {"A": {UNITS.name: "2026-01-01T00:00:00Z"}}
+    assert isinstance(tally.failed[("B", UNITS.name)], MalformedDataError)
+    # the cursor is in the destination too: a fresh pipeline folder gets it back
+    fresh = dlt.pipeline(
+        pipeline_name="source_test",
+        pipelines_dir=str(tmp_path / "other"),
+        destination=dlt.destinations.duckdb(credentials=str(tmp_path / "t.duckdb")),
+        dataset_name="hrm",
+    )
+    fresh.sync_destination()
+    assert _cursors(fresh) == {"A": {UNITS.name: "2026-01-01T00:00:00Z"}}
+
+
+def test_a_crash_during_extraction_moves_no_cursor(tmp_path: Path) -> None:
+    good = _csv(tmp_path / "good.csv", "orgunitid,startdate\nU1,2024-01-01\n")
+
+    def crashing(
+        dataset: Dataset, files: Sequence[Path], on_rejected: RejectedCallback
+    ) -> Iterable[pa.RecordBatch]:
+        yield from read_export(dataset, files, on_rejected=on_rejected)
+        raise RuntimeError("disk gone")
+
+    pipeline = _pipeline(tmp_path)
+    exports = [_export("A", [good], "2026-01-01T00:00:00Z")]
+    with pytest.raises(Exception, match="disk gone"):
+        pipeline.run(visma_source(exports, SYNCED, reader=crashing))
+    assert _cursors(pipeline) == {}
+    assert not pipeline.has_pending_data
+
+
+def test_nanosecond_and_naive_timestamps_become_microsecond_utc() -> None:
+    table = pa.table(
+        {
+            "ns": pa.array([1_700_000_000_123_456_789], pa.timestamp("ns", tz="UTC")),
+            "naive": pa.array([1_700_000_000_123_456], pa.timestamp("us")),
+            "d": pa.array([Decimal("1.5")], pa.decimal128(18, 6)),
+        }
+    )
+    out = to_microseconds(table)
+    assert out.schema.field("ns").type == pa.timestamp("us", tz="UTC")
+    assert out.column("ns")[0].value == 1_700_000_000_123_456
+    assert out.schema.field("naive").type == pa.timestamp("us", tz="UTC")
+    assert out.column("naive")[0].value == 1_700_000_000_123_456
+    assert out.schema.field("d").type == pa.decimal128(18, 6)

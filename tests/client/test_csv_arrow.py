@@ -173,3 +173,18 @@ def test_invalid_utf8_is_a_malformed_data_error(tmp_path: Path) -> None:
     path.write_bytes(b"userid,emailaddress\nu1,\xff\xfe\n")
     with pytest.raises(MalformedDataError, match=r"bad\.csv"):
         read_all(DATASETS["users"], [path])
+
+
+def test_a_cut_inside_the_last_value_is_rejected_even_with_the_right_field_count(
+    tmp_path: Path,
+) -> None:
+    # The cut leaves "u2,b,e" (three fields, looks fine): only the missing final line break
+    # tells. A quoted line break in an earlier row must not fool the search for the last
+    # complete record.
+    text = 'userid,emailaddress,employeeid\r\nu1,"multi\r\nline ""x""",e1\r\nu2,b,e'
+    table, rejected = read_all(DATASETS["users"], [write(tmp_path, text)])
+    assert table.to_pylist() == [
+        {"userid": "u1", "emailaddress": 'multi\r\nline "x"', "employeeid": "e1"}
+    ]
+    assert [r.raw for r in rejected] == ["u2,b,e"]
+    assert "last row may be cut off" in rejected[0].reason

@@ -18,12 +18,12 @@ then the file's unknown columns as text, in file order. Schema drift never loses
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -57,7 +57,7 @@ _RULES: dict[ColumnType, _Rule] = {
         "a UTC timestamp (ISO 8601 such as 2024-03-01T08:15:00.1234567Z)",
         # The 7th fractional digit (.NET ticks, 100 ns) is cut on purpose: the warehouse keeps
         # microseconds (see shared/design-notes.md). A value without zone is UTC by contract.
-        ((r"(\.\d{6})\d", r"\1"), (r"(\d)$", r"\1Z")),
+        ((r"(\.\d{6})\d", r"\1"), (r"(T\d{2}:\d{2}:\d{2}(\.\d+)?)$", r"\1Z")),
     ),
     ColumnType.DECIMAL: _Rule(
         r"^[+-]?\d{1,12}(\.\d{1,6}0*)?$",
@@ -107,9 +107,10 @@ def _read_file(
         return "skip"
 
     block = max(1 << 20, min(batch_rows * 256, 64 << 20))
+    source, cut_tail = _complete_records(path)
     try:
         reader = pcsv.open_csv(
-            str(path),
+            source,
             read_options=pcsv.ReadOptions(column_names=columns, skip_rows=1, block_size=block),
             parse_options=pcsv.ParseOptions(
                 newlines_in_values=True, invalid_row_handler=invalid_row
@@ -136,6 +137,57 @@ def _read_file(
             "sync again; if it persists, report the job to Visma support.",
             dataset=dataset.name,
         ) from None
+    if cut_tail:
+        reason = (
+            "the file ends without a line break, so its last row may be cut off "
+            "(an interrupted download); it was not loaded: run the sync again"
+        )
+        on_rejected(RejectedRow(dataset.name, path.name, reason, cut_tail))
+
+
+def _complete_records(path: Path) -> tuple[str | pa.NativeFile, str | None]:
+    """What pyarrow should read, and the text of a cut last record (None when whole).
+
+    A file that does not end with a line break may end in a row cut anywhere, even inside
+    its last value, where the field count still looks right. So its tail after the last line
+    break *outside quotes* is split off and reported as rejected instead of loaded. A line
+    break is outside quotes when an even number of quote characters precedes it (a doubled
+    quote counts twice, so escaping does not disturb the parity).
+    """
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        handle.seek(max(0, size - 1))
+        if size == 0 or handle.read(1) == b"\n":
+            return str(path), None
+        handle.seek(0)
+        quotes = 0
+        while chunk := handle.read(1 << 20):
+            quotes += chunk.count(b'"')
+        end = _last_record_end(handle, size, quotes)
+        handle.seek(end)
+        tail = handle.read().decode("utf-8", errors="replace")
+    if end == 0:
+        raise MalformedDataError(f"Result file {path.name} ends inside its header row.")
+    mapped = pa.memory_map(str(path))
+    return pa.BufferReader(mapped.read_buffer(end)), tail
+
+
+def _last_record_end(handle: BinaryIO, size: int, quotes: int) -> int:
+    """Offset just after the last line feed that has an even number of quotes before it."""
+    after = 0  # quotes at or after the current window's end
+    position = size
+    while position > 0:
+        start = max(0, position - (1 << 16))
+        handle.seek(start)
+        window = handle.read(position - start)
+        index = len(window)
+        while (index := window.rfind(b"\n", 0, index)) >= 0:
+            before = quotes - after - window.count(b'"', index)
+            if before % 2 == 0:
+                return start + index + 1
+        after += window.count(b'"')
+        position = start
+    return 0
 
 
 def _batches(reader: pcsv.CSVStreamingReader) -> Iterator[pa.RecordBatch]:
@@ -153,16 +205,22 @@ def _flush(rows: list[RejectedRow], on_rejected: RejectedCallback) -> None:
 
 
 def _header(path: Path) -> list[str] | None:
-    """The header's column names, read with the csv module; None for an empty file."""
+    """The header's column names, read with the csv module; None for an empty file.
+
+    Only the header line is decoded here; the rows are pyarrow's business.
+    """
     with path.open("rb") as handle:
         head = handle.read(1 << 16)
-        if not head.strip():
-            return None
-        text = codecs.getincrementaldecoder("utf-8-sig")(errors="strict")
-        buffer = text.decode(head)
-        while "\n" not in buffer and (more := handle.read(1 << 16)):
-            buffer += text.decode(more)
-    row = next(csv.reader(io.StringIO(buffer)), [])
+        while b"\n" not in head and (more := handle.read(1 << 16)):
+            head += more
+    if not head.strip():
+        return None
+    line = head.split(b"\n", 1)[0]
+    try:
+        text = line.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise MalformedDataError(f"Result file {path.name}: header is not UTF-8 ({exc}).") from None
+    row = next(csv.reader([text]), [])
     if not any(name.strip() for name in row):
         raise MalformedDataError(f"Result file {path.name} has no header row.")
     return row

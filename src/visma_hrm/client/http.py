@@ -19,10 +19,30 @@ import httpx
 
 from visma_hrm.client.retry import Context, RetryPolicy
 from visma_hrm.client.settings import ClientSettings
+from visma_hrm.redact import redact_url
 
 log = logging.getLogger("visma_hrm.client")
 
 _CHUNK = 1 << 16
+
+
+class RedactRequestUrls(logging.Filter):
+    """httpx logs every request URL at INFO; a pre-signed link's query string is a credential.
+
+    Installed on the ``httpx`` logger when this module is imported, so that turning on INFO
+    logging to debug a sync never writes a working link to a log file.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                redact_url(str(a)) if isinstance(a, httpx.URL) else a for a in record.args
+            )
+        return True
+
+
+if not any(isinstance(f, RedactRequestUrls) for f in logging.getLogger("httpx").filters):
+    logging.getLogger("httpx").addFilter(RedactRequestUrls())
 
 
 class Http:

@@ -15,6 +15,8 @@ State layout (source state of the ``visma_hrm`` source)::
 
 from __future__ import annotations
 
+import functools
+import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -164,7 +166,9 @@ def _export_items(
     rejected: list[RejectedRow] = []
     try:
         for batch in reader(export.dataset, export.files, rejected.append):
-            table = with_bookkeeping(batch, export.tenant_id, synced_at)
+            kept, without_key = split_missing_keys(batch, export.dataset)
+            rejected.extend(without_key)
+            table = with_bookkeeping(kept, export.tenant_id, synced_at, export.dataset.key)
             total = tally.add(tally.received, key, table.num_rows)
             if tally.on_rows is not None:
                 tally.on_rows(export.tenant_id, export.dataset.name, total)
@@ -204,16 +208,51 @@ def read_positions(source_state: Mapping[str, Any]) -> tuple[Cursors, Cursors]:
 
 
 # ---------------------------------------------------------------------------- arrow helpers
+def split_missing_keys(
+    batch: pa.RecordBatch | pa.Table, dataset: Dataset
+) -> tuple[pa.Table, list[RejectedRow]]:
+    """Keep rows whose key columns all have a value; the others become rejected rows.
+
+    A row without its key cannot be merged (and would break the load on the key's NOT NULL),
+    so it is kept apart with its values instead of being dropped or failing the run.
+    """
+    table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
+    keys = [k for k in dataset.primary_key if k in table.column_names]
+    missing = [k for k in dataset.primary_key if k not in table.column_names]
+    if missing:
+        bad_mask = pa.array([True] * table.num_rows, pa.bool_())
+    elif not any(table.column(k).null_count for k in keys):
+        return table, []
+    else:
+        bad_mask = functools.reduce(pc.or_, [pc.is_null(table.column(k)) for k in keys])
+    bad = table.filter(bad_mask)
+    reason = f"key column(s) {', '.join(dataset.primary_key)} must have a value"
+    rejected = [
+        RejectedRow(dataset=dataset.name, file="", reason=reason, raw=_row_text(row, keys))
+        for row in bad.to_pylist()
+    ]
+    return table.filter(pc.invert(bad_mask)), rejected
+
+
+def _row_text(row: Mapping[str, Any], keys: Sequence[str]) -> str:
+    """The parsed row as JSON (key columns and every value present): the CSV line is gone."""
+    kept = {k: v for k, v in row.items() if v is not None or k in keys}
+    return json.dumps(kept, ensure_ascii=False, default=str)
+
+
 def with_bookkeeping(
-    batch: pa.RecordBatch | pa.Table, tenant_id: str, synced_at: datetime
+    table: pa.Table, tenant_id: str, synced_at: datetime, key: Sequence[str] = ()
 ) -> pa.Table:
     """Add tenant and sync columns and make every timestamp microsecond UTC.
 
     dlt's parquet writer refuses to cast nanoseconds down (the API's 7-digit fractions parse as
-    nanoseconds), so timestamps are truncated here, deliberately, to microseconds.
+    nanoseconds), so timestamps are truncated here, deliberately, to microseconds. Key columns
+    are marked not-null, as the column hints say (rows without a key were taken out before).
     """
-    table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
     table = to_microseconds(table)
+    table = table.cast(
+        pa.schema([f.with_nullable(False) if f.name in key else f for f in table.schema])
+    )
     n = table.num_rows
     table = table.append_column(
         pa.field(TENANT_COLUMN, pa.string(), nullable=False),

@@ -7,6 +7,7 @@ cursor moving with its data and only then.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -207,3 +208,23 @@ def test_nanosecond_and_naive_timestamps_become_microsecond_utc() -> None:
     assert out.schema.field("naive").type == pa.timestamp("us", tz="UTC")
     assert out.column("naive")[0].value == 1_700_000_000_123_456
     assert out.schema.field("d").type == pa.decimal128(18, 6)
+
+
+def test_rows_without_a_key_are_rejected_not_loaded_and_do_not_break_the_load(
+    tmp_path: Path,
+) -> None:
+    csv = _csv(
+        tmp_path / "units.csv",
+        "orgunitid,startdate,orgname\n,2024-01-01,Nameless\nU2,,Dateless\nU3,2024-02-01,HR\n",
+    )
+    tally = ParseTally()
+    pipeline = _pipeline(tmp_path)
+    pipeline.run(visma_source([_export("T1", [csv], None)], SYNCED, tally))
+    assert _query(tmp_path, "SELECT orgunitid FROM hrm.organization_units") == [("U3",)]
+    rejected = _query(tmp_path, "SELECT raw, reason FROM hrm._visma_rejected_rows")
+    assert sorted((json.loads(r[0]) for r in rejected), key=lambda r: r["orgname"]) == [
+        {"orgunitid": None, "startdate": "2024-01-01", "orgname": "Nameless"},
+        {"orgunitid": "U2", "startdate": None, "orgname": "Dateless"},
+    ]
+    assert all("key column" in str(r[1]) for r in rejected)
+    assert tally.rejected[("T1", UNITS.name)] == 2

@@ -1,0 +1,10 @@
+"""A faithful local Visma Connect + HRM analytics API with synthetic Dutch HR data.
+
+Plays Visma's side of the HTTP conversation independently of the connector (it never imports
+``visma_hrm.catalog`` or ``visma_hrm.client``). See ``docs/sandbox.md``.
+"""
+
+from visma_hrm.sandbox.config import FaultConfig, SandboxConfig
+from visma_hrm.sandbox.server import Sandbox, start_sandbox
+
+__all__ = ["FaultConfig", "Sandbox", "SandboxConfig", "start_sandbox"]

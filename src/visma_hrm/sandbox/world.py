@@ -1,0 +1,456 @@
+"""The simulated customer databases: tenants, the sandbox clock and change over time.
+
+Base rows come from ``data.TenantData`` on the fly. Only what changed is stored: a person
+touched by ``advance`` gets a full copy of its rows (``persons``), each row with its own change
+timestamp. Copies are never edited in place once stored (copy on write), so a job can take a
+cheap ``snapshot`` and stream its export while the clock moves on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from visma_hrm.sandbox import data as gen
+from visma_hrm.sandbox.clock import TICKS_PER_DAY, format_ticks, parse_ticks, ticks_date
+from visma_hrm.sandbox.config import FaultConfig, SandboxConfig
+from visma_hrm.sandbox.data import Row, Stamped, TenantData, stable_int
+from visma_hrm.sandbox.spec import DATASETS, PERSON_DATASETS, DatasetSpec
+
+TABLE_DATASETS = ("organization_units", "cost_centers")
+
+# Share of persons (per 30 days) each kind of change touches.
+MONTHLY_RATES = {
+    "hire": 0.015,
+    "terminate": 0.01,
+    "transfer": 0.01,
+    "salary": 0.02,
+    "address": 0.01,
+    "udf": 0.01,
+    "delete": 0.003,
+    "unit": 0.004,
+}
+
+PersonRows = dict[str, list[Stamped]]
+
+
+@dataclass
+class Tenant:
+    index: int
+    tenant_id: str
+    data: TenantData
+    approvals: set[str]
+    contact: bool
+    count: int
+    hires: dict[int, gen.Hire] = field(default_factory=dict)
+    persons: dict[int, PersonRows] = field(default_factory=dict)
+    tables: dict[str, list[Stamped]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What one tenant looked like at one moment; cheap to take, safe to stream from."""
+
+    data: TenantData
+    count: int
+    hires: dict[int, gen.Hire]
+    persons: dict[int, PersonRows]
+    tables: dict[str, list[Stamped]]
+    clock: int
+
+    def stamped(self, dataset: str) -> Iterator[Stamped]:
+        """Every current row of a dataset with its change timestamp, person by person."""
+        if dataset not in PERSON_DATASETS:
+            yield from self.tables[dataset]
+            return
+        rows_of, persons, hires = self.data.rows, self.persons, self.hires
+        for i in range(self.count):
+            state = persons.get(i)
+            if state is not None:
+                yield from state[dataset]
+            else:
+                yield from rows_of(i, dataset, hires.get(i))
+
+
+def tenant_guid(seed: int, kind: str, index: int) -> str:
+    return str(
+        uuid.UUID(
+            int=stable_int(seed, kind, index, "hi") << 64 | stable_int(seed, kind, index), version=4
+        )
+    )
+
+
+class World:
+    """All tenants and the clock. Mutations hold ``lock``; readers work on snapshots."""
+
+    def __init__(self, config: SandboxConfig) -> None:
+        self.config = config
+        self.lock = threading.RLock()
+        self.clock = parse_ticks(config.start)
+        self.tenants: dict[str, Tenant] = {}
+        approvals = dict(config.approvals or {})
+        for t in range(config.tenants):
+            tid = tenant_guid(config.seed, "tenant", t)
+            approved = approvals.get(tid, approvals.get(t, list(DATASETS)))
+            self.tenants[tid] = Tenant(
+                index=t,
+                tenant_id=tid,
+                data=TenantData(config.seed, t, tid, config.employees, self.clock),
+                approvals=set(approved),
+                contact=config.contact_information,
+                count=config.employees,
+            )
+        for tenant in self.tenants.values():
+            tenant.tables = {
+                "organization_units": tenant.data.unit_rows(),
+                "cost_centers": tenant.data.cost_center_rows(),
+            }
+        self.unlinked = [
+            tenant_guid(config.seed, "unlinked", u) for u in range(config.unlinked_tenants)
+        ]
+
+    @property
+    def tenant_ids(self) -> list[str]:
+        return list(self.tenants)
+
+    def clock_text(self) -> str:
+        return format_ticks(self.clock)
+
+    def snapshot(self, tenant_id: str) -> Snapshot:
+        with self.lock:
+            t = self.tenants[tenant_id]
+            return Snapshot(
+                t.data, t.count, dict(t.hires), dict(t.persons), dict(t.tables), self.clock
+            )
+
+    def set_approvals(self, tenant_id: str, datasets: list[str]) -> None:
+        unknown = [d for d in datasets if d not in DATASETS]
+        if unknown:
+            raise ValueError(f"unknown dataset(s) {unknown}; known: {list(DATASETS)}")
+        with self.lock:
+            self.tenants[tenant_id].approvals = set(datasets)
+
+    # ------------------------------------------------------------------ exports and truth
+    def export_rows(self, snap: Snapshot, spec: DatasetSpec, after: int | None) -> Iterator[Row]:
+        """Rows of a full export (``after`` None) or an incremental one.
+
+        An incremental export carries every row changed after ``after`` plus a deterministic
+        sample of unchanged rows: the real filter is documented as inexact, so clients must
+        merge by key, and the sandbox makes sure they do.
+        """
+        if after is None:
+            for row, _ts in snap.stamped(spec.name):
+                yield row
+            return
+        threshold = int(self.config.incremental_unchanged_fraction * 10_000)
+        seed = self.config.seed
+        for row, ts in snap.stamped(spec.name):
+            if ts > after or stable_int(seed, *(row[k] for k in spec.key)) % 10_000 < threshold:
+                yield row
+
+    def truth(
+        self, tenant_id: str, dataset: str, faults: FaultConfig
+    ) -> tuple[list[str], list[Row]]:
+        """The current full content (what a full export would carry now), all columns."""
+        spec = DATASETS[dataset]
+        columns = output_columns(spec, faults, None)
+        snap = self.snapshot(tenant_id)
+        rows = [{c: row.get(c) for c in columns} for row in self.export_rows(snap, spec, None)]
+        return columns, rows
+
+    # ------------------------------------------------------------------ change over time
+    def advance(self, days: float) -> str:
+        """Move the clock and apply hires, terminations, transfers, ... inside the interval."""
+        if days < 0:
+            raise ValueError("the sandbox clock only moves forward")
+        with self.lock:
+            old, new = self.clock, self.clock + int(days * TICKS_PER_DAY)
+            for tenant in self.tenants.values():
+                _Changes(self, tenant, old, new).apply(days)
+            self.clock = new
+            return format_ticks(new)
+
+
+def output_columns(
+    spec: DatasetSpec, faults: FaultConfig, fields: tuple[bool, list[str]] | None
+) -> list[str]:
+    """The export's columns after schema drift and the ``fields`` selection."""
+    columns = list(spec.columns)
+    if faults.drifts(spec.name):
+        columns = [c for c in columns if c not in faults.drift_drop]
+        columns += [c for c in faults.drift_add if c not in columns]
+    if fields is not None:
+        include, names = fields
+        columns = (
+            [c for c in columns if c in names]
+            if include
+            else [c for c in columns if c not in names]
+        )
+    return columns
+
+
+class _Changes:
+    """One tenant's share of one ``advance``: events spread over (old, new]."""
+
+    def __init__(self, world: World, tenant: Tenant, old: int, new: int) -> None:
+        self.world = world
+        self.t = tenant
+        self.data = tenant.data
+        self.old, self.new = old, new
+        self.rng = random.Random(stable_int(world.config.seed, tenant.index, "advance", old, new))
+
+    def apply(self, days: float) -> None:
+        if self.new <= self.old:
+            return
+        events: list[tuple[int, str]] = []
+        for kind, rate in MONTHLY_RATES.items():
+            expected = rate * self.t.count * days / 30.0
+            n = int(expected) + (1 if self.rng.random() < expected - math.floor(expected) else 0)
+            events += [(self.rng.randrange(self.old + 1, self.new + 1), kind) for _ in range(n)]
+        for ts, kind in sorted(events):
+            getattr(self, f"_{kind}")(ts)
+
+    # ------------------------------------------------------------------ helpers
+    def _person(self, i: int) -> PersonRows:
+        """A private, editable copy of one person's current rows."""
+        state = self.t.persons.get(i)
+        if state is not None:
+            return {ds: [(dict(r), ts) for r, ts in rows] for ds, rows in state.items()}
+        hire = self.t.hires.get(i)
+        core = self.data.core(i, hire)
+        return {ds: self.data.rows_of(core, ds) for ds in PERSON_DATASETS}
+
+    def _pick(self) -> int:
+        return self.rng.randrange(self.t.count)
+
+    @staticmethod
+    def _day(ts: int) -> str:
+        return ticks_date(ts).isoformat()
+
+    @staticmethod
+    def _open_contract(rows: list[Stamped]) -> int | None:
+        """Index of the latest subcontract without an end date (the current one)."""
+        best = None
+        for n, (row, _ts) in enumerate(rows):
+            if row["enddate"] is None and (
+                best is None or (row["startdate"] or "") > (rows[best][0]["startdate"] or "")
+            ):
+                best = n
+        return best
+
+    def _new_version(self, rows: list[Stamped], n: int, ts: int) -> Row | None:
+        """Close subcontract ``n`` the day before and open the next one from the change date."""
+        row = rows[n][0]
+        day = ticks_date(ts)
+        if (row["startdate"] or "") >= day.isoformat():
+            return None
+        siblings = [
+            int(r["subcontractid"] or 0)
+            for r, _ in rows
+            if r["employeeid"] == row["employeeid"] and r["contractid"] == row["contractid"]
+        ]
+        closed = dict(row)
+        closed["enddate"] = (day - dt.timedelta(days=1)).isoformat()
+        rows[n] = (closed, ts)
+        new = dict(row)
+        new.update(
+            {
+                "startdate": day.isoformat(),
+                "enddate": None,
+                "subcontractid": str(max(siblings) + 1),
+                "existencestartutc": format_ticks(ts),
+            }
+        )
+        rows.append((new, ts))
+        return new
+
+    # ------------------------------------------------------------------ events
+    def _hire(self, ts: int) -> None:
+        if self.rng.random() < 0.2 and self._rehire(ts):
+            return
+        i = self.t.count
+        hire = gen.Hire(ticks_date(ts).toordinal(), ts)
+        core = self.data.core(i, hire)
+        self.t.hires[i] = hire
+        self.t.persons[i] = {
+            ds: [(r, ts) for r, _ in self.data.rows_of(core, ds)] for ds in PERSON_DATASETS
+        }
+        self.t.count += 1
+
+    def _rehire(self, ts: int) -> bool:
+        """A former employee comes back: a new contract under a NEW employeeid."""
+        for _ in range(5):
+            i = self._pick()
+            state = self._person(i)
+            contracts = state["contracts"]
+            if self._open_contract(contracts) is not None:
+                continue
+            ends = [r["enddate"] or "" for r, _ in contracts]
+            if any(e >= self._day(ts) for e in ends):
+                continue
+            k = len({r["employeeid"] for r, _ in contracts})
+            if k >= 9:
+                continue
+            core = self.data.core(i, self.t.hires.get(i))
+            emp = self.data.new_employment(core, k, ticks_date(ts).toordinal(), ts, self.rng)
+            core.employments = [emp]
+            for ds in PERSON_DATASETS:
+                new_rows = [(r, ts) for r, _ in self.data.rows_of(core, ds)]
+                if ds == "users":
+                    state[ds] = new_rows
+                else:
+                    state[ds] = state[ds] + new_rows
+            self.t.persons[i] = state
+            return True
+        return False
+
+    def _terminate(self, ts: int) -> None:
+        i = self._pick()
+        state = self._person(i)
+        n = self._open_contract(state["contracts"])
+        if n is None:
+            return
+        row = dict(state["contracts"][n][0])
+        day = max(self._day(ts), row["startdate"] or "")
+        code, nl, en = gen.END_REASONS[self.rng.choice((0, 0, 1, 2, 3))]
+        row.update({"enddate": day, "endreason": code, "endreasonname": nl, "endreasonname_en": en})
+        state["contracts"][n] = (row, ts)
+        self.t.persons[i] = state
+
+    def _transfer(self, ts: int) -> None:
+        i = self._pick()
+        state = self._person(i)
+        n = self._open_contract(state["contracts"])
+        if n is None:
+            return
+        new = self._new_version(state["contracts"], n, ts)
+        if new is None:
+            return
+        u = self.rng.randrange(self.data.n_units)
+        unit = self.data.units[u]
+        cc_code, _nl, cc_en = self.data.cost_centers[int(unit["costcenter"])]  # type: ignore[call-overload]
+        manageruserid, managername = self.data.manager_of(u)
+        new.update(
+            {
+                "orgunit": str(unit["orgunitid"]),
+                "orgunitname": str(unit["name"]),
+                "orgunitname_en": str(unit["name_en"]),
+                "costcenter": cc_code,
+                "costcenter_en": cc_en,
+                "manageruserid": manageruserid,
+                "managername": managername,
+            }
+        )
+        self.t.persons[i] = state
+
+    def _salary(self, ts: int) -> None:
+        i = self._pick()
+        state = self._person(i)
+        rows = state["contracts"]
+        n = self._open_contract(rows)
+        if n is None:
+            return
+        if self.rng.random() < 0.5:
+            target = self._new_version(rows, n, ts)
+            if target is None:
+                return
+            target["step"] = str(int(target["step"] or 0) + 1)
+            target["stepname"] = f"Trede {target['step']}"
+        else:
+            target = dict(rows[n][0])
+            rows[n] = (target, ts)
+        full = float(target["salaryfulltime"] or 0) * 1.025
+        target["salaryfulltime"] = gen.dec(full, 2)
+        target["salaryhour"] = gen.dec(full / (gen.FULL_WEEK_HOURS * 4.33), 2)
+        self.t.persons[i] = state
+
+    def _address(self, ts: int) -> None:
+        i = self._pick()
+        state = self._person(i)
+        rows = state["employees"]
+        latest = max(range(len(rows)), key=lambda n: rows[n][0]["existencestartutc"] or "")
+        row = dict(rows[latest][0])
+        p = gen.pools()
+        if self.rng.random() < 0.3:
+            row["mobilephonenumber"] = f"06-{self.rng.randrange(10**8):08d}"  # a correction
+            rows[latest] = (row, ts)
+        else:
+            street, city = (
+                p.streets[self.rng.randrange(len(p.streets))],
+                p.cities[self.rng.randrange(len(p.cities))],
+            )
+            zipcode = f"{self.rng.randrange(1000, 9999)} AB"
+            nr = 1 + self.rng.randrange(200)
+            for prefix in ("home", "sickness"):
+                row.update(self.data.address(prefix, street, nr, None, zipcode, city))
+            row["existencestartutc"] = format_ticks(ts)
+            rows.append((row, ts))
+        self.t.persons[i] = state
+
+    def _udf(self, ts: int) -> None:
+        i = self._pick()
+        state = self._person(i)
+        rows = state["employee_udf_histories"]
+        day = self._day(ts)
+        open_rows = [
+            n
+            for n, (r, _) in enumerate(rows)
+            if r["enddate"] is None and (r["startdate"] or "") < day
+        ]
+        if not open_rows:
+            return
+        n = self.rng.choice(open_rows)
+        row = dict(rows[n][0])
+        if any(
+            r["fieldname"] == row["fieldname"]
+            and r["startdate"] == day
+            and r["employeeid"] == row["employeeid"]
+            for r, _ in rows
+        ):
+            return
+        closed = dict(row)
+        closed["enddate"] = (ticks_date(ts) - dt.timedelta(days=1)).isoformat()
+        rows[n] = (closed, ts)
+        values = next(v for name, _l, _t, v in gen.UDF_EMPLOYEE if name == row["fieldname"])
+        row.update({"startdate": day, "value": self.rng.choice(values)})
+        rows.append((row, ts))
+        self.t.persons[i] = state
+
+    def _delete(self, ts: int) -> None:
+        """A record vanishes (deleted in Visma): it is simply gone from the next full export."""
+        i = self._pick()
+        state = self._person(i)
+        dataset = self.rng.choice(
+            ("employees", "contracts", "employee_udf_histories", "contract_udf_histories")
+        )
+        rows = state[dataset]
+        if len(rows) < 2:
+            return
+        del rows[self.rng.randrange(len(rows))]
+        self.t.persons[i] = state
+
+    def _unit(self, ts: int) -> None:
+        """An organization unit gets a new history row (renamed from the change date)."""
+        rows = list(self.t.tables["organization_units"])
+        day = self._day(ts)
+        candidates = [
+            n
+            for n, (r, _) in enumerate(rows)
+            if r["enddate"] is None and (r["startdate"] or "") < day
+        ]
+        if not candidates:
+            return
+        n = self.rng.choice(candidates)
+        row = dict(rows[n][0])
+        closed = dict(row)
+        closed["enddate"] = (ticks_date(ts) - dt.timedelta(days=1)).isoformat()
+        rows[n] = (closed, ts)
+        row.update({"startdate": day, "existencestartutc": format_ticks(ts)})
+        row["orgname"] = str(row["orgname"]).split(" (")[0] + f" (per {day})"
+        rows.append((row, ts))
+        self.t.tables["organization_units"] = rows

@@ -223,8 +223,8 @@ def test_rows_without_a_key_are_rejected_not_loaded_and_do_not_break_the_load(
     assert _query(tmp_path, "SELECT orgunitid FROM hrm.organization_units") == [("U3",)]
     rejected = _query(tmp_path, "SELECT raw, reason FROM hrm._visma_rejected_rows")
     assert sorted((json.loads(r[0]) for r in rejected), key=lambda r: r["orgname"]) == [
-        {"orgunitid": None, "startdate": "2024-01-01", "orgname": "Nameless"},
         {"orgunitid": "U2", "startdate": None, "orgname": "Dateless"},
+        {"orgunitid": None, "startdate": "2024-01-01", "orgname": "Nameless"},
     ]
     assert all("key column" in str(r[1]) for r in rejected)
     assert tally.rejected[("T1", UNITS.name)] == 2

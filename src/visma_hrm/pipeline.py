@@ -430,6 +430,10 @@ async def _export_one(
                 spool_dir=folder,
                 progress=reporter.export_progress,
             )
+        except DatasetNotApprovedError as exc:
+            # approvals are per scope, and one scope can cover datasets approved one by one
+            _not_approved(outcome, exc.message, plan.explicit, reporter)
+            return
         except VismaHrmError as exc:
             table.fail(exc)
             reporter.stage(table.tenant_id, dataset.name, "failed")

@@ -72,6 +72,10 @@ _EN: dict[str, str] = {
         "The token endpoint {url} answers with server errors (HTTP {status}): Visma Connect "
         "has an outage or a proxy is failing; try again later, and check the token URL."
     ),
+    "problem.token_endpoint_wrong": (
+        "The token URL {url} answered HTTP {status}, not as a token endpoint does: check the "
+        "token URL (Visma's is https://connect.visma.com/connect/token) and any proxy in between."
+    ),
     "problem.api_unreachable": (
         "The API {url} cannot be reached: check the network, a proxy or firewall "
         "(HTTPS_PROXY), and the API URL (Visma's is https://api.analytics1.hrm.visma.net)."
@@ -135,6 +139,7 @@ _EN: dict[str, str] = {
     "init.prompt.client_id": "Client id (isv_..., Details tab)",
     "init.prompt.secret": "Client secret (Credentials tab; not shown while typing)",
     "init.prompt.tenants": "Tenant ids, separated by commas (Integrations > Customers)",
+    "init.secret_from_env": "Using the client secret from VISMA_HRM_CLIENT_SECRET.",
     "init.validating": "Checking these credentials against {token_url} ...",
     "init.valid": "The credentials work.",
     "init.invalid": "The check found problems; the configuration does not work yet.",
@@ -210,6 +215,11 @@ _NL: dict[str, str] = {
         "heeft een storing of een proxy faalt; probeer het later opnieuw en controleer de "
         "token-URL."
     ),
+    "problem.token_endpoint_wrong": (
+        "De token-URL {url} antwoordde HTTP {status}, niet zoals een token-endpoint dat doet: "
+        "controleer de token-URL (die van Visma is https://connect.visma.com/connect/token) en "
+        "een eventuele proxy ertussen."
+    ),
     "problem.api_unreachable": (
         "De API {url} is niet bereikbaar: controleer het netwerk, een proxy of firewall "
         "(HTTPS_PROXY) en de API-URL (die van Visma is https://api.analytics1.hrm.visma.net)."
@@ -270,6 +280,7 @@ _NL: dict[str, str] = {
     "init.prompt.client_id": "Client id (isv_..., tabblad Details)",
     "init.prompt.secret": "Client secret (tabblad Credentials; niet zichtbaar tijdens het typen)",
     "init.prompt.tenants": "Tenant ids, gescheiden door komma's (Integrations > Customers)",
+    "init.secret_from_env": "Het client secret uit VISMA_HRM_CLIENT_SECRET wordt gebruikt.",
     "init.validating": "Deze gegevens worden gecontroleerd bij {token_url} ...",
     "init.valid": "De gegevens werken.",
     "init.invalid": "De controle vond problemen; de configuratie werkt nog niet.",

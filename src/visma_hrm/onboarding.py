@@ -63,6 +63,7 @@ class EndpointState(enum.Enum):
     OK = "ok"
     UNREACHABLE = "unreachable"
     OUTAGE = "outage"
+    NOT_TOKEN_ENDPOINT = "not_a_token_endpoint"
     NOT_CHECKED = "not_checked"
 
 
@@ -311,18 +312,39 @@ async def _probe_endpoints(
     return token, api
 
 
-async def probe_token_endpoint(http: httpx.AsyncClient, url: str) -> TokenState:
-    """POST a token request *without* credentials: 4xx is healthy, 5xx an outage.
+async def probe_token_endpoint(
+    http: httpx.AsyncClient, url: str, *, attempts: int = 3, pause_s: float = 0.5
+) -> TokenState:
+    """POST a token request *without* credentials and judge the endpoint by its answer.
 
-    No client id or secret is sent, so this cannot lock an account or leak a secret.
+    A healthy OAuth2 token endpoint refuses it with a 4xx and a JSON ``error``: that is OK.
+    5xx (after a few short retries, so a blip is not called an outage) is an outage; any other
+    answer (404, an HTML page, a redirect) means the URL is not a token endpoint. No client id
+    or secret is sent, so this can neither lock an application nor leak a secret.
     """
+    for attempt in range(attempts):
+        try:
+            response = await http.post(url, data={"grant_type": "client_credentials"})
+        except httpx.HTTPError as exc:
+            return EndpointState.UNREACHABLE, None, _describe(exc)
+        status = response.status_code
+        if status < 500:
+            break
+        if attempt + 1 < attempts:
+            await asyncio.sleep(pause_s)
+    if status >= 500:
+        return EndpointState.OUTAGE, status, f"HTTP {status}"
+    if status == 429 or (400 <= status < 500 and _oauth_error(response)):
+        return EndpointState.OK, status, ""
+    return EndpointState.NOT_TOKEN_ENDPOINT, status, f"HTTP {status}"
+
+
+def _oauth_error(response: httpx.Response) -> bool:
     try:
-        response = await http.post(url, data={"grant_type": "client_credentials"})
-    except httpx.HTTPError as exc:
-        return EndpointState.UNREACHABLE, None, _describe(exc)
-    if response.status_code >= 500:
-        return EndpointState.OUTAGE, response.status_code, f"HTTP {response.status_code}"
-    return EndpointState.OK, response.status_code, ""
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and isinstance(body.get("error"), str)
 
 
 async def probe_api(http: httpx.AsyncClient, url: str) -> EndpointState:
@@ -343,6 +365,9 @@ def _endpoint_problems(settings: Settings, token: TokenState, api: EndpointState
     elif state is EndpointState.OUTAGE:
         values = {"url": redact_url(settings.token_url), "status": str(status)}
         problems.append(Problem("token_endpoint_outage", "visma", values=values))
+    elif state is EndpointState.NOT_TOKEN_ENDPOINT:
+        values = {"url": redact_url(settings.token_url), "status": str(status)}
+        problems.append(Problem("token_endpoint_wrong", "third_party", values=values))
     if api is EndpointState.UNREACHABLE:
         values = {"url": redact_url(settings.api_url)}
         problems.append(Problem("api_unreachable", "third_party", values=values))

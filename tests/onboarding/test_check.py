@@ -238,6 +238,25 @@ def test_token_endpoint_outage_is_vismas_and_says_try_later(tmp_path: Path) -> N
     assert_secret_nowhere(sb.client_secret, human.output, tmp_path)
 
 
+def test_a_url_that_is_no_token_endpoint_is_named(sandbox: Any) -> None:
+    token_url = f"{sandbox.base_url}/connect/tokens"  # a typo: the server answers 404
+    outcome = run_cli(["check", "--json"], sandbox_env(sandbox, VISMA_HRM_TOKEN_URL=token_url))
+    assert outcome.exit_code == 1
+    assert outcome.json["endpoints"]["token"] == "not_a_token_endpoint"
+    for tenant in outcome.json["tenants"]:
+        (problem,) = tenant["problems"]
+        assert (problem["code"], problem["actor"]) == ("token_endpoint_wrong", "third_party")
+        assert f"{token_url} answered HTTP 404" in problem["message"]
+
+
+def test_a_short_token_outage_is_ridden_out() -> None:
+    faults = FaultConfig(token_outage_first=2)
+    with start_sandbox(SandboxConfig(tenants=1, employees=2, seed=3, faults=faults)) as sb:
+        outcome = run_cli(["check", "--json"], sandbox_env(sb))
+    assert outcome.exit_code == 0, outcome.output
+    assert outcome.json["endpoints"]["token"] == "ok"
+
+
 def test_missing_configuration_says_where_each_value_comes_from() -> None:
     outcome = run_cli(["check", "--json"])
     assert outcome.exit_code == 1

@@ -37,7 +37,7 @@ from visma_hrm.config import (
 from visma_hrm.errors import ConfigurationError
 from visma_hrm.messages import CATALOG, env_lang, is_known_lang, normalize_lang, text
 from visma_hrm.onboarding import DatasetStatus, Diagnosis, Problem, diagnose, scrub
-from visma_hrm.redact import Secret
+from visma_hrm.redact import Secret, redact_url
 
 EXIT_PROBLEM = 1
 EXIT_USAGE = 2
@@ -109,7 +109,7 @@ def init(
     else:
         settings = _from_prompts(base, client_id, tenant, secret_stdin, lang)
     secret = settings.client_secret
-    typer.echo(text("init.validating", lang, token_url=settings.token_url))
+    typer.echo(text("init.validating", lang, token_url=redact_url(settings.token_url)))
     diagnosis = diagnose(settings)
     _emit(diagnosis, lang, False, secret)
     typer.echo(text("init.valid" if diagnosis.ok else "init.invalid", lang))
@@ -173,10 +173,11 @@ def _from_prompts(
     )
     if stdin:
         secret = _read_stdin_secret(lang)
+    elif os.environ.get(SECRET_ENV):
+        secret = os.environ[SECRET_ENV]
+        typer.echo(text("init.secret_from_env", lang))
     else:
-        secret = os.environ.get(SECRET_ENV) or typer.prompt(
-            text("init.prompt.secret", lang), hide_input=True
-        )
+        secret = typer.prompt(text("init.prompt.secret", lang), hide_input=True)
     if not secret.strip():
         _fail_usage(text("init.empty_secret", lang))
     chosen_tenants = tuple(tenants or ()) or _split(

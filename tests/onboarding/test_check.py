@@ -6,6 +6,7 @@ code, and that the secret appears nowhere in what was printed.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,7 @@ def test_everything_configured_works_exits_zero(sandbox: Any) -> None:
         assert tenant["token_ok"] is True and tenant["problems"] == []
         assert tenant["datasets"] == dict.fromkeys(DATASETS, "approved")
     assert sandbox.client_secret not in human.output
+    assert "eyJ" not in human.output + json.dumps(report)  # no token (JWT) either
 
 
 @pytest.mark.parametrize(
@@ -279,6 +281,12 @@ def test_flags_override_the_environment(sandbox: Any) -> None:
     )
     assert outcome.exit_code == 0, outcome.output
     assert [t["tenant_id"] for t in outcome.json["tenants"]] == [tenant]
+
+
+def test_a_config_file_that_does_not_exist_is_a_usage_error(tmp_path: Path) -> None:
+    outcome = run_cli(["check", "--config", str(tmp_path / "nope.toml"), "--lang", "nl"])
+    assert outcome.exit_code == 2
+    assert "Probleem in de configuratie" in outcome.output and "nope.toml" in outcome.output
 
 
 def test_unknown_language_is_a_usage_error(sandbox: Any) -> None:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from visma_hrm.catalog import DATASETS, Column, ColumnType, Dataset
 from visma_hrm.client import RejectedRow, read_export
@@ -188,3 +190,42 @@ def test_a_cut_inside_the_last_value_is_rejected_even_with_the_right_field_count
     ]
     assert [r.raw for r in rejected] == ["u2,b,e"]
     assert "last row may be cut off" in rejected[0].reason
+
+
+@st.composite
+def typed_rows(draw: st.DrawFn) -> tuple[list[str], dict[str, object]]:
+    """A CSV record of every type, with the values it must come back as."""
+    day = draw(st.dates(dt.date(1900, 1, 1), dt.date(2199, 12, 31)))
+    at = draw(st.datetimes(dt.datetime(1970, 1, 1), dt.datetime(2199, 12, 31)))
+    tick = draw(st.integers(0, 9))  # the 7th fractional digit, dropped on reading
+    n = draw(st.integers(-(2**63), 2**63 - 1))
+    amount = Decimal(draw(st.integers(-(10**18) + 1, 10**18 - 1))).scaleb(-6)
+    flag = draw(st.booleans())
+    spelling = draw(st.sampled_from([("true", "false"), ("1", "0"), ("Yes", "NO"), ("JA", "nee")]))
+    text = [
+        draw(st.text(max_size=5)),
+        day.isoformat(),
+        at.strftime("%Y-%m-%dT%H:%M:%S.%f") + f"{tick}Z",
+        str(n),
+        str(amount),
+        spelling[0] if flag else spelling[1],
+    ]
+    expected = {"day": day, "at": at.replace(tzinfo=dt.UTC), "n": n, "amount": amount}
+    return text, expected | {"flag": flag}
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=st.lists(typed_rows(), min_size=1, max_size=20))
+def test_typed_values_round_trip(
+    tmp_path: Path, rows: list[tuple[list[str], dict[str, object]]]
+) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["id", "day", "at", "n", "amount", "flag"])
+    writer.writerows(text for text, _ in rows)
+    table, rejected = read_all(TYPED, [write(tmp_path, buffer.getvalue(), "typed.csv")])
+    assert rejected == []
+    got = [{k: r[k] for k in ("day", "at", "n", "amount", "flag")} for r in table.to_pylist()]
+    assert got == [expected for _, expected in rows]

@@ -225,7 +225,10 @@ def diagnose(
     probe_factory: ProbeFactory = client_probe,
     timeout_s: float = PROBE_TIMEOUT_S,
 ) -> Diagnosis:
-    """Probe everything ``settings`` configures and explain what does not work (blocking)."""
+    """Probe everything ``settings`` configures and explain what does not work.
+
+    Synchronous (runs its own event loop), for the CLI; async callers use ``adiagnose``.
+    """
     return asyncio.run(adiagnose(settings, probe_factory=probe_factory, timeout_s=timeout_s))
 
 
@@ -381,7 +384,7 @@ def _with_api_problems(check: TenantCheck, problems: Sequence[Problem]) -> Tenan
     return replace(check, problems=(*own, *kept))
 
 
-_API_NOISE = {"unexpected", "server_error", "api_unreachable", "token_endpoint_unreachable"}
+_API_NOISE = {"unexpected", "server_error", "api_unreachable"}
 """Problems that an unreachable API explains already (the client failing to reach it)."""
 
 
@@ -397,7 +400,7 @@ async def _check_tenant(
     try:
         report = await probe.approved_datasets(tenant_id, datasets)
     except Exception as exc:  # one tenant's failure must not hide the others' results
-        return _failed(settings, tenant_id, names, exc)
+        return _failed(settings, tenant_id, names, asked, exc)
     approved = set(_names(report.approved))
     refused: Mapping[str, str] = report.refused
     statuses = {
@@ -434,7 +437,7 @@ def _refusals(
 
 
 def _failed(
-    settings: Settings, tenant_id: str, names: Sequence[str], exc: BaseException
+    settings: Settings, tenant_id: str, names: Sequence[str], asked: bool, exc: BaseException
 ) -> TenantCheck:
     """Map the client's whole-tenant errors to the step of the manual that is missing."""
     statuses = dict.fromkeys(names, DatasetStatus.UNKNOWN)
@@ -444,7 +447,7 @@ def _failed(
         statuses = {
             n: DatasetStatus.REFUSED if n in refused else DatasetStatus.UNKNOWN for n in names
         }
-        problems = _refusals(tenant_id, statuses, {}, True)
+        problems = _refusals(tenant_id, statuses, {}, asked)
         return TenantCheck(tenant_id, True, statuses, problems)
     code, actor, token_ok = _classify(exc)
     values = _values_for(code, settings, exc)

@@ -204,3 +204,23 @@ def test_non_interactive_init_needs_every_value_and_never_a_secret_flag(tmp_path
     flag = run_cli(["init", "--non-interactive", "--client-secret", "s3cret"])
     assert flag.exit_code == 2 and "No such option" in flag.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_running_init_again_keeps_the_other_settings_of_the_file(
+    sandbox: Any, tmp_path: Path
+) -> None:
+    config = tmp_path / "visma-hrm.toml"
+    config.write_text(
+        '[visma_hrm]\nclient_id = "isv_old"\ntenants = ["old"]\ndestination = "postgres"\n'
+        'datasets = ["contracts"]\n'
+    )
+    env = sandbox_env(sandbox, [sandbox.tenant_ids[0]], VISMA_HRM_LANG="nl")
+    del env["VISMA_HRM_CLIENT_ID"]
+    outcome = run_cli(["init", "--non-interactive", "--client-id", sandbox.client_id], env)
+    assert outcome.exit_code == 0, outcome.output
+    assert "De gegevens werken." in outcome.output
+    table, secrets = _files(config)
+    assert table["client_id"] == sandbox.client_id
+    assert table["tenants"] == [sandbox.tenant_ids[0]]
+    assert table["destination"] == "postgres" and table["datasets"] == ["contracts"]
+    assert_secret_nowhere(sandbox.client_secret, outcome.output, tmp_path, secrets)

@@ -101,9 +101,9 @@ def init(
     The secret is never a flag (shell history, process lists): it is typed without echo, or
     comes from VISMA_HRM_CLIENT_SECRET, or from standard input with --secret-stdin.
     """
-    lang = _lang(lang, None)
     target = config or Path(os.environ.get(f"{ENV_PREFIX}CONFIG") or DEFAULT_CONFIG_FILE)
     base = _init_defaults(target, api_url, token_url)
+    lang = _lang(lang, env_lang() or base.lang)
     if non_interactive:
         settings = _from_flags(base, client_id, tenant, secret_stdin, lang)
     else:
@@ -128,26 +128,20 @@ def _init_defaults(target: Path, api_url: str | None, token_url: str | None) -> 
             base = replace(load_settings(target), client_secret=None)
         except ConfigurationError:
             base = Settings()  # init is how a broken file gets repaired
-    env = {
-        "api_url": os.environ.get(f"{ENV_PREFIX}API_URL"),
-        "token_url": os.environ.get(f"{ENV_PREFIX}TOKEN_URL"),
-        "client_id": os.environ.get(f"{ENV_PREFIX}CLIENT_ID"),
+    env = os.environ
+    values: dict[str, Any] = {
+        "api_url": api_url or env.get(f"{ENV_PREFIX}API_URL"),
+        "token_url": token_url or env.get(f"{ENV_PREFIX}TOKEN_URL"),
+        "client_id": env.get(f"{ENV_PREFIX}CLIENT_ID"),
+        "tenants": _split(env.get(f"{ENV_PREFIX}TENANTS", "")),
     }
-    values = {k: v for k, v in env.items() if v}
-    tenants_env = os.environ.get(f"{ENV_PREFIX}TENANTS")
-    if tenants_env:
-        values["tenants"] = _split(tenants_env)  # type: ignore[assignment]
-    if api_url:
-        values["api_url"] = api_url
-    if token_url:
-        values["token_url"] = token_url
-    return replace(base, **values)  # type: ignore[arg-type]
+    return replace(base, **{k: v for k, v in values.items() if v})
 
 
 def _from_flags(
     base: Settings, client_id: str | None, tenants: list[str] | None, stdin: bool, lang: str
 ) -> Settings:
-    secret = _read_stdin_secret(lang) if stdin else os.environ.get(SECRET_ENV, "")
+    secret = _read_stdin_secret(lang) if stdin else os.environ.get(SECRET_ENV, "").strip()
     chosen_id = client_id or base.client_id
     chosen_tenants = tuple(tenants or ()) or base.tenants
     missing = [

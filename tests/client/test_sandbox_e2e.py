@@ -17,6 +17,7 @@ import pytest
 from visma_hrm.catalog import DATASETS, get_dataset
 from visma_hrm.client import Export, ExportProgress, FieldSelection, VismaClient
 from visma_hrm.errors import (
+    ApiError,
     AuthenticationError,
     DatasetNotApprovedError,
     JobFailedError,
@@ -129,6 +130,16 @@ def test_excluded_fields_are_pushed_down_and_load_as_nulls(sb: Sandbox, tmp_path
     rows, _ = read_rows(export)
     truth = [dict(r, emailaddress=None) for r in sb.truth(tenant, "users")]
     assert canonical(rows) == canonical(expected_rows(export.dataset, truth))
+
+
+def test_an_unknown_field_is_an_api_error_that_says_what_to_check(
+    sb: Sandbox, tmp_path: Path
+) -> None:
+    selection = FieldSelection(include=("userid", "nosuchcolumn"))
+    with pytest.raises(
+        ApiError, match=r"HTTP 400 \(.*nosuchcolumn.*\)\. Check the field selection"
+    ):
+        export_one(settings_for(sb), sb.tenant_ids[0], "users", tmp_path, fields=selection)
 
 
 # ----------------------------------------------------------------------------- recovered faults

@@ -37,6 +37,7 @@ from visma_hrm.errors import (
     ServerError,
     VismaHrmError,
 )
+from visma_hrm.redact import redact_text
 
 log = logging.getLogger("visma_hrm.client")
 
@@ -166,10 +167,15 @@ class ExportJob:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _unexpected(self, response: httpx.Response, ctx: Context) -> VismaHrmError:
+        said = _server_message(response)
+        hint = (
+            "Check the field selection (fields) and the cursor (since) sent with the export."
+            if response.status_code == 400
+            else "Check api_url in your settings; if it is right, report this to Visma support."
+        )
         return ApiError(
-            f"{ctx.what}: {ctx.where} answered HTTP {response.status_code}, which the export "
-            "protocol does not foresee. Check api_url in your settings; if it is right, "
-            "report this to Visma support.",
+            f"{ctx.what}: {ctx.where} answered HTTP {response.status_code}"
+            f"{f' ({said})' if said else ''}. {hint}",
             tenant_id=self.req.tenant_id,
             dataset=self.req.dataset.name,
         )
@@ -397,6 +403,17 @@ def _ends_with_newline(path: Path) -> bool:
 def _safe(text: str) -> str:
     """A file-name-safe form of an id that comes from the server."""
     return re.sub(r"[^A-Za-z0-9_-]", "_", text)[:80]
+
+
+def _server_message(response: httpx.Response) -> str:
+    """The error text of an API answer (JSON ``message``/``error_description``/``title``),
+    scrubbed of anything that looks like a token or a signed link, and kept short."""
+    body = _json(response) or {}
+    for key in ("message", "error_description", "title", "detail", "error"):
+        value = _field(body, key)
+        if isinstance(value, str) and value.strip():
+            return redact_text(value.strip())[:300]
+    return ""
 
 
 def _json(response: httpx.Response) -> dict[str, Any] | None:

@@ -97,7 +97,7 @@ _EN: dict[str, str] = {
     "actor.customer": "customer",
     "actor.visma": "Visma",
     # --- the check table -------------------------------------------------------------------
-    "check.title": "visma-hrm check: client {client_id}",
+    "check.title": "Access of client {client_id}",
     "check.col.tenant": "Tenant",
     "check.col.token": "Token",
     "check.col.datasets": "Datasets",
@@ -239,7 +239,7 @@ _NL: dict[str, str] = {
     "actor.third_party": "derde partij",
     "actor.customer": "klant",
     "actor.visma": "Visma",
-    "check.title": "visma-hrm check: client {client_id}",
+    "check.title": "Toegang van client {client_id}",
     "check.col.tenant": "Tenant",
     "check.col.token": "Token",
     "check.col.datasets": "Datasets",

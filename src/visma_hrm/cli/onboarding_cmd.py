@@ -92,15 +92,16 @@ def init(
         bool, typer.Option("--secret-stdin", help="Read the client secret from standard input.")
     ] = False,
     force: Annotated[
-        bool, typer.Option("--force", help="Write the files even when the check fails.")
+        bool,
+        typer.Option("--force", help="Write even when the check fails; replace without asking."),
     ] = False,
     lang: LangOpt = None,
 ) -> None:
     """Ask for (or take) the client id, secret and tenant ids, check them, write the config.
 
-    The secret is never a flag (shell history, process lists): it is typed without echo, or
-    comes from VISMA_HRM_CLIENT_SECRET, or from standard input with --secret-stdin.
+    The secret is typed without echo, or comes from VISMA_HRM_CLIENT_SECRET or --secret-stdin.
     """
+    # Never a --secret flag: flags end up in shell history and process listings.
     target = config or Path(os.environ.get(f"{ENV_PREFIX}CONFIG") or DEFAULT_CONFIG_FILE)
     base = _init_defaults(target, api_url, token_url)
     lang = _lang(lang, env_lang() or base.lang)
@@ -242,7 +243,7 @@ def datasets(
         typer.echo(_dump(_datasets_json(chosen, diagnosis, lang)))
     else:
         _render_catalog(chosen, columns or name is not None, lang)
-        _render_approvals(chosen, diagnosis, settings, lang)
+        _render_approvals(diagnosis, settings, lang)
     whole_tenant = diagnosis is not None and any(t.token_ok is not True for t in diagnosis.tenants)
     raise typer.Exit(EXIT_PROBLEM if whole_tenant else 0)
 
@@ -300,6 +301,7 @@ def _render_catalog(chosen: list[Dataset], with_columns: bool, lang: str) -> Non
 
 def _columns_table(dataset: Dataset, lang: str) -> Table:
     table = _table(title=f"{dataset.name}: {dataset.description}", title_justify="left")
+    table.title_style = "bold"
     for key in ("column", "type", "personal"):
         table.add_column(text(f"datasets.col.{key}", lang), overflow="fold")
     personal = text("status.yes", lang)
@@ -308,25 +310,16 @@ def _columns_table(dataset: Dataset, lang: str) -> Table:
     return table
 
 
-def _render_approvals(
-    chosen: list[Dataset], diagnosis: Diagnosis | None, settings: Settings, lang: str
-) -> None:
+def _render_approvals(diagnosis: Diagnosis | None, settings: Settings, lang: str) -> None:
+    """Per tenant what it approved, in the same table as ``check`` (without the verdict)."""
     console = _console()
     if diagnosis is None:
         if not (settings.client_id and settings.client_secret and settings.tenants):
             console.print(text("datasets.no_credentials", lang), soft_wrap=True)
         return
-    table = _table()
-    table.add_column(text("datasets.col.name", lang), no_wrap=True)
-    for t in diagnosis.tenants:
-        table.add_column(t.tenant_id, overflow="fold")
-    for d in chosen:
-        cells = [
-            _status(t.datasets.get(d.name, DatasetStatus.UNKNOWN), lang) for t in diagnosis.tenants
-        ]
-        table.add_row(d.name, *cells)
-    console.print(table)
-    _print_problems(console, list(diagnosis.all_problems()), lang, settings.client_secret)
+    problems = list(diagnosis.all_problems())
+    console.print(_tenant_table(diagnosis, _unique(problems, lang), lang))
+    _print_problems(console, problems, lang, settings.client_secret)
 
 
 # ----------------------------------------------------------------------------------- rendering
@@ -344,7 +337,15 @@ def render_diagnosis(diagnosis: Diagnosis, lang: str, secret: Secret | None = No
     easy to read and to copy into a mail to the customer, at any terminal width.
     """
     console = _console()
-    problems = _unique(diagnosis.all_problems(), lang)
+    table = _tenant_table(diagnosis, _unique(diagnosis.all_problems(), lang), lang)
+    console.print(table)
+    _print_problems(console, list(diagnosis.all_problems()), lang, secret)
+    verdict = "check.all_ok" if diagnosis.ok else "check.not_ok"
+    console.print(text(verdict, lang), soft_wrap=True)
+
+
+def _tenant_table(diagnosis: Diagnosis, footnotes: list[tuple[str, str]], lang: str) -> Table:
+    """Tenant, token, datasets by status, and the numbers of the footnotes that concern it."""
     table = _table(title=text("check.title", lang, client_id=diagnosis.client_id or "-"))
     # Tenant ids are copied whole into mails and the portal's search: never wrap or cut them.
     table.add_column(text("check.col.tenant", lang), no_wrap=True, min_width=36)
@@ -352,17 +353,14 @@ def render_diagnosis(diagnosis: Diagnosis, lang: str, secret: Secret | None = No
     table.add_column(text("check.col.datasets", lang), overflow="fold", min_width=24)  # names
     table.add_column(text("check.col.problems", lang), overflow="fold")
     for t in diagnosis.tenants:
-        numbers = sorted({problems.index(_key(p, lang)) + 1 for p in t.problems})
+        numbers = sorted({footnotes.index(_key(p, lang)) + 1 for p in t.problems})
         table.add_row(
             t.tenant_id,
             _token(t.token_ok, lang),
             _dataset_cell(t.datasets, lang),
             ", ".join(map(str, numbers)) or text("check.none", lang),
         )
-    console.print(table)
-    _print_problems(console, list(diagnosis.all_problems()), lang, secret)
-    verdict = "check.all_ok" if diagnosis.ok else "check.not_ok"
-    console.print(text(verdict, lang), soft_wrap=True)
+    return table
 
 
 def _dataset_cell(statuses: Mapping[str, DatasetStatus], lang: str) -> str:

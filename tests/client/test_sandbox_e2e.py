@@ -169,6 +169,21 @@ def test_transient_faults_are_recovered_without_losing_or_doubling_rows(
     assert not list(tmp_path.glob("*.part"))
 
 
+def test_a_tenant_rate_limit_slows_parallel_exports_but_loses_nothing(
+    faults: Sandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    faults.set_faults(FaultConfig(tenant_rate=10, tenant_burst=8))
+    tenant = faults.tenant_ids[1]
+
+    async def body(client: VismaClient) -> list[Export]:
+        jobs = [client.export(tenant, d, spool_dir=tmp_path) for d in DATASETS.values()]
+        return list(await asyncio.gather(*jobs))
+
+    for export in with_client(settings_for(faults), body):
+        assert_matches_truth(faults, export)
+    assert "429" in caplog.text
+
+
 def test_429_retry_after_is_honoured(faults: Sandbox, tmp_path: Path) -> None:
     faults.set_faults(FaultConfig(rate_limit_first=2, retry_after=1))
     started = time.monotonic()

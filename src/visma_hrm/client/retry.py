@@ -1,8 +1,9 @@
 """The retry policy, in one place: which answers to try again, and how long to wait.
 
 * **429** honours ``Retry-After`` (seconds or an HTTP date; never earlier, up to 10% later);
-  without it, exponential backoff with full jitter. 429s do not count against ``max_retries``: a rate-limited export is not a
-  broken one, so the bound is time (``rate_limit_patience_s``), after which ``RateLimitedError``.
+  without it, exponential backoff with full jitter. 429s do not count against
+  ``max_retries``: a rate-limited export is not a broken one, so the bound is time
+  (``rate_limit_patience_s``), after which ``RateLimitedError``.
 * **5xx** and **connection errors** (connect, read reset, protocol errors such as a short
   body, timeouts) are retried up to ``max_retries`` with the same backoff, then end in
   ``ServerError`` / ``UnreachableError``.
@@ -149,12 +150,9 @@ class RetryPolicy:
         self, response: httpx.Response, attempt: int, waited: float, ctx: Context
     ) -> float:
         hinted = parse_retry_after(response.headers.get("Retry-After"), self.wall_clock())
-        if hinted is None:
-            delay = self.backoff(attempt)
-        else:
-            # Never earlier than asked; up to 10% later, so that the tenants and datasets
-            # told the same Retry-After do not all come back in the same instant.
-            delay = hinted + self.rng() * 0.1 * hinted
+        # Never earlier than asked; up to 10% later, so that the tenants and datasets told
+        # the same Retry-After do not all come back in the same instant.
+        delay = self.backoff(attempt) if hinted is None else hinted * (1 + 0.1 * self.rng())
         if waited + delay > self.rate_limit_patience_s:
             raise RateLimitedError(
                 f"{ctx.what}: the API kept answering 429 Too Many Requests "

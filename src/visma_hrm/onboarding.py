@@ -240,6 +240,7 @@ async def adiagnose(
 ) -> Diagnosis:
     """``diagnose`` for callers that already run an event loop."""
     asked, unknown = _asked_datasets(settings.datasets)
+    settings = replace(settings, tenants=tuple(dict.fromkeys(settings.tenants)))  # no repeats
     base = Diagnosis(
         client_id=settings.client_id,
         token_url=redact_url(settings.token_url),

@@ -276,9 +276,8 @@ def test_missing_configuration_says_where_each_value_comes_from() -> None:
 def test_flags_override_the_environment(sandbox: Any) -> None:
     env = sandbox_env(sandbox, VISMA_HRM_CLIENT_ID="isv_wrong", VISMA_HRM_TENANTS="x")
     tenant = sandbox.tenant_ids[1]
-    outcome = run_cli(
-        ["check", "--json", "--client-id", sandbox.client_id, "--tenant", tenant], env
-    )
+    args = ["check", "--json", "--client-id", sandbox.client_id]
+    outcome = run_cli([*args, "--tenant", tenant, "--tenant", tenant], env)
     assert outcome.exit_code == 0, outcome.output
     assert [t["tenant_id"] for t in outcome.json["tenants"]] == [tenant]
 

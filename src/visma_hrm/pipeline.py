@@ -467,7 +467,9 @@ def _load(
     try:
         for outcome in outcomes:
             reporter.stage(outcome.table.tenant_id, outcome.table.dataset, "loading")
-        pipeline.run(visma_source([o.export for o in outcomes if o.export], started, tally))
+        _extract_normalize_load(
+            pipeline, [o.export for o in outcomes if o.export], started, tally, reporter
+        )
     except Exception as exc:
         error = DestinationError(_destination_message("load", exc))
         for outcome in outcomes:
@@ -480,6 +482,26 @@ def _load(
     for outcome in outcomes:
         _fill_counts(outcome.table, tally, before, after)
         reporter.stage(outcome.table.tenant_id, outcome.table.dataset, outcome.table.status)
+
+
+def _extract_normalize_load(
+    pipeline: dlt.Pipeline,
+    exports: list[SpooledExport],
+    started: datetime,
+    tally: ParseTally,
+    reporter: Reporter,
+) -> None:
+    """dlt's three steps one by one (``prepare`` already did what ``run`` adds before them).
+
+    The extract step commits data and cursors as one load package; from then on a crash
+    leaves a package that the next run's ``prepare`` finishes.
+    """
+    reporter.info(f"Parsing {len(exports)} export(s) (dlt extract)")
+    pipeline.extract(visma_source(exports, started, tally))
+    reporter.info("Normalizing (dlt normalize)")
+    pipeline.normalize()
+    reporter.info(f"Loading into {pipeline.destination.destination_name} (dlt load)")
+    pipeline.load()
 
 
 def _fill_counts(

@@ -98,8 +98,14 @@ def with_field_flags(settings: Settings, specs: list[str]) -> Settings:
     return replace(settings, fields=merged)
 
 
+def stdout_console() -> Console:
+    """stdout; when it is not a terminal (logs, pipes) wide enough for the summary table."""
+    console = Console()
+    return console if console.is_terminal else Console(width=140)
+
+
 def _run(settings: SyncSettings, json_output: bool) -> SyncReport:
-    out = Console()
+    out = stdout_console()
     if json_output:
         report = sync(settings, PlainReporter())
         print(json.dumps(report.to_dict(), indent=2))
@@ -148,7 +154,7 @@ def demo_command(
     """Sync a local sandbox (two tenants) fully, advance it a month, sync again incrementally."""
     from visma_hrm.sandbox import SandboxConfig, start_sandbox
 
-    console = Console()
+    console = stdout_console()
     _remove_database(path)
     config = SandboxConfig(tenants=DEMO_TENANTS, employees=employees, seed=DEMO_SEED)
     with (
@@ -171,7 +177,8 @@ def demo_command(
         sb.advance(days=30)
         console.print("\nThe sandbox clock moved 30 days: hires, contract changes, leavers.")
         second = _demo_step(settings, console, "2. Incremental sync, a month later")
-    _explain(path, settings, console)
+        as_of = sb.clock[:10]
+    _explain(path, settings, console, as_of)
     raise typer.Exit(first.exit_code or second.exit_code)
 
 
@@ -190,7 +197,7 @@ def _demo_step(settings: Settings, console: Console, title: str) -> SyncReport:
     return report
 
 
-def _explain(path: Path, settings: Settings, console: Console) -> None:
+def _explain(path: Path, settings: Settings, console: Console, as_of: str) -> None:
     """Row counts per table and tenant, a headcount query, and how to query the file next."""
     import duckdb
 
@@ -199,7 +206,7 @@ def _explain(path: Path, settings: Settings, console: Console) -> None:
         tables = _tables(db, schema)
         console.print(_counts_table(db, schema, tables))
         if "contracts" in tables:
-            console.print(_headcount_table(db, schema))
+            console.print(_headcount_table(db, schema, as_of))
     console.print(
         f"\n[bold]Query it next[/]\n  duckdb {path}\n"
         f"  SELECT tenant_id, count(*) FROM {schema}.contracts GROUP BY ALL;\n"
@@ -240,16 +247,18 @@ def _counts_table(db: Any, schema: str, tables: list[str]) -> Table:
     return table
 
 
-def _headcount_table(db: Any, schema: str) -> Table:
+def _headcount_table(db: Any, schema: str, as_of: str) -> Table:
     """Open contracts per organisation unit: the first question most HR analysts ask."""
     rows = db.execute(
         f"""SELECT tenant_id, coalesce(orgunitname_en, orgunitname, orgunit) AS unit,
                    count(DISTINCT employeeid) AS employees
             FROM {schema}.contracts
-            WHERE NOT {DELETED_COLUMN} AND (enddate IS NULL OR enddate >= current_date)
-            GROUP BY ALL ORDER BY employees DESC LIMIT 8"""
+            WHERE NOT {DELETED_COLUMN} AND startdate <= ?::DATE
+              AND (enddate IS NULL OR enddate >= ?::DATE)
+            GROUP BY ALL ORDER BY employees DESC, unit LIMIT 8""",
+        [as_of, as_of],
     ).fetchall()
-    table = Table(title="Headcount by unit (open contracts, top 8)")
+    table = Table(title=f"Headcount by unit on {as_of} (employees with an open contract, top 8)")
     for name in ("tenant", "unit", "employees"):
         table.add_column(name, justify="right" if name == "employees" else "left")
     for tenant, unit, employees in rows:

@@ -1,0 +1,192 @@
+"""The ``sync`` and ``demo`` commands as a user runs them: subprocesses, real HTTP, real DuckDB.
+
+Includes the crash test: a sync killed with SIGKILL at a seeded random moment, then run again,
+must end equal to the sandbox's truth with no duplicate key.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.pipeline.truth import assert_equal_to_truth, sandbox_settings
+from visma_hrm.config import Settings
+from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
+
+CLI = str(Path(sys.executable).parent / "visma-hrm")
+SECRET = "cli-test-secret-do-not-print"
+
+
+@pytest.fixture
+def sb() -> Iterator[Sandbox]:
+    config = SandboxConfig(tenants=2, employees=40, seed=5, client_secret=SECRET)
+    with start_sandbox(config) as sandbox:
+        yield sandbox
+
+
+def _env(sb: Sandbox, tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VISMA_HRM_")}
+    env.update(
+        {
+            "RUNTIME__DLTHUB_TELEMETRY": "false",
+            "VISMA_HRM_API_URL": sb.api_url,
+            "VISMA_HRM_TOKEN_URL": sb.token_url,
+            "VISMA_HRM_CLIENT_ID": sb.client_id,
+            "VISMA_HRM_CLIENT_SECRET": sb.client_secret,
+            "VISMA_HRM_TENANTS": ",".join(sb.tenant_ids),
+            "VISMA_HRM_DUCKDB_PATH": str(tmp_path / "hrm.duckdb"),
+            "VISMA_HRM_PIPELINES_DIR": str(tmp_path / "pipelines"),
+        }
+    )
+    env.update(extra)
+    return env
+
+
+def _cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [CLI, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=240
+    )
+
+
+def _settings(sb: Sandbox, tmp_path: Path) -> Settings:
+    return sandbox_settings(
+        sb,
+        tmp_path,
+        duckdb_path=tmp_path / "hrm.duckdb",
+        pipelines_dir=tmp_path / "pipelines",
+        pipeline_name="visma_hrm",
+    )
+
+
+def test_sync_json_parses_and_reports_every_tenant_and_dataset(sb: Sandbox, tmp_path: Path) -> None:
+    done = _cli(
+        ["sync", "--json", "--dataset", "users", "--dataset", "contracts"],
+        _env(sb, tmp_path),
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["ok"] is True and report["exit_code"] == 0
+    pairs = {(t["tenant_id"], t["dataset"]) for t in report["tables"]}
+    assert pairs == {(t, d) for t in sb.tenant_ids for d in ("users", "contracts")}
+    for table in report["tables"]:
+        assert table["mode"] == "full" and table["status"] == "ok"
+        assert table["rows_inserted"] == len(sb.truth(table["tenant_id"], table["dataset"]))
+    assert SECRET not in done.stdout + done.stderr
+
+
+def test_expected_errors_print_a_message_not_a_traceback_nor_the_secret(
+    sb: Sandbox, tmp_path: Path
+) -> None:
+    wrong = _env(sb, tmp_path, VISMA_HRM_CLIENT_SECRET="wrong-" + SECRET)
+    done = _cli(["sync"], wrong, tmp_path)
+    assert done.returncode == 1
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output
+    assert "invalid_client" in output
+    assert SECRET not in output
+    missing = _env(sb, tmp_path)
+    del missing["VISMA_HRM_CLIENT_SECRET"]
+    done = _cli(["sync", "--dataset", "salaries"], missing, tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "VISMA_HRM_CLIENT_SECRET" in done.stderr
+
+
+def test_demo_runs_and_prints_its_summary(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VISMA_HRM_")}
+    env["RUNTIME__DLTHUB_TELEMETRY"] = "false"
+    (tmp_path / "visma_hrm_demo.duckdb").write_text("an old demo database")
+    started = time.monotonic()
+    done = _cli(["demo", "--employees", "30"], env, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert time.monotonic() - started < 120
+    out = done.stdout
+    for expected in (
+        "1. Full sync",
+        "2. Incremental sync",
+        "incremental",
+        "Headcount by unit",
+        "duckdb visma_hrm_demo.duckdb",
+        "visma_hrm.contracts",
+    ):
+        assert expected in out, expected
+    assert (tmp_path / "visma_hrm_demo.duckdb").stat().st_size > 100_000
+
+
+# --------------------------------------------------------------------------- SIGKILL
+def _run_and_kill(env: dict[str, str], cwd: Path, anchor: str, delay: float) -> bool:
+    """Start a sync; SIGKILL it ``delay`` seconds after a log line containing ``anchor``."""
+    proc = subprocess.Popen(
+        [CLI, "sync"],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    seen = threading.Event()
+
+    def read() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if anchor in line:
+                seen.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    seen.wait(timeout=120)
+    time.sleep(delay)
+    killed = proc.poll() is None
+    if killed:
+        proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=60)
+    reader.join(timeout=10)
+    return killed
+
+
+def _kill_moments(count: int, seed: int) -> list[tuple[str, float]]:
+    """Seeded moments: some during the downloads, most during dlt's extract/normalize/load."""
+    rng = random.Random(seed)
+    anchors = [("downloading", 0.3), ("(dlt extract)", 0.4), ("(dlt load)", 0.5)]
+    return [
+        (anchor, round(rng.uniform(0, spread), 3))
+        for anchor, spread in (anchors[i % len(anchors)] for i in range(count))
+    ]
+
+
+def _sigkill_matrix(sb: Sandbox, tmp_path: Path, moments: list[tuple[str, float]]) -> None:
+    env = _env(sb, tmp_path, VISMA_HRM_CONCURRENCY="2")
+    settings = _settings(sb, tmp_path)
+    for n, (anchor, delay) in enumerate(moments):
+        if n:
+            sb.advance(days=30)  # later moments interrupt incremental runs
+        killed = _run_and_kill(env, tmp_path, anchor, delay)
+        rerun = _cli(["sync", "--json"], env, tmp_path)
+        assert rerun.returncode == 0, f"after kill at {anchor}+{delay}: {rerun.stderr[-2000:]}"
+        report = json.loads(rerun.stdout)
+        assert report["ok"]
+        assert_equal_to_truth(sb, settings, deleted_may_linger=True)
+        print(f"moment {anchor}+{delay}s killed={killed} resumed={report['resumed_packages']}")
+
+
+def test_a_sync_killed_at_random_moments_ends_equal_to_the_truth(
+    sb: Sandbox, tmp_path: Path
+) -> None:
+    _sigkill_matrix(sb, tmp_path, _kill_moments(3, seed=20261123))
+
+
+@pytest.mark.slow
+def test_a_sync_killed_at_more_random_moments_ends_equal_to_the_truth(
+    sb: Sandbox, tmp_path: Path
+) -> None:
+    _sigkill_matrix(sb, tmp_path, _kill_moments(8, seed=4242))

@@ -111,12 +111,14 @@ class Http:
         in the spool is always whole. A body shorter than its Content-Length counts as a
         connection reset and is retried from byte zero: the file is replaced, never appended
         to, so no row can be duplicated. Non-200 answers are returned (their body read).
+        Redirects are followed here only: storage may hand a link on to another host, and we
+        send no credentials that could follow it.
         """
         slot = self._slot(url)
         part = dest.with_name(dest.name + ".part")
 
         async def once() -> httpx.Response:
-            async with slot, self.client.stream("GET", url) as response:
+            async with slot, self.client.stream("GET", url, follow_redirects=True) as response:
                 if response.status_code != 200:
                     await response.aread()
                     return response

@@ -159,9 +159,10 @@ class ExportJob:
                 self.auth.invalidate(self.req.tenant_id, token)
                 continue
             if response.status_code in (401, 403):
+                said = _server_message(response)
                 raise self._not_approved(
-                    f"the API answered HTTP {response.status_code} with a fresh token: "
-                    f"{SCOPE_HINT}."
+                    f"the API answered HTTP {response.status_code}"
+                    f"{f' ({said})' if said else ''} with a fresh token: {SCOPE_HINT}."
                 )
             return response
         raise AssertionError("unreachable")  # pragma: no cover

@@ -52,7 +52,7 @@ ALL_SCOPES = " ".join(
     for s in ("employees", "contracts", "organizationunits", "metadata", "users")
 )
 
-SMALL = SandboxConfig(tenants=2, employees=30, rows_per_file=40, job_duration_s=0.1)
+SMALL = SandboxConfig(tenants=2, employees=30, rows_per_file=40, job_duration_s=0.3)
 
 
 @pytest.fixture(scope="module")

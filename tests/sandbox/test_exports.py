@@ -247,3 +247,20 @@ def test_admin_api(sb: Sandbox) -> None:
         f"{sb.base_url}/sandbox/tenants/{sb.tenant_ids[0]}/approvals", json={"datasets": ["x"]}
     )
     assert bad.status_code == 400
+
+
+def test_unknown_fields_can_be_ignored_instead() -> None:
+    config = SandboxConfig(tenants=1, employees=5, unknown_fields="ignore", job_duration_s=0)
+    with start_sandbox(config) as sb:
+        token = get_token(sb, sb.tenant_ids[0])
+        _a, header, _rows = export(sb, token, "users", {"fields": "userid,salary"})
+        assert header == ["userid"]
+
+
+def test_export_files_are_deleted_when_the_server_stops() -> None:
+    with start_sandbox(SandboxConfig(tenants=1, employees=5, job_duration_s=0)) as sb:
+        token = get_token(sb, sb.tenant_ids[0])
+        export(sb, token, "users")
+        root = sb.state.jobs.root
+        assert any(root.rglob("*.csv"))
+    assert not root.exists()

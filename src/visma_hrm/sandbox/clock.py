@@ -7,6 +7,7 @@ Unix epoch, so comparisons are exact and the 7th digit survives (a float would n
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 TICKS_PER_SECOND = 10_000_000
@@ -19,9 +20,15 @@ _ISO = re.compile(
 
 def format_ticks(ticks: int) -> str:
     """``2026-01-01T08:15:00.1234567Z``."""
-    seconds, frac = divmod(ticks, TICKS_PER_SECOND)
-    stamp = _EPOCH + dt.timedelta(seconds=seconds)
-    return f"{stamp:%Y-%m-%dT%H:%M:%S}.{frac:07d}Z"
+    days, rest = divmod(ticks, TICKS_PER_DAY)
+    seconds, frac = divmod(rest, TICKS_PER_SECOND)
+    minutes, second = divmod(seconds, 60)
+    return f"{_day_text(days)}T{minutes // 60:02d}:{minutes % 60:02d}:{second:02d}.{frac:07d}Z"
+
+
+@functools.lru_cache(maxsize=65536)
+def _day_text(days: int) -> str:
+    return (_EPOCH.date() + dt.timedelta(days=days)).isoformat()
 
 
 def parse_ticks(text: str) -> int:

@@ -18,10 +18,13 @@ import functools
 import hashlib
 import random
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from visma_hrm.sandbox.clock import TICKS_PER_DAY, TICKS_PER_SECOND, date_ticks, format_ticks
 
+T = TypeVar("T")
 Row = dict[str, str | None]
 Stamped = tuple[Row, int]
 """A row and its change timestamp (ticks)."""
@@ -164,6 +167,22 @@ def pools() -> Pools:
     )
 
 
+class FastRandom(random.Random):
+    """``random.Random`` with cheaper integer draws: a million rows need ~40 M of them.
+
+    ``randrange`` and ``choice`` scale one ``random()`` float instead of rejection sampling;
+    the bias (below 2**-40 for our ranges) does not matter for synthetic data.
+    """
+
+    def randrange(self, start: int, stop: int | None = None, step: int = 1) -> int:
+        if stop is None:
+            return int(self.random() * start)
+        return start + int(self.random() * (stop - start))
+
+    def choice(self, seq: Sequence[T]) -> T:  # type: ignore[override]
+        return seq[int(self.random() * len(seq))]
+
+
 def stable_int(*parts: object) -> int:
     """A 64-bit integer derived from the parts; stable across runs (unlike ``hash``)."""
     digest = hashlib.blake2b(repr(parts).encode(), digest_size=8).digest()
@@ -282,6 +301,7 @@ class TenantData:
         self.cost_centers = [self._cost_center(c) for c in range(self.n_costcenters)]
         self.units = [self._unit(u, rng) for u in range(self.n_units)]
         self._managers: dict[int, tuple[str, str]] = {}
+        self._unit_fields: dict[int, Row] = {}
 
     # ------------------------------------------------------------------ metadata
     def _cost_center(self, c: int) -> tuple[str, str, str]:
@@ -377,7 +397,7 @@ class TenantData:
     # ------------------------------------------------------------------ persons
     def core(self, i: int, hire: Hire | None = None) -> Core:
         """The person's attributes and employment history; a pure function of its index."""
-        rng = random.Random(stable_int(self.seed, self.index, i))
+        rng = FastRandom(stable_int(self.seed, self.index, i))
         p = pools()
         male = rng.random() < 0.48
         names = p.male if male else p.female
@@ -628,7 +648,6 @@ class TenantData:
         return row
 
     def contract_rows(self, core: Core, emp: Employment) -> list[Stamped]:
-        fn = FUNCTIONS
         emptype_nl, emptype_en = EMPTYPES[emp.emptype]
         fixed = emp.emptype != 0
         reason = END_REASONS[emp.endreason] if emp.endreason is not None else (None, None, None)
@@ -678,59 +697,44 @@ class TenantData:
             "dateofbirth": _date(core.dob),
             "gender": "M" if core.male else "V",
         }
-        distance = (core.phone_seed % 600) / 10
+        distance = dec((core.phone_seed % 600) / 10, 1)
         out: list[Stamped] = []
         for n, sub in enumerate(emp.subs, start=1):
-            unit = self.units[sub.unit]
-            cc_code, _cc_nl, cc_en = self.cost_centers[int(unit["costcenter"])]  # type: ignore[call-overload]
-            manageruserid, managername = self.manager_of(sub.unit)
-            expertise = EXPERTISES[sub.function % len(EXPERTISES)]
-            full = 1900 + sub.scale * 250 + sub.step * 65 + (sub.scale * 7) % 50 / 2
-            hours = FULL_WEEK_HOURS * sub.ptfactor
             row = dict(base)
-            row.update(
-                {
-                    "startdate": _date(sub.start),
-                    "enddate": _date(sub.end) if sub.end is not None else None,
-                    "costcenter": cc_code,
-                    "costcenter_en": cc_en,
-                    "orgunit": str(unit["orgunitid"]),
-                    "orgunitname": str(unit["name"]),
-                    "orgunitname_en": str(unit["name_en"]),
-                    "extdepartmentid": f"X{unit['orgunitid']}",
-                    "extdepartmentname": str(unit["name"]),
-                    "extdepartmentname_en": str(unit["name_en"]),
-                    "expertiseid": str(sub.function % len(EXPERTISES) + 1),
-                    "expertisename": expertise[0],
-                    "expertisename_en": expertise[1],
-                    "costunit": "Primair proces" if sub.function % 3 else "Overhead",
-                    "costunit_en": "Primary process" if sub.function % 3 else "Overhead",
-                    "functionid": str(sub.function + 100),
-                    "functionname": fn[sub.function][0],
-                    "functionname_en": fn[sub.function][1],
-                    "ptfactor": dec(sub.ptfactor, 4),
-                    "weekhoursfixed": dec(hours, 2),
-                    "weekhoursvar": "0.00",
-                    "normalhours": dec(FULL_WEEK_HOURS, 2),
-                    "scale": f"{sub.scale:02d}",
-                    "step": str(sub.step),
-                    "stepname": f"Trede {sub.step}",
-                    "salaryhour": dec(full / (FULL_WEEK_HOURS * 4.33), 2),
-                    "salaryfulltime": dec(full, 2),
-                    "distance": dec(distance, 1),
-                    "maxdistance": "60.0",
-                    "dayspw": dec(max(1.0, round(5 * sub.ptfactor * 2) / 2), 1),
-                    "subcontractid": str(n),
-                    "existencestartutc": format_ticks(sub.ts),
-                    "manageruserid": manageruserid,
-                    "managername": managername,
-                }
-            )
+            row.update(self.unit_fields(sub.unit))
+            row.update(_function_fields(sub.function))
+            row.update(_pay_fields(sub.ptfactor, sub.scale, sub.step))
+            row["startdate"] = _date(sub.start)
+            row["enddate"] = _date(sub.end) if sub.end is not None else None
+            row["distance"] = distance
+            row["subcontractid"] = str(n)
+            row["existencestartutc"] = format_ticks(sub.ts)
             out.append((row, sub.ts))
         return out
 
+    def unit_fields(self, u: int) -> Row:
+        """The contract columns that follow from the organization unit (computed once)."""
+        found = self._unit_fields.get(u)
+        if found is None:
+            unit = self.units[u]
+            cc_code, _cc_nl, cc_en = self.cost_centers[int(unit["costcenter"])]  # type: ignore[call-overload]
+            manageruserid, managername = self.manager_of(u)
+            found = self._unit_fields[u] = {
+                "costcenter": cc_code,
+                "costcenter_en": cc_en,
+                "orgunit": str(unit["orgunitid"]),
+                "orgunitname": str(unit["name"]),
+                "orgunitname_en": str(unit["name_en"]),
+                "extdepartmentid": f"X{unit['orgunitid']}",
+                "extdepartmentname": str(unit["name"]),
+                "extdepartmentname_en": str(unit["name_en"]),
+                "manageruserid": manageruserid,
+                "managername": managername,
+            }
+        return found
+
     def employee_udf_rows(self, core: Core, emp: Employment) -> list[Stamped]:
-        rng = random.Random(stable_int(self.seed, self.index, core.index, emp.k, "eudf"))
+        rng = FastRandom(stable_int(self.seed, self.index, core.index, emp.k, "eudf"))
         out: list[Stamped] = []
         employeeid = self.employee_id(core, emp.k)
         for name, listname, typeid, values in UDF_EMPLOYEE:
@@ -748,7 +752,7 @@ class TenantData:
         return out
 
     def contract_udf_rows(self, core: Core, emp: Employment) -> list[Stamped]:
-        rng = random.Random(stable_int(self.seed, self.index, core.index, emp.k, "cudf"))
+        rng = FastRandom(stable_int(self.seed, self.index, core.index, emp.k, "cudf"))
         out: list[Stamped] = []
         employeeid = self.employee_id(core, emp.k)
         for n, sub in enumerate(emp.subs, start=1):
@@ -781,6 +785,44 @@ class TenantData:
             "employeeid": self.employee_id(core, emp.k),
         }
         return [(row, emp.ts)]
+
+
+@functools.cache
+def _function_fields(function: int) -> Row:
+    expertise = EXPERTISES[function % len(EXPERTISES)]
+    return {
+        "expertiseid": str(function % len(EXPERTISES) + 1),
+        "expertisename": expertise[0],
+        "expertisename_en": expertise[1],
+        "costunit": "Primair proces" if function % 3 else "Overhead",
+        "costunit_en": "Primary process" if function % 3 else "Overhead",
+        "functionid": str(function + 100),
+        "functionname": FUNCTIONS[function][0],
+        "functionname_en": FUNCTIONS[function][1],
+    }
+
+
+@functools.cache
+def _pay_fields(ptfactor: float, scale: int, step: int) -> Row:
+    """Hours and pay of a subcontract; salary follows scale and step (a CAO table)."""
+    full = salary_fulltime(scale, step)
+    return {
+        "ptfactor": dec(ptfactor, 4),
+        "weekhoursfixed": dec(FULL_WEEK_HOURS * ptfactor, 2),
+        "weekhoursvar": "0.00",
+        "normalhours": dec(FULL_WEEK_HOURS, 2),
+        "scale": f"{scale:02d}",
+        "step": str(step),
+        "stepname": f"Trede {step}",
+        "salaryhour": dec(full / (FULL_WEEK_HOURS * 4.33), 2),
+        "salaryfulltime": dec(full, 2),
+        "maxdistance": "60.0",
+        "dayspw": dec(max(1.0, round(5 * ptfactor * 2) / 2), 1),
+    }
+
+
+def salary_fulltime(scale: int, step: int) -> float:
+    return 1900 + scale * 250 + step * 65 + (scale * 7) % 50 / 2
 
 
 def udf_row(

@@ -298,7 +298,7 @@ class _Changes:
                 continue
             core = self.data.core(i, self.t.hires.get(i))
             emp = self.data.new_employment(core, k, ticks_date(ts).toordinal(), ts, self.rng)
-            core.employments = [emp]
+            core.employments, core.moved = [emp], None
             for ds in PERSON_DATASETS:
                 new_rows = [(r, ts) for r, _ in self.data.rows_of(core, ds)]
                 if ds == "users":
@@ -331,21 +331,7 @@ class _Changes:
         new = self._new_version(state["contracts"], n, ts)
         if new is None:
             return
-        u = self.rng.randrange(self.data.n_units)
-        unit = self.data.units[u]
-        cc_code, _nl, cc_en = self.data.cost_centers[int(unit["costcenter"])]  # type: ignore[call-overload]
-        manageruserid, managername = self.data.manager_of(u)
-        new.update(
-            {
-                "orgunit": str(unit["orgunitid"]),
-                "orgunitname": str(unit["name"]),
-                "orgunitname_en": str(unit["name_en"]),
-                "costcenter": cc_code,
-                "costcenter_en": cc_en,
-                "manageruserid": manageruserid,
-                "managername": managername,
-            }
-        )
+        new.update(self.data.unit_fields(self.rng.randrange(self.data.n_units)))
         self.t.persons[i] = state
 
     def _salary(self, ts: int) -> None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import tempfile
+import shutil
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -187,10 +187,8 @@ def sync(settings: SyncSettings, reporter: Reporter | None = None) -> SyncReport
     report.resumed_packages = prepare(pipeline, reporter)
     cursors, _ = read_positions(_source_state(pipeline))
     plan = _Plan(tenants, datasets, explicit, selections, cursors, settings.full_refresh)
-    with tempfile.TemporaryDirectory(prefix="visma-hrm-spool-") as spool:
-        outcomes = asyncio.run(
-            extract_all(client_settings, plan, Path(spool), cfg.concurrency, reporter)
-        )
+    with spool_dir(pipeline) as spool:
+        outcomes = asyncio.run(extract_all(client_settings, plan, spool, cfg.concurrency, reporter))
         report.tables = [o.table for o in outcomes]
         _load(pipeline, [o for o in outcomes if o.export], started, report, reporter)
     _reconcile_all(pipeline, report, reporter)
@@ -306,6 +304,22 @@ def prepare(pipeline: dlt.Pipeline, reporter: Reporter) -> int:
         return pending
     except Exception as exc:
         raise DestinationError(_destination_message("prepare", exc)) from None
+
+
+@contextlib.contextmanager
+def spool_dir(pipeline: dlt.Pipeline) -> Iterator[Path]:
+    """A fresh folder for this run's downloads, next to the pipeline's working folder.
+
+    Files of a killed run (personal data) would stay behind in a random temp folder; here the
+    next run of the same pipeline removes them first, and every run removes its own at the end.
+    """
+    spool = Path(pipeline.pipelines_dir) / f".{pipeline.pipeline_name}.spool"
+    shutil.rmtree(spool, ignore_errors=True)
+    spool.mkdir(parents=True, mode=0o700)
+    try:
+        yield spool
+    finally:
+        shutil.rmtree(spool, ignore_errors=True)
 
 
 def _source_state(pipeline: SupportsPipeline) -> dict[str, Any]:

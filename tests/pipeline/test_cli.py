@@ -176,6 +176,7 @@ def _sigkill_matrix(sb: Sandbox, tmp_path: Path, moments: list[tuple[str, float]
         report = json.loads(rerun.stdout)
         assert report["ok"]
         assert_equal_to_truth(sb, settings, deleted_may_linger=True)
+        assert not (tmp_path / "pipelines" / ".visma_hrm.spool").exists()
         print(f"moment {anchor}+{delay}s killed={killed} resumed={report['resumed_packages']}")
 
 

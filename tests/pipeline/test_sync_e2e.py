@@ -166,3 +166,19 @@ def test_privacy_profile_keeps_contact_data_at_the_source(sb: Sandbox, tmp_path:
     assert rows and all(r["homeemailaddress"] is None for r in rows)
     assert all(r["mobilephonenumber"] is None for r in rows)
     assert any(r["businessemailaddress"] for r in rows)
+
+
+def test_one_tenant_failing_neither_stops_nor_spoils_the_others(
+    sb: Sandbox, tmp_path: Path
+) -> None:
+    unlinked = sb.unlinked_tenant_ids[0]
+    settings = sandbox_settings(
+        sb, tmp_path, tenants=(sb.tenant_ids[0], unlinked, sb.tenant_ids[1])
+    )
+    report = sync(SyncSettings(settings))
+    assert report.exit_code == 1
+    failed = [t for t in report.tables if t.status == "failed"]
+    assert {t.tenant_id for t in failed} == {unlinked} and len(failed) == len(DATASETS)
+    assert {t.error_code for t in failed} == {"tenant_not_linked"}
+    assert all(unlinked in (t.message or "") for t in failed)
+    assert_equal_to_truth(sb, settings)

@@ -170,10 +170,19 @@ def test_batches_are_bounded_and_joined_across_files(tmp_path: Path) -> None:
     assert ids == [f"u{f}-{i}" for f in range(3) for i in range(7)]
 
 
-def test_invalid_utf8_is_a_malformed_data_error(tmp_path: Path) -> None:
+def test_a_value_that_is_not_utf8_rejects_its_row_only(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
-    path.write_bytes(b"userid,emailaddress\nu1,\xff\xfe\n")
-    with pytest.raises(MalformedDataError, match=r"bad\.csv"):
+    path.write_bytes(b"userid,emailaddress\nu1,zo\xc3\xab\nu2,zo\xeb-cp1252\nu3,x\n")
+    table, rejected = read_all(DATASETS["users"], [path])
+    assert table.column("userid").to_pylist() == ["u1", "u3"]
+    assert table.column("emailaddress").to_pylist()[0] == "zo\u00eb"
+    assert len(rejected) == 1 and "is not UTF-8 text" in rejected[0].reason
+    assert rejected[0].values is not None and rejected[0].values["userid"] == "u2"
+
+
+def test_a_file_without_header_is_malformed(tmp_path: Path) -> None:
+    path = write(tmp_path, "\n\nu1,a\n", "nohead.csv")
+    with pytest.raises(MalformedDataError, match=r"nohead\.csv"):
         read_all(DATASETS["users"], [path])
 
 

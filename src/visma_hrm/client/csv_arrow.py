@@ -120,7 +120,7 @@ def _read_file(
                 newlines_in_values=True, invalid_row_handler=invalid_row
             ),
             convert_options=pcsv.ConvertOptions(
-                column_types=dict.fromkeys(columns, pa.string()),
+                column_types=dict.fromkeys(columns, pa.binary()),
                 null_values=[""],
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
@@ -129,7 +129,8 @@ def _read_file(
         records = 0
         for raw in _batches(reader):
             _flush(pending, on_rejected)
-            typed, rejected = _typed(dataset, raw, path.name, records)
+            text, problems = _as_text(raw)
+            typed, rejected = _typed(dataset, text, path.name, records, problems)
             records += raw.num_rows
             _flush(rejected, on_rejected)
             if typed.num_rows:
@@ -246,12 +247,46 @@ def _column_names(dataset: Dataset, header: list[str]) -> list[str]:
 
 
 # ---------------------------------------------------------------------------- typing a batch
-def _typed(
-    dataset: Dataset, raw: pa.RecordBatch, file: str, records_before: int
-) -> tuple[pa.RecordBatch, list[RejectedRow]]:
-    """Cast a batch of strings to catalog types; rows with unparsable values are split off."""
-    typed: dict[str, pa.Array] = {}
+def _as_text(raw: pa.RecordBatch) -> tuple[pa.RecordBatch, dict[int, list[str]]]:
+    """Bytes -> text. A value that is not UTF-8 rejects its row, not the whole file.
+
+    Columns are read as bytes so that one bad byte (a value pasted from a cp1252 source)
+    costs one row; the cast to string validates a whole column at C speed, and only a column
+    that fails is decoded value by value to find the rows.
+    """
+    arrays: list[pa.Array] = []
     problems: dict[int, list[str]] = {}
+    for name, column in zip(raw.schema.names, raw.columns, strict=True):
+        try:
+            arrays.append(column.cast(pa.string()))
+            continue
+        except pa.ArrowInvalid:
+            pass
+        decoded: list[str | None] = []
+        for index, value in enumerate(column.to_pylist()):
+            try:
+                decoded.append(None if value is None else value.decode("utf-8"))
+            except UnicodeDecodeError:
+                decoded.append(value.decode("utf-8", errors="replace"))
+                problems.setdefault(index, []).append(
+                    f"column {name!r}: {value!r} is not UTF-8 text"
+                )
+        arrays.append(pa.array(decoded, type=pa.string()))
+    return pa.RecordBatch.from_arrays(arrays, names=raw.schema.names), problems
+
+
+def _typed(
+    dataset: Dataset,
+    raw: pa.RecordBatch,
+    file: str,
+    records_before: int,
+    problems: dict[int, list[str]],
+) -> tuple[pa.RecordBatch, list[RejectedRow]]:
+    """Cast a batch of strings to catalog types; rows with unparsable values are split off.
+
+    ``problems`` may already hold rows found bad earlier (not UTF-8); they are split off too.
+    """
+    typed: dict[str, pa.Array] = {}
     for name in raw.schema.names:
         column = raw.column(name)
         values, bad, describe = _convert(column, dataset.column_type(name))

@@ -83,7 +83,10 @@ class RichReporter:
     def __init__(self, console: Console | None = None) -> None:
         self.console = console or Console(stderr=True)
         self._rows: dict[tuple[str, str], _Row] = {}
-        self._live = Live(self._render(), console=self.console, refresh_per_second=4)
+        # transient: the live table gives way to the summary table when the run ends
+        self._live = Live(
+            self._render(), console=self.console, refresh_per_second=4, transient=True
+        )
 
     def __enter__(self) -> RichReporter:
         self._live.__enter__()

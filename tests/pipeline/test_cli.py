@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.pipeline.truth import assert_equal_to_truth, sandbox_settings
@@ -44,7 +45,8 @@ def _env(sb: Sandbox, tmp_path: Path, **extra: str) -> dict[str, str]:
             "VISMA_HRM_CLIENT_ID": sb.client_id,
             "VISMA_HRM_CLIENT_SECRET": sb.client_secret,
             "VISMA_HRM_TENANTS": ",".join(sb.tenant_ids),
-            "VISMA_HRM_DUCKDB_PATH": str(tmp_path / "hrm.duckdb"),
+            # the default file name: its catalog is called like the dataset (see duckdb_schema)
+            "VISMA_HRM_DUCKDB_PATH": str(tmp_path / "visma_hrm.duckdb"),
             "VISMA_HRM_PIPELINES_DIR": str(tmp_path / "pipelines"),
         }
     )
@@ -62,7 +64,7 @@ def _settings(sb: Sandbox, tmp_path: Path) -> Settings:
     return sandbox_settings(
         sb,
         tmp_path,
-        duckdb_path=tmp_path / "hrm.duckdb",
+        duckdb_path=tmp_path / "visma_hrm.duckdb",
         pipelines_dir=tmp_path / "pipelines",
         pipeline_name="visma_hrm",
     )
@@ -83,6 +85,10 @@ def test_sync_json_parses_and_reports_every_tenant_and_dataset(sb: Sandbox, tmp_
         assert table["mode"] == "full" and table["status"] == "ok"
         assert table["rows_inserted"] == len(sb.truth(table["tenant_id"], table["dataset"]))
     assert SECRET not in done.stdout + done.stderr
+    # the default names: `visma_hrm.contracts` works in ./visma_hrm.duckdb as in PostgreSQL
+    with duckdb.connect(str(tmp_path / "visma_hrm.duckdb"), read_only=True) as db:
+        (count,) = db.execute("SELECT count(*) FROM visma_hrm.contracts").fetchone() or (0,)
+    assert count == sum(len(sb.truth(t, "contracts")) for t in sb.tenant_ids)
 
 
 def test_expected_errors_print_a_message_not_a_traceback_nor_the_secret(

@@ -216,7 +216,8 @@ def _explain(path: Path, settings: Settings, console: Console, as_of: str) -> No
         f"  db.sql('SELECT * FROM {schema}.employees LIMIT 5').show()\n"
         f"Tables in schema {schema}: {', '.join(tables)}\n"
         "Rows gone at the source are marked _visma_deleted = true by a full export "
-        "(`visma-hrm sync --full-refresh`)."
+        "(`visma-hrm sync --full-refresh`).",
+        highlight=False,
     )
 
 

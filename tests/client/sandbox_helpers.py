@@ -42,17 +42,26 @@ def settings_for(sb: Sandbox, secret: str | None = None, **tuning: Any) -> Clien
 class Spy(httpx.AsyncBaseTransport):
     """The real network transport, recording each request; can hold the first file back."""
 
-    def __init__(self, hold_first_file_s: float = 0.0) -> None:
+    def __init__(self, hold_first_file_s: float = 0.0, hold_each_s: float = 0.0) -> None:
         self.inner = httpx.AsyncHTTPTransport()
         self.requests: list[httpx.Request] = []
         self.hold_first_file_s = hold_first_file_s
+        self.hold_each_s = hold_each_s
+        self.in_flight = 0
+        self.most_in_flight = 0
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
-        if self.hold_first_file_s and request.url.path.startswith("/files/"):
-            hold, self.hold_first_file_s = self.hold_first_file_s, 0.0
-            await asyncio.sleep(hold)
-        return await self.inner.handle_async_request(request)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            if self.hold_first_file_s and request.url.path.startswith("/files/"):
+                hold, self.hold_first_file_s = self.hold_first_file_s, 0.0
+                await asyncio.sleep(hold)
+            await asyncio.sleep(self.hold_each_s)
+            return await self.inner.handle_async_request(request)
+        finally:
+            self.in_flight -= 1
 
     async def aclose(self) -> None:
         await self.inner.aclose()

@@ -102,6 +102,19 @@ def test_all_seven_datasets_side_by_side_match_the_truth(sb: Sandbox, tmp_path: 
     assert len(done) == 7 and all(r.files_done == r.files_total for r in done)
 
 
+def test_requests_to_one_host_never_exceed_the_per_host_limit(sb: Sandbox, tmp_path: Path) -> None:
+    spy = Spy(hold_each_s=0.02)  # every request takes a while: parallel ones overlap
+    tenant = sb.tenant_ids[0]
+
+    async def body(client: VismaClient) -> list[Export]:
+        jobs = [client.export(tenant, d, spool_dir=tmp_path) for d in DATASETS.values()]
+        return list(await asyncio.gather(*jobs))
+
+    exports = with_client(settings_for(sb, max_connections_per_host=2), body, spy)
+    assert sum(len(e.files) for e in exports) > 10
+    assert spy.most_in_flight == 2  # the token, API and file calls share the host's limit
+
+
 def test_incremental_export_passes_the_cursor_back_verbatim(sb: Sandbox, tmp_path: Path) -> None:
     spy = Spy()
     tenant = sb.tenant_ids[1]

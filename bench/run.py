@@ -1,0 +1,387 @@
+"""Benchmark: visma-hrm against the machine's limit and against the naive way.
+
+One run, one machine, against a sandbox (in its own process) serving one tenant per size:
+
+1. lower bound: download the export files and load them with DuckDB's own ``read_csv``;
+2. ``visma-hrm sync`` (full) into DuckDB, as a user runs it;
+3. the naive way of the public clients: ``csv.DictReader`` and row-by-row inserts (SQLite, the
+   fastest naive variant; so "N x faster than naive" is a conservative figure);
+4. an incremental sync after the sandbox clock moved so that about 1% of the rows changed.
+
+Each step runs in its own process, whose peak RSS (with its children) is sampled. Then, with
+job delays switched on, the polling overhead per job: how long after a job is done the client
+notices (export time minus job time, for a tiny dataset).
+
+    python bench/run.py --sizes 20000,100000,300000 --markdown BENCHMARKS.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+
+HERE = Path(__file__).resolve().parent
+ENV = {**os.environ, "RUNTIME__DLTHUB_TELEMETRY": "false", "PYTHONUNBUFFERED": "1"}
+SCOPES = " ".join(
+    f"hrmanalytics:nlhrm:export{s}"
+    for s in ("employees", "contracts", "organizationunits", "metadata", "users")
+)
+EXPORTS = {
+    "employees": ("nl/hrm/employees", "employeeFileUris"),
+    "employee_udf_histories": (
+        "nl/hrm/employees/user-defined-field-histories",
+        "employeeUdfHistoryFileUris",
+    ),
+    "contracts": ("nl/hrm/contracts", "contractFileUris"),
+    "contract_udf_histories": (
+        "nl/hrm/contracts/user-defined-field-histories",
+        "contractUdfHistoryFileUris",
+    ),
+    "organization_units": ("nl/hrm/metadata/organization-units", "organizationUnitsFileUris"),
+    "cost_centers": ("nl/hrm/metadata/cost-centers", "costCentersFileUris"),
+    "users": ("nl/hrm/users", "usersFileUris"),
+}
+
+
+@dataclass
+class Step:
+    name: str
+    wall_s: float
+    rows: int
+    peak_rss_mb: float
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.rows / self.wall_s if self.wall_s else 0.0
+
+
+# ----------------------------------------------------------------------------- processes
+def measured(cmd: Sequence[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """Run a command; return wall seconds, peak RSS (MB, process tree) and stdout."""
+    start = time.perf_counter()
+    proc = psutil.Popen(list(cmd), stdout=subprocess.PIPE, env=env or ENV, text=True)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            try:
+                procs = [proc, *proc.children(recursive=True)]
+                peak = max(peak, sum(p.memory_info().rss for p in procs))
+            except psutil.Error:
+                pass
+            done.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, _ = proc.communicate()
+    wall = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd[:3]} exited {proc.returncode}:\n{out[-2000:]}")
+    return wall, peak / 1e6, out
+
+
+class SandboxProcess:
+    def __init__(self, employees: int, job_seconds: float = 0.0, seed: int = 7) -> None:
+        cmd = [
+            sys.executable,
+            str(HERE / "sandbox_process.py"),
+            f"--employees={employees}",
+            f"--job-seconds={job_seconds}",
+            f"--seed={seed}",
+        ]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, env=ENV, text=True)
+        assert self.proc.stdout is not None
+        self.info: dict[str, Any] = json.loads(self.proc.stdout.readline())
+
+    def advance(self, days: float) -> None:
+        httpx.post(f"{self.info['base_url']}/sandbox/clock/advance", json={"days": days})
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(30)
+
+
+# ----------------------------------------------------------------------------- the steps
+def lower_bound(info: dict[str, Any], work: Path) -> Step:
+    wall, rss, out = measured(
+        [sys.executable, __file__, "lower-bound", json.dumps(info), str(work)], ENV
+    )
+    detail = json.loads(out.strip().splitlines()[-1])
+    return Step("lower bound (download + DuckDB read_csv)", wall, detail["rows"], rss, detail)
+
+
+def sync_step(name: str, info: dict[str, Any], work: Path, full: bool) -> Step:
+    cmd = [
+        str(Path(sys.executable).with_name("visma-hrm")),
+        "sync",
+        "--json",
+        f"--api-url={info['api_url']}",
+        f"--token-url={info['token_url']}",
+        f"--client-id={info['client_id']}",
+        f"--tenant={info['tenant_ids'][0]}",
+        f"--duckdb-path={work / 'visma_hrm.duckdb'}",
+    ]
+    if full:
+        cmd.append("--full-refresh")
+    env = {
+        **ENV,
+        "VISMA_HRM_CLIENT_SECRET": info["client_secret"],
+        "VISMA_HRM_PIPELINES_DIR": str(work / "pipelines"),
+    }
+    wall, rss, out = measured(cmd, env)
+    report = json.loads(out[out.index("{") :])
+    rows = sum(t["rows_received"] for t in report["tables"])
+    detail = {
+        "load_seconds": report.get("load_seconds"),
+        "seconds": report.get("seconds"),
+        "inserted": sum(t["rows_inserted"] for t in report["tables"]),
+    }
+    return Step(name, wall, rows, rss, detail)
+
+
+def naive(work: Path, download_s: float, target: str, sample: int = 2000) -> Step:
+    """The naive client, charged the same download time as the lower bound."""
+    cmd = [sys.executable, __file__, "naive", str(work / "files"), target, str(sample)]
+    _, rss, out = measured(cmd, ENV)
+    detail = json.loads(out.strip().splitlines()[-1])
+    detail["download_s"] = download_s
+    how = "extrapolated from a sample" if target == "duckdb" else "every row"
+    name = f"naive: DictReader + row inserts into {target} ({how})"
+    return Step(name, detail["estimated_s"] + download_s, detail["rows"], rss, detail)
+
+
+# ----------------------------------------------------------------------------- in the child
+async def _download_all(info: dict[str, Any], target: Path) -> dict[str, Any]:
+    async with httpx.AsyncClient(timeout=600) as http:
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": info["client_id"],
+            "client_secret": info["client_secret"],
+            "tenant_id": info["tenant_ids"][0],
+            "scope": SCOPES,
+        }
+        token = (await http.post(info["token_url"], data=form)).json()["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        started = time.perf_counter()
+        uris = await asyncio.gather(*(_job(http, info["api_url"], auth, name) for name in EXPORTS))
+        jobs_s = time.perf_counter() - started
+        started = time.perf_counter()
+        for name, links in zip(EXPORTS, uris, strict=True):
+            (target / name).mkdir(parents=True)
+            for index, link in enumerate(links):
+                async with http.stream("GET", link) as response:
+                    with (target / name / f"{index:05d}.csv").open("wb") as fh:
+                        async for chunk in response.aiter_bytes(1 << 20):
+                            fh.write(chunk)
+        return {"jobs_s": jobs_s, "download_s": time.perf_counter() - started}
+
+
+async def _job(http: httpx.AsyncClient, api: str, auth: dict[str, str], name: str) -> list[str]:
+    path, field_name = EXPORTS[name]
+    job_id = (await http.post(f"{api}/v1/command/{path}", headers=auth)).json()["jobId"]
+    while True:
+        answer = await http.get(f"{api}/v1/query/{path}/{job_id}", headers=auth)
+        body = answer.json()
+        if body["status"] == "Completed":
+            return list(body.get(field_name) or [])
+        await asyncio.sleep(0.05)
+
+
+def child_lower_bound(info_json: str, work: str) -> None:
+    import duckdb
+
+    target = Path(work) / "files"
+    timings = asyncio.run(_download_all(json.loads(info_json), target))
+    started = time.perf_counter()
+    db = duckdb.connect(str(Path(work) / "lower_bound.duckdb"))
+    rows = 0
+    for name in EXPORTS:
+        files = sorted(str(p) for p in (target / name).glob("*.csv"))
+        if not files:
+            continue
+        db.execute(f"CREATE TABLE {name} AS SELECT * FROM read_csv(?, header = true)", [files])
+        rows += db.execute(f"SELECT count(*) FROM {name}").fetchone()[0]  # type: ignore[index]
+    db.close()
+    timings["load_s"] = time.perf_counter() - started
+    print(json.dumps({"rows": rows, **timings}))
+
+
+def child_naive(files_dir: str, target: str, sample: int) -> None:
+    """What public clients do: DictReader, then one INSERT per row.
+
+    Into DuckDB a row-by-row insert is so slow (thousands of seconds for a million rows) that
+    only the first ``sample`` rows of each table are inserted and the insert time is
+    extrapolated to all rows; every row is still parsed. Into SQLite every row is inserted.
+    """
+    import duckdb
+
+    folder = Path(files_dir)
+    db: Any = (
+        duckdb.connect(str(folder.parent / "naive.duckdb"))
+        if target == "duckdb"
+        else sqlite3.connect(str(folder.parent / "naive.sqlite"))
+    )
+    limit = sample if target == "duckdb" else sys.maxsize
+    rows = inserted = 0
+    insert_s = 0.0
+    started = time.perf_counter()
+    for table_dir in sorted(folder.iterdir()):
+        sql, in_table = "", 0
+        for path in sorted(table_dir.glob("*.csv")):
+            with path.open(encoding="utf-8-sig", newline="") as fh:
+                for row in csv.DictReader(fh):
+                    rows += 1
+                    if not sql:
+                        sql = _naive_table(db, table_dir.name, list(row))
+                    if in_table < limit:
+                        began = time.perf_counter()
+                        db.execute(sql, list(row.values()))
+                        insert_s += time.perf_counter() - began
+                        in_table += 1
+        inserted += in_table
+    db.commit()
+    db.close()
+    parse_s = time.perf_counter() - started - insert_s
+    estimate = parse_s + insert_s * rows / max(inserted, 1)
+    result = {"rows": rows, "inserted": inserted, "parse_s": parse_s, "insert_s": insert_s}
+    print(json.dumps({**result, "estimated_s": estimate}))
+
+
+def _naive_table(db: Any, name: str, columns: list[str]) -> str:
+    db.execute(
+        f'CREATE TABLE "{name}" ({", ".join(f"{chr(34)}{c}{chr(34)} TEXT" for c in columns)})'
+    )
+    return f'INSERT INTO "{name}" VALUES ({", ".join("?" for _ in columns)})'
+
+
+# ----------------------------------------------------------------------------- polling
+def polling_overhead(job_seconds: Sequence[float]) -> list[dict[str, float]]:
+    """Export a tiny dataset from sandboxes whose jobs take D seconds: overhead = time - D."""
+    results = []
+    for delay in job_seconds:
+        sandbox = SandboxProcess(employees=50, job_seconds=delay)
+        try:
+            took = asyncio.run(_export_once(sandbox.info))
+        finally:
+            sandbox.stop()
+        results.append({"job_s": delay, "export_s": took, "overhead_s": took - delay})
+    return results
+
+
+async def _export_once(info: dict[str, Any]) -> float:
+    from visma_hrm.catalog import DATASETS
+    from visma_hrm.client import ClientSettings, VismaClient
+    from visma_hrm.redact import Secret
+
+    settings = ClientSettings(
+        api_url=info["api_url"],
+        token_url=info["token_url"],
+        client_id=info["client_id"],
+        client_secret=Secret(info["client_secret"]),
+    )
+    tenant = info["tenant_ids"][0]
+    with tempfile.TemporaryDirectory() as spool:
+        async with VismaClient(settings) as client:
+            await client.approved_datasets(tenant, [DATASETS["cost_centers"]])
+            started = time.perf_counter()
+            await client.export(tenant, DATASETS["cost_centers"], spool_dir=Path(spool))
+            return time.perf_counter() - started
+
+
+# ----------------------------------------------------------------------------- the run
+def bench_size(employees: int, advance_days: float) -> list[Step]:
+    sandbox = SandboxProcess(employees)
+    work = Path(tempfile.mkdtemp(prefix=f"visma-hrm-bench-{employees}-"))
+    try:
+        lower = lower_bound(sandbox.info, work)
+        full = sync_step("visma-hrm sync, full", sandbox.info, work, full=True)
+        slow = naive(work, lower.detail["download_s"], "duckdb")
+        sqlite = naive(work, lower.detail["download_s"], "sqlite")
+        sandbox.advance(advance_days)
+        incremental = sync_step("visma-hrm sync, incremental", sandbox.info, work, full=False)
+        return [lower, full, slow, incremental, sqlite]
+    finally:
+        sandbox.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def render(results: dict[int, list[Step]], polling: list[dict[str, float]]) -> str:
+    lines = [
+        f"Machine: {platform.machine()}, {psutil.cpu_count()} cores, "
+        f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}",
+        "",
+        "| employees | step | wall s | rows | rows/s | peak RSS MB |",
+        "|---|---|---|---|---|---|",
+    ]
+    for size, steps in results.items():
+        for s in steps:
+            lines.append(
+                f"| {size:,} | {s.name} | {s.wall_s:.1f} | {s.rows:,} | {s.rows_per_s:,.0f} "
+                f"| {s.peak_rss_mb:.0f} |"
+            )
+    lines += ["", "| employees | ours / lower bound | naive / ours | incremental / full |"]
+    lines.append("|---|---|---|---|")
+    for size, (lower, full, slow, incr, *_) in results.items():
+        lines.append(
+            f"| {size:,} | {full.wall_s / lower.wall_s:.2f}x | {slow.wall_s / full.wall_s:.1f}x "
+            f"| {incr.wall_s / full.wall_s:.1%} ({incr.rows:,} rows) |"
+        )
+    lines += ["", "| job time s | export time s | polling overhead s |", "|---|---|---|"]
+    for p in polling:
+        lines.append(f"| {p['job_s']:.0f} | {p['export_s']:.2f} | {p['overhead_s']:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "lower-bound":
+        return child_lower_bound(args[1], args[2])
+    if args and args[0] == "naive":
+        return child_naive(args[1], args[2], int(args[3]))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="20000,100000,300000")
+    parser.add_argument("--advance-days", type=float, default=1.0)
+    parser.add_argument("--job-delays", default="2,10")
+    parser.add_argument("--markdown", type=Path, help="also write the tables to this file")
+    parser.add_argument("--json", type=Path, help="also write raw figures as JSON")
+    opts = parser.parse_args(args)
+    results = {}
+    for size in (int(s) for s in opts.sizes.split(",")):
+        results[size] = bench_size(size, opts.advance_days)
+        print(render({size: results[size]}, []), flush=True)
+    polling = polling_overhead([float(d) for d in opts.job_delays.split(",") if d])
+    table = render(results, polling)
+    print(table)
+    if opts.markdown:
+        opts.markdown.write_text(table, encoding="utf-8")
+    if opts.json:
+        raw = {str(k): [asdict(s) for s in v] for k, v in results.items()}
+        opts.json.write_text(json.dumps({"sizes": raw, "polling": polling}, indent=2))
+    return None
+
+
+if __name__ == "__main__":
+    main()

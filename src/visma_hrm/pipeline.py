@@ -32,6 +32,7 @@ from typing import Any, Literal, Protocol
 
 import dlt
 from dlt.common.pipeline import SupportsPipeline
+from dlt.destinations.exceptions import DatabaseUndefinedRelation
 
 from visma_hrm.catalog import (
     DATASETS,
@@ -548,7 +549,7 @@ def count_rows(pipeline: dlt.Pipeline, tables: Sequence[str]) -> dict[tuple[str,
             )
             try:
                 rows = client.execute_sql(query) or []
-            except Exception:  # the table does not exist yet
+            except DatabaseUndefinedRelation:  # not created yet: nothing loaded so far
                 continue
             counts.update({(str(t), name): int(n) for t, n in rows})
     return counts
@@ -614,11 +615,8 @@ def mark_deleted(client: Any, tenant_id: str, dataset: str, cutoff: datetime) ->
     where = f"{tenant} = %s AND {synced} < %s AND NOT {deleted}"
     try:
         rows = client.execute_sql(f"SELECT count(*) FROM {name} WHERE {where}", tenant_id, cutoff)
-    except Exception:
-        # no such table: the full export carried no rows and nothing was ever loaded
-        if not _table_exists(client, dataset):
-            return 0
-        raise
+    except DatabaseUndefinedRelation:
+        return 0  # the full export carried no rows and nothing was ever loaded
     found = int(rows[0][0]) if rows else 0
     if found:
         client.execute_sql(
@@ -628,11 +626,3 @@ def mark_deleted(client: Any, tenant_id: str, dataset: str, cutoff: datetime) ->
             cutoff,
         )
     return found
-
-
-def _table_exists(client: Any, table: str) -> bool:
-    try:
-        client.execute_sql(f"SELECT 1 FROM {client.make_qualified_table_name(table)} LIMIT 1")
-    except Exception:
-        return False
-    return True

@@ -33,6 +33,7 @@ from visma_hrm.redact import Secret, redact_text
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 
 @app.command("sync")
@@ -133,6 +134,11 @@ def _expected_errors() -> Iterator[None]:
     except VismaHrmError as exc:
         _error(exc)
         raise typer.Exit(EXIT_FAILED) from None
+    except KeyboardInterrupt:
+        Console(stderr=True).print(
+            "[yellow]interrupted[/]: the next run finishes whatever was already extracted."
+        )
+        raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 def _error(exc: VismaHrmError) -> None:

@@ -25,7 +25,7 @@ def sandbox(
     ),
 ) -> None:
     """Start a local Visma Connect + HRM analytics API with synthetic Dutch HR data."""
-    from visma_hrm.sandbox import FaultConfig, SandboxConfig, start_sandbox
+    from visma_hrm.sandbox import FaultConfig, Sandbox, SandboxConfig
 
     try:
         fault_config = FaultConfig.parse(faults)
@@ -41,7 +41,12 @@ def sandbox(
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    with start_sandbox(config) as sb:
+    try:
+        sb = Sandbox(config).start()
+    except OSError as exc:
+        typer.echo(f"Cannot listen on {host}:{port}: {exc.strerror}. Try another --port.", err=True)
+        raise typer.Exit(1) from None
+    try:
         lines = [
             f"client_id:     {sb.client_id}",
             f"client_secret: {sb.client_secret}",
@@ -54,4 +59,6 @@ def sandbox(
         typer.echo("\n".join(lines))
         while not stop.wait(0.5):
             pass
+    finally:
+        sb.stop()
     typer.echo("Sandbox stopped.")

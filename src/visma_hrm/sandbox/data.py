@@ -361,13 +361,15 @@ class TenantData:
         cc_code, cc_nl, cc_en = self.cost_centers[int(unit["costcenter"])]  # type: ignore[call-overload]
         manageruserid, managername = self.manager_of(u)
         name, name_en = str(unit["name"]), str(unit["name_en"])
-        description = f'Eenheid "{name}"{suffix}' if u % 7 == 3 else f"{unit['kind']} {name}"
+        kind = str(unit["kind"])
+        label = name if name == kind else f"{kind} {name}"
+        description = f'Eenheid "{name}"{suffix}' if u % 7 == 3 else label
         row: Row = {
             "odporgid": self.odporgid,
             "publicid": f"OE{1000 + u}",
             "orgunitid": str(unit["orgunitid"]),
             "orgunitparentid": unit["parent"],  # type: ignore[dict-item]
-            "orgunittype": str(unit["kind"]),
+            "orgunittype": kind,
             "orgreporttype": "Hiërarchisch",
             "manager": managername,
             "manageruserid": manageruserid,
@@ -375,7 +377,7 @@ class TenantData:
             "costcentername": cc_nl,
             "costcentername_en": cc_en,
             "orgdescription": description,
-            "orgdescription_en": f"{unit['kind']} {name_en}",
+            "orgdescription_en": name_en if name == kind else f"{kind} {name_en}",
             "orgname": name + suffix,
             "orgname_en": name_en,
             "extdepartmentid": f"X{1000 + u}",

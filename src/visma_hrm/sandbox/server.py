@@ -95,8 +95,13 @@ class Sandbox:
     def start(self) -> Sandbox:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.config.host, self.config.port))
-        sock.listen(128)
+        try:
+            sock.bind((self.config.host, self.config.port))
+            sock.listen(128)
+        except OSError:
+            sock.close()
+            self.state.close()  # no temporary directory left behind
+            raise
         self.port = sock.getsockname()[1]
         self.state.base_url = self.base_url
         logging.getLogger("uvicorn.error").addFilter(_DropDeliberateResets())
@@ -116,6 +121,7 @@ class Sandbox:
         deadline = time.monotonic() + 10
         while not server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
                 raise RuntimeError("the sandbox server did not start")
             time.sleep(0.005)
         return self

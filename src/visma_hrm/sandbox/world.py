@@ -244,29 +244,17 @@ class _Changes:
         return best
 
     def _new_version(self, rows: list[Stamped], n: int, ts: int) -> Row | None:
-        """Close subcontract ``n`` the day before and open the next one from the change date."""
+        """The next subcontract of contract row ``n``, from the change date."""
         row = rows[n][0]
-        day = ticks_date(ts)
-        if (row["startdate"] or "") >= day.isoformat():
-            return None
         siblings = [
             int(r["subcontractid"] or 0)
             for r, _ in rows
             if r["employeeid"] == row["employeeid"] and r["contractid"] == row["contractid"]
         ]
-        closed = dict(row)
-        closed["enddate"] = (day - dt.timedelta(days=1)).isoformat()
-        rows[n] = (closed, ts)
-        new = dict(row)
-        new.update(
-            {
-                "startdate": day.isoformat(),
-                "enddate": None,
-                "subcontractid": str(max(siblings) + 1),
-                "existencestartutc": format_ticks(ts),
-            }
-        )
-        rows.append((new, ts))
+        new = _successor(rows, n, ts)
+        if new is not None:
+            new["subcontractid"] = str(max(siblings) + 1)
+            new["existencestartutc"] = format_ticks(ts)
         return new
 
     # ------------------------------------------------------------------ events
@@ -391,20 +379,17 @@ class _Changes:
         if not open_rows:
             return
         n = self.rng.choice(open_rows)
-        row = dict(rows[n][0])
+        field, employeeid = rows[n][0]["fieldname"], rows[n][0]["employeeid"]
         if any(
-            r["fieldname"] == row["fieldname"]
-            and r["startdate"] == day
-            and r["employeeid"] == row["employeeid"]
+            (r["fieldname"], r["startdate"], r["employeeid"]) == (field, day, employeeid)
             for r, _ in rows
         ):
+            return  # a value from this very day exists already (the key must stay unique)
+        new = _successor(rows, n, ts)
+        if new is None:
             return
-        closed = dict(row)
-        closed["enddate"] = (ticks_date(ts) - dt.timedelta(days=1)).isoformat()
-        rows[n] = (closed, ts)
-        values = next(v for name, _l, _t, v in gen.UDF_EMPLOYEE if name == row["fieldname"])
-        row.update({"startdate": day, "value": self.rng.choice(values)})
-        rows.append((row, ts))
+        values = next(v for name, _l, _t, v in gen.UDF_EMPLOYEE if name == field)
+        new["value"] = self.rng.choice(values)
         self.t.persons[i] = state
 
     def _delete(self, ts: int) -> None:
@@ -431,12 +416,26 @@ class _Changes:
         ]
         if not candidates:
             return
-        n = self.rng.choice(candidates)
-        row = dict(rows[n][0])
-        closed = dict(row)
-        closed["enddate"] = (ticks_date(ts) - dt.timedelta(days=1)).isoformat()
-        rows[n] = (closed, ts)
-        row.update({"startdate": day, "existencestartutc": format_ticks(ts)})
-        row["orgname"] = str(row["orgname"]).split(" (")[0] + f" (per {day})"
-        rows.append((row, ts))
+        new = _successor(rows, self.rng.choice(candidates), ts)
+        if new is None:
+            return
+        new["existencestartutc"] = format_ticks(ts)
+        new["orgname"] = str(new["orgname"]).split(" (")[0] + f" (per {day})"
         self.t.tables["organization_units"] = rows
+
+
+def _successor(rows: list[Stamped], n: int, ts: int) -> Row | None:
+    """History rows change by succession: row ``n`` ends the day before the change date and
+    a copy starts on it (returned, for the caller to change). None when row ``n`` itself
+    starts on or after that day (a second change the same day would repeat its key)."""
+    row = rows[n][0]
+    day = ticks_date(ts)
+    if (row["startdate"] or "") >= day.isoformat():
+        return None
+    closed = dict(row)
+    closed["enddate"] = (day - dt.timedelta(days=1)).isoformat()
+    rows[n] = (closed, ts)
+    new = dict(row)
+    new.update({"startdate": day.isoformat(), "enddate": None})
+    rows.append((new, ts))
+    return new

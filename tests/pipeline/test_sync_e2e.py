@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.pipeline.truth import assert_equal_to_truth, fetch_rows, sandbox_settings
+from visma_hrm import pipeline as pipeline_module
 from visma_hrm.catalog import DATASETS, DELETED_AT_COLUMN, DELETED_COLUMN, TENANT_COLUMN
 from visma_hrm.config import Settings
 from visma_hrm.pipeline import SyncReport, SyncSettings, sync
@@ -181,4 +182,22 @@ def test_one_tenant_failing_neither_stops_nor_spoils_the_others(
     assert {t.tenant_id for t in failed} == {unlinked} and len(failed) == len(DATASETS)
     assert {t.error_code for t in failed} == {"tenant_not_linked"}
     assert all(unlinked in (t.message or "") for t in failed)
+    assert_equal_to_truth(sb, settings)
+
+
+def test_deletions_missed_by_a_crash_after_the_load_are_marked_by_the_next_run(
+    sb: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = sandbox_settings(sb, tmp_path)
+    _sync(settings)
+    sb.advance(days=720)  # long enough for the sandbox to delete rows
+    with monkeypatch.context() as crash:
+        # the full refresh loads, then "dies" before reconciling deletions
+        crash.setattr(pipeline_module, "_reconcile_all", lambda *args: None)
+        _sync(settings, full_refresh=True)
+    with pytest.raises(AssertionError, match="not marked deleted"):
+        assert_equal_to_truth(sb, settings)
+    report = _sync(settings)  # an ordinary incremental run
+    assert {t.mode for t in report.tables} == {"incremental"}
+    assert sum(t.rows_deleted for t in report.tables) > 0
     assert_equal_to_truth(sb, settings)

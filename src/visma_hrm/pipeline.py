@@ -227,6 +227,10 @@ def field_selection(cfg: Settings, dataset: Dataset) -> FieldSelection | None:
     Key columns are always kept: the merge needs them, so including a list adds them and
     excluding one is refused.
     """
+    if unknown := sorted(set(cfg.fields) - set(DATASETS)):
+        raise ConfigurationError(
+            f"fields name unknown dataset(s) {', '.join(unknown)}; known: {', '.join(DATASETS)}."
+        )
     include, exclude = parse_fields_spec(cfg.fields.get(dataset.name, ""))
     if cfg.privacy_profile:
         try:
@@ -238,14 +242,17 @@ def field_selection(cfg: Settings, dataset: Dataset) -> FieldSelection | None:
         else:
             exclude = tuple(dict.fromkeys((*exclude, *private)))
     keys = dataset.primary_key
-    if include:
-        return FieldSelection(include=tuple(dict.fromkeys((*keys, *include))))
     if bad := [c for c in exclude if c in keys]:
         raise ConfigurationError(
             f"fields for {dataset.name} exclude key column(s) {', '.join(bad)}: rows could not "
             "be told apart without them."
         )
-    return FieldSelection(exclude=exclude) if exclude else None
+    try:
+        if include:
+            return FieldSelection(include=tuple(dict.fromkeys((*keys, *include))))
+        return FieldSelection(exclude=exclude) if exclude else None
+    except ValueError as exc:
+        raise ConfigurationError(f"fields for {dataset.name}: {exc}") from None
 
 
 def parse_fields_spec(spec: str) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -49,6 +49,8 @@ def test_excluding_a_key_column_or_an_unknown_profile_is_refused() -> None:
         field_selection(Settings(privacy_profile="nothing"), EMPLOYEES)
     with pytest.raises(ConfigurationError, match="once"):
         field_selection(Settings(fields={"employees": "a,!b"}), EMPLOYEES)
+    with pytest.raises(ConfigurationError, match="unknown dataset"):
+        field_selection(Settings(fields={"employes": "firstname"}), EMPLOYEES)
 
 
 def test_field_flags_override_the_config_file_per_dataset(tmp_path: Path) -> None:

@@ -238,3 +238,13 @@ def test_typed_values_round_trip(
     assert rejected == []
     got = [{k: r[k] for k in ("day", "at", "n", "amount", "flag")} for r in table.to_pylist()]
     assert got == [expected for _, expected in rows]
+
+
+def test_a_cut_right_after_a_line_break_inside_quotes_is_not_loaded(tmp_path: Path) -> None:
+    # The file ends with a line break, but inside a quoted value: pyarrow alone would load
+    # "Street 1\n" as the whole address. Found by the cut-anywhere property test.
+    text = 'userid,emailaddress,employeeid\nu1,a,e1\nu2,"Street 1\n'
+    path = write(tmp_path, text)
+    table, rejected = read_all(DATASETS["users"], [path])
+    assert table.column("userid").to_pylist() == ["u1"]
+    assert [r.raw for r in rejected] == ['u2,"Street 1\n']

@@ -37,3 +37,24 @@ def test_text_round_trips_through_sandbox_writer_and_client_reader(
         got = [row for batch in batches for row in batch.to_pylist()]
     assert rejected == []
     assert got == rows
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(ROW, min_size=1, max_size=8), cut=st.floats(0.0, 1.0, exclude_max=True))
+def test_a_file_cut_anywhere_loads_a_prefix_and_never_half_a_row(
+    rows: list[dict[str, str | None]], cut: float
+) -> None:
+    """An interrupted download kept as it is: whatever loads is exactly the first rows."""
+    with tempfile.TemporaryDirectory() as tmp:
+        (path,) = write_export(rows, COLUMNS, Path(tmp), len(rows))
+        data = path.read_bytes()
+        header_end = data.index(b"\n") + 1
+        at = header_end + int(cut * (len(data) - header_end))
+        path.write_bytes(data[:at])
+        rejected: list[RejectedRow] = []
+        batches = list(read_export(DATASETS["users"], [path], on_rejected=rejected.append))
+        got = [row for batch in batches for row in batch.to_pylist()]
+    assert got == rows[: len(got)]
+    assert len(got) + len(rejected) <= len(rows)
+    if at > header_end and not data[:at].endswith(b"\n"):
+        assert rejected, "the cut tail must be reported, not dropped"

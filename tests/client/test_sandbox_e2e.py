@@ -161,7 +161,7 @@ def test_an_unknown_field_is_an_api_error_that_says_what_to_check(
     [
         (FaultConfig(error_first=3), "HTTP 50"),
         (FaultConfig(reset_downloads=2), "RemoteProtocolError"),
-        (FaultConfig(truncate_downloads=2), "does not end with a newline"),
+        (FaultConfig(truncate_downloads=2), "does not end with a line break"),
         (FaultConfig(token_outage_first=2), "getting a token for tenant"),
         (FaultConfig(error_rate=0.5, endpoints=("command", "query", "file"), seed=1), "retry"),
     ],

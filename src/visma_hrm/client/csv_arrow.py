@@ -150,24 +150,45 @@ def _read_file(
         on_rejected(RejectedRow(dataset.name, path.name, reason, cut_tail))
 
 
+def file_is_whole(path: Path) -> bool:
+    """True when the file is empty or ends with a line break that is outside quotes.
+
+    The last byte alone is not enough: a download cut right after a line break *inside* a
+    quoted value also ends with one, and pyarrow would load the open value as if it were
+    closed. With RFC 4180 quoting a line break is outside quotes when an even number of quote
+    characters precedes it (a doubled quote counts twice, so escaping keeps the parity).
+    """
+    with path.open("rb") as handle:
+        return _whole(handle, path.stat().st_size, _count_quotes(handle))
+
+
+def _count_quotes(handle: BinaryIO) -> int:
+    handle.seek(0)
+    quotes = 0
+    while chunk := handle.read(1 << 20):
+        quotes += chunk.count(b'"')
+    return quotes
+
+
+def _whole(handle: BinaryIO, size: int, quotes: int) -> bool:
+    if size == 0:
+        return True
+    handle.seek(size - 1)
+    return handle.read(1) == b"\n" and quotes % 2 == 0
+
+
 def _complete_records(path: Path) -> tuple[str | pa.NativeFile, str | None]:
     """What pyarrow should read, and the text of a cut last record (None when whole).
 
-    A file that does not end with a line break may end in a row cut anywhere, even inside
-    its last value, where the field count still looks right. So its tail after the last line
-    break *outside quotes* is split off and reported as rejected instead of loaded. A line
-    break is outside quotes when an even number of quote characters precedes it (a doubled
-    quote counts twice, so escaping does not disturb the parity).
+    A file that is not whole (see ``file_is_whole``) may end in a row cut anywhere, even
+    inside its last value, where the field count still looks right. So its tail after the
+    last line break outside quotes is split off and reported as rejected instead of loaded.
     """
     size = path.stat().st_size
     with path.open("rb") as handle:
-        handle.seek(max(0, size - 1))
-        if size == 0 or handle.read(1) == b"\n":
+        quotes = _count_quotes(handle)
+        if _whole(handle, size, quotes):
             return str(path), None
-        handle.seek(0)
-        quotes = 0
-        while chunk := handle.read(1 << 20):
-            quotes += chunk.count(b'"')
         end = _last_record_end(handle, size, quotes)
         handle.seek(end)
         tail = handle.read().decode("utf-8", errors="replace")

@@ -24,6 +24,7 @@ import httpx
 
 from visma_hrm.catalog import Dataset
 from visma_hrm.client.auth import SCOPE_HINT, Token, TokenProvider
+from visma_hrm.client.csv_arrow import file_is_whole
 from visma_hrm.client.http import Http
 from visma_hrm.client.models import Export, ExportProgress, Phase
 from visma_hrm.client.retry import Context, Sleep
@@ -313,10 +314,10 @@ class ExportJob:
                 raise self._link_expired(index, ctx)
             if response.status_code != 200:
                 raise self._unexpected(response, ctx)
-            if _ends_with_newline(dest):
+            if file_is_whole(dest):
                 break
             log.warning(
-                "%s: file does not end with a newline (attempt %d/%d)",
+                "%s: file does not end with a line break outside quotes (attempt %d/%d)",
                 ctx.what,
                 attempt,
                 NEWLINE_ATTEMPTS,
@@ -389,16 +390,6 @@ def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
     walk(group)
     typed = [e for e in leaves if isinstance(e, VismaHrmError)]
     return (typed or leaves)[0]
-
-
-def _ends_with_newline(path: Path) -> bool:
-    """True when the file is empty (no rows at all) or its last byte is a line feed."""
-    size = path.stat().st_size
-    if size == 0:
-        return True
-    with path.open("rb") as handle:
-        handle.seek(size - 1)
-        return handle.read(1) == b"\n"
 
 
 def _safe(text: str) -> str:

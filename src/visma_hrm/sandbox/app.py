@@ -68,9 +68,9 @@ class SandboxState:
         ]
 
 
-def oauth_error(status: int, error: str, description: str, **headers: str) -> JSONResponse:
+def oauth_error(status: int, error: str, description: str) -> JSONResponse:
     body = {"error": error, "error_description": description}
-    return JSONResponse(body, status_code=status, headers=headers or None)
+    return JSONResponse(body, status_code=status)
 
 
 def refusal_response(refusal: Refusal) -> Response:

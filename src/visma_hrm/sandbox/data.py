@@ -130,6 +130,11 @@ UDF_CONTRACT = [
 ]
 PT_FACTORS = [1.0, 1.0, 1.0, 1.0, 0.8889, 0.8, 0.7222, 0.6667, 0.6, 0.5556, 0.5, 0.4444]
 FULL_WEEK_HOURS = 36.0
+NO_POSTAL_ADDRESS: dict[str, str | None] = {
+    f"postal{part}": None
+    for part in ("street", "housenumber", "housenumberext", "zipcode", "city", "country")
+} | {"postalcountry_en": None}
+"""Nobody in the sandbox has a postal address apart from the home address: all empty."""
 MAIL_DOMAINS = ["gmail.com", "hotmail.com", "outlook.com", "ziggo.nl", "kpnmail.nl", "live.nl"]
 
 
@@ -625,7 +630,7 @@ class TenantData:
             **self.address(
                 "sickness", core.street, core.housenumber, core.ext, core.zipcode, core.city
             ),
-            **self.address("postal", "", 0, None, "", ""),
+            **NO_POSTAL_ADDRESS,
             **home,
             "otheraddresses": core.other_address,
             "otheraddresses_en": core.other_address,
@@ -645,8 +650,6 @@ class TenantData:
             "employeeid": self.employee_id(core, emp.k),
             "existencestartutc": format_ticks(ts),
         }
-        for key in [k for k in row if k.startswith("postal")]:
-            row[key] = None  # most people have no separate postal address
         return row
 
     def contract_rows(self, core: Core, emp: Employment) -> list[Stamped]:

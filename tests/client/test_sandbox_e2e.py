@@ -134,6 +134,20 @@ def test_incremental_export_passes_the_cursor_back_verbatim(sb: Sandbox, tmp_pat
     assert 0 < len(rows) < len(full) + 10
 
 
+def test_200_while_running_and_a_byte_order_mark_are_understood(tmp_path: Path) -> None:
+    config = SandboxConfig(
+        tenants=1, employees=10, in_progress_status=200, csv_bom=True, job_duration_s=0.5
+    )
+    with start_sandbox(config) as sandbox:
+        spy = Spy()
+        export = export_one(
+            settings_for(sandbox), sandbox.tenant_ids[0], "contracts", tmp_path, spy
+        )
+        assert len(spy.to("/v1/query/")) >= 2  # polled through 200/InProgress answers
+        assert export.files[0].read_bytes().startswith(b"\xef\xbb\xbf")
+        assert_matches_truth(sandbox, export)
+
+
 def test_excluded_fields_are_pushed_down_and_load_as_nulls(sb: Sandbox, tmp_path: Path) -> None:
     spy = Spy()
     tenant = sb.tenant_ids[0]

@@ -130,10 +130,18 @@ UDF_CONTRACT = [
 ]
 PT_FACTORS = [1.0, 1.0, 1.0, 1.0, 0.8889, 0.8, 0.7222, 0.6667, 0.6, 0.5556, 0.5, 0.4444]
 FULL_WEEK_HOURS = 36.0
-NO_POSTAL_ADDRESS: dict[str, str | None] = {
-    f"postal{part}": None
-    for part in ("street", "housenumber", "housenumberext", "zipcode", "city", "country")
-} | {"postalcountry_en": None}
+NO_POSTAL_ADDRESS: dict[str, str | None] = dict.fromkeys(
+    f"postal{part}"
+    for part in (
+        "street",
+        "housenumber",
+        "housenumberext",
+        "zipcode",
+        "city",
+        "country",
+        "country_en",
+    )
+)
 """Nobody in the sandbox has a postal address apart from the home address: all empty."""
 MAIL_DOMAINS = ["gmail.com", "hotmail.com", "outlook.com", "ziggo.nl", "kpnmail.nl", "live.nl"]
 

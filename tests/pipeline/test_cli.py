@@ -103,9 +103,10 @@ def test_expected_errors_print_a_message_not_a_traceback_nor_the_secret(
     assert SECRET not in output
     missing = _env(sb, tmp_path)
     del missing["VISMA_HRM_CLIENT_SECRET"]
-    done = _cli(["sync", "--dataset", "salaries"], missing, tmp_path)
+    done = _cli(["sync", "--dataset", "salaries", "--json"], missing, tmp_path)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "VISMA_HRM_CLIENT_SECRET" in done.stderr
+    assert json.loads(done.stdout)["error_code"] == "configuration"
 
 
 def test_demo_runs_and_prints_its_summary(tmp_path: Path) -> None:

@@ -81,7 +81,7 @@ def sync_command(
         "duckdb_path": duckdb_path,
         "concurrency": concurrency,
     }
-    with _expected_errors():
+    with _expected_errors(json_output):
         settings = load_settings(config, overrides=overrides)
         settings = with_field_flags(settings, fields or [])
         report = _run(SyncSettings(settings, full_refresh=full_refresh), json_output)
@@ -124,16 +124,18 @@ def _sync_with_display(settings: SyncSettings) -> SyncReport:
 
 
 @contextmanager
-def _expected_errors() -> Iterator[None]:
-    """Print expected errors as one message (no traceback, no secret) and exit non-zero."""
+def _expected_errors(json_output: bool = False) -> Iterator[None]:
+    """Print expected errors as one message (no traceback, no secret) and exit non-zero.
+
+    With ``--json`` the error is also printed as JSON on stdout, so a machine reading stdout
+    always gets a document.
+    """
     try:
         yield
-    except ConfigurationError as exc:
-        _error(exc)
-        raise typer.Exit(EXIT_USAGE) from None
     except VismaHrmError as exc:
-        _error(exc)
-        raise typer.Exit(EXIT_FAILED) from None
+        code = EXIT_USAGE if isinstance(exc, ConfigurationError) else EXIT_FAILED
+        _error(exc, code, json_output)
+        raise typer.Exit(code) from None
     except KeyboardInterrupt:
         Console(stderr=True).print(
             "[yellow]interrupted[/]: the next run finishes whatever was already extracted."
@@ -141,8 +143,12 @@ def _expected_errors() -> Iterator[None]:
         raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
-def _error(exc: VismaHrmError) -> None:
-    Console(stderr=True).print(f"[red]error[/] ({exc.code}): " + escape(redact_text(exc.message)))
+def _error(exc: VismaHrmError, exit_code: int, json_output: bool) -> None:
+    message = redact_text(exc.message)
+    Console(stderr=True).print(f"[red]error[/] ({exc.code}): " + escape(message))
+    if json_output:
+        document = {"ok": False, "exit_code": exit_code, "error_code": exc.code, "message": message}
+        print(json.dumps(document, indent=2))
 
 
 # ------------------------------------------------------------------------------------- demo

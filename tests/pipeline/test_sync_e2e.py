@@ -17,7 +17,7 @@ from visma_hrm import pipeline as pipeline_module
 from visma_hrm.catalog import DATASETS, DELETED_AT_COLUMN, DELETED_COLUMN, TENANT_COLUMN
 from visma_hrm.config import Settings
 from visma_hrm.pipeline import SyncReport, SyncSettings, sync
-from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
+from visma_hrm.sandbox import FaultConfig, Sandbox, SandboxConfig, start_sandbox
 
 EMPLOYEES = 40
 
@@ -200,4 +200,41 @@ def test_deletions_missed_by_a_crash_after_the_load_are_marked_by_the_next_run(
     report = _sync(settings)  # an ordinary incremental run
     assert {t.mode for t in report.tables} == {"incremental"}
     assert sum(t.rows_deleted for t in report.tables) > 0
+    assert_equal_to_truth(sb, settings)
+
+
+def test_failed_jobs_malformed_rows_and_schema_drift_are_reported_and_contained(
+    sb: Sandbox, tmp_path: Path
+) -> None:
+    sb.set_faults(
+        FaultConfig(
+            failed_datasets=("contracts",),
+            malformed_datasets=("users",),
+            drift_datasets=("employees",),
+            drift_add=("favouritecolour",),
+            drift_drop=("nickname",),
+        )
+    )
+    settings = sandbox_settings(sb, tmp_path)
+    report = sync(SyncSettings(settings))
+    assert report.exit_code == 1
+    failed = {(t.dataset, t.error_code) for t in report.tables if t.status == "failed"}
+    assert failed == {("contracts", "job_failed")}
+    for tenant in sb.tenant_ids:
+        users = report.table(tenant, "users")
+        assert users.status == "ok" and users.rows_rejected == 1
+        assert users.rows_received == len(sb.truth(tenant, "users")) - 1
+    rejected = fetch_rows(settings, "_visma_rejected_rows")
+    assert {r["dataset"] for r in rejected} == {"users"} and len(rejected) == 2
+    employees = fetch_rows(settings, "employees")
+    # a column the catalog does not know arrives (empty in the sandbox) and gets a place
+    assert all("favouritecolour" in r for r in employees)
+    assert all(r["nickname"] is None for r in employees)  # a dropped one stays, empty
+
+    sb.set_faults(FaultConfig())
+    report = _sync(settings)
+    assert report.table(sb.tenant_ids[0], "contracts").mode == "full"  # no cursor moved
+    assert report.table(sb.tenant_ids[0], "users").mode == "incremental"
+    # rows received while nickname was dropped keep it empty until a full export repairs them
+    _sync(settings, full_refresh=True)
     assert_equal_to_truth(sb, settings)

@@ -9,7 +9,6 @@ everything asked for was loaded. Expected errors print their message, never a tr
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -161,30 +160,23 @@ def demo_command(
     path: Annotated[Path, typer.Option("--path", help="DuckDB file to (re)create.")] = Path(
         "visma_hrm_demo.duckdb"
     ),
-    employees: Annotated[int, typer.Option("--employees", help="Employees per tenant.")] = 200,
+    employees: Annotated[
+        int, typer.Option("--employees", min=1, help="Employees per tenant.")
+    ] = 200,
 ) -> None:
     """Sync a local sandbox (two tenants) fully, advance it a month, sync again incrementally."""
     from visma_hrm.sandbox import SandboxConfig, start_sandbox
 
     console = stdout_console()
-    _remove_database(path)
     config = SandboxConfig(tenants=DEMO_TENANTS, employees=employees, seed=DEMO_SEED)
     with (
         _expected_errors(),
         start_sandbox(config) as sb,
         tempfile.TemporaryDirectory(prefix="visma-hrm-demo-") as work,
     ):
+        _remove_database(path)
         console.print(f"Sandbox running at {sb.base_url} with tenants {', '.join(sb.tenant_ids)}")
-        settings = Settings(
-            api_url=sb.api_url,
-            token_url=sb.token_url,
-            client_id=sb.client_id,
-            client_secret=Secret(sb.client_secret),
-            tenants=tuple(sb.tenant_ids),
-            duckdb_path=path,
-            pipelines_dir=Path(work),
-            pipeline_name="visma_hrm_demo",
-        )
+        settings = _demo_settings(sb, path, Path(work))
         first = _demo_step(settings, console, "1. Full sync")
         sb.advance(days=30)
         console.print("\nThe sandbox clock moved 30 days: hires, contract changes, leavers.")
@@ -194,12 +186,28 @@ def demo_command(
     raise typer.Exit(first.exit_code or second.exit_code)
 
 
+def _demo_settings(sb: Any, path: Path, work: Path) -> Settings:
+    """Settings for the in-process sandbox; a fresh dlt folder, never the user's real state."""
+    return Settings(
+        api_url=sb.api_url,
+        token_url=sb.token_url,
+        client_id=sb.client_id,
+        client_secret=Secret(sb.client_secret),
+        tenants=tuple(sb.tenant_ids),
+        duckdb_path=path,
+        pipelines_dir=work,
+        pipeline_name="visma_hrm_demo",
+    )
+
+
 def _remove_database(path: Path) -> None:
+    """Start the demo from an empty file; refuse to touch anything that is not a file."""
     for old in (path, path.with_name(path.name + ".wal")):
-        if old.is_dir():
-            shutil.rmtree(old)
-        elif old.exists():
-            old.unlink()
+        if old.exists() and not old.is_file():
+            raise ConfigurationError(
+                f"{old} exists and is not a DuckDB file; choose another --path."
+            )
+        old.unlink(missing_ok=True)
 
 
 def _demo_step(settings: Settings, console: Console, title: str) -> SyncReport:

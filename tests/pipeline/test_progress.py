@@ -1,0 +1,83 @@
+"""The live display and the plain log lines show what the run reports, and only that."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from visma_hrm.client import ExportProgress
+from visma_hrm.pipeline import SyncReport, TableReport
+from visma_hrm.progress import PlainReporter, RichReporter, print_summary
+
+TENANT = "6e983b56-36f5-400d-8292-f9b2a7ffacf4"
+
+
+def _console() -> Console:
+    return Console(file=io.StringIO(), force_terminal=True, width=120, record=True)
+
+
+def test_live_display_follows_files_bytes_and_rows() -> None:
+    console = _console()
+    with RichReporter(console) as live:
+        live.export_progress(
+            ExportProgress(
+                TENANT,
+                "contracts",
+                "downloading",
+                files_total=3,
+                files_done=1,
+                bytes_done=1_500_000,
+            )
+        )
+        live.stage(TENANT, "contracts", "parsing", rows=65_536)
+        shown = _render(live)
+    assert "6e983b56…" in shown and "contracts" in shown and "parsing" in shown
+    assert "1/3" in shown and "1.5 MB" in shown and "65,536" in shown
+
+
+def _render(live: RichReporter) -> str:
+    probe = _console()
+    probe.print(live._render())
+    return probe.export_text()
+
+
+def test_plain_lines_one_per_state_change() -> None:
+    stream = io.StringIO()
+    plain = PlainReporter(stream)
+    for done in (0, 0, 1):
+        plain.export_progress(
+            ExportProgress(TENANT, "users", "downloading", files_total=1, files_done=done)
+        )
+    plain.stage(TENANT, "users", "parsing", rows=10)  # per batch: not logged
+    plain.stage(TENANT, "users", "ok")
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 3
+    assert lines[0].endswith(f"{TENANT} users: downloading 0/1 files 0 B")
+    assert lines[-1].endswith(f"{TENANT} users: ok")
+    assert "\x1b[" not in stream.getvalue()  # no terminal control codes in logs
+
+
+def test_summary_names_every_problem_in_words() -> None:
+    report = SyncReport(
+        started_at="2026-01-01T00:00:00+00:00", destination="duckdb", dataset_name="visma_hrm"
+    )
+    report.tables = [
+        TableReport(TENANT, "users", "full", rows_received=12, rows_inserted=12),
+        TableReport(
+            TENANT,
+            "contracts",
+            "full",
+            status="failed",
+            error_code="job_failed",
+            message="The export job of contracts ended with status Failed [retry].",
+        ),
+    ]
+    report.warnings.append("The filesystem destination has no SQL client")
+    console = _console()
+    print_summary(report, console)
+    text = " ".join(console.export_text().split())  # lines wrap at the console's width
+    assert "failed" in text and "job_failed" in text
+    assert "ended with status Failed [retry]." in text  # markup-looking text printed as is
+    assert "warning: The filesystem destination" in text
+    assert "not everything was loaded" in text

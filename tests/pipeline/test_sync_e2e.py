@@ -78,10 +78,18 @@ def test_full_sync_equals_the_truth_and_tenants_never_mix(sb: Sandbox, tmp_path:
             0,
         )
         assert entry.files >= 1 and entry.bytes > 0
-    # the same source key in two tenants is two rows, each with its own tenant's values
-    users = fetch_rows(settings, "users")
-    per_tenant = {t: {r["userid"] for r in users if r[TENANT_COLUMN] == t} for t in sb.tenant_ids}
-    assert all(per_tenant.values())
+    # the tenants share source keys: were the tenant not part of the key, one tenant's rows
+    # would overwrite the other's, and the comparison above would have failed
+    contracts = fetch_rows(settings, "contracts")
+    first, second = (
+        {
+            (r["employeeid"], r["contractid"], r["subcontractid"])
+            for r in contracts
+            if r[TENANT_COLUMN] == t
+        }
+        for t in sb.tenant_ids
+    )
+    assert first & second
 
 
 def test_incremental_rerun_and_full_refresh_reconcile_deletions(

@@ -1,0 +1,174 @@
+"""What a reliability test needs to judge a run: the truth, the destination, the positions.
+
+"The destination still holds exactly the previous good state" is checked literally: every row,
+every column (load ids and sync times included), of the (tenant, dataset) pairs that failed,
+their rejected rows, and their cursors, in the local pipeline state and in the state dlt stored
+in the destination.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from tests.pipeline.truth import differences, fetch_rows, sandbox_settings
+from visma_hrm import pipeline as pipeline_module
+from visma_hrm.catalog import REJECTED_ROWS_TABLE, TENANT_COLUMN
+from visma_hrm.config import Settings
+from visma_hrm.pipeline import SyncReport, SyncSettings, make_pipeline, sync
+from visma_hrm.sandbox import Sandbox
+from visma_hrm.source import SOURCE_NAME
+
+Pair = tuple[str, str]
+"""(tenant_id, dataset)."""
+
+
+def settings_for(sb: Sandbox, tmp_path: Path, datasets: Sequence[str], **extra: Any) -> Settings:
+    return sandbox_settings(sb, tmp_path, datasets=tuple(datasets), **extra)
+
+
+def run(settings: Settings, full_refresh: bool = False) -> SyncReport:
+    return sync(SyncSettings(settings, full_refresh=full_refresh))
+
+
+def run_ok(settings: Settings, full_refresh: bool = False) -> SyncReport:
+    report = run(settings, full_refresh)
+    failed = [(t.tenant_id[:8], t.dataset, t.message) for t in report.tables if t.status != "ok"]
+    assert report.ok and report.exit_code == 0 and not failed, failed
+    return report
+
+
+def truth_problems(
+    sb: Sandbox,
+    settings: Settings,
+    pairs: Iterable[Pair],
+    *,
+    deleted_may_linger: bool = True,
+) -> list[str]:
+    """Differences between the destination and the sandbox's truth for these pairs."""
+    problems: list[str] = []
+    by_dataset: dict[str, list[dict[str, Any]]] = {}
+    for tenant, name in pairs:
+        if name not in by_dataset:
+            by_dataset[name] = fetch_rows(settings, name)
+        found = differences(
+            sb.truth(tenant, name),
+            by_dataset[name],
+            name,
+            tenant,
+            deleted_may_linger=deleted_may_linger,
+        )
+        problems += [f"{tenant[:8]} {name}: {p}" for p in found]
+    return problems
+
+
+def assert_truth(
+    sb: Sandbox, settings: Settings, pairs: Iterable[Pair], *, deleted_may_linger: bool = True
+) -> None:
+    problems = truth_problems(sb, settings, pairs, deleted_may_linger=deleted_may_linger)
+    assert not problems, "\n".join(problems[:30])
+
+
+def all_pairs(sb: Sandbox, datasets: Sequence[str]) -> list[Pair]:
+    return [(t, d) for t in sb.tenant_ids for d in datasets]
+
+
+# ------------------------------------------------------------------------------ snapshots
+def _db_path(settings: Settings) -> str:
+    return str(settings.duckdb_path.expanduser().resolve())
+
+
+def _schema(settings: Settings) -> str:
+    return make_pipeline(settings).dataset_name
+
+
+def table_rows(settings: Settings, table: str) -> list[dict[str, Any]]:
+    """Every row and column of one table; [] when the table does not exist."""
+    with duckdb.connect(_db_path(settings), read_only=True) as db:
+        exists = db.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
+            "AND table_name = ?",
+            [_schema(settings), table],
+        ).fetchone()
+        if not exists or not exists[0]:
+            return []
+        cursor = db.execute(f'SELECT * FROM "{_schema(settings)}"."{table}"')
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _canonical(rows: Iterable[dict[str, Any]]) -> list[str]:
+    return sorted(json.dumps(r, sort_keys=True, default=str) for r in rows)
+
+
+def pair_snapshot(settings: Settings, pairs: Iterable[Pair]) -> dict[str, Any]:
+    """Everything the destination and the state hold about these pairs, every column."""
+    out: dict[str, Any] = {}
+    rejected = table_rows(settings, REJECTED_ROWS_TABLE)
+    positions = stored_positions(settings)
+    for tenant, name in pairs:
+        rows = [r for r in table_rows(settings, name) if r[TENANT_COLUMN] == tenant]
+        out[f"{tenant}/{name}/rows"] = _canonical(rows)
+        out[f"{tenant}/{name}/rejected"] = _canonical(
+            r for r in rejected if r[TENANT_COLUMN] == tenant and r["dataset"] == name
+        )
+        for where, state in positions.items():
+            for part in ("cursors", "last_full"):
+                position = state.get(part, {}).get(tenant, {}).get(name)
+                out[f"{tenant}/{name}/{where}/{part}"] = position
+    return out
+
+
+def whole_snapshot(settings: Settings) -> dict[str, list[str]]:
+    """Every table of the destination (dlt's own included), every row and column."""
+    with duckdb.connect(_db_path(settings), read_only=True) as db:
+        names = [
+            str(r[0])
+            for r in db.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = ?",
+                [_schema(settings)],
+            ).fetchall()
+        ]
+    return {name: _canonical(table_rows(settings, name)) for name in sorted(names)}
+
+
+def stored_positions(settings: Settings) -> dict[str, dict[str, Any]]:
+    """The source state (cursors, last_full) in the local pipeline folder and in the destination.
+
+    The destination's copy is the newest row of ``_dlt_pipeline_state``: it is what a run on
+    another machine (or after the pipeline folder is lost) would start from.
+    """
+    from dlt.pipeline.state_sync import decompress_state
+
+    local = make_pipeline(settings).state.get("sources", {}).get(SOURCE_NAME, {})
+    stored: dict[str, Any] = {}
+    rows = table_rows(settings, "_dlt_pipeline_state")
+    if rows:
+        newest = max(rows, key=lambda r: (r["version"], str(r["created_at"])))
+        stored = decompress_state(newest["state"]).get("sources", {}).get(SOURCE_NAME, {})
+    return {"local": dict(local), "destination": dict(stored)}
+
+
+# ------------------------------------------------------------------------------ seams
+@contextmanager
+def client_tuning(**changes: Any) -> Iterator[None]:
+    """Shrink the client's waits (backoff cap, retries, 429 patience) for one test.
+
+    These are ``ClientSettings`` values a person rarely changes, so ``Settings`` does not carry
+    them; the behaviour under test is the same, only the clock runs faster.
+    """
+    original = pipeline_module.client_settings_from
+
+    def tuned(cfg: Settings) -> Any:
+        return dataclasses.replace(original(cfg), **changes)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(pipeline_module, "client_settings_from", tuned)
+        yield

@@ -10,7 +10,7 @@ import csv
 import io
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import pytest
@@ -52,6 +52,14 @@ ALL_SCOPES = " ".join(
     for s in ("employees", "contracts", "organizationunits", "metadata", "users")
 )
 
+
+class Api(Protocol):
+    """Where the analytics API is: a ``Sandbox`` handle, or a sandbox in another process."""
+
+    @property
+    def api_url(self) -> str: ...
+
+
 SMALL = SandboxConfig(tenants=2, employees=30, rows_per_file=40, job_duration_s=0.3)
 
 
@@ -81,7 +89,7 @@ def get_token(sb: Sandbox, tenant_id: str, **form: str) -> str:
 
 
 def start_job(
-    sb: Sandbox, token: str, dataset: str, params: dict[str, str] | None = None, **kw: Any
+    sb: Api, token: str, dataset: str, params: dict[str, str] | None = None, **kw: Any
 ) -> httpx.Response:
     path = PATHS[dataset][0]
     return httpx.post(
@@ -92,16 +100,14 @@ def start_job(
     )
 
 
-def query_job(sb: Sandbox, token: str, dataset: str, job_id: str) -> httpx.Response:
+def query_job(sb: Api, token: str, dataset: str, job_id: str) -> httpx.Response:
     path = PATHS[dataset][0]
     return httpx.get(
         f"{sb.api_url}/v1/query/{path}/{job_id}", headers={"Authorization": f"Bearer {token}"}
     )
 
 
-def wait_job(
-    sb: Sandbox, token: str, dataset: str, job_id: str, timeout: float = 60
-) -> httpx.Response:
+def wait_job(sb: Api, token: str, dataset: str, job_id: str, timeout: float = 60) -> httpx.Response:
     """Poll until the job is no longer InProgress; returns the last answer."""
     deadline = time.monotonic() + timeout
     while True:

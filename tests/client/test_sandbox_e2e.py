@@ -16,6 +16,7 @@ import pytest
 
 from visma_hrm.catalog import DATASETS, get_dataset
 from visma_hrm.client import Export, ExportProgress, FieldSelection, VismaClient
+from visma_hrm.client.csv_arrow import last_record_is_complete
 from visma_hrm.errors import (
     ApiError,
     AuthenticationError,
@@ -23,6 +24,7 @@ from visma_hrm.errors import (
     JobFailedError,
     JobTimedOutError,
     LinkExpiredError,
+    MalformedDataError,
     RateLimitedError,
     ServerError,
     TenantNotLinkedError,
@@ -219,19 +221,33 @@ def test_429_retry_after_is_honoured(faults: Sandbox, tmp_path: Path) -> None:
     assert_matches_truth(faults, export)
 
 
-def test_a_file_cut_every_time_is_kept_and_its_cut_row_rejected(
-    faults: Sandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
+def test_a_file_cut_every_time_fails_the_export_and_keeps_nothing(
+    faults: Sandbox, tmp_path: Path
 ) -> None:
+    # Loading it would lose the rows after the cut while the cursor moved past them.
     faults.set_faults(FaultConfig(truncate_downloads=10))
     tenant = faults.tenant_ids[0]
-    export = export_one(settings_for(faults), tenant, "users", tmp_path)
-    assert len(export.files) == 1
-    rows, rejected = read_rows(export)
-    assert len(rejected) == 1 and "cut off" in rejected[0].reason
-    truth = expected_rows(export.dataset, faults.truth(tenant, "users"))
-    assert len(rows) < len(truth)
-    assert set(canonical(rows)) <= set(canonical(truth))  # nothing half-loaded
-    assert "without a final newline" in caplog.text
+    with pytest.raises(MalformedDataError, match="cut off in each of 3 downloads"):
+        export_one(settings_for(faults), tenant, "users", tmp_path)
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("a,b\r\n1,2\r\n3,4", True),  # a producer that omits the last line break
+        ('a,b\r\n1,"x\r\ny"', True),
+        ("a,b\r\n1,2\r\n3", False),  # cut inside the last row
+        ('a,b\r\n1,"x\r\n', False),  # cut inside a quoted value, after a line break
+        ("a,b\r\n1,2\r\n", True),
+    ],
+)
+def test_only_a_whole_last_record_excuses_a_missing_line_break(
+    tmp_path: Path, text: str, kept: bool
+) -> None:
+    path = tmp_path / "f.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    assert last_record_is_complete(path) is kept
 
 
 # ----------------------------------------------------------------------------- typed errors

@@ -177,6 +177,27 @@ def _whole(handle: BinaryIO, size: int, quotes: int) -> bool:
     return handle.read(1) == b"\n" and quotes % 2 == 0
 
 
+def last_record_is_complete(path: Path) -> bool:
+    """True when a file that lacks its final line break still ends in a whole record.
+
+    Some producers simply omit the last line break. Such a file is kept when its quotes are
+    balanced and its last line has as many fields as the header; anything else was cut off in
+    transfer, and loading it would silently lose the rows after the cut.
+    """
+    header = _header(path)
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        quotes = _count_quotes(handle)
+        if header is None or _whole(handle, size, quotes):
+            return True
+        if quotes % 2:
+            return False
+        handle.seek(_last_record_end(handle, size, quotes))
+        tail = handle.read().decode("utf-8", errors="replace")
+    fields = next(csv.reader(io.StringIO(tail)), [])
+    return len(fields) == len(header)
+
+
 def _complete_records(path: Path) -> tuple[str | pa.NativeFile, str | None]:
     """What pyarrow should read, and the text of a cut last record (None when whole).
 

@@ -24,7 +24,7 @@ import httpx
 
 from visma_hrm.catalog import Dataset
 from visma_hrm.client.auth import SCOPE_HINT, Token, TokenProvider
-from visma_hrm.client.csv_arrow import file_is_whole
+from visma_hrm.client.csv_arrow import file_is_whole, last_record_is_complete
 from visma_hrm.client.http import Http
 from visma_hrm.client.models import Export, ExportProgress, Phase
 from visma_hrm.client.retry import Context, Sleep
@@ -35,6 +35,7 @@ from visma_hrm.errors import (
     JobFailedError,
     JobTimedOutError,
     LinkExpiredError,
+    MalformedDataError,
     ServerError,
     VismaHrmError,
 )
@@ -297,6 +298,26 @@ class ExportJob:
             raise _first_error(failed) from None
         return paths
 
+    def _keep_unterminated(self, dest: Path, ctx: Context) -> None:
+        """Keep a file that never ended in a line break only if it ends in a whole record.
+
+        A file still cut after every attempt would load without the rows after the cut while
+        the cursor moved past them: no later incremental run would bring them back.
+        """
+        if not last_record_is_complete(dest):
+            raise MalformedDataError(
+                f"{ctx.what} was cut off in each of {NEWLINE_ATTEMPTS} downloads, so nothing "
+                "of this export was loaded. Run the sync again later; if it keeps happening, "
+                "the files Visma produces for this dataset are damaged: contact Visma support.",
+                tenant_id=ctx.tenant_id,
+                dataset=ctx.dataset,
+            )
+        log.warning(
+            "%s: kept without a final line break after %d downloads (its last record is whole)",
+            ctx.what,
+            NEWLINE_ATTEMPTS,
+        )
+
     async def _fetch(self, links: _Links, index: int, dest: Path) -> None:
         """One file: re-fetched when it lacks its final newline, fresh link on a 403."""
         refreshed = False
@@ -323,12 +344,7 @@ class ExportJob:
                 NEWLINE_ATTEMPTS,
             )
         else:
-            log.warning(
-                "%s: kept without a final newline after %d downloads; a cut last row will be "
-                "reported as rejected",
-                ctx.what,
-                NEWLINE_ATTEMPTS,
-            )
+            self._keep_unterminated(dest, ctx)
         self._files_done += 1
         self._bytes += dest.stat().st_size
         self._report("downloading")

@@ -4,13 +4,13 @@ Builds on the SIGKILL helpers of ``tests/pipeline/test_cli.py`` (start the CLI, 
 given time after a progress line). What this adds: the moments are spread over the four steps
 of a run (download, dlt extract, normalize, load) using the durations of an uninterrupted run
 on this machine, and the pipeline folder is read after each kill to see where it landed (a
-package waiting to be normalized or loaded, or none). Every re-run must end equal to the
-sandbox's truth with no duplicate key (``differences`` refuses duplicates).
+package waiting to be normalized or loaded, or none). Every re-run (in this process, to save
+a second start-up) must end equal to the sandbox's truth with no duplicate key (``differences``
+refuses duplicates) and must report the packages it finished for the killed run.
 """
 
 from __future__ import annotations
 
-import json
 import random
 import subprocess
 import threading
@@ -21,8 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.pipeline.test_cli import CLI, _cli, _env, _run_and_kill
-from tests.reliability.helpers import all_pairs, assert_truth, settings_for
+from tests.pipeline.test_cli import CLI, _env, _run_and_kill
+from tests.pipeline.truth import keep_dlt_quiet
+from tests.reliability.helpers import all_pairs, assert_truth, run, settings_for
 from visma_hrm.config import Settings
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
 
@@ -91,6 +92,7 @@ def _pending(pipelines: Path) -> str:
 def test_a_sync_killed_at_20_moments_over_every_step_ends_equal_to_the_truth(
     sb: Sandbox, tmp_path: Path
 ) -> None:
+    keep_dlt_quiet()
     env = _env(sb, tmp_path, VISMA_HRM_DATASETS=",".join(DATASETS), VISMA_HRM_CONCURRENCY="2")
     settings = _settings(sb, tmp_path)
     durations = _phase_durations(env, tmp_path)
@@ -105,11 +107,11 @@ def test_a_sync_killed_at_20_moments_over_every_step_ends_equal_to_the_truth(
         killed = _run_and_kill(env, tmp_path, PHASES[phase], delay)
         left = _pending(tmp_path / "pipelines") if killed else "finished"
         landed[left] += 1
-        rerun = _cli(["sync", "--json"], env, tmp_path)
-        assert rerun.returncode == 0, f"after a kill in {phase}+{delay}s: {rerun.stderr[-2000:]}"
-        report = json.loads(rerun.stdout)
-        resumed += report["resumed_packages"]
-        assert (report["resumed_packages"] > 0) == (left.startswith("package")), (phase, left)
+        # the re-run in this process: same folder and database, without a second start-up
+        report = run(settings)
+        assert report.exit_code == 0, f"after a kill in {phase}+{delay}s: {report.to_dict()}"
+        resumed += report.resumed_packages
+        assert (report.resumed_packages > 0) == left.startswith("package"), (phase, left)
         assert_truth(sb, settings, all_pairs(sb, DATASETS))
         assert not (tmp_path / "pipelines" / ".visma_hrm.spool").exists()
     # the kills really hit every kind of moment, not only the harmless ones

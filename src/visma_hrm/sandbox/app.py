@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import time
 import uuid
 from dataclasses import dataclass
@@ -61,7 +62,7 @@ class SandboxState:
 
     def links(self, job: Job) -> list[str]:
         """Fresh pre-signed links: every query of a completed job signs them anew."""
-        exp = int(time.time() + self.config.link_ttl_s)
+        exp = math.ceil(time.time() + self.config.link_ttl_s)  # at least the promised ttl
         return [
             f"{self.base_url}/files/{job.id}/{n}.csv?exp={exp}&sig={self.sign(job.id, n, exp)}"
             for n in range(len(job.files))
@@ -155,16 +156,16 @@ async def token(request: Request) -> Response:
         )
     scope = " ".join(sorted(requested & granted))
     lifetime = state.faults.faults.token_lifetime_s or cfg.token_lifetime_s
-    now = int(time.time())
+    now = time.time()
     claims = {
         "iss": state.base_url or "visma-hrm-sandbox",
         "client_id": cfg.client_id,
         "tenant_id": tenant_id,
         "scope": scope,
         "jti": str(uuid.uuid4()),
-        "iat": now,
-        "nbf": now,
-        "exp": now + lifetime,
+        "iat": int(now),
+        "nbf": int(now),
+        "exp": math.ceil(now + lifetime),  # never shorter than promised, even by a fraction
     }
     access_token = jwt.encode(claims, state.key, algorithm="HS256")
     return JSONResponse(
@@ -250,20 +251,30 @@ def parse_fields(
     return include, names
 
 
-async def command(request: Request) -> Response:
-    state: SandboxState = request.app.state.sandbox
-    spec = BY_PATH.get(request.path_params["path"])
+async def admit(
+    state: SandboxState, request: Request, path: str, endpoint: str
+) -> tuple[DatasetSpec, Caller] | Response:
+    """What every API call passes, in order: a known export, a valid token, the injected
+    faults (which know the tenant from the token), then scope and approval."""
+    spec = BY_PATH.get(path)
     if spec is None:
         return _not_found("Unknown export.")
     caller = authenticate(state, request)
     if isinstance(caller, Response):
         return caller
-    refused = await apply_faults(state, "command", caller.tenant_id)
+    refused = await apply_faults(state, endpoint, caller.tenant_id)
     if refused is not None:
         return refused
     denied = check_access(state, caller, spec)
-    if denied is not None:
-        return denied
+    return denied if denied is not None else (spec, caller)
+
+
+async def command(request: Request) -> Response:
+    state: SandboxState = request.app.state.sandbox
+    admitted = await admit(state, request, request.path_params["path"], "command")
+    if isinstance(admitted, Response):
+        return admitted
+    spec, caller = admitted
     after_raw = request.query_params.get("changeTimestampAfter")
     try:
         after = parse_ticks(after_raw) if after_raw else None
@@ -305,18 +316,10 @@ async def command(request: Request) -> Response:
 async def query(request: Request) -> Response:
     state: SandboxState = request.app.state.sandbox
     path, _, job_id = request.path_params["path"].rpartition("/")
-    spec = BY_PATH.get(path)
-    if spec is None:
-        return _not_found("Unknown export.")
-    caller = authenticate(state, request)
-    if isinstance(caller, Response):
-        return caller
-    refused = await apply_faults(state, "query", caller.tenant_id)
-    if refused is not None:
-        return refused
-    denied = check_access(state, caller, spec)
-    if denied is not None:
-        return denied
+    admitted = await admit(state, request, path, "query")
+    if isinstance(admitted, Response):
+        return admitted
+    spec, caller = admitted
     job = state.jobs.get(job_id)
     if job is None or job.tenant_id != caller.tenant_id or job.spec is not spec:
         return _not_found("No such job.")

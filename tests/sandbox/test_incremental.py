@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from tests.sandbox.conftest import PATHS, export, get_token, keyed
@@ -107,3 +108,20 @@ def export_status(sb: Sandbox, token: str, after: str) -> int:
     from tests.sandbox.conftest import start_job
 
     return start_job(sb, token, "contracts", {"changeTimestampAfter": after}).status_code
+
+
+def test_admin_api_moves_the_clock_and_changes_approvals() -> None:
+    with start_sandbox(SandboxConfig(tenants=1, employees=40, job_duration_s=0)) as sb:
+        tenant = sb.tenant_ids[0]
+        before = sb.truth(tenant, "contracts")
+        moved = httpx.post(f"{sb.base_url}/sandbox/clock/advance", json={"days": 60})
+        assert moved.json() == {"clock": "2026-03-02T00:00:00.0000000Z"}
+        assert sb.clock == "2026-03-02T00:00:00.0000000Z"
+        assert sb.truth(tenant, "contracts") != before
+        back = httpx.post(f"{sb.base_url}/sandbox/clock/advance", json={"days": -1})
+        assert back.status_code == 400
+        url = f"{sb.base_url}/sandbox/tenants/{tenant}/approvals"
+        assert httpx.put(url, json={"datasets": ["users"]}).json()["approvals"] == ["users"]
+        token = get_token(sb, tenant, scope="hrmanalytics:nlhrm:exportusers")
+        answer, _h, _rows = export(sb, token, "users")
+        assert answer["changeTimestampBefore"] == "2026-03-02T00:00:00.0000000Z"

@@ -137,8 +137,8 @@ def _names() -> list[str]:
     return [f.name for f in dataclasses.fields(FaultConfig)]
 
 
-def _items(obj: object) -> list[tuple[str, Any]]:
-    return [(f.name, getattr(obj, f.name)) for f in dataclasses.fields(obj)]  # type: ignore[arg-type]
+def _items(obj: FaultConfig) -> list[tuple[str, Any]]:
+    return [(f.name, getattr(obj, f.name)) for f in dataclasses.fields(obj)]
 
 
 def _convert(key: str, raw: str, default: Any) -> Any:

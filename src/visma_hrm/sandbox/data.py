@@ -222,6 +222,19 @@ def _stamp(rng: random.Random, day_ordinal: int) -> int:
     return base + rng.randrange(7 * 3600, 19 * 3600) * TICKS_PER_SECOND + rng.randrange(10**7)
 
 
+@dataclass(frozen=True)
+class Unit:
+    """One organization unit (its current attributes; history rows are derived)."""
+
+    orgunitid: str
+    parent: str | None
+    kind: str
+    name: str
+    name_en: str
+    costcenter: int
+    versions: int
+
+
 @dataclass
 class Sub:
     """One subcontract: a version of a contract from ``start`` (ordinal) to ``end``."""
@@ -333,7 +346,7 @@ class TenantData:
     def userid(self, person: int) -> str:
         return str(700000 + person)
 
-    def _unit(self, u: int, rng: random.Random) -> dict[str, object]:
+    def _unit(self, u: int, rng: random.Random) -> Unit:
         nl, en = DEPARTMENTS[u % len(DEPARTMENTS)]
         city = pools().cities[stable_int(self.seed, self.index, "unitcity", u) % 200]
         if u == 0:
@@ -342,22 +355,22 @@ class TenantData:
             kind, name, name_en = "Afdeling", nl, en
         else:
             kind, name, name_en = "Team", f"{nl} {city}", f"{en} {city}"
-        return {
-            "orgunitid": str(1000 + u),
-            "parent": None if u == 0 else str(1000 + (u - 1) // 5),
-            "kind": kind,
-            "name": name,
-            "name_en": name_en,
-            "costcenter": u % self.n_costcenters,
-            "versions": 1 + rng.randrange(3),
-        }
+        return Unit(
+            orgunitid=str(1000 + u),
+            parent=None if u == 0 else str(1000 + (u - 1) // 5),
+            kind=kind,
+            name=name,
+            name_en=name_en,
+            costcenter=u % self.n_costcenters,
+            versions=1 + rng.randrange(3),
+        )
 
     def unit_rows(self) -> list[Stamped]:
         """Organization units with history: 1-3 rows per unit, told apart by startdate."""
         rows: list[Stamped] = []
         for u, unit in enumerate(self.units):
             rng = random.Random(stable_int(self.seed, self.index, "unit", u))
-            versions = int(unit["versions"])  # type: ignore[call-overload]
+            versions = unit.versions
             day = dt.date(2010, 1, 1).toordinal() + rng.randrange(2000)
             starts = [day]
             for _ in range(versions - 1):
@@ -371,17 +384,16 @@ class TenantData:
 
     def unit_row(self, u: int, start: int, end: int | None, suffix: str, ts: int) -> Stamped:
         unit = self.units[u]
-        cc_code, cc_nl, cc_en = self.cost_centers[int(unit["costcenter"])]  # type: ignore[call-overload]
+        cc_code, cc_nl, cc_en = self.cost_centers[unit.costcenter]
         manageruserid, managername = self.manager_of(u)
-        name, name_en = str(unit["name"]), str(unit["name_en"])
-        kind = str(unit["kind"])
+        name, name_en, kind = unit.name, unit.name_en, unit.kind
         label = name if name == kind else f"{kind} {name}"
         description = f'Eenheid "{name}"{suffix}' if u % 7 == 3 else label
         row: Row = {
             "odporgid": self.odporgid,
             "publicid": f"OE{1000 + u}",
-            "orgunitid": str(unit["orgunitid"]),
-            "orgunitparentid": unit["parent"],  # type: ignore[dict-item]
+            "orgunitid": unit.orgunitid,
+            "orgunitparentid": unit.parent,
             "orgunittype": kind,
             "orgreporttype": "Hiërarchisch",
             "manager": managername,
@@ -730,17 +742,17 @@ class TenantData:
         found = self._unit_fields.get(u)
         if found is None:
             unit = self.units[u]
-            cc_code, _cc_nl, cc_en = self.cost_centers[int(unit["costcenter"])]  # type: ignore[call-overload]
+            cc_code, _cc_nl, cc_en = self.cost_centers[unit.costcenter]
             manageruserid, managername = self.manager_of(u)
             found = self._unit_fields[u] = {
                 "costcenter": cc_code,
                 "costcenter_en": cc_en,
-                "orgunit": str(unit["orgunitid"]),
-                "orgunitname": str(unit["name"]),
-                "orgunitname_en": str(unit["name_en"]),
-                "extdepartmentid": f"X{unit['orgunitid']}",
-                "extdepartmentname": str(unit["name"]),
-                "extdepartmentname_en": str(unit["name_en"]),
+                "orgunit": unit.orgunitid,
+                "orgunitname": unit.name,
+                "orgunitname_en": unit.name_en,
+                "extdepartmentid": f"X{unit.orgunitid}",
+                "extdepartmentname": unit.name,
+                "extdepartmentname_en": unit.name_en,
                 "manageruserid": manageruserid,
                 "managername": managername,
             }

@@ -9,6 +9,7 @@ in the destination.
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 
 from tests.pipeline.truth import differences, fetch_rows, sandbox_settings
@@ -154,6 +156,41 @@ def stored_positions(settings: Settings) -> dict[str, dict[str, Any]]:
         newest = max(rows, key=lambda r: (r["version"], str(r["created_at"])))
         stored = decompress_state(newest["state"]).get("sources", {}).get(SOURCE_NAME, {})
     return {"local": dict(local), "destination": dict(stored)}
+
+
+# ------------------------------------------------------------------------------ scans
+def destination_texts(path: Path) -> dict[str, str]:
+    """Every value of every table (dlt's included), and dlt's stored state decompressed."""
+    from dlt.pipeline.state_sync import decompress_state
+
+    out: dict[str, str] = {}
+    with duckdb.connect(str(path), read_only=True) as db:
+        tables = db.execute("SELECT table_schema, table_name FROM information_schema.tables")
+        for schema, table in tables.fetchall():
+            rows = db.execute(f'SELECT * FROM "{schema}"."{table}"').fetchall()
+            out[f"table {schema}.{table}"] = "\n".join(str(r) for r in rows)
+    settings = Settings(duckdb_path=path, pipelines_dir=path.parent / "pipelines")
+    stored = table_rows(settings, "_dlt_pipeline_state")
+    out["stored state"] = "\n".join(str(decompress_state(r["state"])) for r in stored)
+    assert out["stored state"], "no stored state found: the scan would prove nothing"
+    return out
+
+
+def file_texts(root: Path) -> dict[str, str]:
+    """Every file under ``root``, gzip and parquet decoded; raw bytes read as text too."""
+    out: dict[str, str] = {}
+    for path in root.rglob("*"):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        texts = [data.decode("utf-8", errors="replace")]
+        if data[:2] == b"\x1f\x8b":
+            texts.append(gzip.decompress(data).decode("utf-8", errors="replace"))
+        if data[:4] == b"PAR1":
+            texts.append(str(pq.read_table(path).to_pylist()))
+        out[f"file {path.relative_to(root)}"] = "\n".join(texts)
+    assert any("load" in k for k in out), "no load package files: the scan would prove nothing"
+    return out
 
 
 # ------------------------------------------------------------------------------ seams

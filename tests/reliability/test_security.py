@@ -10,7 +10,6 @@ state; gzip and parquet files are read decoded).
 
 from __future__ import annotations
 
-import gzip
 import http.server
 import io
 import logging
@@ -26,13 +25,11 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
-import duckdb
-import pyarrow.parquet as pq
 import pytest
 
 from tests.pipeline.test_cli import CLI, _env
 from tests.pipeline.truth import keep_dlt_quiet, sandbox_settings
-from tests.reliability.helpers import client_tuning, run, table_rows
+from tests.reliability.helpers import client_tuning, destination_texts, file_texts, run
 from tests.reliability.recorder import Recording, recording_sandbox
 from visma_hrm.client import ClientSettings
 from visma_hrm.config import Settings
@@ -88,8 +85,8 @@ def test_no_secret_token_or_link_signature_leaks_anywhere(
     assert len(recording.tokens) >= 4 and len(recording.signatures) >= 4, "nothing to look for"
     needles = {SECRET, WRONG, *secrets}
     places = {f"output {i}": text for i, text in enumerate(outputs)}
-    places.update(_destination_texts(tmp_path / "visma_hrm.duckdb"))
-    places.update(_file_texts(tmp_path))
+    places.update(destination_texts(tmp_path / "visma_hrm.duckdb"))
+    places.update(file_texts(tmp_path))
     assert any("AuthenticationFailed" in t or "403" in t for t in outputs), "no link failed"
     # the scan sees real content: a tenant id is in the outputs, the tables and the packages
     tenant = sb.tenant_ids[0]
@@ -133,40 +130,6 @@ def _cli_runs(sb: Sandbox, tmp_path: Path) -> list[str]:
     outputs.append(_debug_cli(["check", "--json"], wrong, tmp_path))
     assert "job_timed_out" in outputs[1] and "invalid_client" in outputs[2]
     return outputs
-
-
-def _destination_texts(path: Path) -> dict[str, str]:
-    """Every value of every table (dlt's included), and dlt's stored state decompressed."""
-    from dlt.pipeline.state_sync import decompress_state
-
-    out: dict[str, str] = {}
-    with duckdb.connect(str(path), read_only=True) as db:
-        tables = db.execute("SELECT table_schema, table_name FROM information_schema.tables")
-        for schema, table in tables.fetchall():
-            rows = db.execute(f'SELECT * FROM "{schema}"."{table}"').fetchall()
-            out[f"table {schema}.{table}"] = "\n".join(str(r) for r in rows)
-    settings = Settings(duckdb_path=path, pipelines_dir=path.parent / "pipelines")
-    stored = table_rows(settings, "_dlt_pipeline_state")
-    out["stored state"] = "\n".join(str(decompress_state(r["state"])) for r in stored)
-    assert out["stored state"], "no stored state found: the scan would prove nothing"
-    return out
-
-
-def _file_texts(root: Path) -> dict[str, str]:
-    """Every file under ``root``, gzip and parquet decoded; raw bytes read as text too."""
-    out: dict[str, str] = {}
-    for path in root.rglob("*"):
-        if not path.is_file():
-            continue
-        data = path.read_bytes()
-        texts = [data.decode("utf-8", errors="replace")]
-        if data[:2] == b"\x1f\x8b":
-            texts.append(gzip.decompress(data).decode("utf-8", errors="replace"))
-        if data[:4] == b"PAR1":
-            texts.append(str(pq.read_table(path).to_pylist()))
-        out[f"file {path.relative_to(root)}"] = "\n".join(texts)
-    assert any("load" in k for k in out), "no load package files: the scan would prove nothing"
-    return out
 
 
 # ------------------------------------------------------------------------------------- TLS

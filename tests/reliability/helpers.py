@@ -92,7 +92,9 @@ def _schema(settings: Settings) -> str:
 
 
 def table_rows(settings: Settings, table: str) -> list[dict[str, Any]]:
-    """Every row and column of one table; [] when the table does not exist."""
+    """Every row and column of one table; [] when the table (or the database) does not exist."""
+    if not Path(_db_path(settings)).exists():
+        return []
     with duckdb.connect(_db_path(settings), read_only=True) as db:
         exists = db.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "

@@ -15,6 +15,7 @@ Waits the client would spend on a fault that never ends (8 retries with a 30 s b
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,7 +56,7 @@ class Case:
     failing: tuple[str, ...] = ()
     """Datasets that must fail (every tenant) when the outcome is "stops"."""
     words: str = ""
-    """Part of the failure message a person reads."""
+    """A pattern the failure message a person reads must contain."""
     settings: dict[str, Any] = field(default_factory=dict)
     tuning: dict[str, Any] = field(default_factory=dict)
 
@@ -127,8 +128,16 @@ CASES: dict[str, Case] = {
         tuning=FAST_GIVE_UP,
     ),
     "truncated-file": Case(FaultConfig(truncate_downloads=2), "recovers", _files_fetched_again),
+    "truncated-every-download": Case(
+        FaultConfig(truncate_downloads=10_000),
+        "stops",
+        _count(lambda s: s == 200, "/files/"),
+        failing=DATASETS,
+        # where the cut lands decides which check sees it first: both stop the export
+        words="cut off in each of 3 downloads|ends inside its header row",
+    ),
     "token-lifetime-shorter-than-the-run": Case(
-        FaultConfig(token_lifetime_s=1, delay_s=0.5), "recovers", _tokens_renewed
+        FaultConfig(token_lifetime_s=1, delay_s=1.0), "recovers", _tokens_renewed
     ),
     "stuck-job": Case(
         FaultConfig(stuck_datasets=("contracts",)),
@@ -226,7 +235,7 @@ def _assert_stopped_cleanly(
     assert report.exit_code == 1 and not report.ok
     assert set(failed) == set(failing), sorted(failed)
     for entry in failed.values():
-        assert case.words in (entry.message or ""), entry.message
+        assert re.search(case.words, entry.message or ""), entry.message
         assert entry.tenant_id in (entry.message or ""), entry.message
     assert pair_snapshot(cfg, failing) == before, "a failed export changed the destination"
     others = [(t.tenant_id, t.dataset) for t in report.tables if t.status == "ok"]
@@ -338,36 +347,3 @@ def _non_null(cfg: Any, column: str) -> set[tuple[Any, ...]]:
         for r in table_rows(cfg, "contracts")
         if r[column] is not None
     }
-
-
-# ------------------------------------------------------------------------- truncation
-@pytest.mark.xfail(
-    strict=True,
-    reason="client/jobs.py keeps a file that still ends mid-row after 3 downloads and the run "
-    "exits 0: only the cut row is rejected, the rows after the cut are silently missing and the "
-    "cursor moves past them, so no later incremental run loads them",
-)
-def test_a_file_cut_on_every_download_never_passes_for_a_complete_load(
-    sb: Sandbox, tmp_path: Path
-) -> None:
-    # a full export: files big enough that the cut lands among the rows, not in the header
-    cfg = settings_for(sb, tmp_path, DATASETS)
-    pairs = all_pairs(sb, DATASETS)
-    before = pair_snapshot(cfg, pairs)
-    sb.set_faults(FaultConfig(truncate_downloads=10_000))
-    report = run(cfg)
-    sb.set_faults(FaultConfig())
-    _assert_each_pair_loaded_or_untouched(sb, cfg, report, before)
-    run_ok(cfg)
-    assert_truth(sb, cfg, pairs)
-
-
-def _assert_each_pair_loaded_or_untouched(
-    sb: Sandbox, cfg: Any, report: SyncReport, before: dict[str, Any]
-) -> None:
-    """The invariant itself: a pair reported ok equals the truth, a failed one is unchanged."""
-    ok = [(t.tenant_id, t.dataset) for t in report.tables if t.status == "ok"]
-    failed = [(t.tenant_id, t.dataset) for t in report.tables if t.status == "failed"]
-    after = pair_snapshot(cfg, failed)
-    assert after == {k: before[k] for k in after}
-    assert_truth(sb, cfg, ok)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import shutil
 import time
 from collections.abc import Iterator, Sequence
@@ -303,6 +304,7 @@ def prepare(pipeline: dlt.Pipeline, reporter: Reporter) -> int:
     """
     try:
         pipeline.sync_destination()
+        remove_abandoned_extracts(pipeline)
         if not pipeline.has_pending_data:
             return 0
         reporter.info("Finishing the load of an interrupted earlier run first.")
@@ -328,6 +330,24 @@ def spool_dir(pipeline: dlt.Pipeline) -> Iterator[Path]:
         yield spool
     finally:
         shutil.rmtree(spool, ignore_errors=True)
+
+
+_EXTRACT_FOLDER = re.compile(r"^[0-9a-f]{16}$")
+
+
+def remove_abandoned_extracts(pipeline: dlt.Pipeline) -> None:
+    """Delete dlt's extract folders that a killed run left behind (parsed personal data).
+
+    dlt extracts into a fresh ``normalize/<16 hex>`` folder and renames the package into
+    ``normalize/extracted`` only when the extract completes, so such a folder is never used
+    again: it is garbage holding rows of the customer. No extract runs at this point.
+    """
+    root = Path(pipeline.working_dir) / "normalize"
+    if not root.is_dir():
+        return
+    for entry in root.iterdir():
+        if entry.is_dir() and _EXTRACT_FOLDER.match(entry.name):
+            shutil.rmtree(entry, ignore_errors=True)
 
 
 def _source_state(pipeline: SupportsPipeline) -> dict[str, Any]:

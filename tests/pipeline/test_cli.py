@@ -184,6 +184,9 @@ def _sigkill_matrix(sb: Sandbox, tmp_path: Path, moments: list[tuple[str, float]
         assert report["ok"]
         assert_equal_to_truth(sb, settings, deleted_may_linger=True)
         assert not (tmp_path / "pipelines" / ".visma_hrm.spool").exists()
+        # no parsed rows of an abandoned extract stay behind in dlt's folder
+        normalize = tmp_path / "pipelines" / "visma_hrm" / "normalize"
+        assert {p.name for p in normalize.iterdir() if p.is_dir()} <= {"extracted"}
         print(f"moment {anchor}+{delay}s killed={killed} resumed={report['resumed_packages']}")
 
 

@@ -21,6 +21,7 @@ import pytest
 from visma_hrm.catalog import DATASETS, Dataset
 from visma_hrm.client import read_export
 from visma_hrm.errors import MalformedDataError
+from visma_hrm.pipeline import remove_abandoned_extracts
 from visma_hrm.source import (
     SOURCE_NAME,
     ParseTally,
@@ -192,6 +193,13 @@ def test_a_crash_during_extraction_moves_no_cursor(tmp_path: Path) -> None:
         pipeline.run(visma_source(exports, SYNCED, reader=crashing))
     assert _cursors(pipeline) == {}
     assert not pipeline.has_pending_data
+    # dlt leaves the abandoned extract (parsed rows) in its folder; the next sync removes it
+    normalize = Path(pipeline.working_dir) / "normalize"
+    assert {p.name for p in normalize.iterdir() if p.is_dir()} - {"extracted"}
+    remove_abandoned_extracts(pipeline)
+    assert {p.name for p in normalize.iterdir() if p.is_dir()} == {"extracted"}
+    pipeline.run(visma_source(exports, SYNCED))
+    assert _cursors(pipeline) == {"A": {UNITS.name: "2026-01-01T00:00:00Z"}}
 
 
 def test_nanosecond_and_naive_timestamps_become_microsecond_utc() -> None:

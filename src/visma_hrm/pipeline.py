@@ -305,6 +305,7 @@ def prepare(pipeline: dlt.Pipeline, reporter: Reporter) -> int:
     try:
         pipeline.sync_destination()
         remove_abandoned_extracts(pipeline)
+        drop_extracts_already_normalized(pipeline)
         if not pipeline.has_pending_data:
             return 0
         reporter.info("Finishing the load of an interrupted earlier run first.")
@@ -348,6 +349,20 @@ def remove_abandoned_extracts(pipeline: dlt.Pipeline) -> None:
     for entry in root.iterdir():
         if entry.is_dir() and _EXTRACT_FOLDER.match(entry.name):
             shutil.rmtree(entry, ignore_errors=True)
+
+
+def drop_extracts_already_normalized(pipeline: dlt.Pipeline) -> None:
+    """Finish dlt's normalize commit that a kill interrupted.
+
+    dlt renames the normalized package into place and then deletes the extracted one; killed
+    in between, both exist and every later normalize fails on the existing folder, so the
+    pipeline would be stuck for good. The normalized copy is complete: drop the extracted one.
+    """
+    extracted = Path(pipeline.working_dir) / "normalize" / "extracted"
+    for load_id in set(pipeline.list_extracted_load_packages()) & set(
+        pipeline.list_normalized_load_packages()
+    ):
+        shutil.rmtree(extracted / load_id, ignore_errors=True)
 
 
 def _source_state(pipeline: SupportsPipeline) -> dict[str, Any]:

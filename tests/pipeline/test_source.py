@@ -8,6 +8,7 @@ cursor moving with its data and only then.
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -21,7 +22,7 @@ import pytest
 from visma_hrm.catalog import DATASETS, Dataset
 from visma_hrm.client import read_export
 from visma_hrm.errors import MalformedDataError
-from visma_hrm.pipeline import remove_abandoned_extracts
+from visma_hrm.pipeline import NullReporter, prepare, remove_abandoned_extracts
 from visma_hrm.source import (
     SOURCE_NAME,
     ParseTally,
@@ -236,3 +237,23 @@ def test_rows_without_a_key_are_rejected_not_loaded_and_do_not_break_the_load(
     ]
     assert all("key column" in str(r[1]) for r in rejected)
     assert tally.rejected[("T1", UNITS.name)] == 2
+
+
+def test_a_kill_inside_the_normalize_commit_does_not_leave_the_pipeline_stuck(
+    tmp_path: Path,
+) -> None:
+    good = _csv(tmp_path / "good.csv", "orgunitid,startdate\nU1,2024-01-01\n")
+    pipeline = _pipeline(tmp_path)
+    pipeline.run(visma_source([_export("A", [good], "2026-01-01Z")], SYNCED))
+    pipeline.extract(visma_source([_export("B", [good], "2026-02-01Z")], SYNCED))
+    extracted = Path(pipeline.working_dir) / "normalize" / "extracted"
+    (load_id,) = [d.name for d in extracted.iterdir()]
+    shutil.copytree(extracted / load_id, tmp_path / "copy")
+    pipeline.normalize()
+    # killed after dlt renamed the normalized package, before it deleted the extracted one
+    shutil.copytree(tmp_path / "copy", extracted / load_id)
+    assert pipeline.list_extracted_load_packages() == pipeline.list_normalized_load_packages()
+    assert prepare(pipeline, NullReporter()) == 1
+    rows = _query(tmp_path, "SELECT tenant_id FROM hrm.organization_units ORDER BY 1")
+    assert rows == [("A",), ("B",)]
+    assert not pipeline.has_pending_data

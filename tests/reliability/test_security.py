@@ -33,7 +33,9 @@ from tests.reliability.helpers import client_tuning, destination_texts, file_tex
 from tests.reliability.recorder import Recording, recording_sandbox
 from visma_hrm.client import ClientSettings
 from visma_hrm.config import Settings
+from visma_hrm.pipeline import SyncSettings, sync
 from visma_hrm.progress import PlainReporter
+from visma_hrm.redact import Secret
 from visma_hrm.sandbox import FaultConfig, Sandbox, SandboxConfig
 
 SECRET = "relsec-7c1f0e9a4b2d8e6f3a5c"
@@ -49,7 +51,7 @@ DEBUG_CLI = [
 @pytest.fixture(scope="module")
 def recorded() -> Iterator[tuple[Sandbox, Recording]]:
     config = SandboxConfig(
-        tenants=2, employees=10, seed=91, rows_per_file=20, client_secret=SECRET, link_ttl_s=2
+        tenants=2, employees=10, seed=91, rows_per_file=20, client_secret=SECRET, link_ttl_s=3
     )
     with recording_sandbox(config) as pair:
         yield pair
@@ -101,12 +103,10 @@ def _in_process_runs(sb: Sandbox, tmp_path: Path) -> list[str]:
     keep_dlt_quiet()
     cfg = _settings(sb, tmp_path)
     stream = io.StringIO()
-    from visma_hrm.pipeline import SyncSettings, sync
-
     sync(SyncSettings(cfg), PlainReporter(stream))
     sb.advance(days=30)
-    sb.set_faults(FaultConfig(rate_limit_rate=1.0, retry_after=3, endpoints=("file",)))
-    try:  # every export at once: each one waits out two 3 s Retry-Afters
+    sb.set_faults(FaultConfig(rate_limit_rate=1.0, retry_after=4, endpoints=("file",)))
+    try:  # every export at once: each one waits out two 4 s Retry-Afters
         failed = sync(SyncSettings(replace(cfg, concurrency=16)), PlainReporter(stream))
     finally:
         sb.set_faults(FaultConfig())
@@ -128,7 +128,9 @@ def _cli_runs(sb: Sandbox, tmp_path: Path) -> list[str]:
     outputs.append(_debug_cli(["sync"], wrong, tmp_path))
     outputs.append(_debug_cli(["check"], env, tmp_path))
     outputs.append(_debug_cli(["check", "--json"], wrong, tmp_path))
-    assert "job_timed_out" in outputs[1] and "invalid_client" in outputs[2]
+    assert "exit 0]" in outputs[0] and "exit 0]" in outputs[3]
+    assert "exit 1]" in outputs[1] and "job_timed_out" in outputs[1]
+    assert "exit 1]" in outputs[2] and "invalid_client" in outputs[2]
     return outputs
 
 
@@ -182,8 +184,6 @@ def test_tls_is_verified_by_default_and_a_self_signed_server_gets_nothing(
 ) -> None:
     defaults = {f.name: f.default for f in fields(ClientSettings)}
     assert defaults["verify_tls"] is True and Settings().verify_tls is True
-    from visma_hrm.redact import Secret
-
     cfg = Settings(
         api_url=self_signed_server,
         token_url=f"{self_signed_server}/connect/token",

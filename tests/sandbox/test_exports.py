@@ -264,3 +264,13 @@ def test_export_files_are_deleted_when_the_server_stops() -> None:
         root = sb.state.jobs.root
         assert any(root.rglob("*.csv"))
     assert not root.exists()
+
+
+def test_link_lifetime_is_exact_to_the_millisecond() -> None:
+    """A ttl of 0 gives links that are expired at once (not "until the next whole second")."""
+    config = SandboxConfig(tenants=1, employees=5, link_ttl_s=0, job_duration_s=0)
+    with start_sandbox(config) as sb:
+        token = get_token(sb, sb.tenant_ids[0])
+        job_id = start_job(sb, token, "users").json()["jobId"]
+        uri = wait_job(sb, token, "users", job_id).json()["usersFileUris"][0]
+        assert httpx.get(uri).status_code == 403

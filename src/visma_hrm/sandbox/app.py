@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import json
 import logging
-import math
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -56,17 +56,26 @@ class SandboxState:
         self.jobs.close()
 
     # ------------------------------------------------------------------ links
-    def sign(self, job_id: str, index: int, exp: int) -> str:
+    def sign(self, job_id: str, index: int, exp: str) -> str:
         msg = f"{job_id}/{index}/{exp}".encode()
         return hmac.new(self.key, msg, hashlib.sha256).hexdigest()[:40]
 
     def links(self, job: Job) -> list[str]:
         """Fresh pre-signed links: every query of a completed job signs them anew."""
-        exp = math.ceil(time.time() + self.config.link_ttl_s)  # at least the promised ttl
+        exp = _expiry(self.config.link_ttl_s)
         return [
             f"{self.base_url}/files/{job.id}/{n}.csv?exp={exp}&sig={self.sign(job.id, n, exp)}"
             for n in range(len(job.files))
         ]
+
+
+_EXPIRY = re.compile(r"\d{1,12}\.\d{3}")
+
+
+def _expiry(lifetime_s: float, now: float | None = None) -> str:
+    """Unix time ``lifetime_s`` from now, to the millisecond: whole seconds would make a
+    1-second lifetime anything between 0 and 1 s."""
+    return f"{(time.time() if now is None else now) + lifetime_s:.3f}"
 
 
 def oauth_error(status: int, error: str, description: str) -> JSONResponse:
@@ -165,7 +174,7 @@ async def token(request: Request) -> Response:
         "jti": str(uuid.uuid4()),
         "iat": int(now),
         "nbf": int(now),
-        "exp": math.ceil(now + lifetime),  # never shorter than promised, even by a fraction
+        "exp": float(_expiry(lifetime, now)),
     }
     access_token = jwt.encode(claims, state.key, algorithm="HS256")
     return JSONResponse(
@@ -195,12 +204,13 @@ def authenticate(state: SandboxState, request: Request) -> Caller | Response:
             auth[7:].strip(),
             state.key,
             algorithms=["HS256"],
-            options={"require": ["exp", "tenant_id", "scope", "client_id"]},
+            # pyjwt compares exp in whole seconds; the sandbox checks it to the millisecond
+            options={"require": ["exp", "tenant_id", "scope", "client_id"], "verify_exp": False},
         )
-    except jwt.ExpiredSignatureError:
-        return _unauthorized("The access token expired.")
     except jwt.PyJWTError:
         return _unauthorized("The access token is not valid.")
+    if not isinstance(claims["exp"], int | float) or claims["exp"] <= time.time():
+        return _unauthorized("The access token expired.")
     tenant_id = claims["tenant_id"]
     if tenant_id not in state.world.tenants or claims["client_id"] != state.config.client_id:
         return _unauthorized("The access token is not valid.")
@@ -361,17 +371,17 @@ class FileEndpoint:
         job_id, name = scope["path_params"]["job_id"], scope["path_params"]["name"]
         exp_raw, sig = request.query_params.get("exp", ""), request.query_params.get("sig", "")
         index_raw = name.removesuffix(".csv")
-        if not (exp_raw.isdigit() and index_raw.isdigit()):
+        if not (_EXPIRY.fullmatch(exp_raw) and index_raw.isdigit()):
             return _blob_error(403, "AuthenticationFailed", "Signature fields not well formed.")
-        index, exp = int(index_raw), int(exp_raw)
-        if not hmac.compare_digest(sig, state.sign(job_id, index, exp)):
+        index = int(index_raw)
+        if not hmac.compare_digest(sig, state.sign(job_id, index, exp_raw)):
             return _blob_error(
                 403,
                 "AuthenticationFailed",
                 "Server failed to authenticate the request. Make sure the value of "
                 "Authorization header is formed correctly including the signature.",
             )
-        if exp < time.time():
+        if float(exp_raw) <= time.time():
             return _blob_error(403, "AuthenticationFailed", "Signed expiry time has passed.")
         job = state.jobs.get(job_id)
         if job is None or index >= len(job.files) or not job.files[index].exists():

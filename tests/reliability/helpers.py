@@ -130,6 +130,16 @@ def pair_snapshot(settings: Settings, pairs: Iterable[Pair]) -> dict[str, Any]:
     return out
 
 
+def whole_snapshot(settings: Settings) -> dict[str, list[str]]:
+    """Every table of the destination (dlt's own included), every row and column."""
+    with duckdb.connect(_db_path(settings), read_only=True) as db:
+        names = db.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = ?",
+            [_schema(settings)],
+        ).fetchall()
+    return {str(n): _canonical(table_rows(settings, str(n))) for (n,) in sorted(names)}
+
+
 def stored_positions(settings: Settings) -> dict[str, dict[str, Any]]:
     """The source state (cursors, last_full) in the local pipeline folder and in the destination.
 

@@ -34,6 +34,7 @@ from tests.reliability.helpers import (
     settings_for,
     table_rows,
     truth_problems,
+    whole_snapshot,
 )
 from tests.reliability.recorder import Call, Recording, recording_sandbox
 from visma_hrm.catalog import REJECTED_ROWS_TABLE, SYNCED_AT_COLUMN, TENANT_COLUMN
@@ -203,6 +204,7 @@ def test_a_fault_is_recovered_or_reported_and_nothing_is_lost(
     pairs = all_pairs(sb, DATASETS)
     failing = [(t, d) for t, d in pairs if d in case.failing]
     before = pair_snapshot(cfg, failing)
+    whole = whole_snapshot(cfg)
 
     recording.clear()
     sb.set_faults(case.faults)
@@ -217,6 +219,8 @@ def test_a_fault_is_recovered_or_reported_and_nothing_is_lost(
         assert_truth(sb, cfg, pairs)
     else:
         _assert_stopped_cleanly(sb, cfg, report, case, failing, before)
+        if set(failing) == set(pairs):  # nothing loaded: not a row of any table changed
+            assert whole_snapshot(cfg) == whole
 
     again = run_ok(cfg)
     assert {t.status for t in again.tables} == {"ok"}
@@ -272,7 +276,7 @@ def test_links_that_keep_expiring_stop_the_export_and_keep_the_old_state(
     sb, recording = short_links
     cfg = _good_state_then_changes(sb, tmp_path)
     pairs = all_pairs(sb, DATASETS)
-    before = pair_snapshot(cfg, pairs)
+    before, whole = pair_snapshot(cfg, pairs), whole_snapshot(cfg)
     recording.clear()
     sb.set_faults(FaultConfig(rate_limit_rate=1.0, retry_after=4, endpoints=("file",)))
     report = run(cfg)
@@ -280,6 +284,7 @@ def test_links_that_keep_expiring_stop_the_export_and_keep_the_old_state(
     assert _at_least(2 * len(pairs), 403, "/files/")(list(recording.calls), report)
     case = Case(sb.faults, "stops", _at_least(1, 403), failing=DATASETS, words="even after")
     _assert_stopped_cleanly(sb, cfg, report, case, pairs, before)
+    assert whole_snapshot(cfg) == whole
     run_ok(cfg)
     assert_truth(sb, cfg, pairs)
 

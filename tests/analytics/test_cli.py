@@ -1,0 +1,54 @@
+"""``visma-hrm analytics`` on a synced sandbox database, through the real typer app."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+from typer.testing import CliRunner
+
+from tests.analytics import helpers as h
+from tests.analytics import reference as ref
+from visma_hrm.cli import _register, app
+from visma_hrm.sandbox import SandboxConfig, start_sandbox
+
+_register()
+
+
+def test_analytics_command_builds_views_and_reports_headcount(tmp_path: Path) -> None:
+    with start_sandbox(SandboxConfig(tenants=2, employees=40, seed=3)) as sb:
+        settings = h.settings_for(sb, tmp_path)
+        h.run_sync(settings)
+        as_of = h.clock_date(sb)
+        expected = {t: ref.headcount(h.truth(sb, t), as_of)[1] for t in sb.tenant_ids}
+        flows = {t: ref.flows(h.truth(sb, t), as_of) for t in sb.tenant_ids}
+    path = str(settings.duckdb_path)
+    runner = CliRunner()
+    result = runner.invoke(
+        app, ["analytics", "--duckdb-path", path, "--as-of", as_of.isoformat(), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert "flows_monthly" in document["views"]
+    got = {t["tenant_id"]: t for t in document["tenants"]}
+    assert set(got) == set(expected)
+    for tenant, (headcount, fte) in expected.items():
+        assert (got[tenant]["headcount"], got[tenant]["fte"]) == (headcount, str(fte.normalize()))
+        months = got[tenant]["months"]
+        assert len(months) == 6
+        assert [(m["inflow"], m["outflow"]) for m in months] == [
+            (v[0], v[2]) for v in list(flows[tenant].values())[-6:]
+        ]
+    with duckdb.connect(path) as db:
+        schemas = {r[0] for r in db.execute("SELECT schema_name FROM duckdb_schemas()").fetchall()}
+    assert "visma_hrm_analytics" in schemas
+
+    table = runner.invoke(app, ["analytics", "--duckdb-path", path, "--as-of", as_of.isoformat()])
+    assert table.exit_code == 0, table.output
+    assert "headcount" in table.stdout and sb.tenant_ids[0][:8] in table.stdout
+
+    bad = runner.invoke(app, ["analytics", "--duckdb-path", path, "--as-of", "31-01-2026"])
+    assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
+    missing = runner.invoke(app, ["analytics", "--duckdb-path", str(tmp_path / "none.duckdb")])
+    assert missing.exit_code == 2 and "visma-hrm sync" in missing.output

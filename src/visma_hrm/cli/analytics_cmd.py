@@ -20,6 +20,7 @@ from rich.table import Table
 from visma_hrm.analytics.build import (
     DEFAULT_SOURCE_SCHEMA,
     DEFAULT_TARGET_SCHEMA,
+    SpineStart,
     TenantSummary,
     build_analytics,
     summary,
@@ -56,7 +57,11 @@ def analytics_command(
     """Create the HR analytics views (persons, contract history, headcount, FTE, flows)."""
     try:
         as_of_date = _date("--as-of", as_of) if as_of else None
-        start = "earliest" if since == "earliest" else (_date("--since", since) if since else None)
+        start: SpineStart = None
+        if since == "earliest":
+            start = "earliest"
+        elif since:
+            start = _date("--since", since)
         views = build_analytics(duckdb_path, schema, target_schema, as_of=as_of_date, start=start)
         tenants = summary(duckdb_path, target_schema, months=months)
     except ConfigurationError as exc:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import duckdb
+import pytest
 from typer.testing import CliRunner
 
 from tests.analytics import helpers as h
@@ -16,18 +17,20 @@ from visma_hrm.sandbox import SandboxConfig, start_sandbox
 _register()
 
 
-def test_analytics_command_builds_views_and_reports_headcount(tmp_path: Path) -> None:
+def test_analytics_command_builds_views_and_reports_headcount(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the default file name: DuckDB then keeps the tables in schema main (pipeline.duckdb_schema)
+    monkeypatch.chdir(tmp_path)
     with start_sandbox(SandboxConfig(tenants=2, employees=40, seed=3)) as sb:
-        settings = h.settings_for(sb, tmp_path)
+        settings = h.settings_for(sb, tmp_path, duckdb_path=tmp_path / "visma_hrm.duckdb")
         h.run_sync(settings)
         as_of = h.clock_date(sb)
         expected = {t: ref.headcount(h.truth(sb, t), as_of)[1] for t in sb.tenant_ids}
         flows = {t: ref.flows(h.truth(sb, t), as_of) for t in sb.tenant_ids}
     path = str(settings.duckdb_path)
     runner = CliRunner()
-    result = runner.invoke(
-        app, ["analytics", "--duckdb-path", path, "--as-of", as_of.isoformat(), "--json"]
-    )
+    result = runner.invoke(app, ["analytics", "--as-of", as_of.isoformat(), "--json"])
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     assert "flows_monthly" in document["views"]

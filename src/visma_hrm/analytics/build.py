@@ -8,13 +8,12 @@ move a fixed as-of date, or after a dataset appears for the first time.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from visma_hrm.analytics.models import STAGED_COLUMNS, VIEWS, Context, quote
 from visma_hrm.errors import ConfigurationError
@@ -26,18 +25,12 @@ DEFAULT_HISTORY_MONTHS = 24
 SpineStart = dt.date | Literal["earliest"] | None
 
 
-class _Cursor(Protocol):
-    def execute(self, sql: str, params: Any = ...) -> Any: ...
-    def fetchall(self) -> list[tuple[Any, ...]]: ...
-
-
 @dataclass
 class _Db:
     """One connection, DuckDB or DB-API, with the two calls the builder needs."""
 
     raw: Any
     duckdb: bool
-    owned: bool = False
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         if self.duckdb:
@@ -86,7 +79,7 @@ def _connect(connection_or_path: Any, read_only: bool = False) -> Iterator[_Db]:
             raise ConfigurationError(f"{path} does not exist: run `visma-hrm sync` first.")
         conn = duckdb.connect(str(path), read_only=read_only)
         try:
-            yield _Db(conn, duckdb=True, owned=True)
+            yield _Db(conn, duckdb=True)
         finally:
             conn.close()
         return
@@ -126,13 +119,9 @@ def resolve_source_schema(db: _Db, schema: str) -> tuple[str, set[str]]:
     return schema, found
 
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
 def _date_literal(value: dt.date) -> str:
-    text = value.isoformat()
-    assert _DATE.match(text)
-    return f"DATE '{text}'"
+    """A date object, never user text, becomes the literal: nothing to inject."""
+    return f"DATE '{value.isoformat()}'"
 
 
 def _spine_start(as_of: str, start: SpineStart, db: _Db, source: str) -> str:

@@ -109,7 +109,7 @@ def db_path(tmp_path: Path) -> Path:
                 _con(T1, "5", "1", "2025-01-01", None, "U1", "1.0"),
                 _con(T1, "5", "2", "2025-03-01", None, "U1", "0.5"),
                 _con(T1, "6", "1", "2025-01-15", None, "U2", "0.2"),
-                _con(T1, "7", "1", "2025-01-01", None, "U1", "1.0", _visma_deleted=True),
+                _con(T1, "7", "1", "2023-01-01", None, "U1", "1.0", _visma_deleted=True),
                 _con(T1, "8", "1", "2025-05-01", None, "U2", "0.4"),  # no employee record
                 _con(T2, "1", "1", "2024-12-01", None, "U1", "1.0"),
             ],
@@ -185,3 +185,13 @@ def test_a_renewal_under_a_new_employeeid_is_no_flow_but_may_be_a_transfer(built
 def test_managers_build_without_a_users_table(built: Path) -> None:
     # one row per current contract version (8), no manager resolvable without users
     assert _q(built, f"SELECT count(*), count(manager_person_key) FROM {S}.managers") == [(8, 0)]
+
+
+def test_spine_from_the_earliest_current_contract(db_path: Path) -> None:
+    build_analytics(db_path, as_of=AS_OF, start="earliest")
+    months = [r[0] for r in _q(db_path, f"SELECT month_start FROM {S}.months ORDER BY 1")]
+    # the deleted contract of 2023 does not count; tenant 2's of 2024-12-01 does
+    assert months[0] == dt.date(2024, 12, 1) and months[-1] == dt.date(2025, 6, 1)
+    assert len(months) == 7
+    build_analytics(db_path, as_of=AS_OF)
+    assert len(_q(db_path, f"SELECT * FROM {S}.months")) == 25  # default: 24 months back

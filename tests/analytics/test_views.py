@@ -10,6 +10,7 @@ import datetime as dt
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -224,3 +225,42 @@ def test_copy_of_the_database_keeps_working(loaded: Loaded, tmp_path: Path) -> N
     shutil.copy(loaded.path, copy)
     tenant = loaded.sb.tenant_ids[0]
     assert h.view_totals(copy, tenant) == h.view_totals(loaded.path, tenant)
+
+
+def test_rollup_counts_each_unit_with_its_sub_units(loaded: Loaded) -> None:
+    for tenant in loaded.sb.tenant_ids:
+        parents = {
+            str(r["orgunitid"]): r["orgunitparentid"]
+            for r in loaded.sb.truth(tenant, "organization_units")
+        }
+
+        versions = h.truth(loaded.sb, tenant)
+        expected = {}
+        for _start, day in ref.month_spine(loaded.as_of):
+            valid = ref.valid_versions(versions, day)
+            for unit in parents:
+                mine = [v for v in valid if unit in _chain(parents, v.unit)]
+                if mine:
+                    fte = sum((v.ptfactor or Decimal(0) for v in mine), Decimal(0))
+                    expected[(day, unit)] = (len({v.person for v in mine}), fte)
+        rows = h.query(
+            loaded.path,
+            f"SELECT reference_date, orgunitid, headcount, fte "
+            f"FROM {h.SCHEMA}.headcount_monthly_rollup WHERE tenant_id = ?",
+            [tenant],
+        )
+        assert {(r[0], r[1]): (int(r[2]), Decimal(r[3])) for r in rows} == expected
+        root = [u for u, p in parents.items() if p is None]
+        totals = h.view_totals(loaded.path, tenant)
+        assert {d: v for (d, u), v in expected.items() if u in root} == {
+            d: v for d, v in totals.items() if v[0]
+        }
+
+
+def _chain(parents: Mapping[str, str | None], unit: str | None) -> list[str]:
+    """The unit and its ancestors up to the root."""
+    out: list[str] = []
+    while unit is not None:
+        out.append(unit)
+        unit = parents[unit]
+    return out

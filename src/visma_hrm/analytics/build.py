@@ -128,7 +128,10 @@ def _spine_start(as_of: str, start: SpineStart, db: _Db, source: str) -> str:
     if isinstance(start, dt.date):
         return _date_literal(start)
     if start == "earliest":
-        rows = db.query(f"SELECT min(startdate) FROM {quote(source)}.contracts")
+        rows = db.query(
+            f"SELECT min(startdate) FROM {quote(source)}.contracts "
+            'WHERE NOT coalesce("_visma_deleted", FALSE)'
+        )
         earliest = rows[0][0] if rows else None
         if isinstance(earliest, dt.date):
             return _date_literal(earliest)

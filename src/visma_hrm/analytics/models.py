@@ -320,6 +320,20 @@ LEFT JOIN {ctx.v("org_units_current")} u
   ON u.tenant_id = a.tenant_id AND u.orgunitid = a.orgunitid"""
 
 
+def _headcount_monthly_rollup(ctx: Context) -> str:
+    return f"""SELECT a.tenant_id, v.month_start AS month, v.reference_date, a.orgunitid,
+       a.orgname AS orgunitname, a.level, a.name_path,
+       count(DISTINCT v.person_key) AS headcount, coalesce(sum(v.ptfactor), 0) AS fte
+FROM {ctx.v("org_units_current")} a
+JOIN {ctx.v("org_units_current")} d
+  ON d.tenant_id = a.tenant_id
+ AND substr(d.id_path, 1, length(a.id_path)) = a.id_path
+JOIN {ctx.v("valid_contract_versions")} v
+  ON v.tenant_id = d.tenant_id AND v.orgunitid = d.orgunitid
+GROUP BY a.tenant_id, v.month_start, v.reference_date, a.orgunitid, a.orgname, a.level,
+         a.name_path"""
+
+
 def _headcount_monthly_total(ctx: Context) -> str:
     return f"""WITH agg AS (
     SELECT tenant_id, month_start,
@@ -437,6 +451,11 @@ VIEWS: tuple[View, ...] = (
     View("org_units_current", _org_units_current, "Units valid on the as-of date, as a tree."),
     View("valid_contract_versions", _valid_on_reference_dates, "Versions per reference date."),
     View("headcount_monthly", _headcount_monthly, "Headcount and FTE per month and unit."),
+    View(
+        "headcount_monthly_rollup",
+        _headcount_monthly_rollup,
+        "Headcount and FTE per month and unit, sub-units included.",
+    ),
     View("headcount_monthly_total", _headcount_monthly_total, "Headcount and FTE per month."),
     View("employment_spells", _employment_spells, "Uninterrupted employment per person."),
     View("transfers", _transfers, "Org unit changes between consecutive versions."),

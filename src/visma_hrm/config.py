@@ -50,6 +50,8 @@ class Settings:
     """Datasets asked for explicitly; empty means every dataset the customer approved."""
     destination: str = "duckdb"
     duckdb_path: Path = Path("visma_hrm.duckdb")
+    duckdb_memory_limit: str = "256MB"
+    """DuckDB's memory limit for loads; beyond it DuckDB spills to disk instead of growing."""
     dataset_name: str = "visma_hrm"
     pipeline_name: str = "visma_hrm"
     pipelines_dir: Path | None = None
@@ -95,6 +97,7 @@ _ENV_KEYS = {
     "datasets": "DATASETS",
     "destination": "DESTINATION",
     "duckdb_path": "DUCKDB_PATH",
+    "duckdb_memory_limit": "DUCKDB_MEMORY_LIMIT",
     "dataset_name": "DATASET_NAME",
     "pipelines_dir": "PIPELINES_DIR",
     "privacy_profile": "PRIVACY_PROFILE",

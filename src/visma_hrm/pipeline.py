@@ -32,8 +32,10 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import dlt
+import pyarrow as pa
 from dlt.common.pipeline import SupportsPipeline
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from visma_hrm.catalog import (
     DATASETS,
@@ -174,6 +176,7 @@ def sync(settings: SyncSettings, reporter: Reporter | None = None) -> SyncReport
     """
     reporter = reporter or NullReporter()
     cfg = settings.settings
+    release_arrow_memory_promptly()
     client_settings = client_settings_from(cfg)
     tenants = cfg.require_tenants()
     datasets, explicit = wanted_datasets(cfg)
@@ -196,6 +199,16 @@ def sync(settings: SyncSettings, reporter: Reporter | None = None) -> SyncReport
     _reconcile_all(pipeline, report, reporter)
     report.seconds = round(time.monotonic() - clock, 3)
     return report
+
+
+def release_arrow_memory_promptly() -> None:
+    """Give parsed batches' memory back to the system as soon as they are written.
+
+    pyarrow's default allocator (jemalloc) keeps freed memory for reuse, so a sync's peak RSS
+    grew with the export; with the system allocator it stays bounded by the batches in flight
+    (bench/: 815 -> 480 MB at 208k rows together with DuckDB's memory limit).
+    """
+    pa.set_memory_pool(pa.system_memory_pool())
 
 
 def client_settings_from(cfg: Settings) -> ClientSettings:
@@ -274,7 +287,7 @@ def make_pipeline(cfg: Settings) -> dlt.Pipeline:
     if cfg.destination == "duckdb":
         path = cfg.duckdb_path.expanduser().resolve()
         path.parent.mkdir(parents=True, exist_ok=True)
-        destination = dlt.destinations.duckdb(credentials=str(path))
+        destination = dlt.destinations.duckdb(credentials=duckdb_credentials(path, cfg))
         dataset_name = duckdb_schema(path, dataset_name)
     where: dict[str, Any] = {"pipelines_dir": str(cfg.pipelines_dir)} if cfg.pipelines_dir else {}
     pipeline: dlt.Pipeline = dlt.pipeline(
@@ -284,6 +297,14 @@ def make_pipeline(cfg: Settings) -> dlt.Pipeline:
         **where,
     )
     return pipeline
+
+
+def duckdb_credentials(path: Path, cfg: Settings) -> DuckDbCredentials:
+    """A DuckDB file with bounded memory: a merge of a large export spills to disk rather than
+    taking the machine's RAM (DuckDB's default limit is 80% of it), and insertion order is not
+    kept because nothing reads these tables in load order."""
+    settings = {"memory_limit": cfg.duckdb_memory_limit, "preserve_insertion_order": False}
+    return DuckDbCredentials(str(path), global_config=settings)
 
 
 def duckdb_schema(path: Path, dataset_name: str) -> str:

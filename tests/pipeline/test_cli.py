@@ -122,7 +122,8 @@ def test_demo_runs_and_prints_its_summary(tmp_path: Path) -> None:
         "1. Full sync",
         "2. Incremental sync",
         "incremental",
-        "Headcount by unit",
+        "HR analytics",
+        "headcount_monthly_total",
         "duckdb visma_hrm_demo.duckdb",
         "visma_hrm.contracts",
     ):

@@ -76,7 +76,7 @@ def analytics_command(
         }
         print(json.dumps(document, indent=2))
         return
-    _print(Console(), target_schema, views, tenants)
+    print_analytics(Console(), target_schema, views, tenants)
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -91,7 +91,10 @@ def _date(flag: str, text: str) -> dt.date:
         raise ConfigurationError(f"{flag} {text!r}: expected a date as YYYY-MM-DD.") from None
 
 
-def _print(console: Console, schema: str, views: list[str], tenants: list[TenantSummary]) -> None:
+def print_analytics(
+    console: Console, schema: str, views: list[str], tenants: list[TenantSummary]
+) -> None:
+    """The views built and, per tenant, headcount, FTE and flows of the last months."""
     public = [v for v in views if not v.startswith("stg_")]
     console.print(f"Views in schema [bold]{schema}[/]: {', '.join(public)}", highlight=False)
     for tenant in tenants:

@@ -8,6 +8,7 @@ everything asked for was loaded. Expected errors print their message, never a tr
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 import tempfile
@@ -22,6 +23,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from visma_hrm.analytics.build import DEFAULT_TARGET_SCHEMA
 from visma_hrm.catalog import DELETED_COLUMN, REJECTED_ROWS_TABLE
 from visma_hrm.cli import app
 from visma_hrm.config import Settings, load_settings
@@ -218,27 +220,39 @@ def _demo_step(settings: Settings, console: Console, title: str) -> SyncReport:
 
 
 def _explain(path: Path, settings: Settings, console: Console, as_of: str) -> None:
-    """Row counts per table and tenant, a headcount query, and how to query the file next."""
+    """Row counts per table and tenant, the HR analytics views, and how to query them next."""
     import duckdb
 
     schema = duckdb_schema(path.resolve(), settings.dataset_name)
     with duckdb.connect(str(path), read_only=True) as db:
         tables = _tables(db, schema)
         console.print(_counts_table(db, schema, tables))
-        if "contracts" in tables:
-            console.print(_headcount_table(db, schema, as_of))
+    if "contracts" in tables:
+        _show_analytics(path, settings, console, as_of)
     console.print(
         f"\n[bold]Query it next[/]\n  duckdb {path}\n"
         f"  SELECT tenant_id, count(*) FROM {schema}.contracts GROUP BY ALL;\n"
+        f"  SELECT * FROM {DEFAULT_TARGET_SCHEMA}.headcount_monthly_total ORDER BY ALL;\n"
         "or in Python:\n"
         "  import duckdb\n"
         f"  db = duckdb.connect({str(path)!r}, read_only=True)\n"
         f"  db.sql('SELECT * FROM {schema}.employees LIMIT 5').show()\n"
         f"Tables in schema {schema}: {', '.join(tables)}\n"
         "Rows gone at the source are marked _visma_deleted = true by a full export "
-        "(`visma-hrm sync --full-refresh`).",
+        "(`visma-hrm sync --full-refresh`). "
+        f"Rebuild the analytics views with `visma-hrm analytics --duckdb-path {path}`.",
         highlight=False,
     )
+
+
+def _show_analytics(path: Path, settings: Settings, console: Console, as_of: str) -> None:
+    """Build the analytics views on the demo file and show headcount, FTE and flows."""
+    from visma_hrm.analytics.build import build_analytics, summary
+    from visma_hrm.cli.analytics_cmd import print_analytics
+
+    views = build_analytics(path, settings.dataset_name, as_of=dt.date.fromisoformat(as_of))
+    console.print("\n[bold]HR analytics[/] (persons, contract history, headcount, FTE, flows)")
+    print_analytics(console, DEFAULT_TARGET_SCHEMA, views, summary(path, months=3))
 
 
 def _tables(db: Any, schema: str) -> list[str]:
@@ -265,23 +279,4 @@ def _counts_table(db: Any, schema: str, tables: list[str]) -> Table:
             )
         for tenant, current, deleted in db.execute(query).fetchall():
             table.add_row(name, short_tenant(str(tenant)), f"{current:,}", f"{deleted:,}")
-    return table
-
-
-def _headcount_table(db: Any, schema: str, as_of: str) -> Table:
-    """Open contracts per organisation unit: the first question most HR analysts ask."""
-    rows = db.execute(
-        f"""SELECT tenant_id, coalesce(orgunitname_en, orgunitname, orgunit) AS unit,
-                   count(DISTINCT employeeid) AS employees
-            FROM {schema}.contracts
-            WHERE NOT {DELETED_COLUMN} AND startdate <= ?::DATE
-              AND (enddate IS NULL OR enddate >= ?::DATE)
-            GROUP BY ALL ORDER BY employees DESC, unit LIMIT 8""",
-        [as_of, as_of],
-    ).fetchall()
-    table = Table(title=f"Headcount by unit on {as_of} (employees with an open contract, top 8)")
-    for name in ("tenant", "unit", "employees"):
-        table.add_column(name, justify="right" if name == "employees" else "left")
-    for tenant, unit, employees in rows:
-        table.add_row(short_tenant(str(tenant)), str(unit), f"{employees:,}")
     return table

@@ -154,7 +154,7 @@ class _TokenHandler(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def self_signed_server(tmp_path: Path) -> Iterator[str]:
     if shutil.which("openssl") is None:
-        pytest.skip("neither the cryptography package nor the openssl command is available")
+        pytest.skip("no openssl command to make a self-signed certificate with")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
         [

@@ -246,3 +246,15 @@ def test_failed_jobs_malformed_rows_and_schema_drift_are_reported_and_contained(
     # rows received while nickname was dropped keep it empty until a full export repairs them
     _sync(settings, full_refresh=True)
     assert_equal_to_truth(sb, settings)
+
+
+def test_the_report_tells_the_apis_job_time_from_the_connectors_work(tmp_path: Path) -> None:
+    config = SandboxConfig(tenants=1, employees=10, seed=3, job_duration_s=1.0)
+    with start_sandbox(config) as sandbox:
+        settings = sandbox_settings(sandbox, tmp_path)
+        report = _sync(settings)
+    for entry in report.tables:
+        assert entry.job_seconds is not None
+        # the sandbox held each job InProgress for a second; downloads come after that
+        assert 1.0 <= entry.job_seconds <= entry.seconds
+    assert "job_seconds" in report.to_dict()["tables"][0]

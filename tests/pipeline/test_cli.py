@@ -197,8 +197,4 @@ def test_a_sync_killed_at_random_moments_ends_equal_to_the_truth(
     _sigkill_matrix(sb, tmp_path, _kill_moments(3, seed=20261123))
 
 
-@pytest.mark.slow
-def test_a_sync_killed_at_more_random_moments_ends_equal_to_the_truth(
-    sb: Sandbox, tmp_path: Path
-) -> None:
-    _sigkill_matrix(sb, tmp_path, _kill_moments(8, seed=4242))
+# The 20-moment matrix over every step of a sync is tests/reliability/test_crash.py.

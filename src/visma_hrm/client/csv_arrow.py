@@ -185,17 +185,30 @@ def last_record_is_complete(path: Path) -> bool:
     transfer, and loading it would silently lose the rows after the cut.
     """
     header = _header(path)
+    cut = _cut_tail(path)
+    if header is None or cut is None:
+        return True
+    _, tail = cut
+    # the quotes before the tail are balanced by construction, so the tail's decide
+    if tail.count('"') % 2:
+        return False
+    fields = next(csv.reader(io.StringIO(tail)), [])
+    return len(fields) == len(header)
+
+
+def _cut_tail(path: Path) -> tuple[int, str] | None:
+    """Where the text after the last line break outside quotes starts, and that text.
+
+    None when the file is whole (see ``file_is_whole``).
+    """
     size = path.stat().st_size
     with path.open("rb") as handle:
         quotes = _count_quotes(handle)
-        if header is None or _whole(handle, size, quotes):
-            return True
-        if quotes % 2:
-            return False
-        handle.seek(_last_record_end(handle, size, quotes))
-        tail = handle.read().decode("utf-8", errors="replace")
-    fields = next(csv.reader(io.StringIO(tail)), [])
-    return len(fields) == len(header)
+        if _whole(handle, size, quotes):
+            return None
+        end = _last_record_end(handle, size, quotes)
+        handle.seek(end)
+        return end, handle.read().decode("utf-8", errors="replace")
 
 
 def _complete_records(path: Path) -> tuple[str | pa.NativeFile, str | None]:
@@ -205,14 +218,10 @@ def _complete_records(path: Path) -> tuple[str | pa.NativeFile, str | None]:
     inside its last value, where the field count still looks right. So its tail after the
     last line break outside quotes is split off and reported as rejected instead of loaded.
     """
-    size = path.stat().st_size
-    with path.open("rb") as handle:
-        quotes = _count_quotes(handle)
-        if _whole(handle, size, quotes):
-            return str(path), None
-        end = _last_record_end(handle, size, quotes)
-        handle.seek(end)
-        tail = handle.read().decode("utf-8", errors="replace")
+    cut = _cut_tail(path)
+    if cut is None:
+        return str(path), None
+    end, tail = cut
     if end == 0:
         raise MalformedDataError(f"Result file {path.name} ends inside its header row.")
     mapped = pa.memory_map(str(path))

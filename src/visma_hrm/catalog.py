@@ -40,6 +40,10 @@ SYNCED_AT_COLUMN = "_visma_synced_at"
 REJECTED_ROWS_TABLE = "_visma_rejected_rows"
 """Rows that could not be parsed: raw text and reason, never silently dropped."""
 
+SYNC_STATE_TABLE = "_visma_sync_state"
+"""One row per loaded export (tenant, dataset, cursor, full or not, complete or not): where the
+next sync starts is read from here, in the destination (see ``visma_hrm.positions``)."""
+
 DECIMAL_TYPE = pa.decimal128(18, 6)
 """Hours, factors and amounts: 12 integer digits and 6 decimals (part-time factors such as
 0.888889 keep their precision; a value with more decimals is rejected, never rounded)."""

@@ -119,3 +119,25 @@ class DestinationError(VismaHrmError):
     """The destination refused the load (full disk, permissions, schema conflict)."""
 
     code = "destination"
+
+
+class ConcurrentRunError(VismaHrmError):
+    """Another sync is writing the same destination (or the same tenant's tables) right now."""
+
+    code = "concurrent_run"
+    retryable = True
+
+
+# ----------------------------------------------------------------------------- the run itself
+class Interrupted(VismaHrmError):
+    """The run received SIGINT or SIGTERM and stopped at a safe point.
+
+    Nothing half-done stays: what was loaded before is intact, and the next run redoes what this
+    one did not finish (its local working folder is a cache and is removed).
+    """
+
+    code = "interrupted"
+
+    def __init__(self, signal_number: int, message: str) -> None:
+        super().__init__(message)
+        self.signal_number = signal_number

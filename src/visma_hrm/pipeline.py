@@ -1,21 +1,26 @@
 """Sync orchestration: tenants x datasets, two phases, deletion reconciliation, the summary.
 
+**Where a run starts** is read from the destination it loads into (``visma_hrm.positions``),
+never from a local folder: an empty or new destination gets full exports, a restored backup
+gets what it lacks. dlt's working folder is a cache of this run only (``visma_hrm.local``),
+removed at its end; a killed run's folder is removed by the next run, which asks again for
+what the killed one did not finish.
+
 A run has two phases. **Phase 1** asks the API for every wanted (tenant, dataset), side by side
-with a bound (``Settings.concurrency``); the client spools every file of each export to a
-temporary folder. One failure there is recorded and does not stop the others. **Phase 2** is a
-single ``pipeline.run`` of the dlt source over the spooled files (see ``visma_hrm.source``).
-Because a download is complete before anything is yielded, a failed export never leaves part of
-a table behind.
+with a bound (``Settings.concurrency``); the client spools every file of each export into the
+run's folder. One failure there is recorded and does not stop the others. **Phase 2** is one
+dlt extract/normalize/load of the source over the spooled files (see ``visma_hrm.source``),
+which writes each export's position row in the same load package as its rows.
 
-Before reading the cursors the run restores dlt state from the destination (a lost local
-pipeline folder must not turn the next run into a full export that forgets nothing) and
-finishes load packages that a killed run left behind, so that their data and cursor land before
-anything new is asked.
+After the load, deletions are marked on complete evidence only: a (tenant, dataset) whose newest
+complete full export (every row parsed) started at T has its rows not received since T marked
+deleted. That UPDATE is idempotent, so it is repeated every run, which also heals a crash between
+load and reconciliation. Columns the user excludes (``fields``, privacy profile) are emptied in
+the stored rows too.
 
-After the load, a full export marks the tenant's rows it no longer carries as deleted: every
-row of that tenant with ``_visma_synced_at`` before the run's start. That UPDATE is idempotent,
-so it is repeated at the end of every run from the start of the last full export kept in state,
-which also covers a crash between load and reconciliation.
+Two runs never write the same data at once: a DuckDB file is held by one run; on server
+databases each tenant is held by one run and loads take turns. SIGINT and SIGTERM stop the run
+at a safe point with ``Interrupted``.
 """
 
 from __future__ import annotations
@@ -23,8 +28,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import re
-import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -34,14 +37,12 @@ from typing import Any, Literal, Protocol
 
 import dlt
 import pyarrow as pa
-from dlt.common.pipeline import SupportsPipeline
-from dlt.destinations.exceptions import DatabaseUndefinedRelation
-from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from visma_hrm.catalog import (
     DATASETS,
     DELETED_AT_COLUMN,
     DELETED_COLUMN,
+    REJECTED_ROWS_TABLE,
     SYNCED_AT_COLUMN,
     TENANT_COLUMN,
     Dataset,
@@ -50,19 +51,31 @@ from visma_hrm.catalog import (
 from visma_hrm.client.models import ExportProgress
 from visma_hrm.client.settings import ClientSettings, FieldSelection
 from visma_hrm.config import Settings
+from visma_hrm.dlt_internals import (
+    SIGNAL_NAMES,
+    DatabaseUndefinedRelation,
+    DuckDbCredentials,
+    default_pipelines_dir,
+    destination_location,
+    intercepted_signals,
+    is_signal_failure,
+    resolve_destination,
+    signal_received,
+)
 from visma_hrm.errors import (
+    ConcurrentRunError,
     ConfigurationError,
     DatasetNotApprovedError,
     DestinationError,
+    Interrupted,
     VismaHrmError,
 )
+from visma_hrm.local import DestinationFolder, destination_key
+from visma_hrm.positions import Positions, read_positions
 from visma_hrm.redact import redact_text
 from visma_hrm.source import (
-    SOURCE_NAME,
-    Cursors,
     ParseTally,
     SpooledExport,
-    read_positions,
     run_start,
     visma_source,
 )
@@ -111,6 +124,13 @@ class TableReport:
         self.message = redact_text(error.message)
 
 
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_REJECTED_ROWS = 3
+"""Everything loaded but some rows could not be parsed: they are in ``_visma_rejected_rows``,
+and the destination differs from the source by exactly those rows."""
+
+
 @dataclass
 class SyncReport:
     """Everything a person (or a machine, via ``--json``) needs to know about a run."""
@@ -118,10 +138,14 @@ class SyncReport:
     started_at: str
     destination: str
     dataset_name: str
+    location: str = ""
+    """Where the data went: the DuckDB file, or the destination and its dataset."""
     tables: list[TableReport] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    resumed_packages: int = 0
-    """Load packages of an interrupted earlier run that this run finished first."""
+    notes: list[str] = field(default_factory=list)
+    """What the run did besides loading rows (columns emptied, interrupted runs cleaned up)."""
+    interrupted_runs_removed: int = 0
+    """Working folders of killed earlier runs removed; what they did not load is asked again."""
     load_seconds: float = 0.0
     seconds: float = 0.0
 
@@ -131,8 +155,15 @@ class SyncReport:
         return all(t.status != "failed" for t in self.tables)
 
     @property
+    def rows_rejected(self) -> int:
+        return sum(t.rows_rejected for t in self.tables)
+
+    @property
     def exit_code(self) -> int:
-        return 0 if self.ok else 1
+        """0 only when the destination equals what the API sent; see the EXIT_* constants."""
+        if not self.ok:
+            return EXIT_FAILED
+        return EXIT_REJECTED_ROWS if self.rows_rejected else EXIT_OK
 
     def table(self, tenant_id: str, dataset: str) -> TableReport:
         for entry in self.tables:
@@ -174,8 +205,9 @@ class NullReporter:
 def sync(settings: SyncSettings, reporter: Reporter | None = None) -> SyncReport:
     """Run one sync and return its report; raises only for problems that stop everything.
 
-    Raises ``ConfigurationError`` (nothing to do or contradictory settings) and
-    ``DestinationError`` (the destination cannot be reached before anything is asked).
+    Raises ``ConfigurationError`` (nothing to do or contradictory settings),
+    ``DestinationError`` (the destination cannot be reached before anything is asked),
+    ``ConcurrentRunError`` (another sync writes the same data) and ``Interrupted``.
     """
     reporter = reporter or NullReporter()
     cfg = settings.settings
@@ -184,24 +216,38 @@ def sync(settings: SyncSettings, reporter: Reporter | None = None) -> SyncReport
     tenants = cfg.require_tenants()
     datasets, explicit = wanted_datasets(cfg)
     selections = {d.name: field_selection(cfg, d) for d in datasets}
-    started = run_start()
+    target = Target.of(cfg)
     clock = time.monotonic()
-    pipeline = make_pipeline(cfg)
-    report = SyncReport(
-        started_at=started.isoformat(),
-        destination=cfg.destination,
-        dataset_name=pipeline.dataset_name,
-    )
-    report.resumed_packages = prepare(pipeline, reporter)
-    cursors, _ = read_positions(_source_state(pipeline))
-    plan = _Plan(tenants, datasets, explicit, selections, cursors, settings.full_refresh)
-    with spool_dir(pipeline) as spool:
-        outcomes = asyncio.run(extract_all(client_settings, plan, spool, cfg.concurrency, reporter))
+    with intercepted_signals(), target.writers(tenants), target.folder.run_folder() as work:
+        report = SyncReport(run_start().isoformat(), cfg.destination, target.dataset_name)
+        report.location = target.label
+        report.interrupted_runs_removed = target.folder.remove_abandoned_runs()
+        pipeline = target.pipeline(cfg.pipeline_name, work)
+        positions = _positions(pipeline)
+        started = datetime.fromisoformat(report.started_at)
+        plan = _Plan(tenants, datasets, explicit, selections, positions, settings.full_refresh)
+        spool = work / "spool"
+        outcomes = _extract_or_stop(client_settings, plan, spool, cfg.concurrency, reporter)
         report.tables = [o.table for o in outcomes]
-        _load(pipeline, [o for o in outcomes if o.export], started, report, reporter)
-    _reconcile_all(pipeline, report, reporter)
+        with target.loading(reporter):
+            _load(pipeline, [o for o in outcomes if o.export], started, report, reporter)
+            stop_if_signalled()
+            _reconcile_all(pipeline, plan, outcomes, started, report, reporter)
+            _empty_excluded_columns(pipeline, plan, started, report, reporter)
     report.seconds = round(time.monotonic() - clock, 3)
     return report
+
+
+def stop_if_signalled() -> None:
+    """End the run here when SIGINT or SIGTERM arrived: every step before it is whole."""
+    received = signal_received()
+    if received is not None:
+        name = SIGNAL_NAMES.get(received, f"signal {received}")
+        raise Interrupted(
+            received,
+            f"Stopped by {name}. Everything loaded before stays as it was; the next sync asks "
+            "again for what this one did not finish.",
+        )
 
 
 def release_arrow_memory_promptly() -> None:
@@ -284,30 +330,86 @@ def parse_fields_spec(spec: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 # ----------------------------------------------------------------------------- destination
-def make_pipeline(cfg: Settings) -> dlt.Pipeline:
-    """The dlt pipeline for these settings (DuckDB file by default, else a named destination).
+@dataclass(frozen=True)
+class Target:
+    """The destination a run loads into: dlt's factory for it, its name for people, its folder.
 
-    Resources are extracted one after another (dlt's ``fifo``), not round-robin: round-robin
-    keeps every dataset's CSV reader open with its read-ahead at once, and peak RSS grew with
-    the export (bench/: 762 -> 592 MB at 1M rows, and a faster parse). A user's explicit
-    ``EXTRACT__NEXT_ITEM_MODE`` still wins.
+    The local folder is keyed by the destination's location and dataset (never by a fixed
+    name), so two warehouses on one machine share nothing, and two folders that load the same
+    warehouse share its locks.
     """
-    os.environ.setdefault("EXTRACT__NEXT_ITEM_MODE", "fifo")
-    destination: Any = cfg.destination
-    dataset_name = cfg.dataset_name
-    if cfg.destination == "duckdb":
-        path = cfg.duckdb_path.expanduser().resolve()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        destination = dlt.destinations.duckdb(credentials=duckdb_credentials(path, cfg))
-        dataset_name = duckdb_schema(path, dataset_name)
-    where: dict[str, Any] = {"pipelines_dir": str(cfg.pipelines_dir)} if cfg.pipelines_dir else {}
-    pipeline: dlt.Pipeline = dlt.pipeline(
-        pipeline_name=cfg.pipeline_name,
-        destination=destination,
-        dataset_name=dataset_name,
-        **where,
-    )
-    return pipeline
+
+    factory: Any
+    dataset_name: str
+    label: str
+    folder: DestinationFolder
+    single_writer: bool
+    """A DuckDB file admits one writing process: the whole run holds it."""
+
+    @classmethod
+    def of(cls, cfg: Settings) -> Target:
+        if cfg.destination == "duckdb":
+            path = cfg.duckdb_path.expanduser().resolve()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            factory: Any = dlt.destinations.duckdb(credentials=duckdb_credentials(path, cfg))
+            dataset_name, label = duckdb_schema(path, cfg.dataset_name), str(path)
+        else:
+            factory, dataset_name = resolve_destination(cfg.destination), cfg.dataset_name
+        location = destination_location(factory)
+        if cfg.destination != "duckdb":
+            label = f"{cfg.destination} {location} (dataset {dataset_name})"
+        key = f"{cfg.destination}|{location}|{dataset_name}"
+        base = cfg.pipelines_dir or Path(default_pipelines_dir())
+        folder = DestinationFolder.for_location(base.expanduser().resolve(), key, label)
+        return cls(factory, dataset_name, label, folder, cfg.destination == "duckdb")
+
+    @contextlib.contextmanager
+    def writers(self, tenants: Sequence[str]) -> Iterator[None]:
+        """Hold the right to write: the whole DuckDB file, or each tenant on a server database."""
+        with contextlib.ExitStack() as held:
+            if self.single_writer:
+                held.enter_context(self.folder.exclusive("destination", self.label))
+            else:
+                for tenant in tenants:
+                    scope = f"tenant-{destination_key(tenant)}"
+                    held.enter_context(
+                        self.folder.exclusive(scope, f"tenant {tenant} into {self.label}")
+                    )
+            yield
+
+    def loading(self, reporter: Reporter) -> contextlib.AbstractContextManager[None]:
+        """Loads into one server database take turns: dlt's staging tables and DDL are shared."""
+        if self.single_writer:
+            return contextlib.nullcontext()
+        return self.folder.waiting("load", reporter.info)
+
+    def pipeline(self, name: str, working_dir: Path) -> dlt.Pipeline:
+        """A dlt pipeline into this destination whose local folder is ``working_dir``.
+
+        Resources are extracted one after another (dlt's ``fifo``), not round-robin:
+        round-robin keeps every dataset's CSV reader open with its read-ahead at once, and peak
+        RSS grew with the export (bench/: 762 -> 592 MB at 1M rows). Staging tables are emptied
+        after each load, so no second copy of personal data stays in ``<dataset>_staging``.
+        A user's explicit setting of either still wins.
+        """
+        os.environ.setdefault("EXTRACT__NEXT_ITEM_MODE", "fifo")
+        os.environ.setdefault("LOAD__TRUNCATE_STAGING_DATASET", "true")
+        pipeline: dlt.Pipeline = dlt.pipeline(
+            pipeline_name=name,
+            destination=self.factory,
+            dataset_name=self.dataset_name,
+            pipelines_dir=str(working_dir),
+        )
+        return pipeline
+
+
+def make_pipeline(cfg: Settings) -> dlt.Pipeline:
+    """A pipeline to read the destination the settings point at (inspection, tests).
+
+    Its working folder is the destination's own ``inspect`` folder: a run never reads it.
+    """
+    target = Target.of(cfg)
+    return target.pipeline(cfg.pipeline_name, target.folder.root / "inspect")
 
 
 def duckdb_credentials(path: Path, cfg: Settings) -> DuckDbCredentials:
@@ -329,77 +431,37 @@ def duckdb_schema(path: Path, dataset_name: str) -> str:
     return "main" if path.stem.casefold() == dataset_name.casefold() else dataset_name
 
 
-def prepare(pipeline: dlt.Pipeline, reporter: Reporter) -> int:
-    """Restore state from the destination and finish packages an interrupted run left behind.
+def _positions(pipeline: dlt.Pipeline) -> Positions:
+    """Where each (tenant, dataset) stands, from the destination (nothing loaded: nowhere).
 
-    Returns the number of packages finished.
+    dlt's own schema and state are taken from the destination too (into this run's fresh
+    folder), so a run that loads nothing writes nothing, not even dlt's bookkeeping.
     """
     try:
         pipeline.sync_destination()
-        remove_abandoned_extracts(pipeline)
-        drop_extracts_already_normalized(pipeline)
-        if not pipeline.has_pending_data:
-            return 0
-        reporter.info("Finishing the load of an interrupted earlier run first.")
-        pipeline.normalize()
-        pending = len(pipeline.list_normalized_load_packages())
-        pipeline.load()
-        return pending
+        with _sql_client(pipeline) as client:
+            return read_positions(client)
+    except VismaHrmError:
+        raise
     except Exception as exc:
-        raise DestinationError(_destination_message("prepare", exc)) from None
+        raise _destination_error("reading where the last sync stopped", exc) from None
 
 
-@contextlib.contextmanager
-def spool_dir(pipeline: dlt.Pipeline) -> Iterator[Path]:
-    """A fresh folder for this run's downloads, next to the pipeline's working folder.
-
-    Files of a killed run (personal data) would stay behind in a random temp folder; here the
-    next run of the same pipeline removes them first, and every run removes its own at the end.
-    """
-    spool = Path(pipeline.pipelines_dir) / f".{pipeline.pipeline_name}.spool"
-    shutil.rmtree(spool, ignore_errors=True)
-    spool.mkdir(parents=True, mode=0o700)
-    try:
-        yield spool
-    finally:
-        shutil.rmtree(spool, ignore_errors=True)
+_DUCKDB_LOCKED = "Could not set lock on file"
 
 
-_EXTRACT_FOLDER = re.compile(r"^[0-9a-f]{16}$")
-
-
-def remove_abandoned_extracts(pipeline: dlt.Pipeline) -> None:
-    """Delete dlt's extract folders that a killed run left behind (parsed personal data).
-
-    dlt extracts into a fresh ``normalize/<16 hex>`` folder and renames the package into
-    ``normalize/extracted`` only when the extract completes, so such a folder is never used
-    again: it is garbage holding rows of the customer. No extract runs at this point.
-    """
-    root = Path(pipeline.working_dir) / "normalize"
-    if not root.is_dir():
-        return
-    for entry in root.iterdir():
-        if entry.is_dir() and _EXTRACT_FOLDER.match(entry.name):
-            shutil.rmtree(entry, ignore_errors=True)
-
-
-def drop_extracts_already_normalized(pipeline: dlt.Pipeline) -> None:
-    """Finish dlt's normalize commit that a kill interrupted.
-
-    dlt renames the normalized package into place and then deletes the extracted one; killed
-    in between, both exist and every later normalize fails on the existing folder, so the
-    pipeline would be stuck for good. The normalized copy is complete: drop the extracted one.
-    """
-    extracted = Path(pipeline.working_dir) / "normalize" / "extracted"
-    for load_id in set(pipeline.list_extracted_load_packages()) & set(
-        pipeline.list_normalized_load_packages()
-    ):
-        shutil.rmtree(extracted / load_id, ignore_errors=True)
-
-
-def _source_state(pipeline: SupportsPipeline) -> dict[str, Any]:
-    sources: dict[str, Any] = pipeline.state.get("sources", {})
-    return dict(sources.get(SOURCE_NAME, {}))
+def _destination_error(step: str, exc: BaseException) -> VismaHrmError:
+    """The destination's failure in one line; a DuckDB file held by another program named."""
+    text = str(getattr(exc, "exception", exc))
+    if _DUCKDB_LOCKED in text:
+        holder = text.split("Conflicting lock is held in", 1)[-1].split(". See also")[0]
+        return ConcurrentRunError(
+            "The DuckDB file is open in another program that writes to it"
+            f"{':' + holder.rstrip('.') if holder != text else ''}. DuckDB lets one process "
+            "write a file at a time: close that program (a DuckDB shell, a notebook, a BI "
+            "tool) or wait for it, then run again."
+        )
+    return DestinationError(_destination_message(step, exc))
 
 
 def _destination_message(step: str, exc: BaseException) -> str:
@@ -416,19 +478,50 @@ class _Plan:
     datasets: Sequence[Dataset]
     explicit: bool
     selections: dict[str, FieldSelection | None]
-    cursors: Cursors
+    positions: Positions
     full_refresh: bool
 
     def since(self, tenant_id: str, dataset: str) -> str | None:
         if self.full_refresh:
             return None
-        return self.cursors.get(tenant_id, {}).get(dataset)
+        return self.positions.cursor(tenant_id, dataset)
 
 
 @dataclass
 class _Outcome:
     table: TableReport
     export: SpooledExport | None = None
+
+
+def _extract_or_stop(
+    client_settings: ClientSettings,
+    plan: _Plan,
+    spool: Path,
+    concurrency: int,
+    reporter: Reporter,
+) -> list[_Outcome]:
+    """Phase 1, ended early (every request cancelled) when SIGINT or SIGTERM arrives."""
+
+    async def until_signalled() -> None:
+        while signal_received() is None:
+            await asyncio.sleep(0.1)
+
+    async def race() -> list[_Outcome]:
+        extraction = extract_all(client_settings, plan, spool, concurrency, reporter)
+        work = asyncio.ensure_future(extraction)
+        watch = asyncio.ensure_future(until_signalled())
+        await asyncio.wait({work, watch}, return_when=asyncio.FIRST_COMPLETED)
+        watch.cancel()
+        if not work.done():
+            work.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await work
+            stop_if_signalled()
+        return work.result()
+
+    outcomes = asyncio.run(race())
+    stop_if_signalled()
+    return outcomes
 
 
 async def extract_all(
@@ -543,12 +636,15 @@ async def _export_one(
             reporter.stage(table.tenant_id, dataset.name, "failed")
             return
     table.files, table.bytes, table.seconds = len(export.files), export.bytes, export.seconds
+    selection = plan.selections.get(dataset.name)
     outcome.export = SpooledExport(
         tenant_id=table.tenant_id,
         dataset=dataset,
         files=tuple(export.files),
         change_timestamp_before=export.change_timestamp_before,
         full=since is None,
+        since=since,
+        fields=selection.to_param() if selection else None,
     )
     reporter.stage(table.tenant_id, dataset.name, "downloaded")
 
@@ -575,7 +671,9 @@ def _load(
             pipeline, [o.export for o in outcomes if o.export], started, tally, reporter
         )
     except Exception as exc:
-        error = DestinationError(_destination_message("load", exc))
+        if is_signal_failure(exc):
+            stop_if_signalled()
+        error = _destination_error("load", exc)
         for outcome in outcomes:
             outcome.table.fail(error)
             reporter.stage(outcome.table.tenant_id, outcome.table.dataset, "failed")
@@ -595,15 +693,17 @@ def _extract_normalize_load(
     tally: ParseTally,
     reporter: Reporter,
 ) -> None:
-    """dlt's three steps one by one (``prepare`` already did what ``run`` adds before them).
+    """dlt's three steps one by one, stopping between them when a signal arrived.
 
-    The extract step commits data and cursors as one load package; from then on a crash
-    leaves a package that the next run's ``prepare`` finishes.
+    The extract step puts data and position rows in one load package; the destination counts
+    the positions only once dlt has recorded the whole package as loaded.
     """
     reporter.info(f"Parsing {len(exports)} export(s) (dlt extract)")
     pipeline.extract(visma_source(exports, started, tally))
+    stop_if_signalled()
     reporter.info("Normalizing (dlt normalize)")
     pipeline.normalize()
+    stop_if_signalled()
     reporter.info(f"Loading into {pipeline.destination.destination_name} (dlt load)")
     pipeline.load()
 
@@ -660,14 +760,28 @@ def _sql_client(pipeline: dlt.Pipeline) -> Iterator[Any]:
 
 
 # -------------------------------------------------------------------------- deletions
-def _reconcile_all(pipeline: dlt.Pipeline, report: SyncReport, reporter: Reporter) -> None:
-    """Mark rows gone from the last full export as deleted, for every dataset of this run."""
-    _, last_full = read_positions(_source_state(pipeline))
-    targets = [
-        (t, datetime.fromisoformat(last_full[t.tenant_id][t.dataset]))
-        for t in report.tables
-        if t.dataset in last_full.get(t.tenant_id, {})
-    ]
+def _reconcile_all(
+    pipeline: dlt.Pipeline,
+    plan: _Plan,
+    outcomes: Sequence[_Outcome],
+    started: datetime,
+    report: SyncReport,
+    reporter: Reporter,
+) -> None:
+    """Mark rows gone from the newest complete full export as deleted, for this run's pairs."""
+    targets = []
+    for outcome in outcomes:
+        table = outcome.table
+        if table.status == "skipped":
+            continue
+        cutoff = _deletion_evidence(outcome, started, plan.positions)
+        if cutoff is not None:
+            targets.append((table, cutoff))
+        if outcome.export and outcome.export.full and table.rows_rejected:
+            report.notes.append(
+                f"{table.tenant_id} {table.dataset}: the full export had {table.rows_rejected} "
+                "rejected row(s), so it is no evidence of deletions: no row was marked deleted."
+            )
     if not targets:
         return
     with _sql_client(pipeline) as client:
@@ -689,6 +803,16 @@ def _reconcile_all(pipeline: dlt.Pipeline, report: SyncReport, reporter: Reporte
             reporter.info(
                 f"{table.tenant_id} {table.dataset}: {table.rows_deleted} rows marked deleted"
             )
+
+
+def _deletion_evidence(
+    outcome: _Outcome, started: datetime, positions: Positions
+) -> datetime | None:
+    """Start of the newest complete full export of the pair: this run's, or a stored one."""
+    table, export = outcome.table, outcome.export
+    if export and export.full and table.status == "ok" and not table.rows_rejected:
+        return started
+    return positions.complete_full_at(table.tenant_id, table.dataset)
 
 
 def mark_deleted(client: Any, tenant_id: str, dataset: str, cutoff: datetime) -> int:
@@ -715,3 +839,91 @@ def mark_deleted(client: Any, tenant_id: str, dataset: str, cutoff: datetime) ->
             cutoff,
         )
     return found
+
+
+# -------------------------------------------------------------------------- exclusions
+def _empty_excluded_columns(
+    pipeline: dlt.Pipeline,
+    plan: _Plan,
+    started: datetime,
+    report: SyncReport,
+    reporter: Reporter,
+) -> None:
+    """Empty, in every stored row of the dataset, the columns the user's ``fields`` keep out.
+
+    Excluding a column at the API keeps it out of new exports; rows loaded before the exclusion
+    still hold it. Here they lose it too, for every tenant of the table, in the same run, and
+    raw rejected rows of the dataset loaded before this run (which may hold it) lose their text.
+    """
+    wanted = [(d, s) for d in plan.datasets if (s := plan.selections.get(d.name)) is not None]
+    if not wanted:
+        return
+    with _sql_client(pipeline) as client:
+        if client is None:
+            report.warnings.append(
+                f"The {report.destination} destination has no SQL client: columns excluded "
+                "after an earlier load keep their old values in the stored files."
+            )
+            return
+        for dataset, selection in wanted:
+            try:
+                emptied = _empty_columns_of(client, dataset, selection, started)
+            except Exception as exc:
+                step = f"emptying excluded columns of {dataset.table}"
+                raise _destination_error(step, exc) from None
+            if emptied:
+                columns, rows = emptied
+                note = f"{dataset.table}: emptied {', '.join(columns)} in {rows:,} stored row(s)"
+                report.notes.append(note + " (excluded by fields or privacy profile).")
+                reporter.info(note)
+
+
+def _empty_columns_of(
+    client: Any, dataset: Dataset, selection: FieldSelection, started: datetime
+) -> tuple[list[str], int] | None:
+    stored = _stored_columns(client, dataset.table)
+    if selection.include:
+        keep = {*selection.include, *dataset.key}
+        columns = [c for c in stored if c not in keep and not _bookkeeping(c)]
+    else:
+        columns = [c for c in selection.exclude if c in stored]
+    if not columns:
+        return None
+    name = client.make_qualified_table_name(dataset.table)
+    escaped = [client.escape_column_name(c) for c in columns]
+    holding = " OR ".join(f"{c} IS NOT NULL" for c in escaped)
+    rows = client.execute_sql(f"SELECT count(*) FROM {name} WHERE {holding}")
+    found = int(rows[0][0]) if rows else 0
+    if not found:
+        return None
+    assignments = ", ".join(f"{c} = NULL" for c in escaped)
+    client.execute_sql(f"UPDATE {name} SET {assignments} WHERE {holding}")
+    _forget_raw_rejected(client, dataset, started)
+    return columns, found
+
+
+def _forget_raw_rejected(client: Any, dataset: Dataset, started: datetime) -> None:
+    """Rejected rows keep the export's raw text, excluded columns included: drop that text."""
+    name = client.make_qualified_table_name(REJECTED_ROWS_TABLE)
+    with contextlib.suppress(DatabaseUndefinedRelation):
+        client.execute_sql(
+            f"UPDATE {name} SET raw = NULL WHERE dataset = %s AND synced_at < %s "
+            "AND raw IS NOT NULL",
+            dataset.name,
+            started,
+        )
+
+
+def _stored_columns(client: Any, table: str) -> list[str]:
+    """The columns the destination's table has now (none when it does not exist)."""
+    try:
+        with client.execute_query(
+            f"SELECT * FROM {client.make_qualified_table_name(table)} WHERE 1 = 0"
+        ) as cursor:
+            return [str(d[0]) for d in cursor.description]
+    except DatabaseUndefinedRelation:
+        return []
+
+
+def _bookkeeping(column: str) -> bool:
+    return column == TENANT_COLUMN or column.startswith(("_visma_", "_dlt_"))

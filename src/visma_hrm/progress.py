@@ -190,9 +190,12 @@ def print_summary(report: SyncReport, console: Console, title: str = "Sync summa
             )
     for warning in report.warnings:
         console.print("[yellow]warning:[/] " + escape(warning))
-    if report.resumed_packages:
+    for note in report.notes:
+        console.print("note: " + escape(note))
+    if report.interrupted_runs_removed:
         console.print(
-            f"Finished {report.resumed_packages} load package(s) of an interrupted run first."
+            f"Removed what {report.interrupted_runs_removed} interrupted earlier run(s) left "
+            "behind; their unfinished exports were asked again."
         )
     verdict = "[green]everything loaded[/]" if report.ok else "[red]not everything was loaded[/]"
     console.print(f"{verdict} in {report.seconds:.1f} s (load {report.load_seconds:.1f} s)")

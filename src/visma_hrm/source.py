@@ -2,15 +2,11 @@
 
 Phase 1 of a sync (``visma_hrm.pipeline``) downloads every file of every export before this
 source runs, so a failed download never leaves a half-loaded table. This module is phase 2: it
-turns those files into Arrow tables (dlt's fast path), adds the bookkeeping columns, and moves
-each tenant's incremental cursor *inside* the extraction, right after that tenant's last batch.
-dlt commits source state into the same load package as the data, so the cursor lands in the
-destination together with the rows it stands for, or not at all.
-
-State layout (source state of the ``visma_hrm`` source)::
-
-    cursors[tenant_id][dataset]   = changeTimestampBefore of the last loaded export
-    last_full[tenant_id][dataset] = ISO start of the last run that loaded a full export
+turns those files into Arrow tables (dlt's fast path), adds the bookkeeping columns, and after
+each export's last batch yields its **position row** to ``_visma_sync_state`` (cursor, full or
+incremental, complete or not). The row travels in the same load package as the data, so the
+destination holds a position only together with the rows it stands for; ``visma_hrm.positions``
+reads it back.
 """
 
 from __future__ import annotations
@@ -33,6 +29,7 @@ from visma_hrm.catalog import (
     DELETED_AT_COLUMN,
     DELETED_COLUMN,
     REJECTED_ROWS_TABLE,
+    SYNC_STATE_TABLE,
     SYNCED_AT_COLUMN,
     TENANT_COLUMN,
     Dataset,
@@ -46,8 +43,6 @@ SOURCE_NAME = "visma_hrm"
 TIMESTAMP_US = pa.timestamp("us", tz="UTC")
 
 RejectedCallback = Callable[[RejectedRow], None]
-Cursors = dict[str, dict[str, str]]
-"""tenant_id -> dataset name -> value."""
 Reader = Callable[[Dataset, Sequence[Path], RejectedCallback], Iterable[pa.RecordBatch]]
 """Parses export files into typed batches (``visma_hrm.client.read_export`` in production)."""
 
@@ -63,6 +58,22 @@ _REJECTED_SCHEMA = pa.schema(
     ]
 )
 
+_STATE_SCHEMA = pa.schema(
+    [
+        pa.field(TENANT_COLUMN, pa.string(), nullable=False),
+        pa.field("dataset", pa.string(), nullable=False),
+        pa.field("change_timestamp_before", pa.string()),
+        pa.field("since", pa.string()),
+        pa.field("full_export", pa.bool_(), nullable=False),
+        pa.field("complete_export", pa.bool_(), nullable=False),
+        pa.field("synced_at", TIMESTAMP_US, nullable=False),
+        pa.field("rows_received", pa.int64(), nullable=False),
+        pa.field("rows_rejected", pa.int64(), nullable=False),
+        pa.field("fields", pa.string()),
+        pa.field("load_id", pa.string(), nullable=False),
+    ]
+)
+
 
 @dataclass(frozen=True)
 class SpooledExport:
@@ -73,6 +84,10 @@ class SpooledExport:
     files: tuple[Path, ...]
     change_timestamp_before: str | None
     full: bool
+    since: str | None = None
+    """The cursor this export continued from (None for a full export)."""
+    fields: str | None = None
+    """The ``fields`` value sent to the API, for the record."""
 
 
 @dataclass
@@ -192,24 +207,37 @@ def _export_items(
         yield _rejected_item(rejected, export.tenant_id, synced_at)
         tally.add(tally.rejected, key, len(rejected))
     tally.received.setdefault(key, 0)
-    commit_position(export, synced_at)
+    yield position_item(export, synced_at, tally.received[key], tally.rejected.get(key, 0))
 
 
-def commit_position(export: SpooledExport, synced_at: datetime) -> None:
-    """Record the cursor (and the full export's start) in the source state being extracted."""
-    state = dlt.current.source_state()
-    tenant, name = export.tenant_id, export.dataset.name
-    if export.change_timestamp_before:
-        state.setdefault("cursors", {}).setdefault(tenant, {})[name] = (
-            export.change_timestamp_before
-        )
-    if export.full:
-        state.setdefault("last_full", {}).setdefault(tenant, {})[name] = synced_at.isoformat()
+def position_item(export: SpooledExport, synced_at: datetime, received: int, rejected: int) -> Any:
+    """The export's row for ``_visma_sync_state``, tagged with the load package it travels in.
 
-
-def read_positions(source_state: Mapping[str, Any]) -> tuple[Cursors, Cursors]:
-    """The (cursors, last_full) maps from a pipeline's stored source state."""
-    return dict(source_state.get("cursors", {})), dict(source_state.get("last_full", {}))
+    ``complete_export`` is what deletions rest on: a full export whose every row was parsed.
+    A rejected row is not evidence that the row is gone, so such an export deletes nothing.
+    """
+    row = {
+        TENANT_COLUMN: export.tenant_id,
+        "dataset": export.dataset.name,
+        "change_timestamp_before": export.change_timestamp_before,
+        "since": export.since,
+        "full_export": export.full,
+        "complete_export": export.full and rejected == 0,
+        "synced_at": synced_at,
+        "rows_received": received,
+        "rows_rejected": rejected,
+        "fields": export.fields,
+        "load_id": dlt.current.load_package_state()["load_id"],
+    }
+    hints = dlt.mark.make_hints(
+        table_name=SYNC_STATE_TABLE,
+        write_disposition="append",
+        columns=[],
+        primary_key=[],
+        merge_key=[],
+    )
+    table = pa.Table.from_pylist([row], schema=_STATE_SCHEMA)
+    return dlt.mark.with_hints(table, hints, create_table_variant=True)
 
 
 # ---------------------------------------------------------------------------- arrow helpers

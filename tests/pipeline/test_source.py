@@ -8,7 +8,6 @@ cursor moving with its data and only then.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -22,9 +21,8 @@ import pytest
 from visma_hrm.catalog import DATASETS, Dataset
 from visma_hrm.client import read_export
 from visma_hrm.errors import MalformedDataError
-from visma_hrm.pipeline import NullReporter, prepare, remove_abandoned_extracts
+from visma_hrm.positions import read_positions
 from visma_hrm.source import (
-    SOURCE_NAME,
     ParseTally,
     RejectedCallback,
     SpooledExport,
@@ -61,9 +59,14 @@ def _query(tmp_path: Path, sql: str) -> list[tuple[object, ...]]:
         return db.execute(sql).fetchall()
 
 
-def _cursors(pipeline: dlt.Pipeline) -> dict[str, dict[str, str]]:
-    state = pipeline.state.get("sources", {}).get(SOURCE_NAME, {})
-    return dict(state.get("cursors", {}))
+def _cursors(pipeline: dlt.Pipeline) -> dict[str, dict[str, str | None]]:
+    """The cursors the destination holds (what the next sync would start from)."""
+    with pipeline.sql_client() as client:
+        positions = read_positions(client)
+    out: dict[str, dict[str, str | None]] = {}
+    for (tenant, dataset), position in positions.by_pair.items():
+        out.setdefault(tenant, {})[dataset] = position.cursor
+    return out
 
 
 def test_typed_table_with_bookkeeping_columns_and_empty_columns(tmp_path: Path) -> None:
@@ -168,14 +171,13 @@ def test_cursor_lands_with_its_data_and_not_for_an_export_that_failed(tmp_path: 
     pipeline.run(visma_source(exports, SYNCED, tally, reader))
     assert _cursors(pipeline) == {"A": {UNITS.name: "2026-01-01T00:00:00Z"}}
     assert isinstance(tally.failed[("B", UNITS.name)], MalformedDataError)
-    # the cursor is in the destination too: a fresh pipeline folder gets it back
+    # the cursor is read from the destination: a fresh pipeline folder sees the same
     fresh = dlt.pipeline(
-        pipeline_name="source_test",
+        pipeline_name="another_name",
         pipelines_dir=str(tmp_path / "other"),
         destination=dlt.destinations.duckdb(credentials=str(tmp_path / "t.duckdb")),
         dataset_name="hrm",
     )
-    fresh.sync_destination()
     assert _cursors(fresh) == {"A": {UNITS.name: "2026-01-01T00:00:00Z"}}
 
 
@@ -192,13 +194,8 @@ def test_a_crash_during_extraction_moves_no_cursor(tmp_path: Path) -> None:
     exports = [_export("A", [good], "2026-01-01T00:00:00Z")]
     with pytest.raises(Exception, match="disk gone"):
         pipeline.run(visma_source(exports, SYNCED, reader=crashing))
-    assert _cursors(pipeline) == {}
+    assert not _query(tmp_path, "SELECT * FROM information_schema.tables WHERE table_schema='hrm'")
     assert not pipeline.has_pending_data
-    # dlt leaves the abandoned extract (parsed rows) in its folder; the next sync removes it
-    normalize = Path(pipeline.working_dir) / "normalize"
-    assert {p.name for p in normalize.iterdir() if p.is_dir()} - {"extracted"}
-    remove_abandoned_extracts(pipeline)
-    assert {p.name for p in normalize.iterdir() if p.is_dir()} == {"extracted"}
     pipeline.run(visma_source(exports, SYNCED))
     assert _cursors(pipeline) == {"A": {UNITS.name: "2026-01-01T00:00:00Z"}}
 
@@ -239,21 +236,20 @@ def test_rows_without_a_key_are_rejected_not_loaded_and_do_not_break_the_load(
     assert tally.rejected[("T1", UNITS.name)] == 2
 
 
-def test_a_kill_inside_the_normalize_commit_does_not_leave_the_pipeline_stuck(
-    tmp_path: Path,
-) -> None:
+def test_a_position_counts_only_once_its_whole_package_is_loaded(tmp_path: Path) -> None:
     good = _csv(tmp_path / "good.csv", "orgunitid,startdate\nU1,2024-01-01\n")
     pipeline = _pipeline(tmp_path)
     pipeline.run(visma_source([_export("A", [good], "2026-01-01Z")], SYNCED))
-    pipeline.extract(visma_source([_export("B", [good], "2026-02-01Z")], SYNCED))
-    extracted = Path(pipeline.working_dir) / "normalize" / "extracted"
-    (load_id,) = [d.name for d in extracted.iterdir()]
-    shutil.copytree(extracted / load_id, tmp_path / "copy")
+    # extracted and normalized but never loaded (a kill): the destination knows nothing of it
+    pipeline.extract(visma_source([_export("A", [good], "2026-02-01Z")], SYNCED))
     pipeline.normalize()
-    # killed after dlt renamed the normalized package, before it deleted the extracted one
-    shutil.copytree(tmp_path / "copy", extracted / load_id)
-    assert pipeline.list_extracted_load_packages() == pipeline.list_normalized_load_packages()
-    assert prepare(pipeline, NullReporter()) == 1
-    rows = _query(tmp_path, "SELECT tenant_id FROM hrm.organization_units ORDER BY 1")
-    assert rows == [("A",), ("B",)]
-    assert not pipeline.has_pending_data
+    assert _cursors(pipeline) == {"A": {UNITS.name: "2026-01-01Z"}}
+    pipeline.load()
+    assert _cursors(pipeline) == {"A": {UNITS.name: "2026-02-01Z"}}
+    # a load killed after some tables but before dlt recorded the package: rows of the state
+    # table are there, its load id is not in _dlt_loads, so the older position stands
+    with duckdb.connect(str(tmp_path / "t.duckdb")) as db:
+        newest = db.execute("SELECT max(load_id) FROM hrm._dlt_loads").fetchone()
+        assert newest is not None
+        db.execute("DELETE FROM hrm._dlt_loads WHERE load_id = ?", [newest[0]])
+    assert _cursors(pipeline) == {"A": {UNITS.name: "2026-01-01Z"}}

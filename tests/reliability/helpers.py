@@ -25,8 +25,8 @@ from visma_hrm import pipeline as pipeline_module
 from visma_hrm.catalog import REJECTED_ROWS_TABLE, TENANT_COLUMN
 from visma_hrm.config import Settings
 from visma_hrm.pipeline import SyncReport, SyncSettings, make_pipeline, sync
+from visma_hrm.positions import Position, read_positions
 from visma_hrm.sandbox import Sandbox
-from visma_hrm.source import SOURCE_NAME
 
 Pair = tuple[str, str]
 """(tenant_id, dataset)."""
@@ -123,10 +123,7 @@ def pair_snapshot(settings: Settings, pairs: Iterable[Pair]) -> dict[str, Any]:
         out[f"{tenant}/{name}/rejected"] = _canonical(
             r for r in rejected if r[TENANT_COLUMN] == tenant and r["dataset"] == name
         )
-        for where, state in positions.items():
-            for part in ("cursors", "last_full"):
-                position = state.get(part, {}).get(tenant, {}).get(name)
-                out[f"{tenant}/{name}/{where}/{part}"] = position
+        out[f"{tenant}/{name}/position"] = repr(positions.get((tenant, name)))
     return out
 
 
@@ -140,21 +137,11 @@ def whole_snapshot(settings: Settings) -> dict[str, list[str]]:
     return {str(n): _canonical(table_rows(settings, str(n))) for (n,) in sorted(names)}
 
 
-def stored_positions(settings: Settings) -> dict[str, dict[str, Any]]:
-    """The source state (cursors, last_full) in the local pipeline folder and in the destination.
-
-    The destination's copy is the newest row of ``_dlt_pipeline_state``: it is what a run on
-    another machine (or after the pipeline folder is lost) would start from.
-    """
-    from dlt.pipeline.state_sync import decompress_state
-
-    local = make_pipeline(settings).state.get("sources", {}).get(SOURCE_NAME, {})
-    stored: dict[str, Any] = {}
-    rows = table_rows(settings, "_dlt_pipeline_state")
-    if rows:
-        newest = max(rows, key=lambda r: (r["version"], str(r["created_at"])))
-        stored = decompress_state(newest["state"]).get("sources", {}).get(SOURCE_NAME, {})
-    return {"local": dict(local), "destination": dict(stored)}
+def stored_positions(settings: Settings) -> dict[tuple[str, str], Position]:
+    """The positions (cursor, complete full export) the destination holds per pair: what any
+    run, from any folder or machine, starts from."""
+    with make_pipeline(settings).sql_client() as client:
+        return read_positions(client).by_pair
 
 
 # ------------------------------------------------------------------------------ scans
@@ -175,8 +162,12 @@ def destination_texts(path: Path) -> dict[str, str]:
     return out
 
 
-def file_texts(root: Path) -> dict[str, str]:
-    """Every file under ``root``, gzip and parquet decoded; raw bytes read as text too."""
+def file_texts(root: Path, *, packages: bool = True) -> dict[str, str]:
+    """Every file under ``root``, gzip and parquet decoded; raw bytes read as text too.
+
+    ``packages``: dlt load package files must be among them (a killed run's folder), so that
+    the scan sees real content; without, the scan covers whatever finished runs left behind.
+    """
     out: dict[str, str] = {}
     for path in root.rglob("*"):
         if not path.is_file():
@@ -188,8 +179,20 @@ def file_texts(root: Path) -> dict[str, str]:
         if data[:4] == b"PAR1":
             texts.append(str(pq.read_table(path).to_pylist()))
         out[f"file {path.relative_to(root)}"] = "\n".join(texts)
-    assert any("load" in k for k in out), "no load package files: the scan would prove nothing"
+    if packages:
+        found = any("load" in k for k in out)
+        assert found, "no load package files: the scan would prove nothing"
     return out
+
+
+def working_files(pipelines: Path) -> list[Path]:
+    """Files that runs left under a pipelines folder, other than their lock files (and the
+    ``inspect`` folder of ``make_pipeline``, which the tests use to read the destination)."""
+    return [
+        p
+        for p in pipelines.rglob("*")
+        if p.is_file() and p.suffix != ".lock" and "inspect" not in p.parts
+    ]
 
 
 # ------------------------------------------------------------------------------ seams

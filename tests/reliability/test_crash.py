@@ -5,8 +5,9 @@ given time after a progress line). What this adds: the moments are spread over t
 of a run (download, dlt extract, normalize, load) using the durations of an uninterrupted run
 on this machine, and the pipeline folder is read after each kill to see where it landed (a
 package waiting to be normalized or loaded, or none). Every re-run (in this process, to save
-a second start-up) must end equal to the sandbox's truth with no duplicate key (``differences``
-refuses duplicates) and must report the packages it finished for the killed run.
+a second start-up) starts from what the destination holds, must end equal to the sandbox's
+truth with no duplicate key (``differences`` refuses duplicates), and must remove the killed
+run's working folder.
 """
 
 from __future__ import annotations
@@ -78,12 +79,18 @@ def _phase_durations(env: dict[str, str], cwd: Path) -> dict[str, float]:
     return {p: bounds[i + 1] - bounds[i] for i, p in enumerate(order)}
 
 
+def _run_folders(pipelines: Path) -> list[Path]:
+    """Working folders of runs (a finished run removes its own)."""
+    return [p for p in pipelines.glob("visma_hrm-*/run-*") if p.is_dir()]
+
+
 def _pending(pipelines: Path) -> str:
     """Where a killed run left its work: a package to normalize, to load, or nothing."""
-    work = pipelines / "visma_hrm"
-    if any((work / "load" / "normalized").glob("*")):
+    runs = [p / "visma_hrm" for p in _run_folders(pipelines)]
+    assert len(runs) <= 1, runs
+    if any(any((work / "load" / "normalized").glob("*")) for work in runs):
         return "package to load"
-    if any((work / "normalize" / "extracted").glob("*")):
+    if any(any((work / "normalize" / "extracted").glob("*")) for work in runs):
         return "package to normalize"
     return "nothing"
 
@@ -99,7 +106,7 @@ def test_a_sync_killed_at_20_moments_over_every_step_ends_equal_to_the_truth(
     assert_truth(sb, settings, all_pairs(sb, DATASETS), deleted_may_linger=False)
     rng = random.Random(20261123)
     landed: Counter[str] = Counter()
-    resumed = 0
+    removed = 0
     for n in range(MOMENTS):
         phase = list(PHASES)[n % len(PHASES)]
         delay = round(rng.uniform(0, durations[phase]), 3)
@@ -107,15 +114,16 @@ def test_a_sync_killed_at_20_moments_over_every_step_ends_equal_to_the_truth(
         killed = _run_and_kill(env, tmp_path, PHASES[phase], delay)
         left = _pending(tmp_path / "pipelines") if killed else "finished"
         landed[left] += 1
+        folders = len(_run_folders(tmp_path / "pipelines"))
         # the re-run in this process: same folder and database, without a second start-up
         report = run(settings)
         assert report.exit_code == 0, f"after a kill in {phase}+{delay}s: {report.to_dict()}"
-        resumed += report.resumed_packages
-        assert (report.resumed_packages > 0) == left.startswith("package"), (phase, left)
+        removed += report.interrupted_runs_removed
+        assert report.interrupted_runs_removed == folders <= int(killed), (phase, left)
         assert_truth(sb, settings, all_pairs(sb, DATASETS))
-        assert not (tmp_path / "pipelines" / ".visma_hrm.spool").exists()
+        assert not _run_folders(tmp_path / "pipelines")
     # the kills really hit every kind of moment, not only the harmless ones
     assert landed["nothing"] >= 3, landed
     assert landed["package to normalize"] + landed["package to load"] >= 3, landed
-    assert resumed >= 3
+    assert removed >= 6, landed
     print(f"phase durations {durations}; kills left {dict(landed)}")

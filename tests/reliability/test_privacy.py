@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.pipeline.test_cli import _cli, _env
-from tests.reliability.helpers import destination_texts, file_texts, table_rows
+from tests.reliability.helpers import destination_texts, file_texts, table_rows, working_files
 from tests.reliability.recorder import Recording, recording_sandbox
 from visma_hrm.catalog import DATASETS
 from visma_hrm.config import Settings
@@ -72,6 +72,9 @@ def test_the_contact_profile_and_field_excludes_never_leave_the_api(
         if r.get(c) and len(str(r[c])) >= 6
     }
     assert len(values) > 20, "the sandbox holds no personal values: nothing to look for"
-    places = {**destination_texts(tmp_path / "visma_hrm.duckdb"), **file_texts(tmp_path)}
+    # finished runs leave no working file behind (downloads, parsed rows, load packages)
+    assert not working_files(tmp_path / "pipelines")
+    files = file_texts(tmp_path, packages=False)
+    places = {**destination_texts(tmp_path / "visma_hrm.duckdb"), **files}
     found = [(where, v) for where, text in places.items() for v in values if v in text]
     assert not found, found[:5]

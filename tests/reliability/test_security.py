@@ -27,9 +27,15 @@ from typing import Any
 
 import pytest
 
-from tests.pipeline.test_cli import CLI, _env
+from tests.pipeline.test_cli import CLI, _env, _run_and_kill
 from tests.pipeline.truth import keep_dlt_quiet, sandbox_settings
-from tests.reliability.helpers import client_tuning, destination_texts, file_texts, run
+from tests.reliability.helpers import (
+    client_tuning,
+    destination_texts,
+    file_texts,
+    run,
+    working_files,
+)
 from tests.reliability.recorder import Recording, recording_sandbox
 from visma_hrm.client import ClientSettings
 from visma_hrm.config import Settings
@@ -131,6 +137,12 @@ def _cli_runs(sb: Sandbox, tmp_path: Path) -> list[str]:
     assert "exit 0]" in outputs[0] and "exit 0]" in outputs[3]
     assert "exit 1]" in outputs[1] and "job_timed_out" in outputs[1]
     assert "exit 1]" in outputs[2] and "invalid_client" in outputs[2]
+    # finished runs leave no working file; one killed in the load leaves its package behind
+    # (until the next run), and the scan reads it
+    assert not working_files(tmp_path / "pipelines")
+    sb.advance(days=30)
+    assert _run_and_kill(env, tmp_path, "(dlt load)", 0.0), "the run ended before the kill"
+    assert working_files(tmp_path / "pipelines")
     return outputs
 
 

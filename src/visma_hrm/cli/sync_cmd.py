@@ -24,17 +24,21 @@ from rich.markup import escape
 from rich.table import Table
 
 from visma_hrm.analytics.build import DEFAULT_TARGET_SCHEMA
-from visma_hrm.catalog import DELETED_COLUMN, REJECTED_ROWS_TABLE
+from visma_hrm.catalog import DELETED_COLUMN, REJECTED_ROWS_TABLE, SYNC_STATE_TABLE
 from visma_hrm.cli import app
 from visma_hrm.config import Settings, load_settings
-from visma_hrm.errors import ConfigurationError, VismaHrmError
+from visma_hrm.dlt_internals import quiet_dlt_logs
+from visma_hrm.errors import ConcurrentRunError, ConfigurationError, Interrupted, VismaHrmError
 from visma_hrm.pipeline import SyncReport, SyncSettings, duckdb_schema, sync
 from visma_hrm.progress import PlainReporter, RichReporter, print_summary, short_tenant
 from visma_hrm.redact import Secret, redact_text
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_BUSY = 75
+"""Another sync writes the same data right now (EX_TEMPFAIL: try again later)."""
 EXIT_INTERRUPTED = 130
+"""128 + the signal's number, as shells report it: 130 for SIGINT, 143 for SIGTERM."""
 
 
 @app.command("sync")
@@ -82,6 +86,7 @@ def sync_command(
         "duckdb_path": duckdb_path,
         "concurrency": concurrency,
     }
+    quiet_dlt_logs()
     with _expected_errors(json_output):
         settings = load_settings(config, overrides=overrides)
         settings = with_field_flags(settings, fields or [])
@@ -133,20 +138,31 @@ def _expected_errors(json_output: bool = False) -> Iterator[None]:
     """
     try:
         yield
+    except Interrupted as exc:
+        code = 128 + exc.signal_number
+        _error(exc, code, json_output, label="[yellow]interrupted[/]")
+        raise typer.Exit(code) from None
     except VismaHrmError as exc:
-        code = EXIT_USAGE if isinstance(exc, ConfigurationError) else EXIT_FAILED
+        code = _exit_code_of(exc)
         _error(exc, code, json_output)
         raise typer.Exit(code) from None
-    except KeyboardInterrupt:
-        Console(stderr=True).print(
-            "[yellow]interrupted[/]: the next run finishes whatever was already extracted."
-        )
+    except KeyboardInterrupt:  # a second Ctrl-C: stop at once
+        message = "Stopped at once by a second Ctrl-C; the next sync redoes what was not finished."
+        _error(Interrupted(2, message), EXIT_INTERRUPTED, json_output, "[yellow]interrupted[/]")
         raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
-def _error(exc: VismaHrmError, exit_code: int, json_output: bool) -> None:
+def _exit_code_of(exc: VismaHrmError) -> int:
+    if isinstance(exc, ConfigurationError):
+        return EXIT_USAGE
+    return EXIT_BUSY if isinstance(exc, ConcurrentRunError) else EXIT_FAILED
+
+
+def _error(
+    exc: VismaHrmError, exit_code: int, json_output: bool, label: str = "[red]error[/]"
+) -> None:
     message = redact_text(exc.message)
-    Console(stderr=True).print(f"[red]error[/] ({exc.code}): " + escape(message))
+    Console(stderr=True).print(f"{label} ({exc.code}): " + escape(message))
     if json_output:
         document = {"ok": False, "exit_code": exit_code, "error_code": exc.code, "message": message}
         print(json.dumps(document, indent=2))
@@ -258,8 +274,8 @@ def _show_analytics(path: Path, settings: Settings, console: Console, as_of: str
 def _tables(db: Any, schema: str) -> list[str]:
     rows = db.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = ? "
-        "AND NOT starts_with(table_name, '_dlt') ORDER BY 1",
-        [schema],
+        "AND NOT starts_with(table_name, '_dlt') AND table_name <> ? ORDER BY 1",
+        [schema, SYNC_STATE_TABLE],
     ).fetchall()
     return [str(r[0]) for r in rows]
 

@@ -1,0 +1,190 @@
+"""What visma-hrm knows of dlt beyond its documented API, kept in one place.
+
+dlt's public API (``dlt.pipeline``, ``dlt.source``, ``dlt.resource``) is used everywhere; what
+lives below it (signal interception, destination resolution, exception classes of its SQL
+clients, the default pipelines folder) is reached only through this module, so that a dlt
+upgrade is checked here. The version the project is tested with is ``TESTED_DLT_VERSION``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from types import FrameType
+from typing import Any
+
+import dlt
+from dlt.common.destination.reference import Destination
+from dlt.common.pipeline import get_dlt_pipelines_dir
+from dlt.common.runtime import signals as dlt_signals
+from dlt.destinations.exceptions import DatabaseUndefinedRelation
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+
+from visma_hrm.errors import ConfigurationError
+
+TESTED_DLT_VERSION = "1.31.0"
+
+__all__ = [
+    "SIGNAL_NAMES",
+    "TESTED_DLT_VERSION",
+    "DatabaseUndefinedRelation",
+    "DuckDbCredentials",
+    "default_pipelines_dir",
+    "destination_location",
+    "intercepted_signals",
+    "is_signal_failure",
+    "known_destinations",
+    "quiet_dlt_logs",
+    "resolve_destination",
+    "signal_received",
+]
+
+_EXTRAS = {
+    "postgres": "visma-hrm[postgres]",
+    "mssql": "visma-hrm[mssql]",
+    "fabric": "visma-hrm[mssql]",
+    "synapse": "'dlt[synapse]==1.31.0'",
+    "snowflake": "'dlt[snowflake]==1.31.0'",
+    "bigquery": "'dlt[bigquery]==1.31.0'",
+    "filesystem": "'dlt[filesystem,deltalake]==1.31.0'",
+    "redshift": "'dlt[redshift]==1.31.0'",
+    "databricks": "'dlt[databricks]==1.31.0'",
+    "motherduck": "'dlt[motherduck]==1.31.0'",
+    "clickhouse": "'dlt[clickhouse]==1.31.0'",
+    "athena": "'dlt[athena]==1.31.0'",
+    "sqlalchemy": "'dlt[sqlalchemy]==1.31.0'",
+}
+
+
+def default_pipelines_dir() -> str:
+    """dlt's machine-wide pipelines folder: ``~/.dlt/pipelines``, ``/var/dlt/pipelines`` as root."""
+    return str(get_dlt_pipelines_dir())
+
+
+def known_destinations() -> list[str]:
+    """The destination names dlt ships (``dlt.destinations``), for error messages."""
+    names: list[str] = list(dlt.destinations.__all__)
+    return sorted(n for n in names if n not in ("destination", "dummy"))
+
+
+def resolve_destination(name: str) -> Any:
+    """dlt's destination factory for a name, or one message that says what to do instead."""
+    if name not in known_destinations():
+        raise ConfigurationError(
+            f"Unknown destination {name!r}. Known destinations: {', '.join(known_destinations())}."
+        )
+    try:
+        return Destination.from_reference(name)
+    except ImportError as exc:
+        raise ConfigurationError(missing_extra_message(name, exc)) from None
+
+
+def missing_extra_message(name: str, exc: BaseException) -> str:
+    """The pip command that installs what destination ``name`` needs."""
+    package = _EXTRAS.get(name, f"'dlt[{name}]==1.31.0'")
+    missing = getattr(exc, "name", None) or str(exc)
+    return (
+        f"The {name} destination needs a package that is not installed ({missing}). "
+        f"Install it with: pip install {package}"
+    )
+
+
+def destination_location(factory: Any) -> str:
+    """Where the destination keeps its data: file, host:port/database, bucket (no credentials).
+
+    Two settings that load into the same place give the same location, whatever folder or
+    machine they run from; with the dataset it names the local folder and locks of a sync.
+    """
+    try:
+        config = factory.configuration(None, accept_partial=True)
+        location = config.data_location()
+    except ImportError as exc:
+        raise ConfigurationError(missing_extra_message(factory.destination_name, exc)) from None
+    except Exception as exc:
+        name = factory.destination_name
+        raise ConfigurationError(
+            f"The {name} destination is not configured ({_first_line(exc)}). Give it its "
+            f"credentials the dlt way: DESTINATION__{name.upper()}__CREDENTIALS in the "
+            f"environment or [destination.{name}.credentials] in .dlt/secrets.toml "
+            "(see docs/configuration.md, Destinations)."
+        ) from None
+    return str(location or "")
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+# -------------------------------------------------------------------------------- signals
+def _receive_quietly(sig: int, frame: FrameType | None) -> None:
+    """dlt's signal receiver without its console message: the CLI prints its own one line.
+
+    The first signal of a kind sets dlt's flag (dlt's steps check it and stop at a safe point);
+    a second one reaches the previous handler (KeyboardInterrupt for SIGINT) and stops at once.
+    """
+    counts = dlt_signals._signal_counts
+    counts[sig] = counts.get(sig, 0) + 1
+    if counts[sig] == 1:
+        dlt_signals.set_received_signal(sig)
+    else:
+        previous = dlt_signals._original_handlers.get(sig, signal.SIG_DFL)
+        if callable(previous):
+            previous(sig, frame)
+        else:
+            signal.signal(sig, signal.SIG_DFL)
+            signal.raise_signal(sig)
+    dlt_signals.exit_event.set()
+
+
+@contextlib.contextmanager
+def intercepted_signals() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM for the whole run, so that none is lost inside a dlt step.
+
+    dlt intercepts both during each of its steps and forgets a signal when the step ends
+    without checking for it (a Ctrl-C during a load could end in exit 0). Installed once
+    around the run, dlt's own interception nests as a no-op; the run checks
+    ``signal_received`` between steps and ends there. dlt finds its receiver by name, so the
+    quiet one takes its place for the run. Only the main thread can hold signals.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    original = dlt_signals._signal_receiver
+    dlt_signals._signal_receiver = _receive_quietly
+    try:
+        with dlt_signals.intercepted_signals():
+            yield
+    finally:
+        dlt_signals._signal_receiver = original
+
+
+def signal_received() -> int | None:
+    """The signal received since ``intercepted_signals`` began, if any."""
+    received = int(dlt_signals._received_signal)
+    return received or None
+
+
+def is_signal_failure(exc: BaseException) -> bool:
+    """True when ``exc`` (or what dlt wrapped in it) stems from a received signal."""
+    from dlt.common.exceptions import SignalReceivedException
+
+    seen: BaseException | None = exc
+    for _ in range(6):
+        if seen is None:
+            return False
+        if isinstance(seen, SignalReceivedException | KeyboardInterrupt):
+            return True
+        seen = getattr(seen, "exception", None) or seen.__cause__ or seen.__context__
+    return False
+
+
+SIGNAL_NAMES: dict[int, str] = {signal.SIGINT: "SIGINT (Ctrl-C)", signal.SIGTERM: "SIGTERM"}
+
+
+def quiet_dlt_logs() -> None:
+    """dlt logs its own view of failures the run already reports; keep it for ``--verbose``."""
+    os.environ.setdefault("RUNTIME__LOG_LEVEL", "CRITICAL")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from tests.report.conftest import Synced
@@ -42,3 +43,15 @@ def test_report_command_refuses_bad_input_with_one_message(synced: Synced, tmp_p
     missing = runner.invoke(app, ["report", "--duckdb-path", str(tmp_path / "none.duckdb")])
     assert missing.exit_code == 2 and "visma-hrm sync" in missing.output
     assert not (tmp_path / "r.html").exists()
+
+
+def test_demo_writes_the_report_and_prints_where(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["demo", "--employees", "30"])
+    assert result.exit_code == 0, result.output
+    report = tmp_path / "visma_hrm_demo_report.html"
+    assert str(report) in "".join(result.stdout.split())  # the path, however the line wraps
+    page = report.read_text(encoding="utf-8")
+    assert "Plotly.newPlot" in page and 'id="ending"' in page

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
 from typer.testing import CliRunner
 
@@ -55,3 +56,17 @@ def test_demo_writes_the_report_and_prints_where(
     assert str(report) in "".join(result.stdout.split())  # the path, however the line wraps
     page = report.read_text(encoding="utf-8")
     assert "Plotly.newPlot" in page and 'id="ending"' in page
+
+
+def test_model_command_builds_the_star_views(synced: Synced) -> None:
+    args = ["model", "--duckdb-path", str(synced.path), "--as-of", synced.as_of.isoformat()]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "fact_headcount_monthly" in result.stdout
+    with duckdb.connect(str(synced.path)) as db:
+        month = db.execute(
+            "SELECT max(month) FROM visma_hrm_model.fact_headcount_monthly"
+        ).fetchall()
+    assert month == [(synced.as_of.replace(day=1),)]
+    bad = CliRunner().invoke(app, ["model", "--duckdb-path", str(synced.path) + ".none"])
+    assert bad.exit_code == 2 and "visma-hrm sync" in bad.output

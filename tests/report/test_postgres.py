@@ -1,9 +1,11 @@
-"""The report on PostgreSQL: the same figures as the Python computation, through the CLI too."""
+"""The report and the star model on PostgreSQL: the same figures as the Python computation,
+through the CLI too."""
 
 from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from typing import Any
 
 import psycopg2  # type: ignore[import-untyped]
 import pytest
@@ -14,8 +16,11 @@ from tests.postgres_server import PostgresServer
 from tests.report import reference
 from tests.report.conftest import DATASETS
 from tests.report.test_figures import assert_figures
+from tests.report.test_model import assert_model
 from visma_hrm.cli import _register, app
+from visma_hrm.model import build_model
 from visma_hrm.report import collect
+from visma_hrm.report.data import month_add
 from visma_hrm.sandbox import SandboxConfig, start_sandbox
 
 _register()
@@ -36,6 +41,15 @@ def test_report_on_postgres_equals_the_python_computation(
     conn = psycopg2.connect(postgres_server.dsn("postgres"))
     try:
         data = collect(conn, schema=schema, report_schema=f"{schema}_report", as_of=as_of)
+        start = month_add(as_of.replace(day=1), -12)
+        build_model(conn, schema, f"{schema}_analytics", as_of=as_of, start=start)
+
+        def q(sql: str) -> list[tuple[Any, ...]]:
+            with conn.cursor() as cursor:
+                cursor.execute(sql)
+                return list(cursor.fetchall())
+
+        assert_model(q, truth, as_of, 12)
     finally:
         conn.close()
     assert_figures(data, reference.expected(truth, as_of))

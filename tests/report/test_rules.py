@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pytest
 
 from tests.analytics.test_rules import T1, _con, _emp, _table
+from visma_hrm.errors import ConfigurationError
 from visma_hrm.report import collect
 
 AS_OF = dt.date(2025, 6, 30)
@@ -90,3 +92,13 @@ def test_persons_employments_turnover_units_and_action_lists(tmp_path: Path) -> 
     assert [(i.employeeid, i.name, i.unit, i.date, i.days) for i in data.starting] == [
         ("2", "K. Kok", "Team B", dt.date(2025, 7, 20), 20)
     ]
+
+
+def test_a_database_without_contracts_is_one_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "empty.duckdb"
+    with duckdb.connect(str(path)) as db:
+        db.execute("CREATE SCHEMA visma_hrm")
+        _table(db, "employees", [])
+        _table(db, "contracts", [])
+    with pytest.raises(ConfigurationError, match="No contracts"):
+        collect(path, as_of=AS_OF)

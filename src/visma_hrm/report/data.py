@@ -197,6 +197,8 @@ def collect(
     with _connect(connection_or_path) as db:
         q = _Queries(db, quote(report_schema), as_of)
         known = q.tenants()
+        if not known:
+            raise ConfigurationError("No contracts in the database: nothing to report yet.")
         chosen = tenants or known
         unknown = [t for t in chosen if t not in known]
         if unknown:

@@ -241,7 +241,8 @@ def render_html(data: ReportData, lang: str = "en") -> str:
             _actions(data.starting, page, "starting", "start_date", len(data.tenants) > 1),
             _monthly_table(data, page),
             _glossary(page),
-            f"<footer>{html.escape(page.t('footer'))}</footer>",
+            f"<footer>{html.escape(page.t('generated'))} {data.generated_at} UTC. "
+            f"{html.escape(page.t('footer'))}</footer>",
         ]
     )
     return f"""<!DOCTYPE html>

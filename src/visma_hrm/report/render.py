@@ -481,6 +481,14 @@ DRAW = """(function () {
     var own = id.indexOf('spark-') === 0 ? {staticPlot: true} : config;
     return Plotly.newPlot(document.getElementById(id), f.data, f.layout, own);
   });
+  // A4 paper is narrower than most screens: draw the big charts at the page's width to print
+  var big = Object.keys(figures).filter(function (id) { return id.indexOf('spark-') !== 0; });
+  window.addEventListener('beforeprint', function () {
+    big.forEach(function (id) { Plotly.relayout(id, {width: 680}); });
+  });
+  window.addEventListener('afterprint', function () {
+    big.forEach(function (id) { Plotly.relayout(id, {width: null, autosize: true}); });
+  });
   Promise.all(jobs).then(function () {
     document.body.setAttribute('data-charts-rendered', String(jobs.length));
   }, function (err) {

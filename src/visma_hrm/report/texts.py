@@ -118,9 +118,9 @@ LABELS: dict[str, dict[str, str]] = {
 
 DEFINITIONS: dict[str, dict[str, str]] = {
     "en": {
-        "period": "The 12 months ending with the month of the measuring date (that month up to "
-        "the measuring date). By default the measuring date is the last day the data has a "
-        "change on.",
+        "period": "The months (12 unless chosen otherwise) ending with the month of the "
+        "measuring date (that month up to the measuring date). By default the measuring "
+        "date is the last day the data has a change on.",
         "persons": "Distinct persons with a valid contract version on the reference date (the "
         "last day of the month, or the measuring date in its month). A person with two "
         "contracts counts once. Visma's employee numbers of one person (one per contract) are "
@@ -139,7 +139,7 @@ DEFINITIONS: dict[str, dict[str, str]] = {
         "employments_ended": "Contracts whose last version ends in the month.",
         "turnover": "Outflow / average headcount x 100, the average being (headcount at the "
         "start + headcount at the end) / 2. Per month: the start is the previous month's "
-        "reference date. Over the period: all leavers of the 12 months, the start being the "
+        "reference date. Over the period: all leavers of its months, the start being the "
         "last day of the month before the period.",
         "units": "Headcount of each current organisation unit including all units below it "
         "(following today's tree), on each month's reference date. A person in two teams of "
@@ -154,9 +154,9 @@ DEFINITIONS: dict[str, dict[str, str]] = {
         "(hires registered ahead; a renewal is not a hire).",
     },
     "nl": {
-        "period": "De 12 maanden tot en met de maand van de peildatum (die maand tot de "
-        "peildatum). Standaard is de peildatum de laatste dag waarop de gegevens een wijziging "
-        "hebben.",
+        "period": "De maanden (12, tenzij anders gekozen) tot en met de maand van de peildatum "
+        "(die maand tot de peildatum). Standaard is de peildatum de laatste dag waarop de "
+        "gegevens een wijziging hebben.",
         "persons": "Unieke personen met een geldige contractversie op de peildatum van de maand "
         "(de laatste dag, of de peildatum in die maand). Iemand met twee contracten telt één "
         "keer. De medewerkernummers van één persoon (één per contract) worden samengevoegd op "
@@ -175,7 +175,7 @@ DEFINITIONS: dict[str, dict[str, str]] = {
         "employments_ended": "Contracten waarvan de laatste versie in de maand eindigt.",
         "turnover": "Uitstroom / gemiddelde bezetting x 100, met als gemiddelde (bezetting aan "
         "het begin + bezetting aan het eind) / 2. Per maand: het begin is de peildatum van de "
-        "vorige maand. Over de periode: alle vertrekkers van de 12 maanden, met als begin de "
+        "vorige maand. Over de periode: alle vertrekkers van die maanden, met als begin de "
         "laatste dag van de maand vóór de periode.",
         "units": "Bezetting van elke huidige organisatie-eenheid inclusief alle eenheden eronder "
         "(volgens de huidige boom), op de peildatum van elke maand. Iemand in twee teams van één "

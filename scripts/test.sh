@@ -11,6 +11,11 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ "$(id -u)" = 0 ] &
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
     || echo "warning: could not install PostgreSQL; its tests will be skipped" >&2
 fi
+# The report's browser test renders it in Debian's headless chromium (skipped when absent).
+if ! command -v chromium >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+    || echo "warning: could not install chromium; the report's browser test will be skipped" >&2
+fi
 .venv/bin/ruff check src tests bench
 .venv/bin/mypy
 set +e

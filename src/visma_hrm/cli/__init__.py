@@ -17,7 +17,8 @@ def _register() -> None:
     """Import the command modules; each adds its commands to ``app``."""
     import importlib
 
-    for module in ("sandbox_cmd", "sync_cmd", "onboarding_cmd", "analytics_cmd"):
+    modules = ("sandbox_cmd", "sync_cmd", "onboarding_cmd", "analytics_cmd", "report_cmd")
+    for module in (*modules, "model_cmd"):
         try:
             importlib.import_module(f"visma_hrm.cli.{module}")
         except ModuleNotFoundError as exc:  # a module not written yet

@@ -259,6 +259,8 @@ def _explain(path: Path, settings: Settings, console: Console, as_of: str) -> No
         f"Rebuild the analytics views with `visma-hrm analytics --duckdb-path {path}`.",
         highlight=False,
     )
+    if "contracts" in tables:
+        _write_demo_report(path, settings, console, as_of)
 
 
 def _show_analytics(path: Path, settings: Settings, console: Console, as_of: str) -> None:
@@ -269,6 +271,20 @@ def _show_analytics(path: Path, settings: Settings, console: Console, as_of: str
     views = build_analytics(path, settings.dataset_name, as_of=dt.date.fromisoformat(as_of))
     console.print("\n[bold]HR analytics[/] (persons, contract history, headcount, FTE, flows)")
     print_analytics(console, DEFAULT_TARGET_SCHEMA, views, summary(path, months=3))
+
+
+def _write_demo_report(path: Path, settings: Settings, console: Console, as_of: str) -> None:
+    """The HR report of the demo data, next to the database file."""
+    from visma_hrm.report import report
+
+    out = path.with_name(path.stem + "_report.html")
+    day = dt.date.fromisoformat(as_of)
+    report(path, out, schema=settings.dataset_name, as_of=day)
+    console.print(
+        f"\n[bold]HR report[/] (open it in a browser; `visma-hrm report --lang nl` for Dutch)\n"
+        f"  {out.resolve()}",
+        highlight=False,
+    )
 
 
 def _tables(db: Any, schema: str) -> list[str]:

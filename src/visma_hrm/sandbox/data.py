@@ -46,6 +46,8 @@ FUNCTIONS = [
     ("Verzorgende IG", "Certified carer"),
     ("Hoofd bedrijfsvoering", "Head of operations"),
 ]
+TEMPORARY = 1
+"""Index of the temporary (fixed-term) employment type in ``EMPTYPES``."""
 EMPTYPES = [
     ("Vast", "Permanent"),
     ("Tijdelijk", "Temporary"),
@@ -491,6 +493,7 @@ class TenantData:
             start = emp.end + 30 + rng.randrange(700)
             if start >= today - 30:
                 break
+        self._planned_end(core, today)
         if rng.random() < 0.3:
             emp = core.employments[-1]
             when = emp.start + rng.randrange(max(1, today - emp.start))
@@ -515,6 +518,17 @@ class TenantData:
             ts=ts,
         )
         return Employment(k, start, None, None, emptype, [sub], ts)
+
+    def _planned_end(self, core: Core, today: int) -> None:
+        """A temporary contract still running knows its end date ahead, as in Visma: within
+        the next 15 months. Drawn from its own hash, so every other value stays as it was."""
+        emp = core.employments[-1]
+        if emp.end is not None or emp.emptype != TEMPORARY:
+            return
+        emp.end = today + 1 + stable_int(self.seed, self.index, "planned-end", core.index) % 450
+        emp.endreason = 1
+        if emp.subs[-1].start < emp.end:
+            emp.subs[-1].end = emp.end
 
     def end_employment(self, emp: Employment, end: int, rng: random.Random) -> None:
         emp.end = end

@@ -262,7 +262,7 @@ class _Changes:
         if self.rng.random() < 0.2 and self._rehire(ts):
             return
         i = self.t.count
-        hire = gen.Hire(ticks_date(ts).toordinal(), ts)
+        hire = gen.Hire(ticks_date(ts).toordinal() + _lead_days(self.world.config.seed, i), ts)
         core = self.data.core(i, hire)
         self.t.hires[i] = hire
         self.t.persons[i] = {
@@ -422,6 +422,12 @@ class _Changes:
         new["existencestartutc"] = format_ticks(ts)
         new["orgname"] = str(new["orgname"]).split(" (")[0] + f" (per {day})"
         self.t.tables["organization_units"] = rows
+
+
+def _lead_days(seed: int, i: int) -> int:
+    """A third of hires are registered ahead of their first day (1 to 60 days), as HR does."""
+    lead = stable_int(seed, "hire-lead", i)
+    return 0 if lead % 3 else 1 + (lead // 3) % 60
 
 
 def _successor(rows: list[Stamped], n: int, ts: int) -> Row | None:

@@ -1,0 +1,149 @@
+"""The ``report`` command: write the HR report (one self-contained HTML file) and say where.
+
+Reads DuckDB (``--duckdb-path``) or PostgreSQL (``--destination postgres``, credentials the
+usual dlt way, never from a flag); all the work is in ``visma_hrm.report``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import duckdb
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from visma_hrm.analytics.build import DEFAULT_SOURCE_SCHEMA
+from visma_hrm.cli import app
+from visma_hrm.errors import ConfigurationError
+from visma_hrm.redact import redact_text
+from visma_hrm.report import report
+from visma_hrm.report.data import DEFAULT_REPORT_SCHEMA, PERIOD_MONTHS
+from visma_hrm.report.texts import LANGUAGES
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+@app.command("report")
+def report_command(
+    output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write.")] = Path(
+        "visma_hrm_report.html"
+    ),
+    duckdb_path: Annotated[
+        Path, typer.Option("--duckdb-path", help="DuckDB file the sync loaded into.")
+    ] = Path("visma_hrm.duckdb"),
+    destination: Annotated[
+        str, typer.Option("--destination", help="duckdb, or postgres (dlt credentials).")
+    ] = "duckdb",
+    schema: Annotated[
+        str, typer.Option("--schema", help="Schema holding the synced tables.")
+    ] = DEFAULT_SOURCE_SCHEMA,
+    report_schema: Annotated[
+        str, typer.Option("--report-schema", help="Schema for the report's own views.")
+    ] = DEFAULT_REPORT_SCHEMA,
+    tenant: Annotated[
+        list[str] | None, typer.Option("--tenant", help="Tenant id (repeatable; default all).")
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="End of the period YYYY-MM-DD (default: last data day)."),
+    ] = None,
+    months: Annotated[
+        int, typer.Option("--months", min=2, max=120, help="Months in the period.")
+    ] = PERIOD_MONTHS,
+    lang: Annotated[str, typer.Option("--lang", help="en or nl.")] = "en",
+) -> None:
+    """Write the HR report: headcount, FTE, flows, units, contracts, age, action lists."""
+    try:
+        if lang not in LANGUAGES:
+            raise ConfigurationError(f"--lang {lang!r}: choose one of {', '.join(LANGUAGES)}.")
+        day = _date(as_of) if as_of else None
+        with _connection(destination, duckdb_path) as conn:
+            data = report(
+                conn,
+                output,
+                lang,
+                schema=schema,
+                report_schema=report_schema,
+                tenants=list(tenant or []),
+                as_of=day,
+                months=months,
+            )
+    except ConfigurationError as exc:
+        _fail(f"({exc.code}): {exc.message}", EXIT_USAGE)
+    except (duckdb.Error, OSError) as exc:
+        _fail(f"(database): {redact_text(str(exc))}", EXIT_FAILED)
+    except Exception as exc:  # psycopg2 errors: no hard import of an optional driver
+        if type(exc).__module__.split(".")[0] != "psycopg2":
+            raise
+        _fail(f"(database): {redact_text(str(exc).strip())}", EXIT_FAILED)
+    Console().print(
+        f"Report written: [bold]{escape(str(output.resolve()))}[/] "
+        f"({data.months[0].month:%Y-%m} to {data.as_of.isoformat()}, "
+        f"{len(data.tenants)} tenant(s), headcount {data.end.persons})",
+        highlight=False,
+    )
+
+
+@contextmanager
+def _connection(destination: str, duckdb_path: Path) -> Iterator[Any]:
+    if destination == "duckdb":
+        if not duckdb_path.is_file():
+            raise ConfigurationError(f"{duckdb_path} does not exist: run `visma-hrm sync` first.")
+        conn = duckdb.connect(str(duckdb_path))
+    elif destination == "postgres":
+        conn = _postgres()
+    else:
+        raise ConfigurationError(
+            f"--destination {destination!r}: the report reads duckdb or postgres."
+        )
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def _postgres() -> Any:
+    """Credentials from DESTINATION__POSTGRES__CREDENTIALS or .dlt/secrets.toml, as the sync."""
+    import dlt
+
+    try:
+        import psycopg2  # type: ignore[import-untyped]
+    except ImportError:
+        raise ConfigurationError(
+            "PostgreSQL needs the postgres extra: pip install 'visma-hrm[postgres]'."
+        ) from None
+    credentials: Any = dlt.secrets.get("destination.postgres.credentials")
+    if not credentials:
+        raise ConfigurationError(
+            "No PostgreSQL credentials: set DESTINATION__POSTGRES__CREDENTIALS or "
+            "[destination.postgres] credentials in .dlt/secrets.toml."
+        )
+    if isinstance(credentials, str):
+        return psycopg2.connect(credentials)
+    names = {
+        "username": "user",
+        "password": "password",
+        "host": "host",
+        "port": "port",
+        "database": "dbname",
+    }
+    given = {names[k]: v for k, v in dict(credentials).items() if k in names and v is not None}
+    return psycopg2.connect(**given)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    Console(stderr=True).print("[red]error[/] " + escape(message), highlight=False)
+    raise typer.Exit(code)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ConfigurationError(f"--as-of {text!r}: expected a date as YYYY-MM-DD.") from None

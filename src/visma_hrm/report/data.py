@@ -1,0 +1,412 @@
+"""The figures of the HR report, read from the analytics views (see ``docs/analytics.md``).
+
+Everything the report shows is computed here, once, into plain dataclasses: the HTML is only a
+rendering of them, and the tests check these numbers against an independent computation from
+the sandbox's truth. The analytics views are built into their own schema with a fixed as-of
+date, so the user's live views are left alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from visma_hrm.analytics.build import (
+    DEFAULT_SOURCE_SCHEMA,
+    _connect,
+    _Db,
+    build_analytics,
+    resolve_source_schema,
+)
+from visma_hrm.analytics.models import quote
+from visma_hrm.errors import ConfigurationError
+
+DEFAULT_REPORT_SCHEMA = "visma_hrm_report"
+"""Where the report builds its own analytics views (with the report's as-of date)."""
+PERIOD_MONTHS = 12
+ACTION_DAYS = 90
+AGE_BANDS: tuple[tuple[int, int | None], ...] = (
+    (0, 24),
+    (25, 34),
+    (35, 44),
+    (45, 54),
+    (55, 64),
+    (65, None),
+)
+TEMPORARY_TYPES = ("fixed term",)
+"""``contracttypeindication_en`` values of a temporary contract (Dutch: bepaalde tijd)."""
+
+
+@dataclass
+class Month:
+    month: dt.date
+    reference_date: dt.date
+    persons: int
+    employments: int
+    fte: Decimal
+    inflow: int
+    outflow: int
+    employments_started: int
+    employments_ended: int
+    turnover_pct: float | None
+    """Outflow / ((persons at the previous reference date + persons now) / 2) x 100."""
+
+
+@dataclass
+class Unit:
+    tenant_id: str
+    orgunitid: str
+    name: str
+    level: int
+    name_path: str
+    persons: list[int]
+    """Persons (the unit with its sub-units) on each month's reference date of the period."""
+    fte: Decimal
+    """FTE at the end of the period, sub-units included."""
+
+
+@dataclass
+class ActionItem:
+    tenant_id: str
+    name: str
+    employeeid: str
+    contractid: str
+    unit: str
+    function: str
+    date: dt.date
+    days: int
+    """Days from the as-of date to ``date``."""
+
+
+@dataclass
+class ReportData:
+    tenants: list[str]
+    as_of: dt.date
+    begin_date: dt.date
+    """The reference date before the period (the last day of the month before it)."""
+    begin_persons: int
+    begin_employments: int
+    months: list[Month]
+    units: list[Unit]
+    contract_mix: dict[str, int]
+    """Employments valid at the end of the period per contract type."""
+    age_gender: dict[str, dict[str, int]]
+    """Persons employed at the end of the period: age band -> gender -> count."""
+    ending: list[ActionItem]
+    starting: list[ActionItem]
+    generated_at: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat()[:19])
+
+    @property
+    def end(self) -> Month:
+        return self.months[-1]
+
+    @property
+    def period_outflow(self) -> int:
+        return sum(m.outflow for m in self.months)
+
+    @property
+    def period_inflow(self) -> int:
+        return sum(m.inflow for m in self.months)
+
+    @property
+    def period_turnover_pct(self) -> float | None:
+        return turnover(self.period_outflow, self.begin_persons, self.end.persons)
+
+    def to_dict(self) -> dict[str, Any]:
+        document = asdict(self)
+        document["period_inflow"] = self.period_inflow
+        document["period_outflow"] = self.period_outflow
+        document["period_turnover_pct"] = self.period_turnover_pct
+        return document
+
+
+def turnover(leavers: int, begin: int, end: int) -> float | None:
+    """Leavers / average headcount ((begin + end) / 2) x 100; None when nobody was employed."""
+    average = (begin + end) / 2
+    return round(leavers / average * 100, 2) if average else None
+
+
+def _band_label(low: int, high: int | None) -> str:
+    return f"{low}+" if high is None else (f"<{high + 1}" if low == 0 else f"{low}-{high}")
+
+
+BAND_LABELS = tuple(_band_label(low, high) for low, high in AGE_BANDS)
+
+
+def age_band(born: dt.date, on: dt.date) -> str:
+    """The band of the age in whole years on a day."""
+    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    for (low, high), label in zip(AGE_BANDS, BAND_LABELS, strict=True):
+        if age >= low and (high is None or age <= high):
+            return label
+    return BAND_LABELS[0]
+
+
+def gender_group(value: str | None) -> str:
+    """Visma's codes: M (man), V (vrouw); F is read as female too; anything else: unknown."""
+    text = (value or "").strip().upper()
+    return {"M": "male", "V": "female", "F": "female"}.get(text, "unknown")
+
+
+def month_add(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def default_as_of(connection_or_path: Any, schema: str = DEFAULT_SOURCE_SCHEMA) -> dt.date:
+    """The last day the data covers: the latest change of a contract or employee record
+    (``existencestartutc``), never later than today."""
+    with _connect(connection_or_path, read_only=True) as db:
+        source, present = resolve_source_schema(db, schema)
+        latest: list[dt.date] = []
+        for table in sorted({"contracts", "employees"} & present):
+            rows = db.query(
+                f"SELECT max(existencestartutc) FROM {quote(source)}.{quote(table)} "
+                'WHERE NOT coalesce("_visma_deleted", FALSE)'
+            )
+            value = rows[0][0] if rows else None
+            if isinstance(value, dt.datetime):
+                latest.append(value.astimezone(dt.UTC).date())
+    today = dt.date.today()
+    return min(max(latest), today) if latest else today
+
+
+def collect(
+    connection_or_path: Any,
+    *,
+    schema: str = DEFAULT_SOURCE_SCHEMA,
+    report_schema: str = DEFAULT_REPORT_SCHEMA,
+    tenants: list[str] | None = None,
+    as_of: dt.date | None = None,
+    months: int = PERIOD_MONTHS,
+    unit_levels: int = 3,
+) -> ReportData:
+    """Build the analytics views for the period into ``report_schema`` and read the figures.
+
+    The period is the ``months`` months ending with the as-of month (that month to date);
+    ``as_of`` None is the last day the data covers (``default_as_of``).
+    """
+    if as_of is None:
+        as_of = default_as_of(connection_or_path, schema)
+    first = month_add(as_of.replace(day=1), -(months - 1))
+    build_analytics(
+        connection_or_path, schema, report_schema, as_of=as_of, start=month_add(first, -1)
+    )
+    with _connect(connection_or_path) as db:
+        q = _Queries(db, quote(report_schema), as_of)
+        known = q.tenants()
+        if not known:
+            raise ConfigurationError("No contracts in the database: nothing to report yet.")
+        chosen = tenants or known
+        unknown = [t for t in chosen if t not in known]
+        if unknown:
+            raise ConfigurationError(
+                f"No contracts for tenant(s) {', '.join(unknown)} in the database; "
+                f"tenants found: {', '.join(known) or 'none'}."
+            )
+        q.tenant_ids = chosen
+        series = q.monthly()
+        begin, rest = series[0], series[1:]
+        return ReportData(
+            tenants=chosen,
+            as_of=as_of,
+            begin_date=begin.reference_date,
+            begin_persons=begin.persons,
+            begin_employments=begin.employments,
+            months=_with_turnover(begin.persons, rest),
+            units=q.units(unit_levels, [m.month for m in rest]),
+            contract_mix=q.contract_mix(),
+            age_gender=q.age_gender(),
+            ending=q.ending(),
+            starting=q.starting(),
+        )
+
+
+def _with_turnover(begin: int, months: list[Month]) -> list[Month]:
+    previous = begin
+    for m in months:
+        m.turnover_pct = turnover(m.outflow, previous, m.persons)
+        previous = m.persons
+    return months
+
+
+@dataclass
+class _Queries:
+    db: _Db
+    t: str
+    as_of: dt.date
+    tenant_ids: list[str] = field(default_factory=list)
+
+    def _in(self, column: str = "tenant_id") -> str:
+        return f"{column} IN ({', '.join('?' for _ in self.tenant_ids)})"
+
+    def rows(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        return self.db.query(sql, [*(params or []), *self.tenant_ids])
+
+    def tenants(self) -> list[str]:
+        rows = self.db.query(f"SELECT DISTINCT tenant_id FROM {self.t}.contract_periods ORDER BY 1")
+        return [str(r[0]) for r in rows]
+
+    def monthly(self) -> list[Month]:
+        """Every month of the spine (the month before the period first), all tenants summed."""
+        t = self.t
+        rows = self.rows(
+            f"""WITH contracts AS (
+    SELECT tenant_id, employeeid, contractid, min(valid_from) AS started,
+           CASE WHEN count(*) = count(valid_to) THEN max(valid_to) END AS ended
+    FROM {t}.contract_periods GROUP BY tenant_id, employeeid, contractid
+), jobs AS (
+    SELECT tenant_id, month_start, count(*) AS employments
+    FROM {t}.valid_contract_versions GROUP BY tenant_id, month_start
+), moves AS (
+    SELECT c.tenant_id, m.month_start,
+           sum(CASE WHEN c.started BETWEEN m.month_start AND m.reference_date THEN 1 ELSE 0 END)
+               AS started,
+           sum(CASE WHEN c.ended BETWEEN m.month_start AND m.reference_date THEN 1 ELSE 0 END)
+               AS ended
+    FROM contracts c CROSS JOIN {t}.months m GROUP BY c.tenant_id, m.month_start
+)
+SELECT h.month, h.reference_date, sum(h.headcount), sum(coalesce(j.employments, 0)),
+       sum(h.fte), sum(f.inflow), sum(f.outflow), sum(coalesce(v.started, 0)),
+       sum(coalesce(v.ended, 0))
+FROM {t}.headcount_monthly_total h
+JOIN {t}.flows_monthly f ON f.tenant_id = h.tenant_id AND f.month = h.month
+LEFT JOIN jobs j ON j.tenant_id = h.tenant_id AND j.month_start = h.month
+LEFT JOIN moves v ON v.tenant_id = h.tenant_id AND v.month_start = h.month
+WHERE {self._in("h.tenant_id")}
+GROUP BY h.month, h.reference_date ORDER BY h.month"""
+        )
+        return [
+            Month(
+                month=r[0],
+                reference_date=r[1],
+                persons=int(r[2]),
+                employments=int(r[3]),
+                fte=Decimal(r[4]),
+                inflow=int(r[5]),
+                outflow=int(r[6]),
+                employments_started=int(r[7]),
+                employments_ended=int(r[8]),
+                turnover_pct=None,
+            )
+            for r in rows
+        ]
+
+    def units(self, levels: int, months: list[dt.date]) -> list[Unit]:
+        """Current units down to ``levels`` deep, in tree order, with sub-units included."""
+        t = self.t
+        tree = self.rows(
+            f"""SELECT tenant_id, orgunitid, coalesce(orgname, orgunitid), level, id_path, name_path
+FROM {t}.org_units_current WHERE level <= ? AND {self._in()} ORDER BY tenant_id, id_path""",
+            [levels],
+        )
+        counts = self.rows(
+            f"""SELECT tenant_id, orgunitid, month, headcount, fte
+FROM {t}.headcount_monthly_rollup WHERE {self._in()}"""
+        )
+        by_key = {(str(r[0]), str(r[1]), r[2]): (int(r[3]), Decimal(r[4])) for r in counts}
+        out = []
+        for tenant, unit, name, level, _path, name_path in tree:
+            key = (str(tenant), str(unit))
+            persons = [by_key.get((*key, m), (0, Decimal(0)))[0] for m in months]
+            fte = by_key.get((*key, months[-1]), (0, Decimal(0)))[1]
+            out.append(
+                Unit(key[0], key[1], str(name), int(level), str(name_path), persons, Decimal(fte))
+            )
+        return out
+
+    def contract_mix(self) -> dict[str, int]:
+        rows = self.rows(
+            f"""SELECT coalesce(c.contract_type, ''), count(*)
+FROM {self.t}.valid_contract_versions v
+JOIN {self.t}.contract_periods c
+  ON c.tenant_id = v.tenant_id AND c.employeeid = v.employeeid
+ AND c.contractid = v.contractid AND c.subcontractid = v.subcontractid
+WHERE v.reference_date = ? AND {self._in("v.tenant_id")}
+GROUP BY 1 ORDER BY 1""",
+            [self.as_of],
+        )
+        return {str(r[0]) or "unknown": int(r[1]) for r in rows}
+
+    def age_gender(self) -> dict[str, dict[str, int]]:
+        rows = self.rows(
+            f"""SELECT p.dateofbirth, p.gender FROM {self.t}.persons p
+WHERE EXISTS (SELECT 1 FROM {self.t}.valid_contract_versions v
+              WHERE v.tenant_id = p.tenant_id AND v.person_key = p.person_key
+                AND v.reference_date = ?)
+  AND {self._in("p.tenant_id")}""",
+            [self.as_of],
+        )
+        out: dict[str, dict[str, int]] = {}
+        for born, gender in rows:
+            band = age_band(born, self.as_of) if isinstance(born, dt.date) else "unknown"
+            cell = out.setdefault(band, {})
+            cell[gender_group(gender)] = cell.get(gender_group(gender), 0) + 1
+        return out
+
+    def ending(self) -> list[ActionItem]:
+        """Temporary contracts whose last version ends within ``ACTION_DAYS`` after as-of."""
+        t = self.t
+        temporary = ", ".join(f"'{v}'" for v in TEMPORARY_TYPES)
+        rows = self.rows(
+            f"""WITH last AS (
+    SELECT c.*, row_number() OVER (PARTITION BY tenant_id, employeeid, contractid
+                                   ORDER BY valid_from DESC, length(subcontractid) DESC,
+                                            subcontractid DESC) AS rn,
+           count(*) OVER (PARTITION BY tenant_id, employeeid, contractid) AS versions,
+           count(valid_to) OVER (PARTITION BY tenant_id, employeeid, contractid) AS closed
+    FROM {t}.contract_periods c
+)
+SELECT l.tenant_id, coalesce(p.formattedname, l.employeeid), l.employeeid, l.contractid,
+       coalesce(u.orgname, l.orgunitname, l.orgunitid, ''), coalesce(l.functionname, ''),
+       l.valid_to
+FROM last l
+LEFT JOIN {t}.persons p ON p.tenant_id = l.tenant_id AND p.person_key = l.person_key
+LEFT JOIN {t}.org_units_current u ON u.tenant_id = l.tenant_id AND u.orgunitid = l.orgunitid
+WHERE l.rn = 1 AND l.versions = l.closed AND lower(l.contract_type) IN ({temporary})
+  AND l.valid_to > ? AND l.valid_to <= ? AND {self._in("l.tenant_id")}
+ORDER BY l.valid_to, 2""",
+            [self.as_of, self.as_of + dt.timedelta(days=ACTION_DAYS)],
+        )
+        return [self._item(r) for r in rows]
+
+    def starting(self) -> list[ActionItem]:
+        """Persons whose employment spell starts within ``ACTION_DAYS`` after as-of (hires, not
+        renewals: a spell runs on across contracts without a gap)."""
+        t = self.t
+        rows = self.rows(
+            f"""WITH first AS (
+    SELECT s.tenant_id, s.person_key, s.start_date, c.employeeid, c.contractid, c.orgunitid,
+           c.orgunitname, c.functionname,
+           row_number() OVER (PARTITION BY s.tenant_id, s.person_key, s.spell_no
+                              ORDER BY c.employeeid, c.contractid, c.subcontractid) AS rn
+    FROM {t}.employment_spells s
+    JOIN {t}.contract_periods c ON c.tenant_id = s.tenant_id AND c.person_key = s.person_key
+     AND c.valid_from = s.start_date
+    WHERE s.start_date > ? AND s.start_date <= ?
+)
+SELECT f.tenant_id, coalesce(p.formattedname, f.employeeid), f.employeeid, f.contractid,
+       coalesce(u.orgname, f.orgunitname, f.orgunitid, ''), coalesce(f.functionname, ''),
+       f.start_date
+FROM first f
+LEFT JOIN {t}.persons p ON p.tenant_id = f.tenant_id AND p.person_key = f.person_key
+LEFT JOIN {t}.org_units_current u ON u.tenant_id = f.tenant_id AND u.orgunitid = f.orgunitid
+WHERE f.rn = 1 AND {self._in("f.tenant_id")}
+ORDER BY f.start_date, 2""",
+            [self.as_of, self.as_of + dt.timedelta(days=ACTION_DAYS)],
+        )
+        return [self._item(r) for r in rows]
+
+    def _item(self, r: tuple[Any, ...]) -> ActionItem:
+        return ActionItem(
+            tenant_id=str(r[0]),
+            name=str(r[1]),
+            employeeid=str(r[2]),
+            contractid=str(r[3]),
+            unit=str(r[4]),
+            function=str(r[5]),
+            date=r[6],
+            days=(r[6] - self.as_of).days,
+        )

@@ -1,0 +1,75 @@
+"""The report and the star model on PostgreSQL: the same figures as the Python computation,
+through the CLI too."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import psycopg2  # type: ignore[import-untyped]
+import pytest
+from typer.testing import CliRunner
+
+from tests.analytics import helpers as h
+from tests.postgres_server import PostgresServer
+from tests.report import reference
+from tests.report.conftest import DATASETS
+from tests.report.test_figures import assert_figures
+from tests.report.test_model import assert_model
+from visma_hrm.cli import _register, app
+from visma_hrm.model import build_model
+from visma_hrm.report import collect
+from visma_hrm.report.data import month_add
+from visma_hrm.sandbox import SandboxConfig, start_sandbox
+
+_register()
+
+
+@pytest.mark.postgres
+def test_report_on_postgres_equals_the_python_computation(
+    postgres_server: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dsn = postgres_server.dsn("postgres").replace("postgres@", "postgres:unused@", 1)
+    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", dsn)
+    schema = f"hrm_{uuid.uuid4().hex[:8]}"
+    with start_sandbox(SandboxConfig(tenants=2, employees=60, seed=4)) as sb:
+        settings = h.settings_for(sb, tmp_path, destination="postgres", dataset_name=schema)
+        h.run_sync(settings)
+        as_of = h.clock_date(sb)
+        truth = {t: {d: list(sb.truth(t, d)) for d in DATASETS} for t in sb.tenant_ids}
+    conn = psycopg2.connect(postgres_server.dsn("postgres"))
+    try:
+        data = collect(conn, schema=schema, report_schema=f"{schema}_report", as_of=as_of)
+        start = month_add(as_of.replace(day=1), -12)
+        build_model(conn, schema, f"{schema}_analytics", as_of=as_of, start=start)
+
+        def q(sql: str) -> list[tuple[Any, ...]]:
+            with conn.cursor() as cursor:
+                cursor.execute(sql)
+                return list(cursor.fetchall())
+
+        assert_model(q, truth, as_of, 12)
+    finally:
+        conn.close()
+    assert_figures(data, reference.expected(truth, as_of))
+    assert data.ending
+
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(
+        app,
+        [
+            "report",
+            "--destination",
+            "postgres",
+            "--schema",
+            schema,
+            "-o",
+            str(out),
+            "--as-of",
+            as_of.isoformat(),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "unused" not in result.output  # the password never shows
+    assert f'"persons": {data.end.persons}' in out.read_text(encoding="utf-8")

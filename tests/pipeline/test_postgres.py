@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import time
 import uuid
 from pathlib import Path
 
+import psycopg2
 import pytest
 
-from tests.pipeline.truth import assert_equal_to_truth, fetch_rows, sandbox_settings
+from tests.pipeline.truth import (
+    assert_equal_to_truth,
+    differences,
+    fetch_rows,
+    sandbox_settings,
+)
 from tests.postgres_server import PostgresServer
 from visma_hrm.catalog import DELETED_COLUMN
 from visma_hrm.pipeline import SyncSettings, sync
-from visma_hrm.sandbox import SandboxConfig, start_sandbox
+from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
+
+CLI = str(Path(sys.executable).parent / "visma-hrm")
 
 
 @pytest.mark.postgres
@@ -46,3 +59,83 @@ def test_full_incremental_and_full_refresh_into_postgres(
             if r[DELETED_COLUMN]
         )
         assert 0 < marked <= deleted
+
+
+def _cli_env(sb: Sandbox, dsn: str, schema: str, tenants: list[str]) -> dict[str, str]:
+    """The environment of a user's CLI run into PostgreSQL (default pipelines folder)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VISMA_HRM_")}
+    env.update(
+        {
+            "RUNTIME__DLTHUB_TELEMETRY": "false",
+            "DESTINATION__POSTGRES__CREDENTIALS": dsn,
+            "VISMA_HRM_DESTINATION": "postgres",
+            "VISMA_HRM_DATASET_NAME": schema,
+            "VISMA_HRM_API_URL": sb.api_url,
+            "VISMA_HRM_TOKEN_URL": sb.token_url,
+            "VISMA_HRM_CLIENT_ID": sb.client_id,
+            "VISMA_HRM_CLIENT_SECRET": sb.client_secret,
+            "VISMA_HRM_TENANTS": ",".join(tenants),
+            "VISMA_HRM_DATASETS": "employees,contracts,users",
+        }
+    )
+    return env
+
+
+def _start(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [CLI, "sync", "--json"],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.mark.postgres
+def test_syncs_of_different_tenants_run_side_by_side_and_the_same_tenant_never_twice(
+    postgres_server: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dsn = postgres_server.dsn("postgres").replace("postgres@", "postgres:unused@", 1)
+    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", dsn)
+    schema = f"hrm_{uuid.uuid4().hex[:8]}"
+    config = SandboxConfig(tenants=4, employees=15, seed=17, job_duration_s=1.5)
+    with start_sandbox(config) as sb:
+        first, second = sb.tenant_ids[:2], sb.tenant_ids[2:]
+        # two workers, two folders, one warehouse: different tenants at the same time
+        runs = [
+            _start(_cli_env(sb, dsn, schema, tenants), _folder(tmp_path, name))
+            for name, tenants in (("a", first), ("b", second))
+        ]
+        # and a third one for a tenant the first worker is syncing right now
+        time.sleep(0.5)
+        clash = _start(_cli_env(sb, dsn, schema, first[:1]), _folder(tmp_path, "c"))
+        out, err = clash.communicate(timeout=120)
+        assert clash.returncode == 75, err
+        assert "Another sync of tenant" in err and "is running (pid" in err, err
+        assert "Traceback" not in err
+        for run in runs:
+            out, err = run.communicate(timeout=240)
+            assert run.returncode == 0, err
+            assert json.loads(out)["ok"]
+        settings = sandbox_settings(
+            sb,
+            tmp_path,
+            destination="postgres",
+            dataset_name=schema,
+            datasets=("employees", "contracts", "users"),
+        )
+        for name in ("employees", "contracts", "users"):
+            loaded = fetch_rows(settings, name)
+            for tenant in sb.tenant_ids:
+                assert not differences(sb.truth(tenant, name), loaded, name, tenant), name
+    # staging copies are emptied after each load: no second copy of personal data
+    with psycopg2.connect(postgres_server.dsn("postgres")) as conn, conn.cursor() as cur:
+        cur.execute(f'SELECT count(*) FROM "{schema}_staging"."employees"')
+        assert cur.fetchone() == (0,)
+
+
+def _folder(tmp_path: Path, name: str) -> Path:
+    folder = tmp_path / name
+    folder.mkdir()
+    return folder

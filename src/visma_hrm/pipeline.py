@@ -854,8 +854,24 @@ def _empty_excluded_columns(
     Excluding a column at the API keeps it out of new exports; rows loaded before the exclusion
     still hold it. Here they lose it too, for every tenant of the table, in the same run, and
     raw rejected rows of the dataset loaded before this run (which may hold it) lose their text.
+    Only once every export of the dataset in this run succeeded: a selection the API refused
+    (a mistyped column in an include list) must not empty anything.
     """
-    wanted = [(d, s) for d in plan.datasets if (s := plan.selections.get(d.name)) is not None]
+    statuses: dict[str, set[str]] = {}
+    for table in report.tables:
+        statuses.setdefault(table.dataset, set()).add(table.status)
+    wanted = [
+        (d, s)
+        for d in plan.datasets
+        if (s := plan.selections.get(d.name)) is not None and statuses.get(d.name) == {"ok"}
+    ]
+    for dataset in plan.datasets:
+        if plan.selections.get(dataset.name) and "failed" in statuses.get(dataset.name, ()):
+            report.notes.append(
+                f"{dataset.table}: columns kept out by fields were not emptied in stored rows, "
+                "because an export of it failed (the API must accept the selection first); "
+                "the next successful run empties them."
+            )
     if not wanted:
         return
     with _sql_client(pipeline) as client:

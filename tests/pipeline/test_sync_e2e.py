@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -258,3 +259,26 @@ def test_the_report_tells_the_apis_job_time_from_the_connectors_work(tmp_path: P
         # the sandbox held each job InProgress for a second; downloads come after that
         assert 1.0 <= entry.job_seconds <= entry.seconds
     assert "job_seconds" in report.to_dict()["tables"][0]
+
+
+def test_a_field_selection_the_api_refuses_empties_nothing_and_a_good_one_empties_stored_rows(
+    sb: Sandbox, tmp_path: Path
+) -> None:
+    settings = sandbox_settings(sb, tmp_path, datasets=("users",))
+    _sync(settings)
+    holding = [r for r in fetch_rows(settings, "users") if r["emailaddress"]]
+    assert holding, "no e-mail addresses stored: the test would prove nothing"
+
+    # a typo in an include list: the API refuses it, nothing stored may be emptied
+    typo = replace(settings, fields={"users": "userid,usernam"})
+    report = sync(SyncSettings(typo))
+    assert report.exit_code == 1
+    assert any("not emptied" in note for note in report.notes), report.notes
+    assert [r for r in fetch_rows(settings, "users") if r["emailaddress"]] == holding
+
+    # an exclude list the API accepts: the same run empties the column in every stored row
+    hidden = replace(settings, fields={"users": "!emailaddress"})
+    report = _sync(hidden)
+    assert any("emptied emailaddress" in note for note in report.notes), report.notes
+    rows = fetch_rows(settings, "users")
+    assert rows and not [r for r in rows if r["emailaddress"]]

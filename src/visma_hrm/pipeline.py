@@ -233,7 +233,9 @@ def sync(settings: SyncSettings, reporter: Reporter | None = None) -> SyncReport
             _load(pipeline, [o for o in outcomes if o.export], started, report, reporter)
             stop_if_signalled()
             _reconcile_all(pipeline, plan, outcomes, started, report, reporter)
+            stop_if_signalled()
             _empty_excluded_columns(pipeline, plan, started, report, reporter)
+            stop_if_signalled()  # a signal in the last step must not end in exit 0 unseen
     report.seconds = round(time.monotonic() - clock, 3)
     return report
 

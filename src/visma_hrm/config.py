@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from visma_hrm.duckdb_file import DEFAULT_FILE
 from visma_hrm.errors import ConfigurationError
 from visma_hrm.redact import Secret
 
@@ -49,7 +50,7 @@ class Settings:
     datasets: tuple[str, ...] = ()
     """Datasets asked for explicitly; empty means every dataset the customer approved."""
     destination: str = "duckdb"
-    duckdb_path: Path = Path("visma_hrm.duckdb")
+    duckdb_path: Path = DEFAULT_FILE
     duckdb_memory_limit: str = "256MB"
     """DuckDB's memory limit for loads; beyond it DuckDB spills to disk instead of growing."""
     dataset_name: str = "visma_hrm"

@@ -62,6 +62,7 @@ from visma_hrm.dlt_internals import (
     resolve_destination,
     signal_received,
 )
+from visma_hrm.duckdb_file import adopt_old_default, duckdb_schema
 from visma_hrm.errors import (
     ConcurrentRunError,
     ConfigurationError,
@@ -222,6 +223,11 @@ def sync(settings: SyncSettings, reporter: Reporter | None = None) -> SyncReport
         report = SyncReport(run_start().isoformat(), cfg.destination, target.dataset_name)
         report.location = target.label
         report.interrupted_runs_removed = target.folder.remove_abandoned_runs()
+        if cfg.destination == "duckdb" and (
+            moved := adopt_old_default(cfg.duckdb_path, cfg.dataset_name)
+        ):
+            report.notes.append(moved)
+            reporter.info(moved)
         pipeline = target.pipeline(cfg.pipeline_name, work)
         positions = _positions(pipeline)
         started = datetime.fromisoformat(report.started_at)
@@ -385,6 +391,12 @@ class Target:
             return contextlib.nullcontext()
         return self.folder.waiting("load", reporter.info)
 
+    def adopt_old_default(self, cfg: Settings) -> str | None:
+        """Move a DuckDB file of the old default name into place (see ``duckdb_file``)."""
+        if not self.single_writer:
+            return None
+        return adopt_old_default(cfg.duckdb_path, cfg.dataset_name)
+
     def pipeline(self, name: str, working_dir: Path) -> dlt.Pipeline:
         """A dlt pipeline into this destination whose local folder is ``working_dir``.
 
@@ -420,17 +432,6 @@ def duckdb_credentials(path: Path, cfg: Settings) -> DuckDbCredentials:
     kept because nothing reads these tables in load order."""
     settings = {"memory_limit": cfg.duckdb_memory_limit, "preserve_insertion_order": False}
     return DuckDbCredentials(str(path), global_config=settings)
-
-
-def duckdb_schema(path: Path, dataset_name: str) -> str:
-    """The DuckDB schema to load into.
-
-    DuckDB names a database's catalog after its file, and refuses ``x.table`` as ambiguous when
-    a schema has the catalog's name: the defaults ``visma_hrm.duckdb`` + ``visma_hrm`` would
-    fail. Then the tables go into the file's ``main`` schema, where ``visma_hrm.contracts``
-    still resolves (catalog ``visma_hrm``, default schema), as it does in PostgreSQL.
-    """
-    return "main" if path.stem.casefold() == dataset_name.casefold() else dataset_name
 
 
 def _positions(pipeline: dlt.Pipeline) -> Positions:

@@ -28,8 +28,9 @@ from visma_hrm.catalog import DELETED_COLUMN, REJECTED_ROWS_TABLE, SYNC_STATE_TA
 from visma_hrm.cli import app
 from visma_hrm.config import Settings, load_settings
 from visma_hrm.dlt_internals import quiet_dlt_logs
+from visma_hrm.duckdb_file import duckdb_schema
 from visma_hrm.errors import ConcurrentRunError, ConfigurationError, Interrupted, VismaHrmError
-from visma_hrm.pipeline import SyncReport, SyncSettings, duckdb_schema, sync
+from visma_hrm.pipeline import SyncReport, SyncSettings, sync
 from visma_hrm.progress import PlainReporter, RichReporter, print_summary, short_tenant
 from visma_hrm.redact import Secret, redact_text
 
@@ -67,7 +68,7 @@ def sync_command(
         str | None, typer.Option("--destination", help="dlt destination (default duckdb).")
     ] = None,
     duckdb_path: Annotated[
-        Path | None, typer.Option("--duckdb-path", help="DuckDB file (default ./visma_hrm.duckdb).")
+        Path | None, typer.Option("--duckdb-path", help="DuckDB file (default ./visma-hrm.duckdb).")
     ] = None,
     concurrency: Annotated[
         int | None, typer.Option("--concurrency", help="Exports running at once.")

@@ -1,0 +1,93 @@
+"""The DuckDB file as a destination: its default name, its schema, and adopting an old default.
+
+DuckDB names a database's catalog after its file, and a schema named like the catalog makes
+``x.table`` ambiguous (DuckDB refuses even to create it). So the default file is
+``visma-hrm.duckdb`` (like ``visma-hrm.toml``) and its tables sit in schema ``visma_hrm``, as in
+every other destination: ``visma_hrm.contracts`` means the same thing in DuckDB and PostgreSQL,
+whatever the file is called.
+
+Up to 0.1 the default file was ``visma_hrm.duckdb``, with its tables in schema ``main``. A sync
+with the default file finds such a file next to where the new one would be, renames it and moves
+its tables into ``visma_hrm`` (one transaction; checked again on every run, so a crash in
+between is finished by the next run) and says so. A file that a user names like the dataset
+explicitly keeps its tables in ``main``, where ``<stem>.contracts`` still resolves.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+DEFAULT_FILE = Path("visma-hrm.duckdb")
+OLD_DEFAULT_FILE = Path("visma_hrm.duckdb")
+_OURS = "_dlt_loads"
+"""A table every visma-hrm load creates: its place tells where a file's tables are."""
+
+
+def duckdb_schema(path: Path, dataset_name: str) -> str:
+    """The schema of ``path`` holding the tables: the dataset, unless the file shares its name."""
+    return "main" if path.stem.casefold() == dataset_name.casefold() else dataset_name
+
+
+def adopt_old_default(path: Path, dataset_name: str) -> str | None:
+    """Move a file made under the old default name into the new default; a note, or None.
+
+    Only for the default file: a path the user chose is theirs, whatever it holds.
+    """
+    path = path.expanduser().resolve()
+    if path.name != DEFAULT_FILE.name:
+        return None
+    old = path.with_name(OLD_DEFAULT_FILE.name)
+    renamed = False
+    if not path.exists() and old.is_file():
+        _checkpoint(old)  # the write-ahead log goes into the file before it moves
+        os.rename(old, path)
+        renamed = True
+    moved = _move_tables(path, "main", dataset_name) if path.is_file() else 0
+    if not (renamed or moved):
+        return None
+    return (
+        f"Moved {old.name} (the default file of visma-hrm 0.1, tables in schema main) to "
+        f"{path.name}, tables in schema {dataset_name} ({moved} table(s)): query them as "
+        f"{dataset_name}.<table>, point your tools at {path.name}, and rebuild analytics views "
+        "with `visma-hrm analytics`."
+    )
+
+
+def _checkpoint(path: Path) -> None:
+    with duckdb.connect(str(path)) as db:
+        db.execute("CHECKPOINT")
+
+
+def _move_tables(path: Path, source: str, target: str) -> int:
+    """Move every table of ``source`` into ``target`` when ``target`` has none of ours yet."""
+    with duckdb.connect(str(path)) as db:
+        if not _has_table(db, source, _OURS) or _has_table(db, target, _OURS):
+            return 0
+        names = [
+            str(row[0])
+            for row in db.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = ? "
+                "AND table_type = 'BASE TABLE' AND table_catalog = current_database()",
+                [source],
+            ).fetchall()
+        ]
+        db.execute("BEGIN TRANSACTION")
+        db.execute(f'CREATE SCHEMA IF NOT EXISTS "{target}"')
+        for name in names:  # DuckDB has no ALTER TABLE ... SET SCHEMA
+            db.execute(f'CREATE TABLE "{target}"."{name}" AS FROM "{source}"."{name}"')
+            db.execute(f'DROP TABLE "{source}"."{name}"')
+        db.execute(f'DROP SCHEMA IF EXISTS "{source}_staging" CASCADE')
+        db.execute("COMMIT")
+        return len(names)
+
+
+def _has_table(db: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    row = db.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
+        "AND table_name = ? AND table_catalog = current_database()",
+        [schema, table],
+    ).fetchone()
+    return bool(row and row[0])

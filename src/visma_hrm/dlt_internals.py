@@ -37,6 +37,7 @@ __all__ = [
     "intercepted_signals",
     "is_signal_failure",
     "known_destinations",
+    "normalized_files",
     "quiet_dlt_logs",
     "resolve_destination",
     "signal_received",
@@ -112,6 +113,15 @@ def destination_location(factory: Any) -> str:
             "(see docs/configuration.md, Destinations)."
         ) from None
     return str(location or "")
+
+
+def normalized_files(pipeline: Any) -> dict[str, list[str]]:
+    """The files of the pipeline's normalized packages waiting to be loaded, per table."""
+    files: dict[str, list[str]] = {}
+    for load_id in pipeline.list_normalized_load_packages():
+        for job in pipeline.get_load_package_info(load_id).jobs.get("new_jobs", []):
+            files.setdefault(job.job_file_info.table_name, []).append(str(job.file_path))
+    return files
 
 
 def _first_line(exc: BaseException) -> str:

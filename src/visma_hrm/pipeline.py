@@ -59,6 +59,7 @@ from visma_hrm.dlt_internals import (
     destination_location,
     intercepted_signals,
     is_signal_failure,
+    normalized_files,
     resolve_destination,
     signal_received,
 )
@@ -97,9 +98,9 @@ class SyncSettings:
 class TableReport:
     """The outcome of one (tenant, dataset) in a run.
 
-    ``rows_updated`` is "received, already present": the API's change filter is not exact, so
-    rows that did not change count here too. ``seconds`` covers download and parsing of this
-    export; the shared load into the destination is in ``SyncReport.load_seconds``.
+    ``rows_updated`` is "received, already present and changed"; rows the API sent again
+    unchanged are ``rows_unchanged`` where that can be told (see there). ``seconds`` covers
+    download and parsing of this export; the shared load is in ``SyncReport.load_seconds``.
     """
 
     tenant_id: str
@@ -113,6 +114,10 @@ class TableReport:
     rows_received: int = 0
     rows_inserted: int = 0
     rows_updated: int = 0
+    rows_unchanged: int | None = None
+    """Rows received again exactly as stored (the API's change filter resends them); counted
+    on DuckDB only, where the load's files and the database are on this machine (else None,
+    and ``rows_updated`` includes them)."""
     rows_deleted: int = 0
     rows_rejected: int = 0
     seconds: float = 0.0
@@ -670,7 +675,7 @@ def _load(
     try:
         for outcome in outcomes:
             reporter.stage(outcome.table.tenant_id, outcome.table.dataset, "loading")
-        _extract_normalize_load(
+        unchanged = _extract_normalize_load(
             pipeline, [o.export for o in outcomes if o.export], started, tally, reporter
         )
     except Exception as exc:
@@ -685,7 +690,7 @@ def _load(
         report.load_seconds = round(time.monotonic() - clock, 3)
     after = count_rows(pipeline, tables)
     for outcome in outcomes:
-        _fill_counts(outcome.table, tally, before, after)
+        _fill_counts(outcome.table, tally, before, after, unchanged)
         reporter.stage(outcome.table.tenant_id, outcome.table.dataset, outcome.table.status)
 
 
@@ -695,7 +700,7 @@ def _extract_normalize_load(
     started: datetime,
     tally: ParseTally,
     reporter: Reporter,
-) -> None:
+) -> dict[tuple[str, str], int] | None:
     """dlt's three steps one by one, stopping between them when a signal arrived.
 
     The extract step puts data and position rows in one load package; the destination counts
@@ -707,8 +712,10 @@ def _extract_normalize_load(
     reporter.info("Normalizing (dlt normalize)")
     pipeline.normalize()
     stop_if_signalled()
+    unchanged = count_unchanged(pipeline, sorted({e.dataset for e in exports}, key=str))
     reporter.info(f"Loading into {pipeline.destination.destination_name} (dlt load)")
     pipeline.load()
+    return unchanged
 
 
 def _fill_counts(
@@ -716,15 +723,62 @@ def _fill_counts(
     tally: ParseTally,
     before: dict[tuple[str, str], int],
     after: dict[tuple[str, str], int],
+    unchanged: dict[tuple[str, str], int] | None,
 ) -> None:
     key = (table.tenant_id, table.dataset)
     table.rows_received = tally.received.get(key, 0)
     table.rows_rejected = tally.rejected.get(key, 0)
     table.seconds = round(table.seconds + tally.seconds.get(key, 0.0), 3)
     table.rows_inserted = max(after.get(key, 0) - before.get(key, 0), 0)
-    table.rows_updated = max(table.rows_received - table.rows_inserted, 0)
+    resent = max(table.rows_received - table.rows_inserted, 0)
+    if unchanged is not None:
+        table.rows_unchanged = min(unchanged.get(key, 0), resent)
+        resent -= table.rows_unchanged
+    table.rows_updated = resent
     if key in tally.failed:
         table.fail(tally.failed[key])
+
+
+def count_unchanged(
+    pipeline: dlt.Pipeline, datasets: Sequence[Dataset]
+) -> dict[tuple[str, str], int] | None:
+    """Per (tenant, table), the rows about to be merged that equal the stored row exactly.
+
+    Read between normalize and load: the package's files (Parquet, on this machine) joined with
+    the stored rows on the key, every column the export carries compared. Only on DuckDB,
+    where both sides are local; elsewhere None (a second read of the warehouse per run would
+    cost more than the figure is worth).
+    """
+    if pipeline.destination is None or pipeline.destination.destination_name != "duckdb":
+        return None
+    files = normalized_files(pipeline)
+    counts: dict[tuple[str, str], int] = {}
+    with _sql_client(pipeline) as client:
+        for dataset in datasets:
+            parquet = [f for f in files.get(dataset.table, []) if f.endswith(".parquet")]
+            stored = set(_stored_columns(client, dataset.table)) if parquet else set()
+            if stored:
+                counts.update(_unchanged_rows(client, dataset, parquet, stored))
+    return counts
+
+
+def _unchanged_rows(
+    client: Any, dataset: Dataset, files: Sequence[str], stored: set[str]
+) -> dict[tuple[str, str], int]:
+    source = "read_parquet([" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "])"
+    with client.execute_query(f"SELECT * FROM {source} LIMIT 0") as cursor:
+        incoming = [str(d[0]) for d in cursor.description]
+    q = client.escape_column_name
+    keys = set(dataset.key)
+    compared = [c for c in incoming if c in stored and c not in keys and not _bookkeeping(c)]
+    on = " AND ".join(f"i.{q(k)} = t.{q(k)}" for k in dataset.key)
+    same = " AND ".join([f"i.{q(c)} IS NOT DISTINCT FROM t.{q(c)}" for c in compared] or ["TRUE"])
+    table = client.make_qualified_table_name(dataset.table)
+    rows = client.execute_sql(
+        f"SELECT i.{q(TENANT_COLUMN)}, count(*) FROM {source} i JOIN {table} t ON {on} "
+        f"WHERE {same} AND NOT t.{q(DELETED_COLUMN)} GROUP BY 1"
+    )
+    return {(str(t), dataset.name): int(n) for t, n in rows or []}
 
 
 def count_rows(pipeline: dlt.Pipeline, tables: Sequence[str]) -> dict[tuple[str, str], int]:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.pipeline.truth import assert_equal_to_truth, fetch_rows, sandbox_settings
@@ -282,3 +283,29 @@ def test_a_field_selection_the_api_refuses_empties_nothing_and_a_good_one_emptie
     assert any("emptied emailaddress" in note for note in report.notes), report.notes
     rows = fetch_rows(settings, "users")
     assert rows and not [r for r in rows if r["emailaddress"]]
+
+
+def test_rows_sent_again_unchanged_are_told_from_rows_that_changed(
+    sb: Sandbox, tmp_path: Path
+) -> None:
+    settings = sandbox_settings(sb, tmp_path, datasets=("users", "employees"))
+    _sync(settings)
+    # nothing changed at the source: a full export sends every row again, all unchanged
+    again = _sync(settings, full_refresh=True)
+    for entry in again.tables:
+        assert entry.rows_received > 0
+        assert (entry.rows_inserted, entry.rows_updated) == (0, 0)
+        assert entry.rows_unchanged == entry.rows_received
+    # one stored value differs from the source: exactly that row counts as changed
+    with duckdb.connect(str(settings.duckdb_path)) as db:
+        db.execute(
+            "UPDATE visma_hrm.users SET emailaddress = 'stale@example.org' WHERE rowid IN "
+            "(SELECT min(rowid) FROM visma_hrm.users)"
+        )
+    third = _sync(settings, full_refresh=True)
+    users = [t for t in third.tables if t.dataset == "users"]
+    assert sum(t.rows_updated for t in users) == 1
+    assert sum(t.rows_unchanged or 0 for t in users) == sum(t.rows_received for t in users) - 1
+    assert not [
+        r for r in fetch_rows(settings, "users") if r["emailaddress"] == "stale@example.org"
+    ]

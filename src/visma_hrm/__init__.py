@@ -7,3 +7,15 @@ import os
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
 __version__ = "0.1.0"
+
+__all__ = ["__version__", "apply_deletions", "visma_hrm_source"]
+
+
+def __getattr__(name: str) -> object:
+    """``visma_hrm_source`` and ``apply_deletions`` on first use: importing the package (the
+    CLI does, for ``--help``) must not import dlt."""
+    if name in ("visma_hrm_source", "apply_deletions"):
+        from visma_hrm import dlt_source
+
+        return getattr(dlt_source, name)
+    raise AttributeError(name)

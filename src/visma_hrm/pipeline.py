@@ -40,10 +40,8 @@ import pyarrow as pa
 
 from visma_hrm.catalog import (
     DATASETS,
-    DELETED_AT_COLUMN,
     DELETED_COLUMN,
     REJECTED_ROWS_TABLE,
-    SYNCED_AT_COLUMN,
     TENANT_COLUMN,
     Dataset,
     privacy_excludes,
@@ -51,6 +49,7 @@ from visma_hrm.catalog import (
 from visma_hrm.client.models import ExportProgress
 from visma_hrm.client.settings import ClientSettings, FieldSelection
 from visma_hrm.config import Settings
+from visma_hrm.deletions import mark_deleted
 from visma_hrm.dlt_internals import (
     SIGNAL_NAMES,
     DatabaseUndefinedRelation,
@@ -870,32 +869,6 @@ def _deletion_evidence(
     if export and export.full and table.status == "ok" and not table.rows_rejected:
         return started
     return positions.complete_full_at(table.tenant_id, table.dataset)
-
-
-def mark_deleted(client: Any, tenant_id: str, dataset: str, cutoff: datetime) -> int:
-    """Soft-delete the tenant's rows that the full export started at ``cutoff`` did not carry.
-
-    Idempotent: a second call finds nothing left to mark. Returns the rows marked now.
-    """
-    name = client.make_qualified_table_name(dataset)
-    tenant, synced, deleted, deleted_at = (
-        client.escape_column_name(c)
-        for c in (TENANT_COLUMN, SYNCED_AT_COLUMN, DELETED_COLUMN, DELETED_AT_COLUMN)
-    )
-    where = f"{tenant} = %s AND {synced} < %s AND NOT {deleted}"
-    try:
-        rows = client.execute_sql(f"SELECT count(*) FROM {name} WHERE {where}", tenant_id, cutoff)
-    except DatabaseUndefinedRelation:
-        return 0  # the full export carried no rows and nothing was ever loaded
-    found = int(rows[0][0]) if rows else 0
-    if found:
-        client.execute_sql(
-            f"UPDATE {name} SET {deleted} = true, {deleted_at} = %s WHERE {where}",
-            cutoff,
-            tenant_id,
-            cutoff,
-        )
-    return found
 
 
 # -------------------------------------------------------------------------- exclusions

@@ -159,7 +159,7 @@ def _dataset_resource(
 ) -> Any:
     def rows() -> Iterator[Any]:
         for export in exports:
-            yield from _export_items(export, synced_at, tally, reader)
+            yield from export_items(export, synced_at, tally, reader)
 
     columns: Any = dataset.dlt_columns()
     return dlt.resource(
@@ -172,7 +172,7 @@ def _dataset_resource(
     )
 
 
-def _export_items(
+def export_items(
     export: SpooledExport, synced_at: datetime, tally: ParseTally, reader: Reader
 ) -> Iterator[Any]:
     """Yield one tenant's batches, then its rejected rows, then move its cursor.

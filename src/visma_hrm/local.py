@@ -23,10 +23,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from visma_hrm.errors import ConcurrentRunError
+from visma_hrm.errors import ConcurrentRunError, ConfigurationError
 
 LOCK_SUFFIX = ".lock"
 RUN_PREFIX = "run-"
+FRESH_LOCK_S = 60.0
+"""A run's lock file younger than this is never taken for a killed run's."""
+WAIT_STEP_S = 0.25
 
 
 def destination_key(location: str) -> str:
@@ -46,13 +49,21 @@ class DestinationFolder:
     @classmethod
     def for_location(cls, pipelines_dir: Path, location: str, label: str) -> DestinationFolder:
         root = pipelines_dir / f"visma_hrm-{destination_key(location)}"
-        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise ConfigurationError(
+                f"Cannot make the working folder {root} ({exc.strerror}). Set pipelines_dir "
+                "(VISMA_HRM_PIPELINES_DIR) to a folder this user can write."
+            ) from None
         return cls(root, label)
 
     def remove_abandoned_runs(self) -> int:
         """Delete working folders of runs that are gone (killed); returns how many."""
         removed = 0
         for lock_file in self.root.glob(f"{RUN_PREFIX}*{LOCK_SUFFIX}"):
+            if _younger_than(lock_file, FRESH_LOCK_S):
+                continue  # a run may be between creating its lock file and locking it
             folder = lock_file.with_suffix("")
             with contextlib.suppress(BlockingIOError), _held(lock_file, blocking=False):
                 shutil.rmtree(folder, ignore_errors=True)
@@ -89,13 +100,22 @@ class DestinationFolder:
             os.close(fd)
 
     @contextlib.contextmanager
-    def waiting(self, scope: str, on_wait: Callable[[str], None]) -> Iterator[None]:
-        """Hold the lock ``scope`` for the block, waiting (and saying so) while another has it."""
+    def waiting(
+        self, scope: str, on_wait: Callable[[str], None], between: Callable[[], None]
+    ) -> Iterator[None]:
+        """Hold the lock ``scope`` for the block, waiting (and saying so) while another has it.
+
+        ``between`` runs between tries: it raises to stop waiting (a signal arrived), since a
+        blocking ``flock`` would sit out SIGTERM until the other run let go.
+        """
         path = self.root / f"{scope}{LOCK_SUFFIX}"
         fd = _acquire(path, blocking=False)
         if fd is None:
             on_wait(f"Waiting for another sync's load into {self.label}{_holder(path)}.")
-            fd = _wait_for(path)
+        while fd is None:
+            between()
+            time.sleep(WAIT_STEP_S)
+            fd = _acquire(path, blocking=False)
         try:
             yield
         finally:
@@ -125,6 +145,13 @@ def _acquire(path: Path, *, blocking: bool) -> int | None:
     os.ftruncate(fd, 0)
     os.write(fd, str(os.getpid()).encode())
     return fd
+
+
+def _younger_than(path: Path, seconds: float) -> bool:
+    try:
+        return time.time() - path.stat().st_mtime < seconds
+    except FileNotFoundError:
+        return True
 
 
 def _wait_for(path: Path) -> int:

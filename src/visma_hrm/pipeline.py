@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import dlt
+import duckdb
 import pyarrow as pa
 
 from visma_hrm.catalog import (
@@ -74,6 +75,7 @@ from visma_hrm.errors import (
 from visma_hrm.local import DestinationFolder, destination_key
 from visma_hrm.positions import Positions, read_positions
 from visma_hrm.redact import redact_text
+from visma_hrm.server_locks import warehouse_locks
 from visma_hrm.source import (
     ParseTally,
     SpooledExport,
@@ -227,27 +229,52 @@ def sync(settings: SyncSettings, reporter: Reporter | None = None) -> SyncReport
         report = SyncReport(run_start().isoformat(), cfg.destination, target.dataset_name)
         report.location = target.label
         report.interrupted_runs_removed = target.folder.remove_abandoned_runs()
-        if cfg.destination == "duckdb" and (
-            moved := adopt_old_default(cfg.duckdb_path, cfg.dataset_name)
-        ):
+        if moved := target.adopt_old_default(cfg):
             report.notes.append(moved)
             reporter.info(moved)
         pipeline = target.pipeline(cfg.pipeline_name, work)
-        positions = _positions(pipeline)
-        started = datetime.fromisoformat(report.started_at)
-        plan = _Plan(tenants, datasets, explicit, selections, positions, settings.full_refresh)
-        spool = work / "spool"
-        outcomes = _extract_or_stop(client_settings, plan, spool, cfg.concurrency, reporter)
-        report.tables = [o.table for o in outcomes]
-        with target.loading(reporter):
-            _load(pipeline, [o for o in outcomes if o.export], started, report, reporter)
-            stop_if_signalled()
-            _reconcile_all(pipeline, plan, outcomes, started, report, reporter)
-            stop_if_signalled()
-            _empty_excluded_columns(pipeline, plan, started, report, reporter)
-            stop_if_signalled()  # a signal in the last step must not end in exit 0 unseen
+        with warehouse_locks(pipeline, target.dataset_name, target.label) as warehouse:
+            warehouse.hold_tenants(tenants)
+            plan = _Plan(
+                tenants, datasets, explicit, selections, _positions(pipeline), settings.full_refresh
+            )
+            report.notes += _selection_notes(plan)
+            outcomes = _extract_or_stop(
+                client_settings, plan, work / "spool", cfg.concurrency, reporter
+            )
+            report.tables = [o.table for o in outcomes]
+            with target.loading(reporter), warehouse.loading(reporter.info, stop_if_signalled):
+                _write(pipeline, plan, outcomes, report, reporter)
     report.seconds = round(time.monotonic() - clock, 3)
     return report
+
+
+def _write(
+    pipeline: dlt.Pipeline,
+    plan: _Plan,
+    outcomes: Sequence[_Outcome],
+    report: SyncReport,
+    reporter: Reporter,
+) -> None:
+    """Phase 2 and what follows it, each step whole, a signal checked between them."""
+    started = datetime.fromisoformat(report.started_at)
+    _load(pipeline, [o for o in outcomes if o.export], started, report, reporter)
+    stop_if_signalled()
+    _reconcile_all(pipeline, plan, outcomes, started, report, reporter)
+    stop_if_signalled()
+    _empty_excluded_columns(pipeline, plan, started, report, reporter)
+    stop_if_signalled()  # a signal in the last step must not end in exit 0 unseen
+
+
+def _selection_notes(plan: _Plan) -> list[str]:
+    changed = sorted(
+        {d.name for t in plan.tenants for d in plan.datasets if plan.fields_changed(t, d.name)}
+    )
+    return [
+        f"{name}: the column selection (fields, privacy profile) changed since the last export, "
+        "so this export is full."
+        for name in changed
+    ]
 
 
 def stop_if_signalled() -> None:
@@ -393,13 +420,16 @@ class Target:
         """Loads into one server database take turns: dlt's staging tables and DDL are shared."""
         if self.single_writer:
             return contextlib.nullcontext()
-        return self.folder.waiting("load", reporter.info)
+        return self.folder.waiting("load", reporter.info, stop_if_signalled)
 
     def adopt_old_default(self, cfg: Settings) -> str | None:
         """Move a DuckDB file of the old default name into place (see ``duckdb_file``)."""
         if not self.single_writer:
             return None
-        return adopt_old_default(cfg.duckdb_path, cfg.dataset_name)
+        try:
+            return adopt_old_default(cfg.duckdb_path, cfg.dataset_name)
+        except (duckdb.Error, OSError) as exc:
+            raise _destination_error("moving the file of the old default name", exc) from None
 
     def pipeline(self, name: str, working_dir: Path) -> dlt.Pipeline:
         """A dlt pipeline into this destination whose local folder is ``working_dir``.
@@ -489,9 +519,21 @@ class _Plan:
     full_refresh: bool
 
     def since(self, tenant_id: str, dataset: str) -> str | None:
-        if self.full_refresh:
+        if self.full_refresh or self.fields_changed(tenant_id, dataset):
             return None
         return self.positions.cursor(tenant_id, dataset)
+
+    def fields_changed(self, tenant_id: str, dataset: str) -> bool:
+        """The column selection differs from the last export's: stored rows do not match it.
+
+        Rows an incremental export does not resend would keep the old selection's columns
+        (a widened selection would leave them empty), so the export is full.
+        """
+        if (tenant_id, dataset) not in self.positions.by_pair:
+            return False
+        selection = self.selections.get(dataset)
+        wanted = selection.to_param() if selection else None
+        return self.positions.fields(tenant_id, dataset) != wanted
 
 
 @dataclass
@@ -850,10 +892,8 @@ def _reconcile_all(
         for table, cutoff in targets:
             try:
                 table.rows_deleted += mark_deleted(client, table.tenant_id, table.dataset, cutoff)
-            except Exception as exc:
-                report.warnings.append(
-                    _destination_message(f"marking deleted rows of {table.dataset}", exc)
-                )
+            except Exception as exc:  # the rows are loaded; their deletions are not: not equal
+                table.fail(_destination_error(f"marking deleted rows of {table.dataset}", exc))
     for table, _ in targets:
         if table.rows_deleted:
             reporter.info(
@@ -893,7 +933,9 @@ def _empty_excluded_columns(
     wanted = [
         (d, s)
         for d in plan.datasets
-        if (s := plan.selections.get(d.name)) is not None and statuses.get(d.name) == {"ok"}
+        if (s := plan.selections.get(d.name)) is not None
+        and "ok" in statuses.get(d.name, ())
+        and "failed" not in statuses.get(d.name, ())
     ]
     for dataset in plan.datasets:
         if plan.selections.get(dataset.name) and "failed" in statuses.get(dataset.name, ()):
@@ -935,6 +977,7 @@ def _empty_columns_of(
         columns = [c for c in selection.exclude if c in stored]
     if not columns:
         return None
+    _forget_raw_rejected(client, dataset, started)  # first: idempotent, never skipped
     name = client.make_qualified_table_name(dataset.table)
     escaped = [client.escape_column_name(c) for c in columns]
     holding = " OR ".join(f"{c} IS NOT NULL" for c in escaped)
@@ -944,7 +987,6 @@ def _empty_columns_of(
         return None
     assignments = ", ".join(f"{c} = NULL" for c in escaped)
     client.execute_sql(f"UPDATE {name} SET {assignments} WHERE {holding}")
-    _forget_raw_rejected(client, dataset, started)
     return columns, found
 
 

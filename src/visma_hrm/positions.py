@@ -13,7 +13,12 @@ Per (tenant, dataset) two things are read:
 * the **cursor**: ``changeTimestampBefore`` of the newest loaded export, sent as
   ``changeTimestampAfter`` next time;
 * the **deletion evidence**: the start of the newest *complete* full export (every row parsed,
-  every file whole). Rows of the tenant not received since then are gone at the source.
+  every file whole). Rows of the tenant not received since then are gone at the source;
+* the ``fields`` the newest export was asked with: when they change, rows stored before lack
+  (or hold) columns the new selection wants, so the next export is full.
+
+"Newest" is by the destination's clock (``_dlt_loads.inserted_at``), not the machine's: a
+machine whose clock is off must not make an older export look newer.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ class Position:
 
     cursor: str | None = None
     complete_full_at: datetime | None = None
+    fields: str | None = None
+    """The ``fields`` value the newest export was asked with (None: every column)."""
 
 
 @dataclass
@@ -44,6 +51,9 @@ class Positions:
 
     def cursor(self, tenant_id: str, dataset: str) -> str | None:
         return self.by_pair.get((tenant_id, dataset), Position()).cursor
+
+    def fields(self, tenant_id: str, dataset: str) -> str | None:
+        return self.by_pair.get((tenant_id, dataset), Position()).fields
 
     def complete_full_at(self, tenant_id: str, dataset: str) -> datetime | None:
         return self.by_pair.get((tenant_id, dataset), Position()).complete_full_at
@@ -60,15 +70,18 @@ def read_positions(client: Any | None) -> Positions:
     state = client.make_qualified_table_name(SYNC_STATE_TABLE)
     loads = client.make_qualified_table_name(LOADS_TABLE)
     tenant = client.escape_column_name(TENANT_COLUMN)
+    order = "ORDER BY l.inserted_at DESC, x.load_id DESC"
     query = f"""
         SELECT s.{tenant}, s.dataset,
-               max(CASE WHEN s.is_newest THEN s.change_timestamp_before END),
-               max(CASE WHEN s.full_export AND s.complete_export THEN s.synced_at END)
+               max(CASE WHEN s.newest = 1 THEN s.change_timestamp_before END),
+               max(CASE WHEN s.evidence AND s.newest_evidence = 1 THEN s.synced_at END),
+               max(CASE WHEN s.newest = 1 THEN s.fields END)
         FROM (
-            SELECT x.*, row_number() OVER (
-                       PARTITION BY x.{tenant}, x.dataset
-                       ORDER BY x.synced_at DESC, x.load_id DESC) = 1
-                   AS is_newest
+            SELECT x.*, x.full_export AND x.complete_export AS evidence,
+                   row_number() OVER (PARTITION BY x.{tenant}, x.dataset {order}) AS newest,
+                   row_number() OVER (
+                       PARTITION BY x.{tenant}, x.dataset, x.full_export AND x.complete_export
+                       {order}) AS newest_evidence
             FROM {state} x JOIN {loads} l ON l.load_id = x.load_id AND l.status = 0
         ) s
         GROUP BY s.{tenant}, s.dataset
@@ -77,7 +90,9 @@ def read_positions(client: Any | None) -> Positions:
         rows = client.execute_sql(query) or []
     except DatabaseUndefinedRelation:  # nothing loaded by this version of visma-hrm yet
         return Positions()
-    return Positions({(str(t), str(d)): Position(c, _aware(f)) for t, d, c, f in rows})
+    return Positions(
+        {(str(t), str(d)): Position(c, _aware(f), fields) for t, d, c, f, fields in rows}
+    )
 
 
 def _aware(value: Any) -> datetime | None:

@@ -219,7 +219,9 @@ def position_item(export: SpooledExport, synced_at: datetime, received: int, rej
     row = {
         TENANT_COLUMN: export.tenant_id,
         "dataset": export.dataset.name,
-        "change_timestamp_before": export.change_timestamp_before,
+        # an export with a rejected row keeps the old cursor: the next run asks for the same
+        # window again, and exits 3 again, until the source is fixed (never past a lost row)
+        "change_timestamp_before": export.since if rejected else export.change_timestamp_before,
         "since": export.since,
         "full_export": export.full,
         "complete_export": export.full and rejected == 0,

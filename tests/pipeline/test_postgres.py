@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -107,15 +106,22 @@ def test_syncs_of_different_tenants_run_side_by_side_and_the_same_tenant_never_t
             _start(_cli_env(sb, dsn, schema, tenants), _folder(tmp_path, name))
             for name, tenants in (("a", first), ("b", second))
         ]
-        # and a third one for a tenant the first worker is syncing right now
-        time.sleep(0.5)
-        clash = _start(_cli_env(sb, dsn, schema, first[:1]), _folder(tmp_path, "c"))
+        # and a third one for a tenant the first worker is syncing right now (once its
+        # exports run, so it surely holds its locks)
+        seen = _first_stderr_line(runs[0])
+        # from another machine (its own dlt folder): only the warehouse's own lock sees it
+        elsewhere = {
+            **_cli_env(sb, dsn, schema, first[:1]),
+            "VISMA_HRM_PIPELINES_DIR": str(tmp_path / "other-machine"),
+        }
+        clash = _start(elsewhere, _folder(tmp_path, "c"))
         out, err = clash.communicate(timeout=120)
         assert clash.returncode == 75, err
-        assert "Another sync of tenant" in err and "is running (pid" in err, err
+        assert "Another sync of tenant" in err and "held in the warehouse" in err, err
         assert "Traceback" not in err
         for run in runs:
             out, err = run.communicate(timeout=240)
+            err = (seen if run is runs[0] else "") + err
             assert run.returncode == 0, err
             assert json.loads(out)["ok"]
         settings = sandbox_settings(
@@ -133,6 +139,14 @@ def test_syncs_of_different_tenants_run_side_by_side_and_the_same_tenant_never_t
     with psycopg2.connect(postgres_server.dsn("postgres")) as conn, conn.cursor() as cur:
         cur.execute(f'SELECT count(*) FROM "{schema}_staging"."employees"')
         assert cur.fetchone() == (0,)
+
+
+def _first_stderr_line(run: subprocess.Popen[str]) -> str:
+    """Wait for the run's first progress line (printed once it holds its locks)."""
+    assert run.stderr is not None
+    line = run.stderr.readline()
+    assert line, "the run ended without a word"
+    return line
 
 
 def _folder(tmp_path: Path, name: str) -> Path:

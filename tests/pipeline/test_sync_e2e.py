@@ -244,7 +244,8 @@ def test_failed_jobs_malformed_rows_and_schema_drift_are_reported_and_contained(
     sb.set_faults(FaultConfig())
     report = _sync(settings)
     assert report.table(sb.tenant_ids[0], "contracts").mode == "full"  # no cursor moved
-    assert report.table(sb.tenant_ids[0], "users").mode == "incremental"
+    # its full export had a rejected row: no position past it, so it is asked for in full again
+    assert report.table(sb.tenant_ids[0], "users").mode == "full"
     # rows received while nickname was dropped keep it empty until a full export repairs them
     _sync(settings, full_refresh=True)
     assert_equal_to_truth(sb, settings)
@@ -278,9 +279,11 @@ def test_a_field_selection_the_api_refuses_empties_nothing_and_a_good_one_emptie
     assert [r for r in fetch_rows(settings, "users") if r["emailaddress"]] == holding
 
     # an exclude list the API accepts: the same run empties the column in every stored row
+    # (the changed selection makes the export full; rows it does not carry are emptied too)
     hidden = replace(settings, fields={"users": "!emailaddress"})
     report = _sync(hidden)
-    assert any("emptied emailaddress" in note for note in report.notes), report.notes
+    assert {t.mode for t in report.tables} == {"full"}
+    assert any("selection" in note for note in report.notes), report.notes
     rows = fetch_rows(settings, "users")
     assert rows and not [r for r in rows if r["emailaddress"]]
 
@@ -309,3 +312,23 @@ def test_rows_sent_again_unchanged_are_told_from_rows_that_changed(
     assert not [
         r for r in fetch_rows(settings, "users") if r["emailaddress"] == "stale@example.org"
     ]
+
+
+def test_an_incremental_export_with_a_rejected_row_is_asked_again_until_it_loads(
+    sb: Sandbox, tmp_path: Path
+) -> None:
+    from tests.reliability.helpers import truth_problems
+
+    settings = sandbox_settings(sb, tmp_path, datasets=("contracts",))
+    _sync(settings)
+    sb.advance(days=120)  # many changed contracts: the malformed (second) row is one of them
+    sb.set_faults(FaultConfig(malformed_datasets=("contracts",)))
+    broken = sync(SyncSettings(settings))
+    sb.set_faults(FaultConfig())
+    assert broken.exit_code == 3 and {t.mode for t in broken.tables} == {"incremental"}
+    pairs = [(t, "contracts") for t in sb.tenant_ids]
+    assert truth_problems(sb, settings, pairs), "the rejected row changed nothing: no proof"
+    # the cursor did not move past the rejected row: the same window is asked again
+    fixed = _sync(settings)
+    assert {t.mode for t in fixed.tables} == {"incremental"}
+    assert not truth_problems(sb, settings, pairs)

@@ -5,7 +5,8 @@ command, the analytics) reads the datasets from here, so adding a dataset means 
 entry to ``DATASETS``. The sandbox deliberately does *not* import this module: it plays Visma's
 side and keeps its own description of the API, so that a mistake here cannot be mirrored there.
 
-Column lists follow ``shared/api-notes.md`` (the columns seen in public clients). They are not
+Column lists hold the columns seen in public clients, including every contract column a
+production client excludes by name (``fields=!rosterid,...,publictransportunits``). They are not
 complete: unknown columns arriving from the API load as text, catalog columns missing from a
 file load as null. Types are chosen conservatively:
 
@@ -246,11 +247,15 @@ _CONTRACT_COLUMNS = (
     *_cols(["emptype", *_labelled("emptypename"), "expertiseid", *_labelled("expertisename")]),
     *_cols([*_labelled("costunit"), "functionid", *_labelled("functionname"), "rosterid"]),
     *_cols([("ptfactor", DEC), ("weekhoursfixed", DEC), ("weekhoursvar", DEC)]),
-    *_cols([("normalhours", DEC), "scaletype", "scale", "step", "stepname"]),
+    *_cols([("normalhours", DEC), *_labelled("scaletype"), "scale", "step", "stepname"]),
+    *_cols(["garscaletype", "garstep", "garstepname", ("garsalaryhour", DEC)]),
+    *_cols(["catsscale", "catsscalename", "catsscaleid", ("catsrspfactor", DEC)]),
     *_cols([("salaryhour", DEC), ("salaryhourort", DEC), ("salaryhourtravel", DEC)]),
     *_cols([("salaryhourextra", DEC), ("salaryfulltime", DEC), "salarytype"]),
     *_cols([("distance", DEC), ("maxdistance", DEC), ("dayspw", DEC)]),
     *_cols(["tariffid", *_labelled("tariffname"), ("ispooler", B), "insurancetype"]),
+    *_cols(["publictransportregid", *_labelled("publictransportregname")]),
+    *_cols([("publictransportunits", DEC)]),
     *_cols([*_labelled("insurancetypename"), "financesource", *_labelled("financesourcename")]),
     *_cols(["odporgid", "employeeid", "contractid", "subcontractid", ("existencestartutc", TS)]),
     *_cols(_PERSON_COPIES),

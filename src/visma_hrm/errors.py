@@ -61,6 +61,30 @@ class DatasetNotApprovedError(VismaHrmError):
         self.datasets = datasets or ((dataset,) if dataset else ())
 
 
+class TokenRefusedError(VismaHrmError):
+    """Visma Connect refused a token and its answer names no cause visma-hrm recognises.
+
+    Carries the server's own (redacted) ``error`` and ``error_description`` so that a person
+    sees exactly what was said, next to the likely causes in the manual's terms.
+    """
+
+    code = "token_refused"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        tenant_id: str | None = None,
+        status: int = 0,
+        error: str = "",
+        description: str = "",
+    ):
+        super().__init__(message, tenant_id=tenant_id)
+        self.status = status
+        self.error = error
+        self.description = description
+
+
 # ----------------------------------------------------------------------------- transport
 class UnreachableError(VismaHrmError):
     """The token endpoint or the API could not be reached (network, DNS, wrong URL, TLS)."""

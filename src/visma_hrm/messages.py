@@ -88,9 +88,19 @@ _EN: dict[str, str] = {
         "Visma answered with server errors for tenant {tenant}: try again later; if it lasts, "
         "check the API and token URLs."
     ),
+    "problem.token_refused": (
+        "Visma Connect refused a token for tenant {tenant} without a cause visma-hrm "
+        "recognises; it answered HTTP {status}, {said}. Likely causes, in this order: the "
+        "secret is not the one on the Credentials tab of your application in the Visma "
+        "Developer Portal (or the client id not the one on its Details tab); the customer has "
+        "not accepted the invitation code for this database in the Visma App Store (My Apps, "
+        "then Integrate); a dataset your application requests is not approved by the customer "
+        "(green under My Apps) or not requested on the Integrations tab."
+    ),
     "problem.unexpected": (
-        "The check for tenant {tenant} failed unexpectedly ({error}): run it again, and report "
-        "it with the JSON output (`visma-hrm check --json`) if it persists."
+        "The check for tenant {tenant} stopped on an error visma-hrm does not recognise "
+        "({error}): run it again, and report it with the JSON output "
+        "(`visma-hrm check --json`) if it persists."
     ),
     # --- who must act ----------------------------------------------------------------------
     "actor.third_party": "third party",
@@ -232,9 +242,20 @@ _NL: dict[str, str] = {
         "Visma antwoordde met serverfouten voor tenant {tenant}: probeer het later opnieuw; "
         "controleer de API- en token-URL als het aanhoudt."
     ),
+    "problem.token_refused": (
+        "Visma Connect weigerde een token voor tenant {tenant} zonder een oorzaak die "
+        "visma-hrm herkent; het antwoord was HTTP {status}, {said}. Waarschijnlijke oorzaken, "
+        "in deze volgorde: het secret is niet dat van het tabblad Credentials van je applicatie "
+        "in de Visma Developer Portal (of de client id niet die van het tabblad Details); de "
+        "klant heeft de invitatiecode voor deze database nog niet geaccepteerd in de Visma App "
+        "Store (My Apps, daarna Integrate); een dataset die je applicatie aanvraagt is niet "
+        "goedgekeurd door de klant (groen onder My Apps) of niet aangevraagd op het tabblad "
+        "Integrations."
+    ),
     "problem.unexpected": (
-        "De controle voor tenant {tenant} mislukte onverwacht ({error}): voer hem opnieuw uit "
-        "en meld het met de JSON-uitvoer (`visma-hrm check --json`) als het blijft gebeuren."
+        "De controle voor tenant {tenant} stopte op een fout die visma-hrm niet herkent "
+        "({error}): voer hem opnieuw uit en meld het met de JSON-uitvoer "
+        "(`visma-hrm check --json`) als het blijft gebeuren."
     ),
     "actor.third_party": "derde partij",
     "actor.customer": "klant",

@@ -167,7 +167,8 @@ _EN: dict[str, str] = {
     "init.what.secret": "a secret",
     "init.empty_secret": "The secret is empty.",
     # --- general ---------------------------------------------------------------------------
-    "error.configuration": "Configuration problem: {message}",
+    "error.line": "error ({code}): {message}",
+    "warning.line": "warning: {message}",
     "error.lang": "Unknown language {value}; choose one of: {known}.",
 }
 
@@ -320,7 +321,8 @@ _NL: dict[str, str] = {
     "init.what.tenant": "minstens één --tenant",
     "init.what.secret": "een secret",
     "init.empty_secret": "Het secret is leeg.",
-    "error.configuration": "Probleem in de configuratie: {message}",
+    "error.line": "fout ({code}): {message}",
+    "warning.line": "waarschuwing: {message}",
     "error.lang": "Onbekende taal {value}; kies uit: {known}.",
 }
 

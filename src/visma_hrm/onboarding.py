@@ -43,7 +43,7 @@ from visma_hrm import errors
 from visma_hrm.catalog import DATASETS, Dataset
 from visma_hrm.config import Settings
 from visma_hrm.messages import text
-from visma_hrm.redact import Secret, redact_text, redact_url
+from visma_hrm.redact import Secret, mask_secret, redact_text, redact_url
 
 Actor = Literal["third_party", "customer", "visma"]
 """Who must act: the third party (the application's owner, our user), the customer (the
@@ -492,7 +492,7 @@ def scrub(message: str, secret: Secret | None) -> str:
     """Redact tokens and signed links, and mask the secret itself should it ever appear."""
     cleaned = redact_text(message)
     if secret and secret.reveal():
-        cleaned = cleaned.replace(secret.reveal(), "********")
+        cleaned = mask_secret(cleaned, secret.reveal())
     return cleaned
 
 

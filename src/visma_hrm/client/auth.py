@@ -35,7 +35,7 @@ from visma_hrm.errors import (
     TenantNotLinkedError,
     TokenRefusedError,
 )
-from visma_hrm.redact import redact_text
+from visma_hrm.redact import mask_secret, redact_text
 
 log = logging.getLogger("visma_hrm.client")
 
@@ -304,9 +304,7 @@ class TokenProvider:
 
     def _scrub(self, text: str) -> str:
         """Server text goes into messages: make sure it cannot carry our secret or a token."""
-        secret = self._settings.client_secret.reveal()
-        if secret:
-            text = text.replace(secret, "<redacted>")
+        text = mask_secret(text, self._settings.client_secret.reveal(), "<redacted>")
         return redact_text(text)[:500]
 
 

@@ -169,6 +169,31 @@ def build_analytics(
         return [v.name for v in VIEWS]
 
 
+def data_as_of(connection_or_path: Any, schema: str = DEFAULT_SOURCE_SCHEMA) -> dt.date:
+    """The last date the data covers: the latest change recorded at the source.
+
+    That is the newest ``existencestartutc`` of employees and contracts, never later than
+    today. A copy synced a while ago (or a sandbox whose clock runs behind) is then counted on
+    the day it describes, not on today, where nothing would move any more.
+    """
+    with _connect(connection_or_path) as db:
+        source, present = resolve_source_schema(db, schema)
+        parts = [
+            f"SELECT max(existencestartutc) AS t FROM {quote(source)}.{table} "
+            'WHERE NOT coalesce("_visma_deleted", FALSE)'
+            for table in ("employees", "contracts")
+            if table in present
+        ]
+        rows = db.query(f"SELECT max(t) FROM ({' UNION ALL '.join(parts)})")
+    today = dt.date.today()
+    latest = rows[0][0] if rows else None
+    if isinstance(latest, dt.datetime):
+        return min(latest.date(), today)
+    if isinstance(latest, dt.date):
+        return min(latest, today)
+    return today
+
+
 @dataclass
 class TenantSummary:
     tenant_id: str
@@ -183,7 +208,7 @@ class TenantSummary:
             "tenant_id": self.tenant_id,
             "as_of": self.as_of.isoformat(),
             "headcount": self.headcount,
-            "fte": str(self.fte),
+            "fte": float(self.fte),
             "months": self.months,
         }
 
@@ -209,7 +234,7 @@ def summary(
             {
                 "month": month.isoformat()[:7],
                 "headcount": int(headcount),
-                "fte": str(Decimal(fte).normalize()),
+                "fte": float(Decimal(fte)),
                 "inflow": int(inflow),
                 "rehires": int(rehires),
                 "outflow": int(outflow),

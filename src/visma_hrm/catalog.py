@@ -75,13 +75,21 @@ _ARROW_TYPES: dict[ColumnType, pa.DataType] = {
 class Column:
     """One known column of an export.
 
-    ``personal`` marks contact and address data (AVG/GDPR): the ``contact`` privacy profile
-    excludes these columns at the API, so they never leave Visma.
+    ``personal`` marks personal data under the AVG/GDPR that describes or reaches a person:
+    names, birth date, gender, nationality, marital status, partner name, titles, and every
+    contact detail. ``contact`` marks the *private* contact and address data among them: the
+    ``contact`` privacy profile excludes those at the API, so they never leave Visma (names,
+    birth date and gender stay: the analytics group employeeids into persons by them).
     """
 
     name: str
     type: ColumnType = ColumnType.TEXT
     personal: bool = False
+    contact: bool = False
+
+    def __post_init__(self) -> None:
+        if self.contact and not self.personal:
+            object.__setattr__(self, "personal", True)  # private contact data is personal
 
     def dlt_hint(self) -> dict[str, Any]:
         hint: dict[str, Any] = {"name": self.name, "data_type": self.type.value, "nullable": True}
@@ -135,7 +143,12 @@ class Dataset:
         return known.type if known else ColumnType.TEXT
 
     def personal_columns(self) -> tuple[str, ...]:
+        """Personal data under the AVG/GDPR (see ``Column``)."""
         return tuple(c.name for c in self.columns if c.personal)
+
+    def contact_columns(self) -> tuple[str, ...]:
+        """Private contact and address columns: what the ``contact`` profile keeps at Visma."""
+        return tuple(c.name for c in self.columns if c.contact)
 
     def arrow_schema(self) -> pa.Schema:
         """Schema of the data columns (without tenant and bookkeeping columns)."""
@@ -170,12 +183,14 @@ T, D, TS, DEC, B = (
 )
 
 
-def _cols(spec: Iterable[tuple[str, ColumnType] | str], personal: bool = False) -> list[Column]:
+def _cols(
+    spec: Iterable[tuple[str, ColumnType] | str], personal: bool = False, contact: bool = False
+) -> list[Column]:
     """Build columns from names (text) or (name, type) pairs."""
     out = []
     for item in spec:
         name, ctype = (item, T) if isinstance(item, str) else item
-        out.append(Column(name, ctype, personal))
+        out.append(Column(name, ctype, personal or contact, contact))
     return out
 
 
@@ -204,11 +219,14 @@ _PERSON_COPIES: list[tuple[str, ColumnType] | str] = [
 ]
 
 _EMPLOYEE_COLUMNS = (
-    *_cols(["salutationid", "salutation", "initials", "firstname", "nickname"]),
-    *_cols([*_labelled("nameusage"), "namecode", "birthname", "prefixbirthname"]),
-    *_cols(["formattedname", ("dateofbirth", D), "gender", *_labelled("nationality")]),
-    *_cols(_labelled("corraddress", "titlebefore", "titleafter", "language")),
-    *_cols(["partnername", "prefixpartnername", "maritalstatusid", "maritalstatus"]),
+    *_cols(["salutationid", "salutation", "initials", "firstname", "nickname"], personal=True),
+    *_cols([*_labelled("nameusage"), "namecode"]),
+    *_cols(["birthname", "prefixbirthname", "formattedname", ("dateofbirth", D)], personal=True),
+    *_cols(["gender", *_labelled("nationality")], personal=True),
+    *_cols(_labelled("corraddress")),
+    *_cols(_labelled("titlebefore", "titleafter"), personal=True),
+    *_cols(_labelled("language")),
+    *_cols(["partnername", "prefixpartnername", "maritalstatusid", "maritalstatus"], personal=True),
     *_cols([("officialdate", D), "employeegroupid", *_labelled("employeegroupname")]),
     *_cols([("ismanager", B), "companyid", "companyname", "boardnumber"]),
     *_cols(
@@ -224,7 +242,7 @@ _EMPLOYEE_COLUMNS = (
             "mobilephonenumber",
             "emergencyphonenumber",
         ],
-        personal=True,
+        contact=True,
     ),
     *_cols(
         [
@@ -233,7 +251,8 @@ _EMPLOYEE_COLUMNS = (
             "officephonenumber",
             "faxphonenumber",
             "secretaryphonenumber",
-        ]
+        ],
+        personal=True,
     ),
     *_cols(["odporgid", "employeeid", ("existencestartutc", TS)]),
 )
@@ -258,8 +277,9 @@ _CONTRACT_COLUMNS = (
     *_cols([("publictransportunits", DEC)]),
     *_cols([*_labelled("insurancetypename"), "financesource", *_labelled("financesourcename")]),
     *_cols(["odporgid", "employeeid", "contractid", "subcontractid", ("existencestartutc", TS)]),
-    *_cols(_PERSON_COPIES),
-    *_cols(["manageruserid", "managername"]),
+    *_cols(_PERSON_COPIES, personal=True),
+    *_cols(["manageruserid"]),
+    *_cols(["managername"], personal=True),
 )
 
 _ORG_UNIT_COLUMNS = tuple(
@@ -374,7 +394,11 @@ DATASETS: dict[str, Dataset] = {
             primary_key=("userid",),
             key_reason="A user account; maps manageruserid to an employeeid.",
             description="User accounts, linking managers to employees.",
-            columns=tuple(_cols(["userid", "emailaddress", "employeeid"])),
+            columns=(
+                *_cols(["userid"]),
+                *_cols(["emailaddress"], personal=True),
+                *_cols(["employeeid"]),
+            ),
         ),
     )
 }
@@ -401,4 +425,4 @@ def privacy_excludes(profile: str, dataset: Dataset) -> tuple[str, ...]:
     """Columns a privacy profile keeps out of a dataset (pushed down as ``fields=!...``)."""
     if profile not in PRIVACY_PROFILES:
         raise KeyError(f"unknown privacy profile {profile!r}; known: {', '.join(PRIVACY_PROFILES)}")
-    return dataset.personal_columns()
+    return dataset.contact_columns()

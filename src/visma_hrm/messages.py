@@ -135,6 +135,7 @@ _EN: dict[str, str] = {
     "datasets.col.type": "Type",
     "datasets.col.personal": "Personal data (GDPR)",
     "datasets.columns_count": "{count} columns",
+    "datasets.personal_contact": "yes, private contact",
     "datasets.key_note": "tenant_id is always part of the key.",
     "datasets.no_credentials": (
         "No credentials configured: approvals per tenant are not shown (run `visma-hrm init`)."
@@ -288,6 +289,7 @@ _NL: dict[str, str] = {
     "datasets.col.type": "Type",
     "datasets.col.personal": "Persoonsgegevens (AVG)",
     "datasets.columns_count": "{count} kolommen",
+    "datasets.personal_contact": "ja, privécontact",
     "datasets.key_note": "tenant_id hoort altijd bij de sleutel.",
     "datasets.no_credentials": (
         "Geen inloggegevens ingesteld: goedkeuringen per tenant worden niet getoond (voer "

@@ -6,8 +6,8 @@ import base64
 import time
 
 import httpx
-import pytest
 import jwt
+import pytest
 
 from tests.sandbox.conftest import ALL_SCOPES, PATHS, start_job, token_response
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox

@@ -285,7 +285,12 @@ def _datasets_json(chosen: list[Dataset], diagnosis: Diagnosis | None, lang: str
                 "primary_key": list(d.key),
                 "description": d.description,
                 "columns": [
-                    {"name": c.name, "type": c.type.value, "personal": c.personal}
+                    {
+                        "name": c.name,
+                        "type": c.type.value,
+                        "personal": c.personal,
+                        "contact": c.contact,
+                    }
                     for c in d.columns
                 ],
             }
@@ -320,9 +325,10 @@ def _columns_table(dataset: Dataset, lang: str) -> Table:
     table.title_style = "bold"
     for key in ("column", "type", "personal"):
         table.add_column(text(f"datasets.col.{key}", lang), overflow="fold")
-    personal = text("status.yes", lang)
+    personal, contact = text("status.yes", lang), text("datasets.personal_contact", lang)
     for c in dataset.columns:
-        table.add_row(c.name, c.type.value, personal if c.personal else "")
+        label = contact if c.contact else personal if c.personal else ""
+        table.add_row(c.name, c.type.value, label)
     return table
 
 

@@ -76,7 +76,7 @@ def test_unknown_dataset_is_a_usage_error_listing_the_valid_names() -> None:
     assert "Unknown dataset contrcts" in outcome.output and "cost_centers" in outcome.output
 
 
-PRODUCTION_EXCLUDES = (
+PRODUCTION_EXCLUDES = (  # noqa: SIM905 (the list as the client sends it)
     "rosterid,ptfactor,scaletype_en,scaletype,scale,step,stepname,garscaletype,garstep,"
     "garstepname,catsscale,catsscalename,catsscaleid,catsrspfactor,salaryhour,garsalaryhour,"
     "salaryhourort,salaryhourtravel,salaryhourextra,salarytype,distance,maxdistance,dayspw,"

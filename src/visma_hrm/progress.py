@@ -14,10 +14,11 @@ from types import TracebackType
 from typing import IO
 
 from rich import box
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
 from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from visma_hrm.client.models import ExportProgress
 from visma_hrm.pipeline import SyncReport
@@ -155,52 +156,42 @@ class RichReporter:
         return table
 
 
-def summary_table(report: SyncReport, title: str = "Sync summary") -> Table:
-    """The final table: per tenant and dataset what was received, inserted, updated, deleted.
+def summary_table(report: SyncReport, title: str = "Sync summary") -> Group:
+    """The final tables: per tenant, per dataset what was received, inserted, updated, deleted.
 
-    Light borders and folding cells: it stays whole at 80 columns (no ``con…`` for
-    ``contracts``), and tenant ids are shown in full, as people copy them.
+    They stay whole at 80 columns (no ``con…`` for ``contracts``): one table per tenant under
+    its id in full (people copy it), mode and status share a column, and files and seconds
+    per export are left to ``--json`` (the verdict line has the run's time).
     """
-    table = Table(
-        title=title, box=box.SIMPLE_HEAD, show_edge=False, collapse_padding=True, pad_edge=False
-    )
-    headers = (
-        "tenant",
-        "dataset",
-        "mode",
-        "status",
-        "files",
-        "received",
-        "inserted",
-        "updated",
-        "deleted",
-        "rejected",
-        "seconds",
-    )
-    for name in headers:
-        table.add_column(
-            name, justify="left" if name in headers[:4] else "right", overflow="fold"
+    tables: list[RenderableType] = [Text(title, style="bold")]
+    for tenant in dict.fromkeys(t.tenant_id for t in report.tables):
+        table = Table(
+            title=f"tenant {tenant}",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            padding=0,
+            pad_edge=False,
         )
-    previous = None
-    for t in report.tables:
-        status = {"ok": "[green]ok[/]", "failed": "[red]failed[/]"}.get(
-            t.status, "[yellow]skipped[/]"
-        )
-        table.add_row(
-            t.tenant_id if t.tenant_id != previous else "",
-            t.dataset,
-            t.mode,
-            status,
-            str(t.files),
-            f"{t.rows_received:,}",
-            f"{t.rows_inserted:,}",
-            f"{t.rows_updated:,}",
-            f"{t.rows_deleted:,}",
-            f"{t.rows_rejected:,}",
-            f"{t.seconds:.1f}",
-        )
-        previous = t.tenant_id
-    return table
+        table.add_column("dataset", no_wrap=True)
+        table.add_column("status", no_wrap=True)
+        for name in ("received", "new", "updated", "deleted", "rejected"):
+            table.add_column(name, justify="right", no_wrap=True)
+        for t in (t for t in report.tables if t.tenant_id == tenant):
+            status = {"ok": f"[green]ok[/], {t.mode}", "failed": "[red]failed[/]"}.get(
+                t.status, "[yellow]skipped[/]"
+            )
+            table.add_row(
+                t.dataset,
+                status,
+                f"{t.rows_received:,}",
+                f"{t.rows_inserted:,}",
+                f"{t.rows_updated:,}",
+                f"{t.rows_deleted:,}",
+                f"{t.rows_rejected:,}",
+            )
+        tables.append(table)
+    return Group(*tables)
 
 
 def failure_lines(report: SyncReport) -> list[str]:

@@ -99,6 +99,14 @@ EmployeesOpt = Annotated[
     int,
     typer.Option("--employees", min=1, metavar="N", help="Persons per tenant at the start."),
 ]
+ForceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Do not ask: replace existing files, even ones visma-hrm did not make (init: "
+        "also when the check fails).",
+    ),
+]
 QuietOpt = Annotated[
     bool, typer.Option("--quiet", "-q", help="Only errors, warnings and the result.")
 ]

@@ -30,6 +30,7 @@ from visma_hrm.cli.common import (
     ClientIdOpt,
     ConfigOpt,
     DatasetOpt,
+    ForceOpt,
     JsonOpt,
     LangOpt,
     QuietOpt,
@@ -95,10 +96,7 @@ def init(
     secret_stdin: Annotated[
         bool, typer.Option("--secret-stdin", help="Read the client secret from standard input.")
     ] = False,
-    force: Annotated[
-        bool,
-        typer.Option("--force", help="Write even when the check fails; replace without asking."),
-    ] = False,
+    force: ForceOpt = False,
     lang: LangOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,

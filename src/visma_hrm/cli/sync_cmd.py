@@ -33,6 +33,7 @@ from visma_hrm.cli.common import (
     DuckdbPathOpt,
     EmployeesOpt,
     FieldsOpt,
+    ForceOpt,
     JsonOpt,
     LangOpt,
     PrivacyOpt,
@@ -142,9 +143,7 @@ DEMO_SEED = 7
 def demo_command(
     duckdb_path: DuckdbPathOpt = None,
     employees: EmployeesOpt = 200,
-    force: Annotated[
-        bool, typer.Option("--force", help="Replace FILE even when the demo did not make it.")
-    ] = False,
+    force: ForceOpt = False,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:

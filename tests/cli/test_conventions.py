@@ -210,3 +210,21 @@ def test_the_secret_is_masked_as_a_value_not_inside_other_words(
     assert done.returncode == 1
     assert "isv_sandbox" in done.stdout and "isv_*" not in done.stdout
     assert not re.search(r"(?<![\w-])sandbox(?![\w-])", done.stdout)
+
+
+def test_a_destination_error_has_the_same_shape_with_the_root_cause_first(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VISMA_HRM_")}
+    env.update(
+        RUNTIME__DLTHUB_TELEMETRY="false",
+        VISMA_HRM_CLIENT_ID="isv_x",
+        VISMA_HRM_CLIENT_SECRET="s",
+        VISMA_HRM_TENANTS="t1",
+        VISMA_HRM_PIPELINES_DIR=str(tmp_path / "pipelines"),
+        DESTINATION__POSTGRES__CREDENTIALS=f"postgresql://u:pw-4711@127.0.0.1:{closed_port()}/db",
+    )
+    done = _cli(["sync", "--destination", "postgres"], env, tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.startswith("error (destination): The destination failed (prepare): ")
+    assert "Connection refused" in done.stderr.splitlines()[0]
+    assert "internet connection may be down" not in done.stderr
+    assert "pw-4711" not in done.stdout + done.stderr

@@ -228,3 +228,21 @@ def test_a_destination_error_has_the_same_shape_with_the_root_cause_first(tmp_pa
     assert "Connection refused" in done.stderr.splitlines()[0]
     assert "internet connection may be down" not in done.stderr
     assert "pw-4711" not in done.stdout + done.stderr
+
+
+def test_the_readme_query_works_with_what_is_installed(sb: Sandbox, tmp_path: Path) -> None:
+    """The README's query runs with the duckdb Python module on the default file of a sync."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    (command,) = [
+        line for line in readme.splitlines() if line.startswith(".venv/bin/python -c")
+    ]
+    env = _env(sb, tmp_path)
+    del env["VISMA_HRM_DUCKDB_PATH"]  # the default file name, as the README assumes
+    assert _cli(["sync", "--dataset", "contracts"], env, tmp_path).returncode == 0
+    command = command.replace(".venv/bin/python", sys.executable, 1)
+    done = subprocess.run(
+        command, shell=True, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    for tenant in sb.tenant_ids:
+        assert tenant[:8] in done.stdout

@@ -128,7 +128,7 @@ def test_demo_runs_and_prints_its_summary(tmp_path: Path) -> None:
         "incremental",
         "HR analytics",
         "headcount_monthly_total",
-        "duckdb visma_hrm_demo.duckdb",
+        "duckdb.connect('visma_hrm_demo.duckdb', read_only=True)",
         "visma_hrm.contracts",
         "the last date the data covers",
     ):

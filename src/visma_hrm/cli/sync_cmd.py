@@ -250,13 +250,12 @@ def _explain(path: Path, settings: Settings, console: Console) -> None:
     if "contracts" in tables:
         _show_analytics(path, settings, console)
     console.print(
-        f"\n[bold]Query it next[/]\n  duckdb {path}\n"
-        f"  SELECT tenant_id, count(*) FROM {schema}.contracts GROUP BY ALL;\n"
-        f"  SELECT * FROM {DEFAULT_TARGET_SCHEMA}.headcount_monthly_total ORDER BY ALL;\n"
-        "or in Python:\n"
+        "\n[bold]Query it next[/] with the duckdb Python module (.venv/bin/python):\n"
         "  import duckdb\n"
         f"  db = duckdb.connect({str(path)!r}, read_only=True)\n"
-        f"  db.sql('SELECT * FROM {schema}.employees LIMIT 5').show()\n"
+        f"  db.sql('SELECT tenant_id, count(*) FROM {schema}.contracts GROUP BY ALL').show()\n"
+        f"  db.sql('SELECT * FROM {DEFAULT_TARGET_SCHEMA}.headcount_monthly_total "
+        "ORDER BY ALL').show()\n"
         f"Tables in schema {schema}: {', '.join(tables)}\n"
         "Rows gone at the source are marked _visma_deleted = true by a full export "
         "(`visma-hrm sync --full-refresh`). "

@@ -13,7 +13,7 @@ file load as null. Types are chosen conservatively:
 * identifiers (employeeid, contractid, orgunitid, ...) are **text**: the API documents no id
   format, and a wrong numeric guess would reject every row of a customer;
 * dates (``YYYY-MM-DD``) are ``date``; ``existencestartutc`` is a UTC timestamp (microseconds:
-  the API's 7 fractional digits are truncated to 6, see ``shared/design-notes.md``);
+  the API's 7 fractional digits are truncated to 6: Arrow and DuckDB hold microseconds);
 * hours, factors and amounts are decimals, never floats, so that sums in the warehouse add up.
 """
 

@@ -6,7 +6,7 @@ never sits in memory. Names, streets and cities come from Faker's ``nl_NL`` word
 sampled once into pools; each person then draws from a ``random.Random`` seeded with its own
 index (Faker per row would be far too slow for a million rows).
 
-The shape follows what real exports show (see ``shared/api-notes.md``): a new employeeid per
+The shape follows what real exports show (``docs/sandbox.md``): a new employeeid per
 contract of the same person, several subcontracts (versions) per contract, more than one
 employees row per employeeid, organization units with history rows, managers through users.
 """

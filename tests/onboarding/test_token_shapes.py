@@ -80,6 +80,10 @@ def test_check_diagnoses_every_failure_in_every_shape(
         assert "HTTP 400" in text and 'access_denied: "The request was denied."' in text
         for cause in ("Credentials tab", "invitation code", "My Apps", "Integrations tab"):
             assert cause in text
+    if failure == "wrong_secret":  # -v adds the technical cause under the sentence
+        verbose = run_cli(["check", "-v"], env)
+        assert len(verbose.output.splitlines()) > len(human.output.splitlines())
+        assert "not-the-secret-4711" not in verbose.output
     assert_secret_nowhere(sb.client_secret, human.output + outcome.output, tmp_path)
 
 

@@ -26,6 +26,7 @@ from visma_hrm.catalog import DATASETS, Dataset, get_dataset
 from visma_hrm.cli import app
 from visma_hrm.cli.common import (
     EXIT_USAGE,
+    VERBOSITY,
     ApiUrlOpt,
     ClientIdOpt,
     ConfigOpt,
@@ -406,6 +407,10 @@ def _print_problems(
         who = text(f"actor.{actor}", lang)
         line = text("check.problem_line", lang, number=number, who=who, sentence=sentence)
         console.print(scrub(line, secret), soft_wrap=True)
+        if VERBOSITY.verbose:  # the technical cause, as --json carries it
+            details = {p.detail for p in problems if _key(p, lang) == (actor, sentence)}
+            for detail in sorted(d for d in details if d):
+                console.print("   " + scrub(detail, secret), soft_wrap=True)
 
 
 def _key(problem: Problem, lang: str) -> tuple[str, str]:

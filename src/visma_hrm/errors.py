@@ -143,3 +143,20 @@ class DestinationError(VismaHrmError):
     """The destination refused the load (full disk, permissions, schema conflict)."""
 
     code = "destination"
+
+
+_DLT_REASON = "The actual reason given is:"
+
+
+def root_cause_first(message: str) -> str:
+    """Put the cause a library buried behind generic advice first.
+
+    dlt's connection errors open with "Please check if you configured the credentials at all
+    ... your internet connection may be down" and end with the real reason; a person should
+    read the reason first (and the advice not at all: the reason says what is wrong).
+    """
+    head, sep, reason = message.partition(_DLT_REASON)
+    if not sep or not reason.strip():
+        return message
+    prefix = head.split("Connection with", 1)[0]
+    return f"{prefix}{reason.strip()}"

@@ -21,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from visma_hrm.client.models import ExportProgress
+from visma_hrm.errors import root_cause_first
 from visma_hrm.pipeline import SyncReport
 
 
@@ -205,7 +206,7 @@ def failure_lines(report: SyncReport) -> list[str]:
     for t in report.tables:
         if t.status == "ok":
             continue
-        key = (t.tenant_id, t.status, t.error_code or "error", t.message or "")
+        key = (t.tenant_id, t.status, t.error_code or "error", root_cause_first(t.message or ""))
         groups.setdefault(key, []).append(t.dataset)
     per_tenant = {t.tenant_id: 0 for t in report.tables}
     for t in report.tables:

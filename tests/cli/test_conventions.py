@@ -246,3 +246,22 @@ def test_the_readme_query_works_with_what_is_installed(sb: Sandbox, tmp_path: Pa
     assert done.returncode == 0, done.stderr
     for tenant in sb.tenant_ids:
         assert tenant[:8] in done.stdout
+
+
+def test_dlts_generic_connection_advice_gives_way_to_the_reason() -> None:
+    """The load path keeps the first line of dlt's error, which opens with generic advice."""
+    from visma_hrm.cli.common import error_line
+    from visma_hrm.errors import DestinationError
+
+    dlt_text = (
+        "The destination failed (load): DestinationConnectionError: Connection with "
+        "`client_type=PostgresSqlClient` to `dataset_name=visma_hrm` failed. Please check if you "
+        "configured the credentials at all and provided the right credentials values. You can "
+        "be also denied access or your internet connection may be down. The actual reason "
+        'given is: connection to server at "db", port 5432 failed: password authentication failed'
+    )
+    line = error_line(DestinationError.code, dlt_text)
+    assert line == (
+        "error (destination): The destination failed (load): DestinationConnectionError: "
+        'connection to server at "db", port 5432 failed: password authentication failed'
+    )

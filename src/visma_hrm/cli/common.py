@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from visma_hrm.catalog import DATASETS
-from visma_hrm.errors import ConfigurationError, VismaHrmError
+from visma_hrm.errors import ConfigurationError, VismaHrmError, root_cause_first
 from visma_hrm.messages import text
 from visma_hrm.redact import redact_text
 
@@ -158,7 +158,7 @@ def stdout_console() -> Console:
 # ----------------------------------------------------------------------------- errors
 def error_line(code: str, message: str, lang: str = "en") -> str:
     """The one shape of every error: ``error (<code>): <message>``, secrets redacted."""
-    return text("error.line", lang, code=code, message=redact_text(message))
+    return text("error.line", lang, code=code, message=redact_text(root_cause_first(message)))
 
 
 def warn(message: str, lang: str = "en") -> None:

@@ -59,12 +59,22 @@ def test_analytics_command_builds_views_and_reports_headcount(
     assert table.exit_code == 0, table.output
     assert "headcount" in table.stdout and sb.tenant_ids[0][:8] in table.stdout
 
-    # without --as-of: the last date the data covers (its latest change), not today
+    # without --as-of: the last date the data covers (the export's moment), not today
     default = runner.invoke(app, ["analytics", "--duckdb-path", path, "--json"])
     assert default.exit_code == 0, default.output
-    assert json.loads(default.stdout)["as_of"] == last_change < dt.date.today().isoformat()
+    assert json.loads(default.stdout)["as_of"] == as_of.isoformat() < dt.date.today().isoformat()
+    assert json.loads(default.stdout)["tenants"] == document["tenants"]
     said = runner.invoke(app, ["analytics", "--duckdb-path", path])
-    assert f"As of {last_change}: the last date the data covers" in said.output
+    assert f"As of {as_of.isoformat()}: the last date the data covers" in said.output
+    # tables without the sync's state (loaded some other way): their latest change
+    with duckdb.connect(path) as db:
+        for (where,) in db.execute(
+            "SELECT table_schema FROM information_schema.tables "
+            "WHERE table_name = '_dlt_pipeline_state'"
+        ).fetchall():
+            db.execute(f'DROP TABLE "{where}"._dlt_pipeline_state')
+    fallback = runner.invoke(app, ["analytics", "--duckdb-path", path, "--json"])
+    assert json.loads(fallback.stdout)["as_of"] == last_change
 
     bad = runner.invoke(app, ["analytics", "--duckdb-path", path, "--as-of", "31-01-2026"])
     assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output

@@ -170,28 +170,54 @@ def build_analytics(
 
 
 def data_as_of(connection_or_path: Any, schema: str = DEFAULT_SOURCE_SCHEMA) -> dt.date:
-    """The last date the data covers: the latest change recorded at the source.
+    """The last date the data covers, never later than today.
 
-    That is the newest ``existencestartutc`` of employees and contracts, never later than
-    today. A copy synced a while ago (or a sandbox whose clock runs behind) is then counted on
-    the day it describes, not on today, where nothing would move any more.
+    That is the moment of the newest export the data came from (the ``changeTimestampBefore``
+    the sync keeps per tenant and dataset in dlt's state, stored next to the tables); without
+    that state (tables loaded some other way), the newest ``existencestartutc`` of employees
+    and contracts: the latest change the data shows. A copy synced a while ago, or a sandbox
+    whose clock is not today's date, is then counted on the day it describes, not on today,
+    where nothing would move any more.
     """
     with _connect(connection_or_path) as db:
         source, present = resolve_source_schema(db, schema)
-        parts = [
-            f"SELECT max(existencestartutc) AS t FROM {quote(source)}.{table} "
-            'WHERE NOT coalesce("_visma_deleted", FALSE)'
-            for table in ("employees", "contracts")
-            if table in present
-        ]
-        rows = db.query(f"SELECT max(t) FROM ({' UNION ALL '.join(parts)})")
+        latest = _newest_export(db, source) or _newest_change(db, source, present)
     today = dt.date.today()
+    return min(latest, today) if latest else today
+
+
+def _newest_export(db: _Db, source: str) -> dt.date | None:
+    """The newest export moment among the sync's cursors (dlt state), if the state is there."""
+    if "_dlt_pipeline_state" not in _tables_in(db, source):
+        return None
+    from dlt.common.versioned_state import decompress_state
+
+    from visma_hrm.source import SOURCE_NAME, read_positions
+
+    rows = db.query(
+        f"SELECT state FROM {quote(source)}._dlt_pipeline_state ORDER BY created_at DESC LIMIT 1"
+    )
+    try:
+        state = decompress_state(rows[0][0]) if rows else {}
+        cursors, _ = read_positions(state.get("sources", {}).get(SOURCE_NAME, {}))
+        moments = [str(v)[:10] for per in cursors.values() for v in dict(per).values() if v]
+        return dt.date.fromisoformat(max(moments)) if moments else None
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None  # a state of another shape: fall back to the data itself
+
+
+def _newest_change(db: _Db, source: str, present: set[str]) -> dt.date | None:
+    parts = [
+        f"SELECT max(existencestartutc) AS t FROM {quote(source)}.{table} "
+        'WHERE NOT coalesce("_visma_deleted", FALSE)'
+        for table in ("employees", "contracts")
+        if table in present
+    ]
+    rows = db.query(f"SELECT max(t) FROM ({' UNION ALL '.join(parts)}) AS changes")
     latest = rows[0][0] if rows else None
     if isinstance(latest, dt.datetime):
-        return min(latest.date(), today)
-    if isinstance(latest, dt.date):
-        return min(latest, today)
-    return today
+        return latest.date()
+    return latest if isinstance(latest, dt.date) else None
 
 
 @dataclass

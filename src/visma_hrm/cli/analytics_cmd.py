@@ -106,8 +106,8 @@ def analytics_command(
         return
     if as_of is None and not VERBOSITY.quiet:
         say(
-            f"As of {as_of_date}: the last date the data covers, its latest change (--as-of "
-            "to choose another date, --as-of today to follow the calendar)."
+            f"As of {as_of_date}: the last date the data covers, when its newest export was "
+            "taken (--as-of to choose another date, --as-of today to follow the calendar)."
         )
     print_analytics(stdout_console(), target_schema, views, tenants)
 

@@ -278,7 +278,7 @@ def _show_analytics(path: Path, settings: Settings, console: Console) -> None:
     views = build_analytics(path, settings.dataset_name, as_of=as_of)
     console.print(
         "\n[bold]HR analytics[/] (persons, contract history, headcount, FTE, flows) as of "
-        f"{as_of}: the last date the data covers (its latest change, by the sandbox "
+        f"{as_of}: the last date the data covers (when the sandbox exported it, by its "
         "clock), not today. `visma-hrm analytics` without --as-of does the same.",
         highlight=False,
     )

@@ -139,9 +139,12 @@ def test_demo_runs_and_prints_its_summary(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- SIGKILL
 def _run_and_kill(env: dict[str, str], cwd: Path, anchor: str, delay: float) -> bool:
-    """Start a sync; SIGKILL it ``delay`` seconds after a log line containing ``anchor``."""
+    """Start a sync; SIGKILL it ``delay`` seconds after a log line containing ``anchor``.
+
+    ``-v``: the verbose log has a line for every step (the short log leaves the downloads out).
+    """
     proc = subprocess.Popen(
-        [CLI, "sync"],
+        [CLI, "sync", "-v"],
         env=env,
         cwd=cwd,
         stdout=subprocess.DEVNULL,

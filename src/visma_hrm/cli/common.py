@@ -18,11 +18,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
 from visma_hrm.catalog import DATASETS
 from visma_hrm.errors import ConfigurationError, VismaHrmError, root_cause_first
@@ -139,9 +138,8 @@ def set_verbosity(quiet: bool = False, verbose: bool = False) -> Verbosity:
     return VERBOSITY
 
 
-def say(message: str, *, lang: str | None = None) -> None:
-    """An informational line on stderr, left out with ``--quiet``."""
-    del lang  # messages arrive translated
+def say(message: str) -> None:
+    """An informational line on stderr (already in the user's language), left out by ``-q``."""
     if not VERBOSITY.quiet:
         typer.echo(message, err=True)
 
@@ -204,10 +202,6 @@ def expected_errors(json_output: bool = False, lang: str = "en") -> Iterator[Non
         raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
-def escape_markup(message: str) -> str:
-    return escape(message)
-
-
 def check_lang(flag: str | None) -> str:
     """The language of messages: ``--lang`` (checked), else ``VISMA_HRM_LANG``, else English."""
     from visma_hrm.messages import CATALOG, env_lang, is_known_lang, normalize_lang
@@ -266,14 +260,3 @@ def check_fields(fields: dict[str, str]) -> list[str]:
                 "new at the source, so it is passed on to the API as given."
             )
     return warnings
-
-
-def json_default(value: Any) -> Any:
-    """JSON for what ``json`` cannot write itself: decimals as numbers, dates as ISO text."""
-    from decimal import Decimal
-
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    raise TypeError(f"not JSON serializable: {type(value).__name__}")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -136,11 +137,16 @@ def print_analytics(
     console.print(f"Views in schema [bold]{schema}[/]: {', '.join(public)}", highlight=False)
     for tenant in tenants:
         table = Table(
-            title=f"Tenant {tenant.tenant_id}: headcount {tenant.headcount}, "
-            f"FTE {tenant.fte} on {tenant.as_of.isoformat()}"
+            title=f"tenant {tenant.tenant_id}\nheadcount {tenant.headcount}, "
+            f"FTE {tenant.fte} on {tenant.as_of.isoformat()}",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            padding=0,
+            pad_edge=False,
         )
         for name in ("month", "headcount", "fte", "inflow", "rehires", "outflow", "transfers"):
-            table.add_column(name, justify="left" if name == "month" else "right")
+            table.add_column(name, justify="left" if name == "month" else "right", no_wrap=True)
         for m in tenant.months:
             table.add_row(
                 *(str(m[k]) for k in ("month", "headcount", "fte", "inflow")),

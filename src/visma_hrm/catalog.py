@@ -5,14 +5,15 @@ command, the analytics) reads the datasets from here, so adding a dataset means 
 entry to ``DATASETS``. The sandbox deliberately does *not* import this module: it plays Visma's
 side and keeps its own description of the API, so that a mistake here cannot be mirrored there.
 
-Column lists follow ``shared/api-notes.md`` (the columns seen in public clients). They are not
+Column lists hold the columns seen in public clients, including every contract column a
+production client excludes by name (``fields=!rosterid,...,publictransportunits``). They are not
 complete: unknown columns arriving from the API load as text, catalog columns missing from a
 file load as null. Types are chosen conservatively:
 
 * identifiers (employeeid, contractid, orgunitid, ...) are **text**: the API documents no id
   format, and a wrong numeric guess would reject every row of a customer;
 * dates (``YYYY-MM-DD``) are ``date``; ``existencestartutc`` is a UTC timestamp (microseconds:
-  the API's 7 fractional digits are truncated to 6, see ``shared/design-notes.md``);
+  the API's 7 fractional digits are truncated to 6: Arrow and DuckDB hold microseconds);
 * hours, factors and amounts are decimals, never floats, so that sums in the warehouse add up.
 """
 
@@ -78,13 +79,21 @@ _ARROW_TYPES: dict[ColumnType, pa.DataType] = {
 class Column:
     """One known column of an export.
 
-    ``personal`` marks contact and address data (AVG/GDPR): the ``contact`` privacy profile
-    excludes these columns at the API, so they never leave Visma.
+    ``personal`` marks personal data under the AVG/GDPR that describes or reaches a person:
+    names, birth date, gender, nationality, marital status, partner name, titles, and every
+    contact detail. ``contact`` marks the *private* contact and address data among them: the
+    ``contact`` privacy profile excludes those at the API, so they never leave Visma (names,
+    birth date and gender stay: the analytics group employeeids into persons by them).
     """
 
     name: str
     type: ColumnType = ColumnType.TEXT
     personal: bool = False
+    contact: bool = False
+
+    def __post_init__(self) -> None:
+        if self.contact and not self.personal:
+            object.__setattr__(self, "personal", True)  # private contact data is personal
 
     def dlt_hint(self) -> dict[str, Any]:
         hint: dict[str, Any] = {"name": self.name, "data_type": self.type.value, "nullable": True}
@@ -138,7 +147,12 @@ class Dataset:
         return known.type if known else ColumnType.TEXT
 
     def personal_columns(self) -> tuple[str, ...]:
+        """Personal data under the AVG/GDPR (see ``Column``)."""
         return tuple(c.name for c in self.columns if c.personal)
+
+    def contact_columns(self) -> tuple[str, ...]:
+        """Private contact and address columns: what the ``contact`` profile keeps at Visma."""
+        return tuple(c.name for c in self.columns if c.contact)
 
     def arrow_schema(self) -> pa.Schema:
         """Schema of the data columns (without tenant and bookkeeping columns)."""
@@ -173,12 +187,14 @@ T, D, TS, DEC, B = (
 )
 
 
-def _cols(spec: Iterable[tuple[str, ColumnType] | str], personal: bool = False) -> list[Column]:
+def _cols(
+    spec: Iterable[tuple[str, ColumnType] | str], personal: bool = False, contact: bool = False
+) -> list[Column]:
     """Build columns from names (text) or (name, type) pairs."""
     out = []
     for item in spec:
         name, ctype = (item, T) if isinstance(item, str) else item
-        out.append(Column(name, ctype, personal))
+        out.append(Column(name, ctype, personal or contact, contact))
     return out
 
 
@@ -207,11 +223,14 @@ _PERSON_COPIES: list[tuple[str, ColumnType] | str] = [
 ]
 
 _EMPLOYEE_COLUMNS = (
-    *_cols(["salutationid", "salutation", "initials", "firstname", "nickname"]),
-    *_cols([*_labelled("nameusage"), "namecode", "birthname", "prefixbirthname"]),
-    *_cols(["formattedname", ("dateofbirth", D), "gender", *_labelled("nationality")]),
-    *_cols(_labelled("corraddress", "titlebefore", "titleafter", "language")),
-    *_cols(["partnername", "prefixpartnername", "maritalstatusid", "maritalstatus"]),
+    *_cols(["salutationid", "salutation", "initials", "firstname", "nickname"], personal=True),
+    *_cols([*_labelled("nameusage"), "namecode"]),
+    *_cols(["birthname", "prefixbirthname", "formattedname", ("dateofbirth", D)], personal=True),
+    *_cols(["gender", *_labelled("nationality")], personal=True),
+    *_cols(_labelled("corraddress")),
+    *_cols(_labelled("titlebefore", "titleafter"), personal=True),
+    *_cols(_labelled("language")),
+    *_cols(["partnername", "prefixpartnername", "maritalstatusid", "maritalstatus"], personal=True),
     *_cols([("officialdate", D), "employeegroupid", *_labelled("employeegroupname")]),
     *_cols([("ismanager", B), "companyid", "companyname", "boardnumber"]),
     *_cols(
@@ -227,7 +246,7 @@ _EMPLOYEE_COLUMNS = (
             "mobilephonenumber",
             "emergencyphonenumber",
         ],
-        personal=True,
+        contact=True,
     ),
     *_cols(
         [
@@ -236,7 +255,8 @@ _EMPLOYEE_COLUMNS = (
             "officephonenumber",
             "faxphonenumber",
             "secretaryphonenumber",
-        ]
+        ],
+        personal=True,
     ),
     *_cols(["odporgid", "employeeid", ("existencestartutc", TS)]),
 )
@@ -250,15 +270,20 @@ _CONTRACT_COLUMNS = (
     *_cols(["emptype", *_labelled("emptypename"), "expertiseid", *_labelled("expertisename")]),
     *_cols([*_labelled("costunit"), "functionid", *_labelled("functionname"), "rosterid"]),
     *_cols([("ptfactor", DEC), ("weekhoursfixed", DEC), ("weekhoursvar", DEC)]),
-    *_cols([("normalhours", DEC), "scaletype", "scale", "step", "stepname"]),
+    *_cols([("normalhours", DEC), *_labelled("scaletype"), "scale", "step", "stepname"]),
+    *_cols(["garscaletype", "garstep", "garstepname", ("garsalaryhour", DEC)]),
+    *_cols(["catsscale", "catsscalename", "catsscaleid", ("catsrspfactor", DEC)]),
     *_cols([("salaryhour", DEC), ("salaryhourort", DEC), ("salaryhourtravel", DEC)]),
     *_cols([("salaryhourextra", DEC), ("salaryfulltime", DEC), "salarytype"]),
     *_cols([("distance", DEC), ("maxdistance", DEC), ("dayspw", DEC)]),
     *_cols(["tariffid", *_labelled("tariffname"), ("ispooler", B), "insurancetype"]),
+    *_cols(["publictransportregid", *_labelled("publictransportregname")]),
+    *_cols([("publictransportunits", DEC)]),
     *_cols([*_labelled("insurancetypename"), "financesource", *_labelled("financesourcename")]),
     *_cols(["odporgid", "employeeid", "contractid", "subcontractid", ("existencestartutc", TS)]),
-    *_cols(_PERSON_COPIES),
-    *_cols(["manageruserid", "managername"]),
+    *_cols(_PERSON_COPIES, personal=True),
+    *_cols(["manageruserid"]),
+    *_cols(["managername"], personal=True),
 )
 
 _ORG_UNIT_COLUMNS = tuple(
@@ -373,7 +398,11 @@ DATASETS: dict[str, Dataset] = {
             primary_key=("userid",),
             key_reason="A user account; maps manageruserid to an employeeid.",
             description="User accounts, linking managers to employees.",
-            columns=tuple(_cols(["userid", "emailaddress", "employeeid"])),
+            columns=(
+                *_cols(["userid"]),
+                *_cols(["emailaddress"], personal=True),
+                *_cols(["employeeid"]),
+            ),
         ),
     )
 }
@@ -400,4 +429,4 @@ def privacy_excludes(profile: str, dataset: Dataset) -> tuple[str, ...]:
     """Columns a privacy profile keeps out of a dataset (pushed down as ``fields=!...``)."""
     if profile not in PRIVACY_PROFILES:
         raise KeyError(f"unknown privacy profile {profile!r}; known: {', '.join(PRIVACY_PROFILES)}")
-    return dataset.personal_columns()
+    return dataset.contact_columns()

@@ -15,6 +15,7 @@ Files:
 
 from __future__ import annotations
 
+import difflib
 import os
 import stat
 import tomllib
@@ -202,12 +203,19 @@ _KNOWN = {f.name for f in fields(Settings)}
 def _build(values: dict[str, Any]) -> Settings:
     unknown = set(values) - _KNOWN
     if unknown:
-        raise ConfigurationError(f"Unknown setting(s): {', '.join(sorted(unknown))}.")
+        raise ConfigurationError(" ".join(_unknown_setting(name) for name in sorted(unknown)))
     coerced = {k: _coerce(k, v) for k, v in values.items()}
     settings = replace(Settings(), **coerced)
     if settings.concurrency < 1:
         raise ConfigurationError("concurrency must be at least 1.")
     return settings
+
+
+def _unknown_setting(name: str) -> str:
+    """Name the unknown setting and, for a likely typo, the setting that was meant."""
+    close = difflib.get_close_matches(name, sorted(_KNOWN - {"client_secret"}), n=1, cutoff=0.6)
+    hint = f" Did you mean {close[0]}?" if close else ""
+    return f"Unknown setting {name!r}.{hint} (docs/configuration.md lists every setting.)"
 
 
 def _coerce(name: str, value: Any) -> Any:

@@ -61,6 +61,30 @@ class DatasetNotApprovedError(VismaHrmError):
         self.datasets = datasets or ((dataset,) if dataset else ())
 
 
+class TokenRefusedError(VismaHrmError):
+    """Visma Connect refused a token and its answer names no cause visma-hrm recognises.
+
+    Carries the server's own (redacted) ``error`` and ``error_description`` so that a person
+    sees exactly what was said, next to the likely causes in the manual's terms.
+    """
+
+    code = "token_refused"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        tenant_id: str | None = None,
+        status: int = 0,
+        error: str = "",
+        description: str = "",
+    ):
+        super().__init__(message, tenant_id=tenant_id)
+        self.status = status
+        self.error = error
+        self.description = description
+
+
 # ----------------------------------------------------------------------------- transport
 class UnreachableError(VismaHrmError):
     """The token endpoint or the API could not be reached (network, DNS, wrong URL, TLS)."""
@@ -141,3 +165,20 @@ class Interrupted(VismaHrmError):
     def __init__(self, signal_number: int, message: str) -> None:
         super().__init__(message)
         self.signal_number = signal_number
+
+
+_DLT_REASON = "The actual reason given is:"
+
+
+def root_cause_first(message: str) -> str:
+    """Put the cause a library buried behind generic advice first.
+
+    dlt's connection errors open with "Please check if you configured the credentials at all
+    ... your internet connection may be down" and end with the real reason; a person should
+    read the reason first (and the advice not at all: the reason says what is wrong).
+    """
+    head, sep, reason = message.partition(_DLT_REASON)
+    if not sep or not reason.strip():
+        return message
+    prefix = head.split("Connection with", 1)[0]
+    return f"{prefix}{reason.strip()}"

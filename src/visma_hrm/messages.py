@@ -88,9 +88,19 @@ _EN: dict[str, str] = {
         "Visma answered with server errors for tenant {tenant}: try again later; if it lasts, "
         "check the API and token URLs."
     ),
+    "problem.token_refused": (
+        "Visma Connect refused a token for tenant {tenant} without a cause visma-hrm "
+        "recognises; it answered HTTP {status}, {said}. Likely causes, in this order: the "
+        "secret is not the one on the Credentials tab of your application in the Visma "
+        "Developer Portal (or the client id not the one on its Details tab); the customer has "
+        "not accepted the invitation code for this database in the Visma App Store (My Apps, "
+        "then Integrate); a dataset your application requests is not approved by the customer "
+        "(green under My Apps) or not requested on the Integrations tab."
+    ),
     "problem.unexpected": (
-        "The check for tenant {tenant} failed unexpectedly ({error}): run it again, and report "
-        "it with the JSON output (`visma-hrm check --json`) if it persists."
+        "The check for tenant {tenant} stopped on an error visma-hrm does not recognise "
+        "({error}): run it again, and report it with the JSON output "
+        "(`visma-hrm check --json`) if it persists."
     ),
     # --- who must act ----------------------------------------------------------------------
     "actor.third_party": "third party",
@@ -125,6 +135,7 @@ _EN: dict[str, str] = {
     "datasets.col.type": "Type",
     "datasets.col.personal": "Personal data (GDPR)",
     "datasets.columns_count": "{count} columns",
+    "datasets.personal_contact": "yes, private contact",
     "datasets.key_note": "tenant_id is always part of the key.",
     "datasets.no_credentials": (
         "No credentials configured: approvals per tenant are not shown (run `visma-hrm init`)."
@@ -157,7 +168,8 @@ _EN: dict[str, str] = {
     "init.what.secret": "a secret",
     "init.empty_secret": "The secret is empty.",
     # --- general ---------------------------------------------------------------------------
-    "error.configuration": "Configuration problem: {message}",
+    "error.line": "error ({code}): {message}",
+    "warning.line": "warning: {message}",
     "error.lang": "Unknown language {value}; choose one of: {known}.",
 }
 
@@ -232,9 +244,20 @@ _NL: dict[str, str] = {
         "Visma antwoordde met serverfouten voor tenant {tenant}: probeer het later opnieuw; "
         "controleer de API- en token-URL als het aanhoudt."
     ),
+    "problem.token_refused": (
+        "Visma Connect weigerde een token voor tenant {tenant} zonder een oorzaak die "
+        "visma-hrm herkent; het antwoord was HTTP {status}, {said}. Waarschijnlijke oorzaken, "
+        "in deze volgorde: het secret is niet dat van het tabblad Credentials van je applicatie "
+        "in de Visma Developer Portal (of de client id niet die van het tabblad Details); de "
+        "klant heeft de invitatiecode voor deze database nog niet geaccepteerd in de Visma App "
+        "Store (My Apps, daarna Integrate); een dataset die je applicatie aanvraagt is niet "
+        "goedgekeurd door de klant (groen onder My Apps) of niet aangevraagd op het tabblad "
+        "Integrations."
+    ),
     "problem.unexpected": (
-        "De controle voor tenant {tenant} mislukte onverwacht ({error}): voer hem opnieuw uit "
-        "en meld het met de JSON-uitvoer (`visma-hrm check --json`) als het blijft gebeuren."
+        "De controle voor tenant {tenant} stopte op een fout die visma-hrm niet herkent "
+        "({error}): voer hem opnieuw uit en meld het met de JSON-uitvoer "
+        "(`visma-hrm check --json`) als het blijft gebeuren."
     ),
     "actor.third_party": "derde partij",
     "actor.customer": "klant",
@@ -266,6 +289,7 @@ _NL: dict[str, str] = {
     "datasets.col.type": "Type",
     "datasets.col.personal": "Persoonsgegevens (AVG)",
     "datasets.columns_count": "{count} kolommen",
+    "datasets.personal_contact": "ja, privécontact",
     "datasets.key_note": "tenant_id hoort altijd bij de sleutel.",
     "datasets.no_credentials": (
         "Geen inloggegevens ingesteld: goedkeuringen per tenant worden niet getoond (voer "
@@ -299,7 +323,8 @@ _NL: dict[str, str] = {
     "init.what.tenant": "minstens één --tenant",
     "init.what.secret": "een secret",
     "init.empty_secret": "Het secret is leeg.",
-    "error.configuration": "Probleem in de configuratie: {message}",
+    "error.line": "fout ({code}): {message}",
+    "warning.line": "waarschuwing: {message}",
     "error.lang": "Onbekende taal {value}; kies uit: {known}.",
 }
 

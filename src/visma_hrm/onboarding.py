@@ -43,7 +43,7 @@ from visma_hrm import errors
 from visma_hrm.catalog import DATASETS, Dataset
 from visma_hrm.config import Settings
 from visma_hrm.messages import text
-from visma_hrm.redact import Secret, redact_text, redact_url
+from visma_hrm.redact import Secret, mask_secret, redact_text, redact_url
 
 Actor = Literal["third_party", "customer", "visma"]
 """Who must act: the third party (the application's owner, our user), the customer (the
@@ -459,6 +459,8 @@ def _failed(
 def _classify(exc: BaseException) -> tuple[str, Actor, bool | None]:
     if isinstance(exc, errors.AuthenticationError):
         return "invalid_client", "third_party", False
+    if isinstance(exc, errors.TokenRefusedError):
+        return "token_refused", "third_party", False
     if isinstance(exc, errors.TenantNotLinkedError):
         return "tenant_not_linked", "customer", False
     if isinstance(exc, errors.UnreachableError):
@@ -475,8 +477,14 @@ def _values_for(code: str, settings: Settings, exc: BaseException) -> dict[str, 
         return {"client_id": settings.client_id or ""}
     if code == "api_unreachable":
         return {"url": redact_url(settings.api_url)}
+    if code == "token_refused" and isinstance(exc, errors.TokenRefusedError):
+        said = exc.error or "-"
+        if exc.description:
+            said += f': "{exc.description}"'
+        return {"status": str(exc.status), "said": scrub(said, settings.client_secret)}
     if code == "unexpected":
-        return {"error": type(exc).__name__}
+        message = getattr(exc, "message", None) or str(exc)
+        return {"error": scrub(f"{type(exc).__name__}: {message}", settings.client_secret)}
     return {}
 
 
@@ -484,7 +492,7 @@ def scrub(message: str, secret: Secret | None) -> str:
     """Redact tokens and signed links, and mask the secret itself should it ever appear."""
     cleaned = redact_text(message)
     if secret and secret.reveal():
-        cleaned = cleaned.replace(secret.reveal(), "********")
+        cleaned = mask_secret(cleaned, secret.reveal())
     return cleaned
 
 

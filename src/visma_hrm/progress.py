@@ -13,12 +13,15 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import IO
 
-from rich.console import Console
+from rich import box
+from rich.console import Console, Group, RenderableType
 from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from visma_hrm.client.models import ExportProgress
+from visma_hrm.errors import root_cause_first
 from visma_hrm.pipeline import SyncReport
 
 
@@ -46,13 +49,25 @@ def human_bytes(n: int) -> str:
 
 
 class PlainReporter:
-    """One log line per state change, for logs and pipes (no terminal control codes)."""
+    """A short log for logs and pipes (no terminal control codes).
 
-    def __init__(self, stream: IO[str] | None = None) -> None:
+    By default one line per export when its files are in, one per failure or skip, and the
+    run's phases: a nightly log stays readable. ``verbose`` adds every state change and
+    downloaded file (what ``--verbose`` asks for).
+    """
+
+    _QUIET_STAGES = frozenset({"parsing", "downloaded", "loading", "ok", "failed", "skipped"})
+    """Stages the short log leaves out: the export's line and the summary (which reports a
+    failure once per tenant, not once per dataset) say it."""
+
+    def __init__(self, stream: IO[str] | None = None, verbose: bool = False) -> None:
         self.stream = stream or sys.stderr
+        self.verbose = verbose
         self._last: dict[tuple[str, str], tuple[str, int]] = {}
 
     def export_progress(self, progress: ExportProgress) -> None:
+        if not self.verbose and progress.phase != "done":
+            return
         key = (progress.tenant_id, progress.dataset)
         mark = (progress.phase, progress.files_done)
         if self._last.get(key) == mark:
@@ -62,11 +77,12 @@ class PlainReporter:
         if progress.files_total is not None:
             files = f" {progress.files_done}/{progress.files_total} files"
             files += f" {human_bytes(progress.bytes_done)}"
-        self._line(f"{progress.tenant_id} {progress.dataset}: {progress.phase}{files}")
+        phase = progress.phase if self.verbose else "exported"
+        self._line(f"{progress.tenant_id} {progress.dataset}: {phase}{files}")
 
     def stage(self, tenant_id: str, dataset: str, state: str, rows: int | None = None) -> None:
-        if state == "parsing":
-            return  # per batch: too chatty for a log
+        if state == "parsing" or (not self.verbose and state in self._QUIET_STAGES):
+            return
         self._line(f"{tenant_id} {dataset}: {state}")
 
     def info(self, message: str) -> None:
@@ -141,61 +157,101 @@ class RichReporter:
         return table
 
 
-def summary_table(report: SyncReport, title: str = "Sync summary") -> Table:
-    """The final table: per tenant and dataset what was received, inserted, updated, deleted."""
-    table = Table(title=title)
-    headers = (
-        "tenant",
-        "dataset",
-        "mode",
-        "status",
-        "files",
-        "received",
-        "inserted",
-        "updated",
-        "deleted",
-        "rejected",
-        "seconds",
-    )
-    for name in headers:
-        table.add_column(name, justify="left" if name in headers[:4] else "right")
-    for t in report.tables:
-        status = {"ok": "[green]ok[/]", "failed": "[red]failed[/]"}.get(
-            t.status, "[yellow]skipped[/]"
-        )
-        table.add_row(
-            short_tenant(t.tenant_id),
-            t.dataset,
-            t.mode,
-            status,
-            str(t.files),
-            f"{t.rows_received:,}",
-            f"{t.rows_inserted:,}",
-            f"{t.rows_updated:,}",
-            f"{t.rows_deleted:,}",
-            f"{t.rows_rejected:,}",
-            f"{t.seconds:.1f}",
-        )
-    return table
+def summary_table(report: SyncReport, title: str = "Sync summary") -> Group:
+    """The final tables: per tenant and dataset what was received, new, changed, the same
+    (sent again unchanged; ``?`` where it cannot be told), deleted and rejected.
 
-
-def print_summary(report: SyncReport, console: Console, title: str = "Sync summary") -> None:
-    """The summary table, then every problem in words (the table only has room for a code)."""
-    console.print(summary_table(report, title))
-    for t in report.tables:
-        if t.status != "ok":
-            console.print(
-                f"[bold]{t.status}[/] {t.tenant_id} {t.dataset} ({t.error_code}): "
-                + escape(t.message or "")
+    They stay whole at 80 columns (no ``con…`` for ``contracts``): one table per tenant under
+    its id in full (people copy it), mode and status share a column, and files and seconds
+    per export are left to ``--json`` (the verdict line has the run's time).
+    """
+    tables: list[RenderableType] = [Text(title, style="bold")]
+    for tenant in dict.fromkeys(t.tenant_id for t in report.tables):
+        table = Table(
+            title=f"tenant {tenant}",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            padding=0,
+            pad_edge=False,
+        )
+        table.add_column("dataset", no_wrap=True)
+        table.add_column("status", no_wrap=True)
+        for name in ("received", "new", "changed", "same", "deleted", "rejected"):
+            table.add_column(name, justify="right", no_wrap=True)
+        for t in (t for t in report.tables if t.tenant_id == tenant):
+            status = {"ok": f"[green]ok[/], {t.mode}", "failed": "[red]failed[/]"}.get(
+                t.status, "[yellow]skipped[/]"
             )
+            table.add_row(
+                t.dataset,
+                status,
+                f"{t.rows_received:,}",
+                f"{t.rows_inserted:,}",
+                f"{t.rows_updated:,}",
+                "?" if t.rows_unchanged is None else f"{t.rows_unchanged:,}",
+                f"{t.rows_deleted:,}",
+                f"{t.rows_rejected:,}",
+            )
+        tables.append(table)
+    return Group(*tables)
+
+
+def failure_lines(report: SyncReport) -> list[str]:
+    """Every problem in words, in the CLI's error shape, once per tenant where it can be.
+
+    A wrong secret or an unlinked tenant fails every dataset of that tenant with the same
+    message: it is one problem, said once, naming the datasets only when not all failed.
+    """
+    lines: list[str] = []
+    groups: dict[tuple[str, str, str, str], list[str]] = {}
+    for t in report.tables:
+        if t.status == "ok":
+            continue
+        key = (t.tenant_id, t.status, t.error_code or "error", root_cause_first(t.message or ""))
+        groups.setdefault(key, []).append(t.dataset)
+    per_tenant = {t.tenant_id: 0 for t in report.tables}
+    for t in report.tables:
+        per_tenant[t.tenant_id] += 1
+    for (tenant, status, code, message), datasets in groups.items():
+        which = "all datasets" if len(datasets) == per_tenant[tenant] > 1 else ", ".join(datasets)
+        prefix = "error" if status == "failed" else "skipped"
+        lines.append(f"{prefix} ({code}): tenant {tenant}, {which}: {message}")
+    return lines
+
+
+def print_summary(
+    report: SyncReport, console: Console, title: str = "Sync summary", quiet: bool = False
+) -> None:
+    """The summary table, then every problem in words (the table only has room for a code).
+
+    ``quiet`` leaves out the table and the verdict of a run that loaded everything.
+    """
+    if not quiet:
+        console.print(summary_table(report, title))
+    for line in failure_lines(report):
+        console.print(escape(line), soft_wrap=True, highlight=False)
     for warning in report.warnings:
-        console.print("[yellow]warning:[/] " + escape(warning))
+        console.print("warning: " + escape(warning), soft_wrap=True, highlight=False)
     for note in report.notes:
-        console.print("note: " + escape(note))
-    if report.interrupted_runs_removed:
+        console.print("note: " + escape(note), soft_wrap=True, highlight=False)
+    if report.interrupted_runs_removed and not quiet:
         console.print(
             f"Removed what {report.interrupted_runs_removed} interrupted earlier run(s) left "
             "behind; their unfinished exports were asked again."
         )
-    verdict = "[green]everything loaded[/]" if report.ok else "[red]not everything was loaded[/]"
-    console.print(f"{verdict} in {report.seconds:.1f} s (load {report.load_seconds:.1f} s)")
+    if quiet and report.exit_code == 0:
+        return
+    console.print(
+        f"{_verdict(report)} into {escape(report.location or report.destination)} "
+        f"in {report.seconds:.1f} s (load {report.load_seconds:.1f} s)",
+        soft_wrap=True,
+    )
+
+
+def _verdict(report: SyncReport) -> str:
+    if not report.ok:
+        return "[red]not everything was loaded[/]"
+    if report.rows_rejected:
+        return f"[yellow]loaded, but {report.rows_rejected:,} row(s) rejected[/] (exit 3)"
+    return "[green]everything loaded[/]"

@@ -36,6 +36,18 @@ def redact_text(text: str) -> str:
     return _QUERY_SECRETS.sub(r"\1<redacted>", text)
 
 
+def mask_secret(text: str, secret: str, mask: str = "********") -> str:
+    """Replace the secret where it stands as a value of its own, not inside other words.
+
+    A secret that happens to be a word (``sandbox``) must not turn ``isv_sandbox`` into
+    ``isv_********``: only occurrences not glued to letters, digits, ``_`` or ``-`` are masked.
+    """
+    if not secret:
+        return text
+    pattern = rf"(?<![A-Za-z0-9_-]){re.escape(secret)}(?![A-Za-z0-9_-])"
+    return re.sub(pattern, mask, text)
+
+
 class Secret:
     """A string that refuses to be printed. Use ``reveal()`` only where it is sent."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -28,6 +29,12 @@ def test_analytics_command_builds_views_and_reports_headcount(
         as_of = h.clock_date(sb)
         expected = {t: ref.headcount(h.truth(sb, t), as_of)[1] for t in sb.tenant_ids}
         flows = {t: ref.flows(h.truth(sb, t), as_of) for t in sb.tenant_ids}
+        last_change = max(
+            row["existencestartutc"][:10]
+            for t in sb.tenant_ids
+            for dataset in ("employees", "contracts")
+            for row in sb.truth(t, dataset)
+        )
     path = str(settings.duckdb_path)
     runner = CliRunner()
     result = runner.invoke(app, ["analytics", "--as-of", as_of.isoformat(), "--json"])
@@ -37,7 +44,8 @@ def test_analytics_command_builds_views_and_reports_headcount(
     got = {t["tenant_id"]: t for t in document["tenants"]}
     assert set(got) == set(expected)
     for tenant, (headcount, fte) in expected.items():
-        assert (got[tenant]["headcount"], got[tenant]["fte"]) == (headcount, str(fte.normalize()))
+        assert (got[tenant]["headcount"], got[tenant]["fte"]) == (headcount, float(fte))
+        assert all(isinstance(m["fte"], int | float) for m in got[tenant]["months"])
         months = got[tenant]["months"]
         assert len(months) == 6
         assert [(m["inflow"], m["outflow"]) for m in months] == [
@@ -51,7 +59,25 @@ def test_analytics_command_builds_views_and_reports_headcount(
     assert table.exit_code == 0, table.output
     assert "headcount" in table.stdout and sb.tenant_ids[0][:8] in table.stdout
 
+    # without --as-of: the last date the data covers (the export's moment), not today
+    default = runner.invoke(app, ["analytics", "--duckdb-path", path, "--json"])
+    assert default.exit_code == 0, default.output
+    assert json.loads(default.stdout)["as_of"] == as_of.isoformat() < dt.date.today().isoformat()
+    assert json.loads(default.stdout)["tenants"] == document["tenants"]
+    said = runner.invoke(app, ["analytics", "--duckdb-path", path])
+    assert f"As of {as_of.isoformat()}: the last date the data covers" in said.output
+    # tables without the sync's state (loaded some other way): their latest change
+    with duckdb.connect(path) as db:
+        for (where,) in db.execute(
+            "SELECT table_schema FROM information_schema.tables "
+            "WHERE table_name = '_dlt_pipeline_state'"
+        ).fetchall():
+            db.execute(f'DROP TABLE "{where}"._dlt_pipeline_state')
+    fallback = runner.invoke(app, ["analytics", "--duckdb-path", path, "--json"])
+    assert json.loads(fallback.stdout)["as_of"] == last_change
+
     bad = runner.invoke(app, ["analytics", "--duckdb-path", path, "--as-of", "31-01-2026"])
     assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
+    assert bad.output.startswith("error (configuration): ")
     missing = runner.invoke(app, ["analytics", "--duckdb-path", str(tmp_path / "none.duckdb")])
     assert missing.exit_code == 2 and "visma-hrm sync" in missing.output

@@ -134,7 +134,7 @@ def built(db_path: Path) -> Path:
 
 
 def test_persons_normalise_names_and_keep_incomplete_records_apart(built: Path) -> None:
-    persons = _q(built, f"SELECT tenant_id, employeeids, has_employee_records FROM {S}.persons")
+    persons = _q(built, f"SELECT tenant_id, employeeids, has_employee_record FROM {S}.persons")
     assert sorted(persons) == [
         (T1, "1,2", True),
         (T1, "3", True),
@@ -189,7 +189,7 @@ def test_managers_build_without_a_users_table(built: Path) -> None:
 
 def test_spine_from_the_earliest_current_contract(db_path: Path) -> None:
     build_analytics(db_path, as_of=AS_OF, start="earliest")
-    months = [r[0] for r in _q(db_path, f"SELECT month_start FROM {S}.months ORDER BY 1")]
+    months = [r[0] for r in _q(db_path, f"SELECT month FROM {S}.months ORDER BY 1")]
     # the deleted contract of 2023 does not count; tenant 2's of 2024-12-01 does
     assert months[0] == dt.date(2024, 12, 1) and months[-1] == dt.date(2025, 6, 1)
     assert len(months) == 7

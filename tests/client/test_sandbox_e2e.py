@@ -165,10 +165,12 @@ def test_an_unknown_field_is_an_api_error_that_says_what_to_check(
     sb: Sandbox, tmp_path: Path
 ) -> None:
     selection = FieldSelection(include=("userid", "nosuchcolumn"))
-    with pytest.raises(
-        ApiError, match=r"HTTP 400 \(.*nosuchcolumn.*\)\. Check the field selection"
+    config = SandboxConfig(tenants=1, employees=5, unknown_fields="reject", job_duration_s=0)
+    with (
+        start_sandbox(config) as strict,
+        pytest.raises(ApiError, match=r"HTTP 400 \(.*nosuchcolumn.*\)\. Check the field selection"),
     ):
-        export_one(settings_for(sb), sb.tenant_ids[0], "users", tmp_path, fields=selection)
+        export_one(settings_for(strict), strict.tenant_ids[0], "users", tmp_path, fields=selection)
 
 
 # ----------------------------------------------------------------------------- recovered faults

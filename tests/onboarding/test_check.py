@@ -285,7 +285,7 @@ def test_flags_override_the_environment(sandbox: Any) -> None:
 def test_a_config_file_that_does_not_exist_is_a_usage_error(tmp_path: Path) -> None:
     outcome = run_cli(["check", "--config", str(tmp_path / "nope.toml"), "--lang", "nl"])
     assert outcome.exit_code == 2
-    assert "Probleem in de configuratie" in outcome.output and "nope.toml" in outcome.output
+    assert outcome.output.startswith("fout (configuration): ") and "nope.toml" in outcome.output
 
 
 def test_unknown_language_is_a_usage_error(sandbox: Any) -> None:

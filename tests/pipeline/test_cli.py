@@ -112,9 +112,13 @@ def test_expected_errors_print_a_message_not_a_traceback_nor_the_secret(
 def test_demo_runs_and_prints_its_summary(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VISMA_HRM_")}
     env["RUNTIME__DLTHUB_TELEMETRY"] = "false"
-    (tmp_path / "visma_hrm_demo.duckdb").write_text("an old demo database")
+    (tmp_path / "visma_hrm_demo.duckdb").write_text("somebody's own file")
+    refused = _cli(["demo", "--employees", "30"], env, tmp_path)
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("error (configuration): ") and "--force" in refused.stderr
+    assert (tmp_path / "visma_hrm_demo.duckdb").read_text() == "somebody's own file"
     started = time.monotonic()
-    done = _cli(["demo", "--employees", "30"], env, tmp_path)
+    done = _cli(["demo", "--employees", "30", "--force"], env, tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert time.monotonic() - started < 120
     out = done.stdout
@@ -124,18 +128,23 @@ def test_demo_runs_and_prints_its_summary(tmp_path: Path) -> None:
         "incremental",
         "HR analytics",
         "headcount_monthly_total",
-        "duckdb visma_hrm_demo.duckdb",
+        "duckdb.connect('visma_hrm_demo.duckdb', read_only=True)",
         "visma_hrm.contracts",
+        "the last date the data covers",
     ):
         assert expected in out, expected
+    assert "Tenant " in out and "…" not in out
     assert (tmp_path / "visma_hrm_demo.duckdb").stat().st_size > 100_000
 
 
 # --------------------------------------------------------------------------- SIGKILL
 def _run_and_kill(env: dict[str, str], cwd: Path, anchor: str, delay: float) -> bool:
-    """Start a sync; SIGKILL it ``delay`` seconds after a log line containing ``anchor``."""
+    """Start a sync; SIGKILL it ``delay`` seconds after a log line containing ``anchor``.
+
+    ``-v``: the verbose log has a line for every step (the short log leaves the downloads out).
+    """
     proc = subprocess.Popen(
-        [CLI, "sync"],
+        [CLI, "sync", "-v"],
         env=env,
         cwd=cwd,
         stdout=subprocess.DEVNULL,

@@ -42,9 +42,26 @@ def _render(live: RichReporter) -> str:
     return probe.export_text()
 
 
-def test_plain_lines_one_per_state_change() -> None:
+def test_plain_log_is_short_one_line_per_export() -> None:
     stream = io.StringIO()
     plain = PlainReporter(stream)
+    for phase, done in (("starting", 0), ("waiting", 0), ("downloading", 0), ("downloading", 1)):
+        plain.export_progress(
+            ExportProgress(TENANT, "users", phase, files_total=1, files_done=done)  # type: ignore[arg-type]
+        )
+    plain.export_progress(ExportProgress(TENANT, "users", "done", files_total=1, files_done=1))
+    for stage in ("parsing", "downloaded", "loading", "ok", "failed"):
+        plain.stage(TENANT, "users", stage, rows=10)
+    plain.info("Loading into duckdb (dlt load)")
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2, lines
+    assert lines[0].endswith(f"{TENANT} users: exported 1/1 files 0 B")
+    assert lines[1].endswith("Loading into duckdb (dlt load)")
+
+
+def test_verbose_plain_lines_one_per_state_change() -> None:
+    stream = io.StringIO()
+    plain = PlainReporter(stream, verbose=True)
     for done in (0, 0, 1):
         plain.export_progress(
             ExportProgress(TENANT, "users", "downloading", files_total=1, files_done=done)
@@ -77,7 +94,7 @@ def test_summary_names_every_problem_in_words() -> None:
     console = _console()
     print_summary(report, console)
     text = " ".join(console.export_text().split())  # lines wrap at the console's width
-    assert "failed" in text and "job_failed" in text
+    assert "error (job_failed): tenant" in text and TENANT in text
     assert "ended with status Failed [retry]." in text  # markup-looking text printed as is
     assert "warning: The filesystem destination" in text
     assert "not everything was loaded" in text

@@ -58,7 +58,8 @@ def _settings(sb: Sandbox, tmp_path: Path) -> Settings:
 def _phase_durations(env: dict[str, str], cwd: Path) -> dict[str, float]:
     """Run one sync to the end and time each step from its progress line to the next."""
     out, err = subprocess.DEVNULL, subprocess.PIPE
-    proc = subprocess.Popen([CLI, "sync"], env=env, cwd=cwd, stdout=out, stderr=err, text=True)
+    args = [CLI, "sync", "-v"]  # the verbose log: a line for every step, downloads included
+    proc = subprocess.Popen(args, env=env, cwd=cwd, stdout=out, stderr=err, text=True)
     seen: dict[str, float] = {}
 
     def read() -> None:

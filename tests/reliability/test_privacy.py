@@ -21,7 +21,7 @@ from visma_hrm.catalog import DATASETS
 from visma_hrm.config import Settings
 from visma_hrm.sandbox import Sandbox, SandboxConfig
 
-PERSONAL = set(DATASETS["employees"].personal_columns())
+PERSONAL = set(DATASETS["employees"].contact_columns())
 EXTRA = ("nickname", "dateofbirth")
 """Excluded on top of the profile with ``--fields``."""
 

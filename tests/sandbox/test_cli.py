@@ -21,7 +21,7 @@ def _command() -> list[str]:
 
 def test_sandbox_command_prints_what_a_client_needs_and_serves_it() -> None:
     args = ["sandbox", "--port", "0", "--tenants", "2", "--employees", "5", "--seed", "9"]
-    args += ["--faults", "token_outage_first=1"]
+    args += ["--faults", "token_outage_first=1", "--token-errors", "opaque"]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
         _command() + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
@@ -52,6 +52,8 @@ def test_sandbox_command_prints_what_a_client_needs_and_serves_it() -> None:
         response = httpx.post(printed["token_url"], data=form)
         assert response.status_code == 200
         assert response.json()["token_type"] == "Bearer"
+        wrong = httpx.post(printed["token_url"], data={**form, "client_secret": "nope"})
+        assert (wrong.status_code, wrong.json()["error"]) == (400, "access_denied")
     finally:
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=15)
@@ -67,5 +69,18 @@ def test_sandbox_command_rejects_a_bad_fault_spec() -> None:
         text=True,
         timeout=30,
     )
-    assert proc.returncode != 0
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error (configuration): --faults: ")
     assert "rate_limit_rate" in proc.stderr
+
+
+def test_sandbox_command_rejects_an_unknown_token_error_shape() -> None:
+    proc = subprocess.run(
+        [*_command(), "sandbox", "--token-errors", "polite"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error (configuration): --token-errors: ")
+    assert "opaque" in proc.stderr

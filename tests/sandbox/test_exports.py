@@ -133,11 +133,48 @@ def test_fields_include_and_exclude(sb: Sandbox) -> None:
     assert rows == [{c: r[c] for c in header} for r in truth]
 
 
-def test_unknown_field_is_400_with_the_name(sb: Sandbox) -> None:
+PRODUCTION_EXCLUDES = (
+    "rosterid,ptfactor,scaletype_en,scaletype,scale,step,stepname,garscaletype,garstep,"
+    "garstepname,catsscale,catsscalename,catsscaleid,catsrspfactor,salaryhour,garsalaryhour,"
+    "salaryhourort,salaryhourtravel,salaryhourextra,salarytype,distance,maxdistance,dayspw,"
+    "tariffid,tariffname_en,tariffname,publictransportregid,publictransportregname_en,"
+    "publictransportregname,publictransportunits,salaryfulltime"
+)
+"""The exclude list a public identity-provisioning client sends for contracts in production."""
+
+
+def test_the_production_exclude_list_is_accepted_and_applied(sb: Sandbox) -> None:
+    tenant = sb.tenant_ids[0]
+    token = get_token(sb, tenant)
+    _a, full_header, _rows = export(sb, token, "contracts")
+    assert set(PRODUCTION_EXCLUDES.split(",")) <= set(full_header)  # every name is a real column
+    _a, header, rows = export(sb, token, "contracts", {"fields": "!" + PRODUCTION_EXCLUDES})
+    assert not set(PRODUCTION_EXCLUDES.split(",")) & set(header)
+    truth = sb.truth(tenant, "contracts")
+    assert rows == [{c: r[c] for c in header} for r in truth]
+
+
+def test_excluding_a_column_the_dataset_lacks_is_accepted(sb: Sandbox) -> None:
     token = get_token(sb, sb.tenant_ids[0])
-    response = start_job(sb, token, "users", {"fields": "userid,salary"})
-    assert response.status_code == 400
-    assert "salary" in response.json()["message"]
+    _a, header, _rows = export(sb, token, "users", {"fields": "!emailaddress,catsrspfactor"})
+    assert header == ["userid", "employeeid"]
+
+
+def test_an_unknown_included_column_is_ignored_by_default(sb: Sandbox) -> None:
+    token = get_token(sb, sb.tenant_ids[0])
+    _a, header, _rows = export(sb, token, "users", {"fields": "userid,salary"})
+    assert header == ["userid"]
+
+
+def test_an_unknown_included_column_is_400_when_the_switch_says_reject() -> None:
+    config = SandboxConfig(tenants=1, employees=5, unknown_fields="reject", job_duration_s=0)
+    with start_sandbox(config) as sb:
+        token = get_token(sb, sb.tenant_ids[0])
+        response = start_job(sb, token, "users", {"fields": "userid,salary"})
+        assert response.status_code == 400
+        assert "salary" in response.json()["message"]
+        excluded = start_job(sb, token, "users", {"fields": "!salary"})
+        assert excluded.status_code == 200  # excludes stay lenient under the switch
 
 
 def test_public_client_request_shapes(sb: Sandbox) -> None:
@@ -247,14 +284,6 @@ def test_admin_api(sb: Sandbox) -> None:
         f"{sb.base_url}/sandbox/tenants/{sb.tenant_ids[0]}/approvals", json={"datasets": ["x"]}
     )
     assert bad.status_code == 400
-
-
-def test_unknown_fields_can_be_ignored_instead() -> None:
-    config = SandboxConfig(tenants=1, employees=5, unknown_fields="ignore", job_duration_s=0)
-    with start_sandbox(config) as sb:
-        token = get_token(sb, sb.tenant_ids[0])
-        _a, header, _rows = export(sb, token, "users", {"fields": "userid,salary"})
-        assert header == ["userid"]
 
 
 def test_export_files_are_deleted_when_the_server_stops() -> None:

@@ -7,6 +7,7 @@ import time
 
 import httpx
 import jwt
+import pytest
 
 from tests.sandbox.conftest import ALL_SCOPES, PATHS, start_job, token_response
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
@@ -150,3 +151,78 @@ def test_expired_and_forged_tokens_are_401() -> None:
         assert start_job(sb, "not-a-jwt", "users").status_code == 401
         no_header = httpx.post(f"{sb.api_url}/v1/command/nl/hrm/users")
         assert no_header.status_code == 401
+
+
+# --------------------------------------------------------------------- token_errors shapes
+SHAPE_ANSWERS = {
+    # shape: {failure: (status, error, words the description must hold or None for absent)}
+    "standard": {
+        "unknown_client": (401, "invalid_client", "isv_nobody"),
+        "wrong_secret": (401, "invalid_client", "secret"),
+        "unlinked_tenant": (400, "invalid_grant", "{tenant}"),
+        "scope": (400, "invalid_scope", "exportcontracts"),
+    },
+    "bare": {
+        "unknown_client": (400, "invalid_client", None),
+        "wrong_secret": (400, "invalid_client", None),
+        "unlinked_tenant": (400, "invalid_grant", None),
+        "scope": (400, "invalid_scope", None),
+    },
+    "status401": {
+        "unknown_client": (401, "invalid_client", "Client"),
+        "wrong_secret": (401, "invalid_client", "Client"),
+        "unlinked_tenant": (401, "invalid_grant", "{tenant}"),
+        "scope": (401, "invalid_scope", "scope"),
+    },
+    "unauthorized_client": {
+        "unknown_client": (401, "unauthorized_client", "Unknown client"),
+        "wrong_secret": (401, "unauthorized_client", "secret"),
+        "unlinked_tenant": (400, "unauthorized_client", "{tenant}"),
+        "scope": (400, "unauthorized_client", "exportcontracts"),
+    },
+    "invalid_request": {
+        "unknown_client": (400, "invalid_request", "Client"),
+        "wrong_secret": (400, "invalid_request", "Secret"),
+        "unlinked_tenant": (400, "invalid_request", "{tenant}"),
+        "scope": (400, "invalid_request", "exportcontracts"),
+    },
+    "opaque": {
+        failure: (400, "access_denied", "denied")
+        for failure in ("unknown_client", "wrong_secret", "unlinked_tenant", "scope")
+    },
+}
+
+
+def test_every_token_error_shape_is_tested_here() -> None:
+    from visma_hrm.sandbox import TOKEN_ERROR_SHAPES
+
+    assert set(SHAPE_ANSWERS) == set(TOKEN_ERROR_SHAPES)
+
+
+@pytest.mark.parametrize("shape", list(SHAPE_ANSWERS))
+def test_token_failures_come_in_the_configured_shape(shape: str) -> None:
+    config = SandboxConfig(
+        tenants=1,
+        employees=2,
+        token_errors=shape,
+        approvals={0: ["employees"]},
+        contact_information=False,
+    )
+    with start_sandbox(config) as sb:
+        tenant, unlinked = sb.tenant_ids[0], sb.unlinked_tenant_ids[0]
+        answers = {
+            "unknown_client": token_response(sb, tenant, client_id="isv_nobody"),
+            "wrong_secret": token_response(sb, tenant, client_secret="not-the-secret"),
+            "unlinked_tenant": token_response(sb, unlinked),
+            "scope": token_response(sb, tenant),
+        }
+        for failure, response in answers.items():
+            status, error, words = SHAPE_ANSWERS[shape][failure]
+            body = response.json()
+            assert (response.status_code, body["error"]) == (status, error), failure
+            if words is None:
+                assert "error_description" not in body
+            else:
+                assert words.format(tenant=unlinked) in body["error_description"], failure
+            assert "not-the-secret" not in response.text
+        assert token_response(sb, tenant, scope="hrmanalytics:nlhrm:exportemployees").is_success

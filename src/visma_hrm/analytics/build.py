@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from visma_hrm.analytics.models import STAGED_COLUMNS, VIEWS, Context, quote
+from visma_hrm.catalog import SYNC_STATE_TABLE
 from visma_hrm.errors import ConfigurationError
 
 DEFAULT_SOURCE_SCHEMA = "visma_hrm"
@@ -169,6 +170,52 @@ def build_analytics(
         return [v.name for v in VIEWS]
 
 
+def data_as_of(connection_or_path: Any, schema: str = DEFAULT_SOURCE_SCHEMA) -> dt.date:
+    """The last date the data covers, never later than today.
+
+    That is the moment of the newest export the data came from (the ``changeTimestampBefore``
+    the sync keeps per tenant and dataset in ``_visma_sync_state``, next to the tables); without
+    it (tables loaded some other way), the newest ``existencestartutc`` of employees
+    and contracts: the latest change the data shows. A copy synced a while ago, or a sandbox
+    whose clock is not today's date, is then counted on the day it describes, not on today,
+    where nothing would move any more.
+    """
+    with _connect(connection_or_path) as db:
+        source, present = resolve_source_schema(db, schema)
+        latest = _newest_export(db, source) or _newest_change(db, source, present)
+    today = dt.date.today()
+    return min(latest, today) if latest else today
+
+
+def _newest_export(db: _Db, source: str) -> dt.date | None:
+    """The newest export moment among the positions the sync stored, if they are there."""
+    if not {SYNC_STATE_TABLE, "_dlt_loads"} <= _tables_in(db, source):
+        return None
+    rows = db.query(
+        f"SELECT max(s.change_timestamp_before) FROM {quote(source)}.{SYNC_STATE_TABLE} s "
+        f"JOIN {quote(source)}._dlt_loads l ON l.load_id = s.load_id AND l.status = 0"
+    )
+    try:
+        newest = rows[0][0] if rows else None
+        return dt.date.fromisoformat(str(newest)[:10]) if newest else None
+    except ValueError:
+        return None  # a cursor of another shape: fall back to the data itself
+
+
+def _newest_change(db: _Db, source: str, present: set[str]) -> dt.date | None:
+    parts = [
+        f"SELECT max(existencestartutc) AS t FROM {quote(source)}.{table} "
+        'WHERE NOT coalesce("_visma_deleted", FALSE)'
+        for table in ("employees", "contracts")
+        if table in present
+    ]
+    rows = db.query(f"SELECT max(t) FROM ({' UNION ALL '.join(parts)}) AS changes")
+    latest = rows[0][0] if rows else None
+    if isinstance(latest, dt.datetime):
+        return latest.date()
+    return latest if isinstance(latest, dt.date) else None
+
+
 @dataclass
 class TenantSummary:
     tenant_id: str
@@ -183,7 +230,7 @@ class TenantSummary:
             "tenant_id": self.tenant_id,
             "as_of": self.as_of.isoformat(),
             "headcount": self.headcount,
-            "fte": str(self.fte),
+            "fte": float(self.fte),
             "months": self.months,
         }
 
@@ -209,7 +256,7 @@ def summary(
             {
                 "month": month.isoformat()[:7],
                 "headcount": int(headcount),
-                "fte": str(Decimal(fte).normalize()),
+                "fte": float(Decimal(fte)),
                 "inflow": int(inflow),
                 "rehires": int(rehires),
                 "outflow": int(outflow),

@@ -136,20 +136,20 @@ def _parameters(ctx: Context) -> str:
 
 
 def _months(ctx: Context) -> str:
-    return f"""WITH RECURSIVE spine(month_start) AS (
+    return f"""WITH RECURSIVE spine(month) AS (
     SELECT spine_start FROM {ctx.v("parameters")}
     UNION ALL
-    SELECT CAST(s.month_start + INTERVAL '1 month' AS DATE)
+    SELECT CAST(s.month + INTERVAL '1 month' AS DATE)
     FROM spine s, {ctx.v("parameters")} p
-    WHERE CAST(s.month_start + INTERVAL '1 month' AS DATE) <= p.as_of
+    WHERE CAST(s.month + INTERVAL '1 month' AS DATE) <= p.as_of
 )
-SELECT s.month_start,
-       CAST(s.month_start + INTERVAL '1 month' - INTERVAL '1 day' AS DATE) AS month_end,
-       CASE WHEN CAST(s.month_start + INTERVAL '1 month' - INTERVAL '1 day' AS DATE) < p.as_of
-            THEN CAST(s.month_start + INTERVAL '1 month' - INTERVAL '1 day' AS DATE)
+SELECT s.month,
+       CAST(s.month + INTERVAL '1 month' - INTERVAL '1 day' AS DATE) AS month_end,
+       CASE WHEN CAST(s.month + INTERVAL '1 month' - INTERVAL '1 day' AS DATE) < p.as_of
+            THEN CAST(s.month + INTERVAL '1 month' - INTERVAL '1 day' AS DATE)
             ELSE p.as_of END AS reference_date
 FROM spine s, {ctx.v("parameters")} p
-WHERE s.month_start <= p.as_of"""
+WHERE s.month <= p.as_of"""
 
 
 def _norm(expr: str) -> str:
@@ -230,7 +230,7 @@ def _persons(ctx: Context) -> str:
     SELECT tenant_id, person_key,
            string_agg(employeeid, ',' ORDER BY length(employeeid), employeeid) AS employeeids,
            count(*) AS employeeid_count,
-           bool_and(has_employee_record) AS has_employee_records
+           bool_and(has_employee_record) AS has_employee_record
     FROM {ctx.v("employee_persons")} GROUP BY tenant_id, person_key
 ), work AS (
     SELECT tenant_id, person_key, min(valid_from) AS first_start,
@@ -240,7 +240,7 @@ def _persons(ctx: Context) -> str:
 )
 SELECT i.tenant_id, i.person_key, r.initials, r.gender, r.dateofbirth, r.birthname,
        r.prefixbirthname, r.formattedname, i.employeeids, i.employeeid_count,
-       i.has_employee_records, w.first_start,
+       i.has_employee_record, w.first_start,
        CASE WHEN w.last_end = {OPEN_END} THEN NULL ELSE w.last_end END AS last_end,
        coalesce(w.is_active, FALSE) AS is_active
 FROM ids i
@@ -286,13 +286,13 @@ FROM cur c LEFT JOIN tree t ON t.tenant_id = c.tenant_id AND t.orgunitid = c.org
 
 def _valid_on_reference_dates(ctx: Context) -> str:
     """Versions valid on each month's reference date, one per contract (the latest start)."""
-    return f"""SELECT month_start, reference_date, tenant_id, person_key, employeeid, contractid,
+    return f"""SELECT month, reference_date, tenant_id, person_key, employeeid, contractid,
        subcontractid, orgunitid, orgunitname, ptfactor
 FROM (
-    SELECT m.month_start, m.reference_date, cp.tenant_id, cp.person_key, cp.employeeid,
+    SELECT m.month, m.reference_date, cp.tenant_id, cp.person_key, cp.employeeid,
            cp.contractid, cp.subcontractid, cp.orgunitid, cp.orgunitname, cp.ptfactor,
            row_number() OVER (
-               PARTITION BY cp.tenant_id, m.month_start, cp.employeeid, cp.contractid
+               PARTITION BY cp.tenant_id, m.month, cp.employeeid, cp.contractid
                ORDER BY cp.valid_from DESC, length(cp.subcontractid) DESC, cp.subcontractid DESC
            ) AS rn
     FROM {ctx.v("months")} m
@@ -305,14 +305,14 @@ WHERE rn = 1"""
 
 def _headcount_monthly(ctx: Context) -> str:
     return f"""WITH agg AS (
-    SELECT tenant_id, month_start, reference_date, orgunitid,
+    SELECT tenant_id, month, reference_date, orgunitid,
            max(orgunitname) AS contract_orgunitname,
            count(DISTINCT person_key) AS headcount,
            coalesce(sum(ptfactor), 0) AS fte
     FROM {ctx.v("valid_contract_versions")}
-    GROUP BY tenant_id, month_start, reference_date, orgunitid
+    GROUP BY tenant_id, month, reference_date, orgunitid
 )
-SELECT a.tenant_id, a.month_start AS month, a.reference_date, a.orgunitid,
+SELECT a.tenant_id, a.month, a.reference_date, a.orgunitid,
        coalesce(u.orgname, a.contract_orgunitname) AS orgunitname,
        a.headcount, a.fte
 FROM agg a
@@ -321,7 +321,7 @@ LEFT JOIN {ctx.v("org_units_current")} u
 
 
 def _headcount_monthly_rollup(ctx: Context) -> str:
-    return f"""SELECT a.tenant_id, v.month_start AS month, v.reference_date, a.orgunitid,
+    return f"""SELECT a.tenant_id, v.month, v.reference_date, a.orgunitid,
        a.orgname AS orgunitname, a.level, a.name_path,
        count(DISTINCT v.person_key) AS headcount, coalesce(sum(v.ptfactor), 0) AS fte
 FROM {ctx.v("org_units_current")} a
@@ -330,21 +330,21 @@ JOIN {ctx.v("org_units_current")} d
  AND substr(d.id_path, 1, length(a.id_path)) = a.id_path
 JOIN {ctx.v("valid_contract_versions")} v
   ON v.tenant_id = d.tenant_id AND v.orgunitid = d.orgunitid
-GROUP BY a.tenant_id, v.month_start, v.reference_date, a.orgunitid, a.orgname, a.level,
+GROUP BY a.tenant_id, v.month, v.reference_date, a.orgunitid, a.orgname, a.level,
          a.name_path"""
 
 
 def _headcount_monthly_total(ctx: Context) -> str:
     return f"""WITH agg AS (
-    SELECT tenant_id, month_start,
+    SELECT tenant_id, month,
            count(DISTINCT person_key) AS headcount, coalesce(sum(ptfactor), 0) AS fte
-    FROM {ctx.v("valid_contract_versions")} GROUP BY tenant_id, month_start
+    FROM {ctx.v("valid_contract_versions")} GROUP BY tenant_id, month
 )
-SELECT t.tenant_id, m.month_start AS month, m.reference_date,
+SELECT t.tenant_id, m.month, m.reference_date,
        coalesce(a.headcount, 0) AS headcount, coalesce(a.fte, 0) AS fte
 FROM {ctx.v("months")} m
 CROSS JOIN (SELECT DISTINCT tenant_id FROM {ctx.v("contract_periods")}) t
-LEFT JOIN agg a ON a.tenant_id = t.tenant_id AND a.month_start = m.month_start"""
+LEFT JOIN agg a ON a.tenant_id = t.tenant_id AND a.month = m.month"""
 
 
 def _employment_spells(ctx: Context) -> str:
@@ -395,15 +395,15 @@ WHERE rn = 1 AND from_orgunitid IS DISTINCT FROM to_orgunitid"""
 
 def _flows_monthly(ctx: Context) -> str:
     def count(view: str, column: str, alias: str, extra: str = "") -> str:
-        return f"""(SELECT m.month_start, e.tenant_id, count(DISTINCT e.person_key) AS n
+        return f"""(SELECT m.month, e.tenant_id, count(DISTINCT e.person_key) AS n
     FROM {ctx.v(view)} e JOIN {ctx.v("months")} m
-      ON e.{column} BETWEEN m.month_start AND m.reference_date {extra}
-    GROUP BY m.month_start, e.tenant_id) {alias}"""
+      ON e.{column} BETWEEN m.month AND m.reference_date {extra}
+    GROUP BY m.month, e.tenant_id) {alias}"""
 
     def join(alias: str) -> str:
-        return f"{alias}.tenant_id = t.tenant_id AND {alias}.month_start = m.month_start"
+        return f"{alias}.tenant_id = t.tenant_id AND {alias}.month = m.month"
 
-    return f"""SELECT t.tenant_id, m.month_start AS month, m.reference_date,
+    return f"""SELECT t.tenant_id, m.month, m.reference_date,
        coalesce(i.n, 0) AS inflow, coalesce(r.n, 0) AS rehires,
        coalesce(o.n, 0) AS outflow, coalesce(x.n, 0) AS transfers
 FROM {ctx.v("months")} m
@@ -443,7 +443,7 @@ WHERE c.is_current"""
 VIEWS: tuple[View, ...] = (
     *(View(f"stg_{t}", _staging(t), f"Current (not deleted) rows of {t}.") for t in STAGED_COLUMNS),
     View("parameters", _parameters, "The as-of date and the first month of the spine."),
-    View("months", _months, "Month spine: month_start, month_end, reference_date."),
+    View("months", _months, "Month spine: month, month_end, reference_date."),
     View("employee_persons", _employee_persons, "employeeid -> person_key."),
     View("contract_periods", _contract_periods, "One row per contract version."),
     View("persons", _persons, "One row per person."),

@@ -1,7 +1,8 @@
 """The ``analytics`` command: (re)create the HR views and print headcount, FTE and flows.
 
-The views read the synced tables live; running this again is needed only to fix another
-as-of date or after a dataset was approved for the first time.
+The views read the synced tables live. Without ``--as-of`` they count on the last date the
+data covers (the latest change at the source), so run this again after a sync to move that
+date; ``--as-of today`` makes views that follow the calendar by themselves.
 """
 
 from __future__ import annotations
@@ -9,12 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
-import duckdb
 import typer
+from rich import box
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from visma_hrm.analytics.build import (
@@ -23,65 +23,103 @@ from visma_hrm.analytics.build import (
     SpineStart,
     TenantSummary,
     build_analytics,
+    data_as_of,
     summary,
 )
 from visma_hrm.cli import app
+from visma_hrm.cli.common import (
+    VERBOSITY,
+    DuckdbPathOpt,
+    JsonOpt,
+    LangOpt,
+    QuietOpt,
+    VerboseOpt,
+    check_lang,
+    expected_errors,
+    say,
+    set_verbosity,
+    stdout_console,
+)
+from visma_hrm.config import load_settings
 from visma_hrm.errors import ConfigurationError
-
-EXIT_FAILED = 1
-EXIT_USAGE = 2
 
 
 @app.command("analytics")
 def analytics_command(
-    duckdb_path: Annotated[
-        Path, typer.Option("--duckdb-path", help="DuckDB file the sync loaded into.")
-    ] = Path("visma_hrm.duckdb"),
+    duckdb_path: DuckdbPathOpt = None,
     schema: Annotated[
-        str, typer.Option("--schema", help="Schema holding the synced tables.")
+        str, typer.Option("--schema", metavar="SCHEMA", help="Schema holding the synced tables.")
     ] = DEFAULT_SOURCE_SCHEMA,
     target_schema: Annotated[
-        str, typer.Option("--target-schema", help="Schema for the analytics views.")
+        str,
+        typer.Option("--target-schema", metavar="SCHEMA", help="Schema for the analytics views."),
     ] = DEFAULT_TARGET_SCHEMA,
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", help="Reference date YYYY-MM-DD (default: today, live)."),
+        typer.Option(
+            "--as-of",
+            metavar="DATE",
+            help="Reference date YYYY-MM-DD, or 'today' for views that follow the calendar "
+            "(default: the last date the data covers).",
+        ),
     ] = None,
     since: Annotated[
         str | None,
-        typer.Option("--since", help="First month YYYY-MM-DD or 'earliest' (default 24 back)."),
+        typer.Option(
+            "--since",
+            metavar="DATE",
+            help="First month YYYY-MM-DD or 'earliest' (default 24 months back).",
+        ),
     ] = None,
-    months: Annotated[int, typer.Option("--months", min=1, help="Months of flows shown.")] = 6,
-    json_output: Annotated[bool, typer.Option("--json", help="Print a JSON document.")] = False,
+    months: Annotated[
+        int, typer.Option("--months", min=1, metavar="N", help="Months of flows shown.")
+    ] = 6,
+    json_output: JsonOpt = False,
+    lang: LangOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Create the HR analytics views (persons, contract history, headcount, FTE, flows)."""
-    try:
-        as_of_date = _date("--as-of", as_of) if as_of else None
+    set_verbosity(quiet, verbose)
+    with expected_errors(json_output, check_lang(lang)):
+        path = duckdb_path or load_settings().duckdb_path
+        if not path.is_file():
+            raise ConfigurationError(
+                f"{path} does not exist: run `visma-hrm sync` first, or pass the file it "
+                "loaded into (--duckdb-path)."
+            )
+        as_of_date = _as_of(path, schema, as_of)
         start: SpineStart = None
         if since == "earliest":
             start = "earliest"
         elif since:
             start = _date("--since", since)
-        views = build_analytics(duckdb_path, schema, target_schema, as_of=as_of_date, start=start)
-        tenants = summary(duckdb_path, target_schema, months=months)
-    except ConfigurationError as exc:
-        _fail(f"({exc.code}): {exc.message}", EXIT_USAGE)
-    except duckdb.Error as exc:
-        _fail(f"(database): {exc}", EXIT_FAILED)
+        views = build_analytics(path, schema, target_schema, as_of=as_of_date, start=start)
+        tenants = summary(path, target_schema, months=months)
     if json_output:
         document = {
             "schema": target_schema,
+            "as_of": as_of_date.isoformat() if as_of_date else None,
             "views": views,
             "tenants": [t.to_dict() for t in tenants],
         }
         print(json.dumps(document, indent=2))
         return
-    print_analytics(Console(), target_schema, views, tenants)
+    if as_of is None and not VERBOSITY.quiet:
+        say(
+            f"As of {as_of_date}: the last date the data covers, when its newest export was "
+            "taken (--as-of to choose another date, --as-of today to follow the calendar)."
+        )
+    print_analytics(stdout_console(), target_schema, views, tenants)
 
 
-def _fail(message: str, code: int) -> NoReturn:
-    Console(stderr=True).print("[red]error[/] " + escape(message), highlight=False)
-    raise typer.Exit(code)
+def _as_of(path: Path, schema: str, flag: str | None) -> dt.date | None:
+    """--as-of: a date; 'today' (None: CURRENT_DATE, live); absent: the data's last date."""
+    if flag is None:
+        return data_as_of(path, schema)
+    if flag.strip().lower() == "today":
+        return None
+    return _date("--as-of", flag)
 
 
 def _date(flag: str, text: str) -> dt.date:
@@ -99,11 +137,16 @@ def print_analytics(
     console.print(f"Views in schema [bold]{schema}[/]: {', '.join(public)}", highlight=False)
     for tenant in tenants:
         table = Table(
-            title=f"Tenant {tenant.tenant_id}: headcount {tenant.headcount}, "
-            f"FTE {tenant.fte} on {tenant.as_of.isoformat()}"
+            title=f"tenant {tenant.tenant_id}\nheadcount {tenant.headcount}, "
+            f"FTE {tenant.fte} on {tenant.as_of.isoformat()}",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            padding=0,
+            pad_edge=False,
         )
         for name in ("month", "headcount", "fte", "inflow", "rehires", "outflow", "transfers"):
-            table.add_column(name, justify="left" if name == "month" else "right")
+            table.add_column(name, justify="left" if name == "month" else "right", no_wrap=True)
         for m in tenant.months:
             table.add_row(
                 *(str(m[k]) for k in ("month", "headcount", "fte", "inflow")),

@@ -12,6 +12,7 @@ from rich.console import Console
 from visma_hrm.analytics.build import DEFAULT_SOURCE_SCHEMA, DEFAULT_TARGET_SCHEMA
 from visma_hrm.cli import app
 from visma_hrm.cli.report_cmd import EXIT_FAILED, EXIT_USAGE, _connection, _date, _fail
+from visma_hrm.duckdb_file import DEFAULT_FILE
 from visma_hrm.errors import ConfigurationError
 from visma_hrm.model import DEFAULT_MODEL_SCHEMA, build_model
 from visma_hrm.redact import redact_text
@@ -21,7 +22,7 @@ from visma_hrm.redact import redact_text
 def model_command(
     duckdb_path: Annotated[
         Path, typer.Option("--duckdb-path", help="DuckDB file the sync loaded into.")
-    ] = Path("visma_hrm.duckdb"),
+    ] = DEFAULT_FILE,
     destination: Annotated[
         str, typer.Option("--destination", help="duckdb, or postgres (dlt credentials).")
     ] = "duckdb",

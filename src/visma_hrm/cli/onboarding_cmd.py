@@ -24,6 +24,25 @@ from rich.table import Table
 
 from visma_hrm.catalog import DATASETS, Dataset, get_dataset
 from visma_hrm.cli import app
+from visma_hrm.cli.common import (
+    EXIT_USAGE,
+    VERBOSITY,
+    ApiUrlOpt,
+    ClientIdOpt,
+    ConfigOpt,
+    DatasetOpt,
+    ForceOpt,
+    JsonOpt,
+    LangOpt,
+    QuietOpt,
+    TenantOpt,
+    TokenUrlOpt,
+    VerboseOpt,
+    fail,
+    say,
+    set_verbosity,
+    suggestion,
+)
 from visma_hrm.config import (
     DEFAULT_CONFIG_FILE,
     ENV_PREFIX,
@@ -40,22 +59,6 @@ from visma_hrm.onboarding import DatasetStatus, Diagnosis, Problem, diagnose, sc
 from visma_hrm.redact import Secret, redact_url
 
 EXIT_PROBLEM = 1
-EXIT_USAGE = 2
-
-ConfigOpt = Annotated[
-    Path | None, typer.Option("--config", help="Config file (default ./visma-hrm.toml).")
-]
-ApiUrlOpt = Annotated[str | None, typer.Option("--api-url", help="API base URL.")]
-TokenUrlOpt = Annotated[str | None, typer.Option("--token-url", help="Token endpoint URL.")]
-ClientIdOpt = Annotated[
-    str | None, typer.Option("--client-id", help="Client id (isv_..., Details tab).")
-]
-TenantOpt = Annotated[
-    list[str] | None,
-    typer.Option("--tenant", help="Tenant id (Integrations > Customers); repeatable."),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
-LangOpt = Annotated[str | None, typer.Option("--lang", help="Language of messages: en or nl.")]
 
 
 # ----------------------------------------------------------------------------------- check
@@ -66,12 +69,17 @@ def check(
     token_url: TokenUrlOpt = None,
     client_id: ClientIdOpt = None,
     tenant: TenantOpt = None,
+    dataset: DatasetOpt = None,
     as_json: JsonOpt = False,
     lang: LangOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Get a token for every tenant and show which datasets each one approved, and what to fix."""
+    set_verbosity(quiet, verbose)
     flags = {"api_url": api_url, "token_url": token_url, "client_id": client_id}
-    settings, lang = _load(config, {**flags, "tenants": tuple(tenant or ())}, lang)
+    overrides = {**flags, "tenants": tuple(tenant or ()), "datasets": tuple(dataset or ())}
+    settings, lang = _load(config, overrides, lang)
     diagnosis = diagnose(settings)
     _emit(diagnosis, lang, as_json, settings.client_secret)
     raise typer.Exit(diagnosis.exit_code)
@@ -91,16 +99,16 @@ def init(
     secret_stdin: Annotated[
         bool, typer.Option("--secret-stdin", help="Read the client secret from standard input.")
     ] = False,
-    force: Annotated[
-        bool,
-        typer.Option("--force", help="Write even when the check fails; replace without asking."),
-    ] = False,
+    force: ForceOpt = False,
     lang: LangOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Ask for (or take) the client id, secret and tenant ids, check them, write the config.
 
     The secret is typed without echo, or comes from VISMA_HRM_CLIENT_SECRET or --secret-stdin.
     """
+    set_verbosity(quiet, verbose)
     # Never a --secret flag: flags end up in shell history and process listings.
     target = config or Path(os.environ.get(f"{ENV_PREFIX}CONFIG") or DEFAULT_CONFIG_FILE)
     base = _init_defaults(target, api_url, token_url)
@@ -110,7 +118,7 @@ def init(
     else:
         settings = _from_prompts(base, client_id, tenant, secret_stdin, lang)
     secret = settings.client_secret
-    typer.echo(text("init.validating", lang, token_url=redact_url(settings.token_url)))
+    say(text("init.validating", lang, token_url=redact_url(settings.token_url)))
     diagnosis = diagnose(settings)
     _emit(diagnosis, lang, False, secret)
     typer.echo(text("init.valid" if diagnosis.ok else "init.invalid", lang))
@@ -155,7 +163,7 @@ def _from_flags(
         if not value
     ]
     if missing:
-        _fail_usage(text("init.missing", lang, what=", ".join(missing)))
+        _fail_usage(text("init.missing", lang, what=", ".join(missing)), lang)
     return replace(base, client_id=chosen_id, tenants=chosen_tenants, client_secret=Secret(secret))
 
 
@@ -174,7 +182,7 @@ def _from_prompts(
     else:
         secret = typer.prompt(text("init.prompt.secret", lang), hide_input=True)
     if not secret.strip():
-        _fail_usage(text("init.empty_secret", lang))
+        _fail_usage(text("init.empty_secret", lang), lang)
     chosen_tenants = tuple(tenants or ()) or _split(
         typer.prompt(text("init.prompt.tenants", lang), default=",".join(base.tenants) or None)
     )
@@ -189,7 +197,7 @@ def _from_prompts(
 def _read_stdin_secret(lang: str) -> str:
     secret = sys.stdin.readline().strip()
     if not secret:
-        _fail_usage(text("init.empty_secret", lang))
+        _fail_usage(text("init.empty_secret", lang), lang)
     return secret
 
 
@@ -219,7 +227,9 @@ def _write(target: Path, settings: Settings, secret: Secret, lang: str) -> None:
 # ----------------------------------------------------------------------------------- datasets
 @app.command()
 def datasets(
-    name: Annotated[str | None, typer.Argument(help="Show one dataset with its columns.")] = None,
+    name: Annotated[
+        str | None, typer.Argument(metavar="DATASET", show_default=False, hidden=True)
+    ] = None,
     columns: Annotated[bool, typer.Option("--columns", help="List every column.")] = False,
     offline: Annotated[
         bool, typer.Option("--offline", help="Do not ask Visma what the tenants approved.")
@@ -231,8 +241,14 @@ def datasets(
     tenant: TenantOpt = None,
     as_json: JsonOpt = False,
     lang: LangOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
-    """The dataset catalog and, with credentials configured, what each tenant approved."""
+    """The dataset catalog and, with credentials configured, what each tenant approved.
+
+    With a DATASET name: that dataset and its columns.
+    """
+    set_verbosity(quiet, verbose)
     flags = {"api_url": api_url, "token_url": token_url, "client_id": client_id}
     settings, lang = _load(config, {**flags, "tenants": tuple(tenant or ())}, lang)
     chosen = _chosen_datasets(name, lang)
@@ -254,7 +270,8 @@ def _chosen_datasets(name: str | None, lang: str) -> list[Dataset]:
     try:
         return [get_dataset(name)]
     except KeyError:
-        _fail_usage(text("datasets.unknown", lang, name=name, known=", ".join(DATASETS)))
+        message = text("datasets.unknown", lang, name=name, known=", ".join(DATASETS))
+        _fail_usage(message + suggestion(name, DATASETS), lang)
         raise  # unreachable: _fail_usage exits
 
 
@@ -269,7 +286,12 @@ def _datasets_json(chosen: list[Dataset], diagnosis: Diagnosis | None, lang: str
                 "primary_key": list(d.key),
                 "description": d.description,
                 "columns": [
-                    {"name": c.name, "type": c.type.value, "personal": c.personal}
+                    {
+                        "name": c.name,
+                        "type": c.type.value,
+                        "personal": c.personal,
+                        "contact": c.contact,
+                    }
                     for c in d.columns
                 ],
             }
@@ -304,9 +326,10 @@ def _columns_table(dataset: Dataset, lang: str) -> Table:
     table.title_style = "bold"
     for key in ("column", "type", "personal"):
         table.add_column(text(f"datasets.col.{key}", lang), overflow="fold")
-    personal = text("status.yes", lang)
+    personal, contact = text("status.yes", lang), text("datasets.personal_contact", lang)
     for c in dataset.columns:
-        table.add_row(c.name, c.type.value, personal if c.personal else "")
+        label = contact if c.contact else personal if c.personal else ""
+        table.add_row(c.name, c.type.value, label)
     return table
 
 
@@ -386,6 +409,10 @@ def _print_problems(
         who = text(f"actor.{actor}", lang)
         line = text("check.problem_line", lang, number=number, who=who, sentence=sentence)
         console.print(scrub(line, secret), soft_wrap=True)
+        if VERBOSITY.verbose:  # the technical cause, as --json carries it
+            details = {p.detail for p in problems if _key(p, lang) == (actor, sentence)}
+            for detail in sorted(d for d in details if d):
+                console.print("   " + scrub(detail, secret), soft_wrap=True)
 
 
 def _key(problem: Problem, lang: str) -> tuple[str, str]:
@@ -435,13 +462,13 @@ def _load(
     try:
         settings = load_settings(config, overrides=overrides)
     except ConfigurationError as exc:
-        _fail_usage(text("error.configuration", early, message=exc.message))
+        fail(exc.code, exc.message, EXIT_USAGE, early)
     return settings, _lang(lang_flag, settings.lang)
 
 
 def _lang(flag: str | None, fallback: str | None) -> str:
     if flag is not None and not is_known_lang(flag):
-        _fail_usage(text("error.lang", "en", value=flag, known=", ".join(CATALOG)))
+        fail("configuration", text("error.lang", "en", value=flag, known=", ".join(CATALOG)), 2)
     return normalize_lang(flag or fallback)
 
 
@@ -449,6 +476,5 @@ def _split(raw: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.replace(" ", ",").split(",") if part.strip())
 
 
-def _fail_usage(message: str) -> Any:
-    typer.echo(message, err=True)
-    raise typer.Exit(EXIT_USAGE)
+def _fail_usage(message: str, lang: str = "en") -> Any:
+    fail("configuration", message, EXIT_USAGE, lang)

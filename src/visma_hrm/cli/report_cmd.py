@@ -19,6 +19,7 @@ from rich.markup import escape
 
 from visma_hrm.analytics.build import DEFAULT_SOURCE_SCHEMA
 from visma_hrm.cli import app
+from visma_hrm.duckdb_file import DEFAULT_FILE
 from visma_hrm.errors import ConfigurationError
 from visma_hrm.redact import redact_text
 from visma_hrm.report import report
@@ -36,7 +37,7 @@ def report_command(
     ),
     duckdb_path: Annotated[
         Path, typer.Option("--duckdb-path", help="DuckDB file the sync loaded into.")
-    ] = Path("visma_hrm.duckdb"),
+    ] = DEFAULT_FILE,
     destination: Annotated[
         str, typer.Option("--destination", help="duckdb, or postgres (dlt credentials).")
     ] = "duckdb",

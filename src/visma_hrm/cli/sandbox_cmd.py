@@ -5,35 +5,81 @@ from __future__ import annotations
 import signal
 import threading
 from types import FrameType
+from typing import Annotated
 
 import typer
 
 from visma_hrm.cli import app
+from visma_hrm.cli.common import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    EmployeesOpt,
+    QuietOpt,
+    VerboseOpt,
+    fail,
+    set_verbosity,
+)
 
 
 @app.command()
 def sandbox(
-    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
-    port: int = typer.Option(8765, help="Port to listen on (0: a free port)."),
-    tenants: int = typer.Option(2, min=1, help="Number of linked tenants (customer databases)."),
-    employees: int = typer.Option(100, min=1, help="Persons per tenant at the start."),
-    seed: int = typer.Option(42, help="Same seed, same data, same secret."),
-    faults: str = typer.Option(
-        "",
-        help="Injected faults, e.g. "
-        "'rate_limit_rate=0.2,retry_after=1,stuck_datasets=contracts|users' (see docs/sandbox.md).",
-    ),
+    host: Annotated[
+        str, typer.Option("--host", metavar="HOST", help="Interface to listen on.")
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option("--port", metavar="PORT", help="Port to listen on (0: a free port).")
+    ] = 8765,
+    tenants: Annotated[
+        int,
+        typer.Option(
+            "--tenants", min=1, metavar="N", help="Number of linked tenants (customer databases)."
+        ),
+    ] = 2,
+    employees: EmployeesOpt = 100,
+    seed: Annotated[
+        int, typer.Option("--seed", metavar="N", help="Same seed, same data, same secret.")
+    ] = 42,
+    faults: Annotated[
+        str,
+        typer.Option(
+            "--faults",
+            metavar="SPEC",
+            help="Injected faults, e.g. 'rate_limit_rate=0.2,retry_after=1,"
+            "stuck_datasets=contracts|users' (see docs/sandbox.md).",
+        ),
+    ] = "",
+    token_errors: Annotated[
+        str,
+        typer.Option(
+            "--token-errors",
+            metavar="SHAPE",
+            help="How token failures are worded: standard, bare, status401, "
+            "unauthorized_client, invalid_request or opaque (see docs/sandbox.md).",
+        ),
+    ] = "standard",
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Start a local Visma Connect + HRM analytics API with synthetic Dutch HR data."""
     from visma_hrm.sandbox import FaultConfig, Sandbox, SandboxConfig
 
+    set_verbosity(quiet, verbose)
     try:
         fault_config = FaultConfig.parse(faults)
     except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--faults") from None
-    config = SandboxConfig(
-        seed=seed, tenants=tenants, employees=employees, host=host, port=port, faults=fault_config
-    )
+        fail("configuration", f"--faults: {exc}", EXIT_USAGE)
+    try:
+        config = SandboxConfig(
+            seed=seed,
+            tenants=tenants,
+            employees=employees,
+            host=host,
+            port=port,
+            faults=fault_config,
+            token_errors=token_errors,
+        )
+    except ValueError as exc:
+        fail("configuration", f"--token-errors: {exc}", EXIT_USAGE)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -44,8 +90,8 @@ def sandbox(
     try:
         sb = Sandbox(config).start()
     except OSError as exc:
-        typer.echo(f"Cannot listen on {host}:{port}: {exc.strerror}. Try another --port.", err=True)
-        raise typer.Exit(1) from None
+        message = f"Cannot listen on {host}:{port}: {exc.strerror}. Try another --port."
+        fail("sandbox", message, EXIT_FAILED)
     try:
         lines = [
             f"client_id:     {sb.client_id}",

@@ -8,74 +8,80 @@ everything asked for was loaded. Expected errors print their message, never a tr
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from visma_hrm.analytics.build import DEFAULT_TARGET_SCHEMA
 from visma_hrm.catalog import DELETED_COLUMN, REJECTED_ROWS_TABLE, SYNC_STATE_TABLE
 from visma_hrm.cli import app
+from visma_hrm.cli.common import (
+    VERBOSITY,
+    ApiUrlOpt,
+    ClientIdOpt,
+    ConfigOpt,
+    DatasetOpt,
+    DestinationOpt,
+    DuckdbPathOpt,
+    EmployeesOpt,
+    FieldsOpt,
+    ForceOpt,
+    JsonOpt,
+    LangOpt,
+    PrivacyOpt,
+    QuietOpt,
+    TenantOpt,
+    TokenUrlOpt,
+    VerboseOpt,
+    check_fields,
+    check_lang,
+    expected_errors,
+    set_verbosity,
+    stdout_console,
+    warn,
+)
 from visma_hrm.config import Settings, load_settings
 from visma_hrm.dlt_internals import quiet_dlt_logs
 from visma_hrm.duckdb_file import duckdb_schema
-from visma_hrm.errors import ConcurrentRunError, ConfigurationError, Interrupted, VismaHrmError
-from visma_hrm.pipeline import SyncReport, SyncSettings, sync
-from visma_hrm.progress import PlainReporter, RichReporter, print_summary, short_tenant
-from visma_hrm.redact import Secret, redact_text
-
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_BUSY = 75
-"""Another sync writes the same data right now (EX_TEMPFAIL: try again later)."""
-EXIT_INTERRUPTED = 130
-"""128 + the signal's number, as shells report it: 130 for SIGINT, 143 for SIGTERM."""
+from visma_hrm.errors import ConfigurationError
+from visma_hrm.pipeline import NullReporter, SyncReport, SyncSettings, sync
+from visma_hrm.progress import PlainReporter, RichReporter, print_summary
+from visma_hrm.redact import Secret
 
 
 @app.command("sync")
 def sync_command(
-    config: Annotated[Path | None, typer.Option("--config", help="TOML config file.")] = None,
-    api_url: Annotated[str | None, typer.Option("--api-url", help="Analytics API URL.")] = None,
-    token_url: Annotated[str | None, typer.Option("--token-url", help="Token URL.")] = None,
-    client_id: Annotated[str | None, typer.Option("--client-id", help="isv_... id.")] = None,
-    tenant: Annotated[
-        list[str] | None, typer.Option("--tenant", help="Tenant id (repeatable).")
-    ] = None,
-    dataset: Annotated[
-        list[str] | None, typer.Option("--dataset", help="Only this dataset (repeatable).")
-    ] = None,
-    fields: Annotated[
-        list[str] | None,
-        typer.Option("--fields", help="DATASET=a,b (only these) or DATASET=!a,b (all but)."),
-    ] = None,
-    privacy_profile: Annotated[
-        str | None, typer.Option("--privacy-profile", help="'contact': no private contact data.")
-    ] = None,
+    config: ConfigOpt = None,
+    api_url: ApiUrlOpt = None,
+    token_url: TokenUrlOpt = None,
+    client_id: ClientIdOpt = None,
+    tenant: TenantOpt = None,
+    dataset: DatasetOpt = None,
+    fields: FieldsOpt = None,
+    privacy_profile: PrivacyOpt = None,
     full_refresh: Annotated[
         bool, typer.Option("--full-refresh", help="Full exports; mark vanished rows deleted.")
     ] = False,
-    destination: Annotated[
-        str | None, typer.Option("--destination", help="dlt destination (default duckdb).")
-    ] = None,
-    duckdb_path: Annotated[
-        Path | None, typer.Option("--duckdb-path", help="DuckDB file (default ./visma-hrm.duckdb).")
-    ] = None,
+    destination: DestinationOpt = None,
+    duckdb_path: DuckdbPathOpt = None,
     concurrency: Annotated[
-        int | None, typer.Option("--concurrency", help="Exports running at once.")
+        int | None, typer.Option("--concurrency", metavar="N", help="Exports running at once.")
     ] = None,
-    json_output: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    json_output: JsonOpt = False,
+    lang: LangOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Load the approved datasets of every configured tenant into the destination."""
+    set_verbosity(quiet, verbose)
     overrides: dict[str, Any] = {
         "api_url": api_url,
         "token_url": token_url,
@@ -86,11 +92,15 @@ def sync_command(
         "destination": destination,
         "duckdb_path": duckdb_path,
         "concurrency": concurrency,
+        "lang": lang,
     }
-    quiet_dlt_logs()
-    with _expected_errors(json_output):
+    if not verbose:
+        quiet_dlt_logs()
+    with expected_errors(json_output, check_lang(lang)):
         settings = load_settings(config, overrides=overrides)
         settings = with_field_flags(settings, fields or [])
+        for warning in check_fields(dict(settings.fields)):
+            warn(warning, settings.lang)
         report = _run(SyncSettings(settings, full_refresh=full_refresh), json_output)
     raise typer.Exit(report.exit_code)
 
@@ -106,102 +116,63 @@ def with_field_flags(settings: Settings, specs: list[str]) -> Settings:
     return replace(settings, fields=merged)
 
 
-def stdout_console() -> Console:
-    """stdout; when it is not a terminal (logs, pipes) wide enough for the summary table."""
-    console = Console()
-    return console if console.is_terminal else Console(width=140)
-
-
 def _run(settings: SyncSettings, json_output: bool) -> SyncReport:
     out = stdout_console()
     if json_output:
-        report = sync(settings, PlainReporter())
+        reporter = NullReporter() if VERBOSITY.quiet else PlainReporter(verbose=VERBOSITY.verbose)
+        report = sync(settings, reporter)
         print(json.dumps(report.to_dict(), indent=2))
         return report
     report = _sync_with_display(settings)
-    print_summary(report, out)
+    print_summary(report, out, quiet=VERBOSITY.quiet)
     return report
 
 
 def _sync_with_display(settings: SyncSettings) -> SyncReport:
-    if sys.stderr.isatty():
+    if VERBOSITY.quiet:
+        return sync(settings, NullReporter())
+    if sys.stderr.isatty() and not VERBOSITY.verbose:
         with RichReporter() as live:
             return sync(settings, live)
-    return sync(settings, PlainReporter())
-
-
-@contextmanager
-def _expected_errors(json_output: bool = False) -> Iterator[None]:
-    """Print expected errors as one message (no traceback, no secret) and exit non-zero.
-
-    With ``--json`` the error is also printed as JSON on stdout, so a machine reading stdout
-    always gets a document.
-    """
-    try:
-        yield
-    except Interrupted as exc:
-        code = 128 + exc.signal_number
-        _error(exc, code, json_output, label="[yellow]interrupted[/]")
-        raise typer.Exit(code) from None
-    except VismaHrmError as exc:
-        code = _exit_code_of(exc)
-        _error(exc, code, json_output)
-        raise typer.Exit(code) from None
-    except KeyboardInterrupt:  # a second Ctrl-C: stop at once
-        message = "Stopped at once by a second Ctrl-C; the next sync redoes what was not finished."
-        _error(Interrupted(2, message), EXIT_INTERRUPTED, json_output, "[yellow]interrupted[/]")
-        raise typer.Exit(EXIT_INTERRUPTED) from None
-
-
-def _exit_code_of(exc: VismaHrmError) -> int:
-    if isinstance(exc, ConfigurationError):
-        return EXIT_USAGE
-    return EXIT_BUSY if isinstance(exc, ConcurrentRunError) else EXIT_FAILED
-
-
-def _error(
-    exc: VismaHrmError, exit_code: int, json_output: bool, label: str = "[red]error[/]"
-) -> None:
-    message = redact_text(exc.message)
-    Console(stderr=True).print(f"{label} ({exc.code}): " + escape(message))
-    if json_output:
-        document = {"ok": False, "exit_code": exit_code, "error_code": exc.code, "message": message}
-        print(json.dumps(document, indent=2))
+    return sync(settings, PlainReporter(verbose=VERBOSITY.verbose))
 
 
 # ------------------------------------------------------------------------------------- demo
 DEMO_TENANTS = 2
+DEMO_FILE = Path("visma_hrm_demo.duckdb")
 DEMO_SEED = 7
 
 
 @app.command("demo")
 def demo_command(
-    path: Annotated[Path, typer.Option("--path", help="DuckDB file to (re)create.")] = Path(
-        "visma_hrm_demo.duckdb"
-    ),
-    employees: Annotated[
-        int, typer.Option("--employees", min=1, help="Employees per tenant.")
-    ] = 200,
+    duckdb_path: DuckdbPathOpt = None,
+    employees: EmployeesOpt = 200,
+    force: ForceOpt = False,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Sync a local sandbox (two tenants) fully, advance it a month, sync again incrementally."""
     from visma_hrm.sandbox import SandboxConfig, start_sandbox
 
+    set_verbosity(quiet, verbose)
+    path = duckdb_path or DEMO_FILE
     console = stdout_console()
     config = SandboxConfig(tenants=DEMO_TENANTS, employees=employees, seed=DEMO_SEED)
-    with (
-        _expected_errors(),
-        start_sandbox(config) as sb,
-        tempfile.TemporaryDirectory(prefix="visma-hrm-demo-") as work,
-    ):
-        _remove_database(path)
-        console.print(f"Sandbox running at {sb.base_url} with tenants {', '.join(sb.tenant_ids)}")
-        settings = _demo_settings(sb, path, Path(work))
-        first = _demo_step(settings, console, "1. Full sync")
-        sb.advance(days=30)
-        console.print("\nThe sandbox clock moved 30 days: hires, contract changes, leavers.")
-        second = _demo_step(settings, console, "2. Incremental sync, a month later")
-        as_of = sb.clock[:10]
-    _explain(path, settings, console, as_of)
+    with expected_errors():
+        _remove_database(path, force)
+        _mark_as_demo(path)
+        with (
+            start_sandbox(config) as sb,
+            tempfile.TemporaryDirectory(prefix="visma-hrm-demo-") as work,
+        ):
+            tenants = ", ".join(sb.tenant_ids)
+            console.print(f"Sandbox running at {sb.base_url} with tenants {tenants}")
+            settings = _demo_settings(sb, path, Path(work))
+            first = _demo_step(settings, console, "1. Full sync")
+            sb.advance(days=30)
+            console.print("\nThe sandbox clock moved 30 days: hires, contract changes, leavers.")
+            second = _demo_step(settings, console, "2. Incremental sync, a month later")
+        _explain(path, settings, console)
     raise typer.Exit(first.exit_code or second.exit_code)
 
 
@@ -219,14 +190,48 @@ def _demo_settings(sb: Any, path: Path, work: Path) -> Settings:
     )
 
 
-def _remove_database(path: Path) -> None:
-    """Start the demo from an empty file; refuse to touch anything that is not a file."""
+def _remove_database(path: Path, force: bool) -> None:
+    """Start from an empty file; replace only a file an earlier demo made, unless ``--force``."""
     for old in (path, path.with_name(path.name + ".wal")):
         if old.exists() and not old.is_file():
             raise ConfigurationError(
-                f"{old} exists and is not a DuckDB file; choose another --path."
+                f"{old} exists and is not a DuckDB file; choose another --duckdb-path."
             )
+    if path.exists() and not force and not _made_by_demo(path):
+        raise ConfigurationError(
+            f"{path} exists and was not made by the demo; the demo will not overwrite it. "
+            "Choose another --duckdb-path, or pass --force to replace it."
+        )
+    for old in (path, path.with_name(path.name + ".wal")):
         old.unlink(missing_ok=True)
+
+
+DEMO_MARK_SCHEMA = "_visma_hrm_demo"
+
+
+def _made_by_demo(path: Path) -> bool:
+    import duckdb
+
+    try:
+        with duckdb.connect(str(path), read_only=True) as db:
+            found = db.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = ?",
+                [DEMO_MARK_SCHEMA],
+            ).fetchone()
+    except duckdb.Error:
+        return False  # not a DuckDB file at all: certainly not ours
+    return bool(found and found[0])
+
+
+def _mark_as_demo(path: Path) -> None:
+    """Create the file with a mark (in a schema of its own, apart from the data)."""
+    import duckdb
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(path)) as db:
+        db.execute(f"CREATE SCHEMA IF NOT EXISTS {DEMO_MARK_SCHEMA}")
+        db.execute(f"CREATE TABLE IF NOT EXISTS {DEMO_MARK_SCHEMA}.made_by (tool VARCHAR)")
+        db.execute(f"INSERT INTO {DEMO_MARK_SCHEMA}.made_by VALUES ('visma-hrm demo')")
 
 
 def _demo_step(settings: Settings, console: Console, title: str) -> SyncReport:
@@ -236,7 +241,7 @@ def _demo_step(settings: Settings, console: Console, title: str) -> SyncReport:
     return report
 
 
-def _explain(path: Path, settings: Settings, console: Console, as_of: str) -> None:
+def _explain(path: Path, settings: Settings, console: Console) -> None:
     """Row counts per table and tenant, the HR analytics views, and how to query them next."""
     import duckdb
 
@@ -245,15 +250,14 @@ def _explain(path: Path, settings: Settings, console: Console, as_of: str) -> No
         tables = _tables(db, schema)
         console.print(_counts_table(db, schema, tables))
     if "contracts" in tables:
-        _show_analytics(path, settings, console, as_of)
+        _show_analytics(path, settings, console)
     console.print(
-        f"\n[bold]Query it next[/]\n  duckdb {path}\n"
-        f"  SELECT tenant_id, count(*) FROM {schema}.contracts GROUP BY ALL;\n"
-        f"  SELECT * FROM {DEFAULT_TARGET_SCHEMA}.headcount_monthly_total ORDER BY ALL;\n"
-        "or in Python:\n"
+        "\n[bold]Query it next[/] with the duckdb Python module (.venv/bin/python):\n"
         "  import duckdb\n"
         f"  db = duckdb.connect({str(path)!r}, read_only=True)\n"
-        f"  db.sql('SELECT * FROM {schema}.employees LIMIT 5').show()\n"
+        f"  db.sql('SELECT tenant_id, count(*) FROM {schema}.contracts GROUP BY ALL').show()\n"
+        f"  db.sql('SELECT * FROM {DEFAULT_TARGET_SCHEMA}.headcount_monthly_total "
+        "ORDER BY ALL').show()\n"
         f"Tables in schema {schema}: {', '.join(tables)}\n"
         "Rows gone at the source are marked _visma_deleted = true by a full export "
         "(`visma-hrm sync --full-refresh`). "
@@ -261,25 +265,37 @@ def _explain(path: Path, settings: Settings, console: Console, as_of: str) -> No
         highlight=False,
     )
     if "contracts" in tables:
-        _write_demo_report(path, settings, console, as_of)
+        _write_demo_report(path, settings, console)
 
 
-def _show_analytics(path: Path, settings: Settings, console: Console, as_of: str) -> None:
-    """Build the analytics views on the demo file and show headcount, FTE and flows."""
-    from visma_hrm.analytics.build import build_analytics, summary
+def _show_analytics(path: Path, settings: Settings, console: Console) -> None:
+    """Build the analytics views on the demo file and show headcount, FTE and flows.
+
+    As ``visma-hrm analytics`` does without ``--as-of``: on the last date the data covers
+    (the sandbox's clock, a year or more before today), so the months show real movement.
+    """
+    from visma_hrm.analytics.build import build_analytics, data_as_of, summary
     from visma_hrm.cli.analytics_cmd import print_analytics
 
-    views = build_analytics(path, settings.dataset_name, as_of=dt.date.fromisoformat(as_of))
-    console.print("\n[bold]HR analytics[/] (persons, contract history, headcount, FTE, flows)")
+    schema = duckdb_schema(path.resolve(), settings.dataset_name)
+    as_of = data_as_of(path, schema)
+    views = build_analytics(path, settings.dataset_name, as_of=as_of)
+    console.print(
+        "\n[bold]HR analytics[/] (persons, contract history, headcount, FTE, flows) as of "
+        f"{as_of}: the last date the data covers (when the sandbox exported it, by its "
+        "clock), not today. `visma-hrm analytics` without --as-of does the same.",
+        highlight=False,
+    )
     print_analytics(console, DEFAULT_TARGET_SCHEMA, views, summary(path, months=3))
 
 
-def _write_demo_report(path: Path, settings: Settings, console: Console, as_of: str) -> None:
-    """The HR report of the demo data, next to the database file."""
+def _write_demo_report(path: Path, settings: Settings, console: Console) -> None:
+    """The HR report of the demo data, next to the database file, as of the data's last date."""
+    from visma_hrm.analytics.build import data_as_of
     from visma_hrm.report import report
 
     out = path.with_name(path.stem + "_report.html")
-    day = dt.date.fromisoformat(as_of)
+    day = data_as_of(path, duckdb_schema(path.resolve(), settings.dataset_name))
     report(path, out, schema=settings.dataset_name, as_of=day)
     console.print(
         f"\n[bold]HR report[/] (open it in a browser; `visma-hrm report --lang nl` for Dutch)\n"
@@ -298,9 +314,16 @@ def _tables(db: Any, schema: str) -> list[str]:
 
 
 def _counts_table(db: Any, schema: str, tables: list[str]) -> Table:
-    table = Table(title="Rows in the database (current / marked deleted)")
+    table = Table(
+        title="Rows in the database (current / marked deleted)",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        collapse_padding=True,
+        pad_edge=False,
+    )
     for name in ("table", "tenant", "current", "deleted"):
-        table.add_column(name, justify="right" if name in ("current", "deleted") else "left")
+        numeric = name in ("current", "deleted")
+        table.add_column(name, justify="right" if numeric else "left", overflow="fold")
     for name in tables:
         if name == REJECTED_ROWS_TABLE:
             query = f'SELECT tenant_id, count(*), 0 FROM {schema}."{name}" GROUP BY 1 ORDER BY 1'
@@ -311,5 +334,5 @@ def _counts_table(db: Any, schema: str, tables: list[str]) -> Table:
                 "GROUP BY 1 ORDER BY 1"
             )
         for tenant, current, deleted in db.execute(query).fetchall():
-            table.add_row(name, short_tenant(str(tenant)), f"{current:,}", f"{deleted:,}")
+            table.add_row(name, str(tenant), f"{current:,}", f"{deleted:,}")
     return table

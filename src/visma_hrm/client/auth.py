@@ -21,7 +21,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import jwt
@@ -30,12 +30,12 @@ from visma_hrm.client.http import Http
 from visma_hrm.client.retry import Context
 from visma_hrm.client.settings import ClientSettings
 from visma_hrm.errors import (
-    ApiError,
     AuthenticationError,
     ServerError,
     TenantNotLinkedError,
+    TokenRefusedError,
 )
-from visma_hrm.redact import redact_text
+from visma_hrm.redact import mask_secret, redact_text
 
 log = logging.getLogger("visma_hrm.client")
 
@@ -54,6 +54,53 @@ SCOPE_HINT = (
     "(My Apps), or your application does not request it on the Integrations tab of the "
     "Developer Portal"
 )
+
+
+UNCLASSIFIED_HINT = (
+    "the secret is not the one on the Credentials tab of your application in the Visma "
+    "Developer Portal (or the client id not the one on its Details tab); the customer has not "
+    "accepted the invitation code for this database in the Visma App Store (My Apps); a "
+    "dataset your application requests is not approved by the customer (green under My Apps) "
+    "or not requested on the Integrations tab"
+)
+
+TokenRefusalCause = Literal["credentials", "tenant", "scope", "unknown"]
+
+_WORDS: tuple[tuple[str, TokenRefusalCause], ...] = (
+    ("secret", "credentials"),
+    ("scope", "scope"),
+    ("tenant", "tenant"),
+    ("client", "credentials"),
+    ("grant", "tenant"),
+)
+"""Description words, most specific first: "secret" beats "client" ("invalid client secret"),
+"scope" beats "tenant" ("scope not approved by tenant ..."), "tenant" beats "client" ("client
+not linked to tenant ..."). "grant" names the grant itself, which carries the tenant id."""
+
+_CODES: dict[str, TokenRefusalCause] = {
+    "invalid_scope": "scope",
+    "invalid_grant": "tenant",
+    "invalid_client": "credentials",
+    "unauthorized_client": "credentials",
+}
+
+
+def classify_token_refusal(code: str, description: str, tenant_id: str) -> TokenRefusalCause:
+    """Which step of the manual a refused token request points at, from code and words.
+
+    The description decides when it names a cause (it is more specific than the code: an
+    ``invalid_request`` saying "unknown tenant" is about the tenant); else the OAuth2 code.
+    The HTTP status decides nothing: public clients saw 401 where the spec says 400.
+    """
+    words = description.lower()
+    if code == "unsupported_grant_type":
+        return "unknown"  # our request's shape, not the user's setup
+    if tenant_id and tenant_id.lower() in words:
+        words = words.replace(tenant_id.lower(), " tenant ")
+    for word, cause in _WORDS:
+        if word in words:
+            return cause
+    return _CODES.get(code.lower(), "unknown")
 
 
 @dataclass(frozen=True)
@@ -219,38 +266,45 @@ class TokenProvider:
         )
 
     def _error(self, response: httpx.Response, tenant_id: str) -> Exception:
-        """Map a refused token request to the error a person can act on."""
+        """Map a refused token request to the error a person can act on.
+
+        Visma Connect's error bodies are not documented, so the cause is read from the OAuth2
+        ``error`` code *and* the words of ``error_description``, whatever the status (400 and
+        401 alike): see ``classify_token_refusal``.
+        """
         body = _json(response) or {}
-        code = str(body.get("error") or "")
+        code = self._scrub(str(body.get("error") or ""))[:100]
         description = self._scrub(str(body.get("error_description") or ""))
         detail = f" (Visma Connect: {code}{': ' + description if description else ''})"
-        if code == "invalid_scope":
+        cause = classify_token_refusal(code, description, tenant_id)
+        if cause == "scope":
             return _InvalidScope(description or code)
-        mentions_tenant = tenant_id.lower() in description.lower() or "tenant" in description
-        if code == "invalid_grant" or (code == "unauthorized_client" and mentions_tenant):
+        if cause == "tenant":
             return TenantNotLinkedError(
                 f"Tenant {tenant_id} is not linked to application {self._settings.client_id}: "
                 f"{TENANT_HINT}.{detail}",
                 tenant_id=tenant_id,
             )
-        if code in ("invalid_client", "unauthorized_client") or response.status_code == 401:
+        if cause == "credentials":
             return AuthenticationError(
                 f"Visma Connect refused application {self._settings.client_id}: "
                 f"{CREDENTIALS_HINT}.{detail}",
                 tenant_id=tenant_id,
             )
-        return ApiError(
-            f"Visma Connect refused the token request for tenant {tenant_id} with HTTP "
-            f"{response.status_code}{detail}. Check the token URL and the application's "
-            "settings in the Visma Developer Portal.",
+        said = f"error {code or '(none)'}" + (f', "{description}"' if description else "")
+        return TokenRefusedError(
+            f"Visma Connect refused a token for tenant {tenant_id} (HTTP "
+            f"{response.status_code}, {said}) without a cause visma-hrm recognises. Likely "
+            f"causes: {UNCLASSIFIED_HINT}.",
             tenant_id=tenant_id,
+            status=response.status_code,
+            error=code,
+            description=description,
         )
 
     def _scrub(self, text: str) -> str:
         """Server text goes into messages: make sure it cannot carry our secret or a token."""
-        secret = self._settings.client_secret.reveal()
-        if secret:
-            text = text.replace(secret, "<redacted>")
+        text = mask_secret(text, self._settings.client_secret.reveal(), "<redacted>")
         return redact_text(text)[:500]
 
 

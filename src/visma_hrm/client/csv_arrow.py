@@ -61,7 +61,7 @@ _RULES: dict[ColumnType, _Rule] = {
         r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?(Z|[+-]\d{2}:\d{2})?$",
         "a UTC timestamp (ISO 8601 such as 2024-03-01T08:15:00.1234567Z)",
         # The 7th fractional digit (.NET ticks, 100 ns) is cut on purpose: the warehouse keeps
-        # microseconds (see shared/design-notes.md). A value without zone is UTC by contract.
+        # microseconds, as Arrow and DuckDB do. A value without zone is UTC by contract.
         ((r"(\.\d{6})\d", r"\1"), (r"(T\d{2}:\d{2}:\d{2}(\.\d+)?)$", r"\1Z")),
     ),
     ColumnType.DECIMAL: _Rule(

@@ -1,6 +1,6 @@
 """Export jobs: start, poll until done (with a time limit), then download every file.
 
-The protocol (``shared/api-notes.md``): ``POST /v1/command/{path}`` answers a job id;
+The protocol (``docs/client.md``): ``POST /v1/command/{path}`` answers a job id;
 ``GET /v1/query/{path}/{jobId}`` answers 202/InProgress while the job runs and 200/Completed
 with a list of pre-signed file links when it is done. Public clients get three things wrong
 here, and this module exists to get them right: they poll forever (we stop at

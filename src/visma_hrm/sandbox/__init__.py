@@ -4,7 +4,7 @@ Plays Visma's side of the HTTP conversation independently of the connector (it n
 ``visma_hrm.catalog`` or ``visma_hrm.client``). See ``docs/sandbox.md``.
 """
 
-from visma_hrm.sandbox.config import FaultConfig, SandboxConfig
+from visma_hrm.sandbox.config import TOKEN_ERROR_SHAPES, FaultConfig, SandboxConfig
 from visma_hrm.sandbox.server import Sandbox, start_sandbox
 
-__all__ = ["FaultConfig", "Sandbox", "SandboxConfig", "start_sandbox"]
+__all__ = ["TOKEN_ERROR_SHAPES", "FaultConfig", "Sandbox", "SandboxConfig", "start_sandbox"]

@@ -31,7 +31,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from visma_hrm.sandbox.clock import format_ticks, parse_ticks
-from visma_hrm.sandbox.config import FaultConfig, SandboxConfig
+from visma_hrm.sandbox.config import TOKEN_ERROR_SHAPES, FaultConfig, SandboxConfig
 from visma_hrm.sandbox.faults import FaultState, Refusal
 from visma_hrm.sandbox.jobs import Job, JobStore
 from visma_hrm.sandbox.spec import BY_PATH, CONTACT_SCOPE, DATASETS, KNOWN_SCOPES, DatasetSpec
@@ -80,6 +80,18 @@ def _expiry(lifetime_s: float, now: float | None = None) -> str:
 
 def oauth_error(status: int, error: str, description: str) -> JSONResponse:
     body = {"error": error, "error_description": description}
+    return JSONResponse(body, status_code=status)
+
+
+def token_refusal(answer: tuple[int, str, str], **values: str | None) -> JSONResponse:
+    """A token failure in the configured shape (``SandboxConfig.token_errors``).
+
+    A shape without a description leaves ``error_description`` out, as IdentityServer does.
+    """
+    status, error, template = answer
+    body = {"error": error}
+    if template:
+        body["error_description"] = template.format(**values)
     return JSONResponse(body, status_code=status)
 
 
@@ -133,21 +145,17 @@ async def token(request: Request) -> Response:
     if form.get("grant_type") != "client_credentials":
         return oauth_error(400, "unsupported_grant_type", "Only client_credentials is supported.")
     client_id, secret = _client_credentials(request, form)
+    shape = TOKEN_ERROR_SHAPES[cfg.token_errors]
     if client_id != cfg.client_id:
-        return oauth_error(401, "invalid_client", f"Unknown client id {client_id!r}.")
+        return token_refusal(shape["unknown_client"], client_id=client_id)
     if not isinstance(secret, str) or not hmac.compare_digest(secret, cfg.secret):
-        return oauth_error(401, "invalid_client", "The client secret is not valid for this client.")
+        return token_refusal(shape["wrong_secret"])
     tenant_id = form.get("tenant_id")
     if not isinstance(tenant_id, str) or not tenant_id:
         return oauth_error(400, "invalid_request", "The tenant_id parameter is missing.")
     tenant = state.world.tenants.get(tenant_id)
     if tenant is None:
-        return oauth_error(
-            400,
-            "invalid_grant",
-            f"The application is not linked to tenant {tenant_id}: "
-            "the customer has not accepted the invitation.",
-        )
+        return token_refusal(shape["unlinked_tenant"], tenant=tenant_id)
     granted = {DATASETS[d].scope for d in tenant.approvals}
     if tenant.contact:
         granted.add(CONTACT_SCOPE)
@@ -158,11 +166,7 @@ async def token(request: Request) -> Response:
         return oauth_error(400, "invalid_scope", f"Unknown scope(s): {' '.join(unknown)}.")
     missing = sorted(requested - granted)
     if missing and cfg.scope_mode == "reject":
-        return oauth_error(
-            400,
-            "invalid_scope",
-            f"Scope(s) not approved by tenant {tenant_id}: {' '.join(missing)}.",
-        )
+        return token_refusal(shape["scope"], tenant=tenant_id, scopes=" ".join(missing))
     scope = " ".join(sorted(requested & granted))
     lifetime = state.faults.faults.token_lifetime_s or cfg.token_lifetime_s
     now = time.time()
@@ -250,13 +254,17 @@ def check_access(state: SandboxState, caller: Caller, spec: DatasetSpec) -> Resp
 def parse_fields(
     spec: DatasetSpec, raw: str | None, reject_unknown: bool
 ) -> tuple[bool, list[str]] | str | None:
-    """``a,b`` includes, ``!a,b`` excludes; returns an error message for bad input."""
+    """``a,b`` includes, ``!a,b`` excludes; returns an error message for bad input.
+
+    Excluding a column the dataset does not have is never an error (a real client excludes a
+    fixed list whatever the customer's columns); including one is, only with ``reject_unknown``.
+    """
     if raw is None or not raw.strip():
         return None
     include = not raw.startswith("!")
     names = [n.strip().lower() for n in raw.lstrip("!").split(",") if n.strip()]
     unknown = [n for n in names if n not in spec.columns]
-    if unknown and reject_unknown:
+    if unknown and include and reject_unknown:
         return f"Unknown field(s) for {spec.path}: {', '.join(unknown)}."
     return include, names
 

@@ -30,6 +30,63 @@ _STR_TUPLES = {
     "drift_drop",
 }
 _INT_TUPLES = {"error_statuses"}
+
+TokenFailure = str
+"""One of "unknown_client", "wrong_secret", "unlinked_tenant", "scope"."""
+
+TOKEN_ERROR_SHAPES: dict[str, dict[TokenFailure, tuple[int, str, str]]] = {
+    # the sandbox's first guess: RFC 6749 codes, descriptive texts
+    "standard": {
+        "unknown_client": (401, "invalid_client", "Unknown client id {client_id!r}."),
+        "wrong_secret": (401, "invalid_client", "The client secret is not valid for this client."),
+        "unlinked_tenant": (
+            400,
+            "invalid_grant",
+            "The application is not linked to tenant {tenant}: the customer has not accepted "
+            "the invitation.",
+        ),
+        "scope": (400, "invalid_scope", "Scope(s) not approved by tenant {tenant}: {scopes}."),
+    },
+    # IdentityServer's own answers: 400 and a bare code
+    "bare": {
+        "unknown_client": (400, "invalid_client", ""),
+        "wrong_secret": (400, "invalid_client", ""),
+        "unlinked_tenant": (400, "invalid_grant", ""),
+        "scope": (400, "invalid_scope", ""),
+    },
+    # what public clients report: 401 Unauthorized for everything
+    "status401": {
+        "unknown_client": (401, "invalid_client", "Client authentication failed."),
+        "wrong_secret": (401, "invalid_client", "Client authentication failed."),
+        "unlinked_tenant": (401, "invalid_grant", "Tenant {tenant} is not available."),
+        "scope": (401, "invalid_scope", "The requested scope is not granted."),
+    },
+    # one code for everything; only the description tells the cause
+    "unauthorized_client": {
+        "unknown_client": (401, "unauthorized_client", "Unknown client."),
+        "wrong_secret": (401, "unauthorized_client", "Invalid client secret."),
+        "unlinked_tenant": (
+            400,
+            "unauthorized_client",
+            "The client is not authorized for tenant {tenant}.",
+        ),
+        "scope": (400, "unauthorized_client", "The client may not request scope {scopes}."),
+    },
+    "invalid_request": {
+        "unknown_client": (400, "invalid_request", "Client not found."),
+        "wrong_secret": (400, "invalid_request", "Secret does not match."),
+        "unlinked_tenant": (400, "invalid_request", "Unknown tenant_id {tenant}."),
+        "scope": (400, "invalid_request", "Scope {scopes} is not allowed."),
+    },
+    # nothing to go by: the diagnosis must say so and list the likely causes
+    "opaque": {
+        "unknown_client": (400, "access_denied", "The request was denied."),
+        "wrong_secret": (400, "access_denied", "The request was denied."),
+        "unlinked_tenant": (400, "access_denied", "The request was denied."),
+        "scope": (400, "access_denied", "The request was denied."),
+    },
+}
+"""Per shape, per token failure: HTTP status, OAuth2 ``error`` and ``error_description``."""
 _OPTIONAL_INTS = {"retry_after", "token_lifetime_s"}
 _DATASET_LISTS = ("stuck_datasets", "failed_datasets", "malformed_datasets", "drift_datasets")
 
@@ -191,8 +248,14 @@ class SandboxConfig:
     csv_bom: bool = False
     incremental_unchanged_fraction: float = 0.05
     """Share of unchanged rows an incremental export carries anyway (the filter is inexact)."""
-    unknown_fields: str = "reject"
-    """``fields`` naming an unknown column: "reject" (400) or "ignore"."""
+    unknown_fields: str = "ignore"
+    """An *include* list (``fields=a,b``) naming an unknown column: "ignore" (the column is
+    simply not there) or "reject" (400). What Visma does is not known. An *exclude* list
+    (``fields=!a,b``) naming a column the dataset lacks is always accepted: a public client
+    sends such lists in production."""
+    token_errors: str = "standard"
+    """How the token endpoint words its refusals (Visma Connect's are not documented): one of
+    ``TOKEN_ERROR_SHAPES``, e.g. "bare" (IdentityServer style: 400, a code, no description)."""
     start: str = "2026-01-01T00:00:00Z"
     """The sandbox clock at start; it moves only through advance()."""
     host: str = "127.0.0.1"
@@ -207,6 +270,8 @@ class SandboxConfig:
             raise ValueError("in_progress_status must be 200 or 202")
         if self.unknown_fields not in ("reject", "ignore"):
             raise ValueError("unknown_fields must be 'reject' or 'ignore'")
+        if self.token_errors not in TOKEN_ERROR_SHAPES:
+            raise ValueError(f"token_errors must be one of {', '.join(TOKEN_ERROR_SHAPES)}")
         if self.tenants < 1 or self.employees < 1 or self.rows_per_file < 1:
             raise ValueError("tenants, employees and rows_per_file must be at least 1")
         for datasets in (self.approvals or {}).values():

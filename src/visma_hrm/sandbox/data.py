@@ -6,7 +6,7 @@ never sits in memory. Names, streets and cities come from Faker's ``nl_NL`` word
 sampled once into pools; each person then draws from a ``random.Random`` seeded with its own
 index (Faker per row would be far too slow for a million rows).
 
-The shape follows what real exports show (see ``shared/api-notes.md``): a new employeeid per
+The shape follows what real exports show (``docs/sandbox.md``): a new employeeid per
 contract of the same person, several subcontracts (versions) per contract, more than one
 employees row per employeeid, organization units with history rows, managers through users.
 """
@@ -707,10 +707,15 @@ class TenantData:
             "emptypename_en": emptype_en,
             "rosterid": None,
             "scaletype": "Salarisschaal",
-            "garscale": None,
+            "scaletype_en": "Salary scale",
+            "garscaletype": None,
             "garstep": None,
+            "garstepname": None,
+            "garsalaryhour": None,
             "catsscale": None,
-            "catsstep": None,
+            "catsscalename": None,
+            "catsscaleid": None,
+            "catsrspfactor": None,
             "salaryhourort": None,
             "salaryhourtravel": None,
             "salaryhourextra": None,
@@ -718,8 +723,10 @@ class TenantData:
             "tariffid": "1",
             "tariffname": "Standaard",
             "tariffname_en": "Standard",
-            "publictransporttype": "Geen",
-            "publictransporttype_en": "None",
+            "publictransportregid": "0",
+            "publictransportregname": "Geen regeling",
+            "publictransportregname_en": "No arrangement",
+            "publictransportunits": None,
             "ispooler": "True" if emp.emptype == 2 else "False",
             "insurancetype": "1",
             "insurancetypename": "Verzekerd",

@@ -4,9 +4,10 @@ This module deliberately does not import ``visma_hrm.catalog``: the sandbox play
 the catalog describes what the connector expects of it. Keeping two independent descriptions
 means a mistake in one is caught by tests instead of being mirrored by the other.
 
-Column lists cover every column ``shared/api-notes.md`` reports from public clients, plus a few
-the notes only hint at (``gar...``, ``cats...``, ``publictransport...``), so that the connector
-also meets columns it does not know.
+Column lists cover every column the public clients are known to read or exclude (see
+``docs/sandbox.md``), including the contract columns a production client excludes by name
+(``garscaletype``, ``catsrspfactor``, ``publictransportunits``, ...). Columns the connector
+does not know come only through schema drift (``FaultConfig.drift_add``).
 """
 
 from __future__ import annotations
@@ -121,14 +122,18 @@ CONTRACT_COLUMNS = _unique(
         "weekhoursfixed",
         "weekhoursvar",
         "normalhours",
-        "scaletype",
+        *_labelled("scaletype"),
         "scale",
         "step",
         "stepname",
-        "garscale",
+        "garscaletype",
         "garstep",
+        "garstepname",
+        "garsalaryhour",
         "catsscale",
-        "catsstep",
+        "catsscalename",
+        "catsscaleid",
+        "catsrspfactor",
         "salaryhour",
         "salaryhourort",
         "salaryhourtravel",
@@ -139,7 +144,10 @@ CONTRACT_COLUMNS = _unique(
         "maxdistance",
         "dayspw",
         "tariffid",
-        *_labelled("tariffname", "publictransporttype"),
+        *_labelled("tariffname"),
+        "publictransportregid",
+        *_labelled("publictransportregname"),
+        "publictransportunits",
         "ispooler",
         "insurancetype",
         *_labelled("insurancetypename"),

@@ -1,0 +1,273 @@
+"""What every command shares: one option vocabulary, one error style, one output verbosity.
+
+A flag means the same everywhere (same name, help text and metavar), so the option types are
+declared once here and every command uses them. Expected errors are printed in one shape,
+``error (<code>): <root cause and what to do>`` on stderr (``fout (...)`` in Dutch), with the
+same exit codes everywhere: 2 for an unusable command line or configuration, 1 for anything
+else that stopped the command, 130 for Ctrl-C. ``--quiet``/``--verbose`` work before the
+command (``visma-hrm -q sync``) and after it (``visma-hrm sync -q``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import logging
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from visma_hrm.catalog import DATASETS
+from visma_hrm.errors import (
+    ConcurrentRunError,
+    ConfigurationError,
+    Interrupted,
+    VismaHrmError,
+    root_cause_first,
+)
+from visma_hrm.messages import text
+from visma_hrm.redact import redact_text
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_BUSY = 75
+"""Another sync writes the same data right now (EX_TEMPFAIL: try again later)."""
+EXIT_INTERRUPTED = 130
+"""128 + the signal's number, as shells report it: 130 for SIGINT, 143 for SIGTERM."""
+
+# ----------------------------------------------------------------------------- the vocabulary
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", metavar="FILE", help="Config file (default ./visma-hrm.toml)."),
+]
+ApiUrlOpt = Annotated[
+    str | None, typer.Option("--api-url", metavar="URL", help="Analytics API base URL.")
+]
+TokenUrlOpt = Annotated[
+    str | None, typer.Option("--token-url", metavar="URL", help="Visma Connect token URL.")
+]
+ClientIdOpt = Annotated[
+    str | None,
+    typer.Option("--client-id", metavar="ID", help="Client id (isv_..., Details tab)."),
+]
+TenantOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--tenant", metavar="TENANT_ID", help="Tenant id (Integrations > Customers); repeatable."
+    ),
+]
+DatasetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--dataset", metavar="DATASET", help="Only this dataset (`visma-hrm datasets`); repeatable."
+    ),
+]
+FieldsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--fields",
+        metavar="DATASET=SPEC",
+        help="Columns asked of the API: DATASET=a,b (only these) or DATASET='!a,b' (all but); "
+        "repeatable.",
+    ),
+]
+PrivacyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--privacy-profile",
+        metavar="PROFILE",
+        help="'contact': private contact and address columns never leave Visma.",
+    ),
+]
+DestinationOpt = Annotated[
+    str | None,
+    typer.Option("--destination", metavar="NAME", help="dlt destination (default duckdb)."),
+]
+DuckdbPathOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--duckdb-path",
+        metavar="FILE",
+        help="DuckDB file (default: the duckdb_path setting, visma-hrm.duckdb; for the demo "
+        "visma_hrm_demo.duckdb).",
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+LangOpt = Annotated[
+    str | None, typer.Option("--lang", metavar="LANG", help="Language of messages: en or nl.")
+]
+EmployeesOpt = Annotated[
+    int,
+    typer.Option("--employees", min=1, metavar="N", help="Persons per tenant at the start."),
+]
+ForceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Do not ask: replace existing files, even ones visma-hrm did not make (init: "
+        "also when the check fails).",
+    ),
+]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Only errors, warnings and the result.")
+]
+VerboseOpt = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Also every step, retry and progress tick.")
+]
+
+
+# ----------------------------------------------------------------------------- verbosity
+@dataclass
+class Verbosity:
+    """Set by the root options and by each command's own ``-q``/``-v``; either may turn it on."""
+
+    quiet: bool = False
+    verbose: bool = False
+
+
+VERBOSITY = Verbosity()
+
+
+def set_verbosity(quiet: bool = False, verbose: bool = False) -> Verbosity:
+    """Merge a command's ``-q``/``-v`` into the root's; ``--verbose`` turns on debug logging."""
+    VERBOSITY.quiet = VERBOSITY.quiet or quiet
+    VERBOSITY.verbose = VERBOSITY.verbose or verbose
+    if VERBOSITY.quiet and VERBOSITY.verbose:
+        fail("configuration", "--quiet and --verbose exclude each other.", EXIT_USAGE)
+    if VERBOSITY.verbose:
+        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
+        logging.getLogger("visma_hrm").setLevel(logging.INFO)
+    return VERBOSITY
+
+
+def say(message: str) -> None:
+    """An informational line on stderr (already in the user's language), left out by ``-q``."""
+    if not VERBOSITY.quiet:
+        typer.echo(message, err=True)
+
+
+def stdout_console() -> Console:
+    """stdout; off a terminal as wide as ``COLUMNS`` says, else wide enough for the tables."""
+    console = Console()
+    if console.is_terminal:
+        return console
+    columns = os.environ.get("COLUMNS", "")
+    return Console(width=int(columns) if columns.isdigit() else 140)
+
+
+# ----------------------------------------------------------------------------- errors
+def error_line(code: str, message: str, lang: str = "en") -> str:
+    """The one shape of every error: ``error (<code>): <message>``, secrets redacted."""
+    return text("error.line", lang, code=code, message=redact_text(root_cause_first(message)))
+
+
+def warn(message: str, lang: str = "en") -> None:
+    typer.echo(text("warning.line", lang, message=redact_text(message)), err=True)
+
+
+def fail(
+    code: str, message: str, exit_code: int, lang: str = "en", json_output: bool = False
+) -> NoReturn:
+    """Print the error on stderr (and, with ``--json``, a JSON document on stdout); exit."""
+    typer.echo(error_line(code, message, lang), err=True)
+    if json_output:
+        document = {
+            "ok": False,
+            "exit_code": exit_code,
+            "error_code": code,
+            "message": redact_text(message),
+        }
+        print(json.dumps(document, indent=2))
+    raise typer.Exit(exit_code)
+
+
+def exit_code_for(exc: VismaHrmError) -> int:
+    if isinstance(exc, Interrupted):
+        return 128 + exc.signal_number
+    if isinstance(exc, ConcurrentRunError):
+        return EXIT_BUSY
+    return EXIT_USAGE if isinstance(exc, ConfigurationError) else EXIT_FAILED
+
+
+@contextmanager
+def expected_errors(json_output: bool = False, lang: str = "en") -> Iterator[None]:
+    """Expected errors become one ``error (...)`` line and the right exit code, no traceback."""
+    import duckdb
+
+    try:
+        yield
+    except VismaHrmError as exc:
+        fail(exc.code, exc.message, exit_code_for(exc), lang, json_output)
+    except duckdb.Error as exc:
+        message = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc) else ''}"
+        fail("destination", message, EXIT_FAILED, lang, json_output)
+    except KeyboardInterrupt:  # a second Ctrl-C: stopped at once
+        message = "Stopped at once by a second Ctrl-C; the next sync redoes what was not finished."
+        fail("interrupted", message, EXIT_INTERRUPTED, lang, json_output)
+
+
+def check_lang(flag: str | None) -> str:
+    """The language of messages: ``--lang`` (checked), else ``VISMA_HRM_LANG``, else English."""
+    from visma_hrm.messages import CATALOG, env_lang, is_known_lang, normalize_lang
+
+    if flag is not None and not is_known_lang(flag):
+        known = ", ".join(CATALOG)
+        fail("configuration", text("error.lang", "en", value=flag, known=known), EXIT_USAGE)
+    return normalize_lang(flag or env_lang())
+
+
+# ----------------------------------------------------------------------------- suggestions
+def did_you_mean(name: str, known: Iterable[str]) -> str | None:
+    """The closest known name when ``name`` looks like a typo of it (difflib's ratio >= 0.75)."""
+    matches = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
+    return matches[0] if matches else None
+
+
+def suggestion(name: str, known: Iterable[str]) -> str:
+    close = did_you_mean(name, known)
+    return f" Did you mean {close}?" if close else ""
+
+
+# ----------------------------------------------------------------------------- --fields
+def check_fields(fields: dict[str, str]) -> list[str]:
+    """Check ``fields`` names against the catalog before anything is asked of Visma.
+
+    Returns warnings; raises ``ConfigurationError`` for what is certainly wrong:
+
+    * an unknown dataset is an error (the catalog lists every dataset the API has);
+    * a column close to a known one is an error: it is a typo, and in an exclude list a typo
+      would let the very column through that was meant to stay at Visma;
+    * any other unknown column is a warning: Visma adds columns without notice, so it may be
+      new at the source; it is passed on to the API as given.
+    """
+    warnings: list[str] = []
+    for dataset_name, spec in fields.items():
+        dataset = DATASETS.get(dataset_name)
+        if dataset is None:
+            raise ConfigurationError(
+                f"--fields names unknown dataset {dataset_name!r}."
+                f"{suggestion(dataset_name, DATASETS)} Known datasets: {', '.join(DATASETS)}."
+            )
+        known = [c.name for c in dataset.columns]
+        names = [n.strip() for n in spec.strip().lstrip("!").split(",") if n.strip()]
+        for name in names:
+            if name.lstrip("!") in known:
+                continue
+            close = did_you_mean(name.lower(), known)
+            if close:
+                raise ConfigurationError(
+                    f"--fields {dataset_name}: {name!r} is not a column of {dataset_name}. "
+                    f"Did you mean {close}? (`visma-hrm datasets {dataset_name}` lists them.)"
+                )
+            warnings.append(
+                f"--fields {dataset_name}: {name!r} is not in the catalog; it may be a column "
+                "new at the source, so it is passed on to the API as given."
+            )
+    return warnings

@@ -28,7 +28,8 @@ from visma_hrm.errors import ConcurrentRunError, ConfigurationError
 LOCK_SUFFIX = ".lock"
 RUN_PREFIX = "run-"
 FRESH_LOCK_S = 60.0
-"""A run's lock file younger than this is never taken for a killed run's."""
+"""A run's lock file with no process id in it yet, and younger than this, is never taken for a
+killed run's: its run may be about to lock it."""
 WAIT_STEP_S = 0.25
 
 
@@ -62,8 +63,8 @@ class DestinationFolder:
         """Delete working folders of runs that are gone (killed); returns how many."""
         removed = 0
         for lock_file in self.root.glob(f"{RUN_PREFIX}*{LOCK_SUFFIX}"):
-            if _younger_than(lock_file, FRESH_LOCK_S):
-                continue  # a run may be between creating its lock file and locking it
+            if _unclaimed(lock_file) and _younger_than(lock_file, FRESH_LOCK_S):
+                continue  # a run between creating its lock file and locking it
             folder = lock_file.with_suffix("")
             with contextlib.suppress(BlockingIOError), _held(lock_file, blocking=False):
                 shutil.rmtree(folder, ignore_errors=True)
@@ -145,6 +146,14 @@ def _acquire(path: Path, *, blocking: bool) -> int | None:
     os.ftruncate(fd, 0)
     os.write(fd, str(os.getpid()).encode())
     return fd
+
+
+def _unclaimed(path: Path) -> bool:
+    """No process id written yet: its run has not locked it (a killed run's file has one)."""
+    try:
+        return path.stat().st_size == 0
+    except FileNotFoundError:
+        return True
 
 
 def _younger_than(path: Path, seconds: float) -> bool:

@@ -102,7 +102,7 @@ FROM {a}.parameters p,
 
 
 def _fact_headcount_monthly(a: str) -> str:
-    return f"""SELECT v.month_start AS month, v.reference_date, v.tenant_id,
+    return f"""SELECT v.month, v.reference_date, v.tenant_id,
        {_key("v.tenant_id", "v.person_key")} AS person_id,
        {_key("v.tenant_id", "v.employeeid", "v.contractid")} AS employment_id,
        {_key("v.tenant_id", "v.orgunitid")} AS org_unit_id,

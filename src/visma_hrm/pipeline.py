@@ -233,7 +233,9 @@ def sync(settings: SyncSettings, reporter: Reporter | None = None) -> SyncReport
             report.notes.append(moved)
             reporter.info(moved)
         pipeline = target.pipeline(cfg.pipeline_name, work)
-        with warehouse_locks(pipeline, target.dataset_name, target.label) as warehouse:
+        with warehouse_locks(
+            pipeline, target.dataset_name, target.label, _failed_to_prepare
+        ) as warehouse:
             warehouse.hold_tenants(tenants)
             plan = _Plan(
                 tenants, datasets, explicit, selections, _positions(pipeline), settings.full_refresh
@@ -482,6 +484,10 @@ def _positions(pipeline: dlt.Pipeline) -> Positions:
         raise
     except Exception as exc:
         raise _destination_error("reading where the last sync stopped", exc) from None
+
+
+def _failed_to_prepare(exc: Exception) -> VismaHrmError:
+    return _destination_error("prepare", exc)
 
 
 _DUCKDB_LOCKED = "Could not set lock on file"

@@ -7,9 +7,11 @@ move at once. Both read the same events (``visma_hrm.pipeline.Reporter``).
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import IO
 
@@ -243,10 +245,17 @@ def print_summary(
     if quiet and report.exit_code == 0:
         return
     console.print(
-        f"{_verdict(report)} into {escape(report.location or report.destination)} "
+        f"{_verdict(report)} into {escape(_where(report))} "
         f"in {report.seconds:.1f} s (load {report.load_seconds:.1f} s)",
-        soft_wrap=True,
     )
+
+
+def _where(report: SyncReport) -> str:
+    """Where the data went, short: a DuckDB file below the current folder by its relative path."""
+    where = report.location or report.destination
+    with contextlib.suppress(ValueError):
+        return str(Path(where).relative_to(Path.cwd()))
+    return where
 
 
 def _verdict(report: SyncReport) -> str:

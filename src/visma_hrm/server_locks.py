@@ -79,10 +79,22 @@ class WarehouseLocks:
 
 
 @contextlib.contextmanager
-def warehouse_locks(pipeline: Any, dataset_name: str, label: str) -> Iterator[WarehouseLocks]:
-    """Advisory locks on PostgreSQL for the run; a no-op holder on other destinations."""
+def warehouse_locks(
+    pipeline: Any, dataset_name: str, label: str, failed: Callable[[Exception], Exception]
+) -> Iterator[WarehouseLocks]:
+    """Advisory locks on PostgreSQL for the run; a no-op holder on other destinations.
+
+    ``failed`` turns a failure to reach the warehouse into the run's own error.
+    """
     if pipeline.destination is None or pipeline.destination.destination_name != "postgres":
         yield WarehouseLocks(None, dataset_name, label)
         return
-    with pipeline.sql_client() as client:
+    try:
+        opened = pipeline.sql_client()
+        client = opened.__enter__()
+    except Exception as exc:
+        raise failed(exc) from None
+    try:
         yield WarehouseLocks(client, dataset_name, label)
+    finally:
+        opened.__exit__(None, None, None)

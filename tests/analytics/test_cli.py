@@ -24,7 +24,7 @@ def test_analytics_command_builds_views_and_reports_headcount(
     # the default file name: DuckDB then keeps the tables in schema main (pipeline.duckdb_schema)
     monkeypatch.chdir(tmp_path)
     with start_sandbox(SandboxConfig(tenants=2, employees=40, seed=3)) as sb:
-        settings = h.settings_for(sb, tmp_path, duckdb_path=tmp_path / "visma_hrm.duckdb")
+        settings = h.settings_for(sb, tmp_path, duckdb_path=tmp_path / "visma-hrm.duckdb")
         h.run_sync(settings)
         as_of = h.clock_date(sb)
         expected = {t: ref.headcount(h.truth(sb, t), as_of)[1] for t in sb.tenant_ids}
@@ -70,9 +70,9 @@ def test_analytics_command_builds_views_and_reports_headcount(
     with duckdb.connect(path) as db:
         for (where,) in db.execute(
             "SELECT table_schema FROM information_schema.tables "
-            "WHERE table_name = '_dlt_pipeline_state'"
+            "WHERE table_name = '_visma_sync_state'"
         ).fetchall():
-            db.execute(f'DROP TABLE "{where}"._dlt_pipeline_state')
+            db.execute(f'DROP TABLE "{where}"._visma_sync_state')
     fallback = runner.invoke(app, ["analytics", "--duckdb-path", path, "--json"])
     assert json.loads(fallback.stdout)["as_of"] == last_change
 

@@ -12,8 +12,18 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-WORKFLOW_ORDER = ("init", "check", "datasets", "sync", "analytics", "sandbox", "demo")
-"""`visma-hrm -h` lists commands in this order: set up, check, look, load, analyse, try."""
+WORKFLOW_ORDER = (
+    "init",
+    "check",
+    "datasets",
+    "sync",
+    "analytics",
+    "report",
+    "model",
+    "sandbox",
+    "demo",
+)
+"""`visma-hrm -h` lists commands in this order: set up, check, look, load, analyse, show, try."""
 
 
 class WorkflowGroup(TyperGroup):

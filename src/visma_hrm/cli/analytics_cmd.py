@@ -28,11 +28,14 @@ from visma_hrm.analytics.build import (
 )
 from visma_hrm.cli import app
 from visma_hrm.cli.common import (
+    MONTHS_HELP,
     VERBOSITY,
+    AsOfOpt,
     DuckdbPathOpt,
     JsonOpt,
     LangOpt,
     QuietOpt,
+    SchemaOpt,
     VerboseOpt,
     check_lang,
     expected_errors,
@@ -47,22 +50,12 @@ from visma_hrm.errors import ConfigurationError
 @app.command("analytics")
 def analytics_command(
     duckdb_path: DuckdbPathOpt = None,
-    schema: Annotated[
-        str, typer.Option("--schema", metavar="SCHEMA", help="Schema holding the synced tables.")
-    ] = DEFAULT_SOURCE_SCHEMA,
+    schema: SchemaOpt = DEFAULT_SOURCE_SCHEMA,
     target_schema: Annotated[
         str,
         typer.Option("--target-schema", metavar="SCHEMA", help="Schema for the analytics views."),
     ] = DEFAULT_TARGET_SCHEMA,
-    as_of: Annotated[
-        str | None,
-        typer.Option(
-            "--as-of",
-            metavar="DATE",
-            help="Reference date YYYY-MM-DD, or 'today' for views that follow the calendar "
-            "(default: the last date the data covers).",
-        ),
-    ] = None,
+    as_of: AsOfOpt = None,
     since: Annotated[
         str | None,
         typer.Option(
@@ -71,9 +64,7 @@ def analytics_command(
             help="First month YYYY-MM-DD or 'earliest' (default 24 months back).",
         ),
     ] = None,
-    months: Annotated[
-        int, typer.Option("--months", min=1, metavar="N", help="Months of flows shown.")
-    ] = 6,
+    months: Annotated[int, typer.Option("--months", min=1, metavar="N", help=MONTHS_HELP)] = 6,
     json_output: JsonOpt = False,
     lang: LangOpt = None,
     quiet: QuietOpt = False,

@@ -95,9 +95,21 @@ DuckdbPathOpt = Annotated[
     typer.Option(
         "--duckdb-path",
         metavar="FILE",
-        help="DuckDB file (default: the duckdb_path setting, visma-hrm.duckdb; for the demo "
-        "visma_hrm_demo.duckdb).",
+        help="DuckDB file (default: the duckdb_path setting; for the demo its own file).",
     ),
+]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="DATE",
+        help="Reference date YYYY-MM-DD, or 'today' to follow the calendar (default: the last "
+        "date the data covers).",
+    ),
+]
+MONTHS_HELP = "Months shown, counting back from the as-of date."
+SchemaOpt = Annotated[
+    str, typer.Option("--schema", metavar="SCHEMA", help="Schema holding the synced tables.")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 LangOpt = Annotated[

@@ -19,7 +19,19 @@ from rich.markup import escape
 
 from visma_hrm.analytics.build import DEFAULT_SOURCE_SCHEMA
 from visma_hrm.cli import app
-from visma_hrm.duckdb_file import DEFAULT_FILE
+from visma_hrm.cli.common import (
+    MONTHS_HELP,
+    AsOfOpt,
+    DestinationOpt,
+    DuckdbPathOpt,
+    LangOpt,
+    QuietOpt,
+    SchemaOpt,
+    TenantOpt,
+    VerboseOpt,
+    set_verbosity,
+)
+from visma_hrm.config import load_settings
 from visma_hrm.errors import ConfigurationError
 from visma_hrm.redact import redact_text
 from visma_hrm.report import report
@@ -32,39 +44,36 @@ EXIT_USAGE = 2
 
 @app.command("report")
 def report_command(
-    output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write.")] = Path(
-        "visma_hrm_report.html"
-    ),
-    duckdb_path: Annotated[
-        Path, typer.Option("--duckdb-path", help="DuckDB file the sync loaded into.")
-    ] = DEFAULT_FILE,
-    destination: Annotated[
-        str, typer.Option("--destination", help="duckdb, or postgres (dlt credentials).")
-    ] = "duckdb",
-    schema: Annotated[
-        str, typer.Option("--schema", help="Schema holding the synced tables.")
-    ] = DEFAULT_SOURCE_SCHEMA,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", metavar="FILE", help="HTML file to write.")
+    ] = Path("visma_hrm_report.html"),
+    duckdb_path: DuckdbPathOpt = None,
+    destination: DestinationOpt = None,
+    schema: SchemaOpt = DEFAULT_SOURCE_SCHEMA,
     report_schema: Annotated[
-        str, typer.Option("--report-schema", help="Schema for the report's own views.")
+        str,
+        typer.Option(
+            "--report-schema", metavar="SCHEMA", help="Schema for the report's own views."
+        ),
     ] = DEFAULT_REPORT_SCHEMA,
-    tenant: Annotated[
-        list[str] | None, typer.Option("--tenant", help="Tenant id (repeatable; default all).")
-    ] = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option("--as-of", help="End of the period YYYY-MM-DD (default: last data day)."),
-    ] = None,
+    tenant: TenantOpt = None,
+    as_of: AsOfOpt = None,
     months: Annotated[
-        int, typer.Option("--months", min=2, max=120, help="Months in the period.")
+        int, typer.Option("--months", min=2, metavar="N", help=MONTHS_HELP)
     ] = PERIOD_MONTHS,
-    lang: Annotated[str, typer.Option("--lang", help="en or nl.")] = "en",
+    lang: LangOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Write the HR report: headcount, FTE, flows, units, contracts, age, action lists."""
+    set_verbosity(quiet, verbose)
     try:
+        lang = lang or "en"
         if lang not in LANGUAGES:
             raise ConfigurationError(f"--lang {lang!r}: choose one of {', '.join(LANGUAGES)}.")
-        day = _date(as_of) if as_of else None
-        with _connection(destination, duckdb_path) as conn:
+        day = _report_day(as_of)
+        path = duckdb_path or load_settings().duckdb_path
+        with _connection(destination or "duckdb", path) as conn:
             data = report(
                 conn,
                 output,
@@ -141,6 +150,13 @@ def _postgres() -> Any:
 def _fail(message: str, code: int) -> NoReturn:
     Console(stderr=True).print("[red]error[/] " + escape(message), highlight=False)
     raise typer.Exit(code)
+
+
+def _report_day(flag: str | None) -> dt.date | None:
+    """--as-of: a date, 'today', or absent (the report's default: the data's last date)."""
+    if flag is None:
+        return None
+    return dt.date.today() if flag.strip().lower() == "today" else _date(flag)
 
 
 def _date(text: str) -> dt.date:

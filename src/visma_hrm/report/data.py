@@ -258,23 +258,23 @@ class _Queries:
            CASE WHEN count(*) = count(valid_to) THEN max(valid_to) END AS ended
     FROM {t}.contract_periods GROUP BY tenant_id, employeeid, contractid
 ), jobs AS (
-    SELECT tenant_id, month_start, count(*) AS employments
-    FROM {t}.valid_contract_versions GROUP BY tenant_id, month_start
+    SELECT tenant_id, month, count(*) AS employments
+    FROM {t}.valid_contract_versions GROUP BY tenant_id, month
 ), moves AS (
-    SELECT c.tenant_id, m.month_start,
-           sum(CASE WHEN c.started BETWEEN m.month_start AND m.reference_date THEN 1 ELSE 0 END)
+    SELECT c.tenant_id, m.month,
+           sum(CASE WHEN c.started BETWEEN m.month AND m.reference_date THEN 1 ELSE 0 END)
                AS started,
-           sum(CASE WHEN c.ended BETWEEN m.month_start AND m.reference_date THEN 1 ELSE 0 END)
+           sum(CASE WHEN c.ended BETWEEN m.month AND m.reference_date THEN 1 ELSE 0 END)
                AS ended
-    FROM contracts c CROSS JOIN {t}.months m GROUP BY c.tenant_id, m.month_start
+    FROM contracts c CROSS JOIN {t}.months m GROUP BY c.tenant_id, m.month
 )
 SELECT h.month, h.reference_date, sum(h.headcount), sum(coalesce(j.employments, 0)),
        sum(h.fte), sum(f.inflow), sum(f.outflow), sum(coalesce(v.started, 0)),
        sum(coalesce(v.ended, 0))
 FROM {t}.headcount_monthly_total h
 JOIN {t}.flows_monthly f ON f.tenant_id = h.tenant_id AND f.month = h.month
-LEFT JOIN jobs j ON j.tenant_id = h.tenant_id AND j.month_start = h.month
-LEFT JOIN moves v ON v.tenant_id = h.tenant_id AND v.month_start = h.month
+LEFT JOIN jobs j ON j.tenant_id = h.tenant_id AND j.month = h.month
+LEFT JOIN moves v ON v.tenant_id = h.tenant_id AND v.month = h.month
 WHERE {self._in("h.tenant_id")}
 GROUP BY h.month, h.reference_date ORDER BY h.month"""
         )

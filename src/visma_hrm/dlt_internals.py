@@ -17,6 +17,7 @@ from types import FrameType
 from typing import Any
 
 import dlt
+from dlt.common.destination.exceptions import DestinationUndefinedEntity
 from dlt.common.destination.reference import Destination
 from dlt.common.pipeline import get_dlt_pipelines_dir
 from dlt.common.runtime import signals as dlt_signals
@@ -31,12 +32,14 @@ __all__ = [
     "SIGNAL_NAMES",
     "TESTED_DLT_VERSION",
     "DatabaseUndefinedRelation",
+    "DestinationUndefinedEntity",
     "DuckDbCredentials",
     "default_pipelines_dir",
     "destination_location",
     "intercepted_signals",
     "is_signal_failure",
     "known_destinations",
+    "open_delta_table",
     "quiet_dlt_logs",
     "resolve_destination",
     "signal_received",
@@ -112,6 +115,20 @@ def destination_location(factory: Any) -> str:
             "(see docs/configuration.md, Destinations)."
         ) from None
     return str(location or "")
+
+
+def open_delta_table(pipeline: dlt.Pipeline, table: str) -> Any | None:
+    """The ``deltalake.DeltaTable`` dlt's filesystem destination keeps ``table`` in, or None.
+
+    dlt resolves the table's folder and the storage options (bucket credentials) from its own
+    configuration; None when the table was never loaded (no schema entry, no Delta log).
+    """
+    client: Any
+    with pipeline.destination_client() as client:
+        try:
+            return client.load_open_table("delta", table)
+        except DestinationUndefinedEntity:
+            return None
 
 
 def _first_line(exc: BaseException) -> str:

@@ -38,6 +38,7 @@ from typing import Any, Literal, Protocol
 import dlt
 import pyarrow as pa
 
+from visma_hrm import files_reconcile as files
 from visma_hrm.catalog import (
     DATASETS,
     DELETED_AT_COLUMN,
@@ -348,6 +349,7 @@ class Target:
 
     @classmethod
     def of(cls, cfg: Settings) -> Target:
+        files.check_table_format(cfg.destination, cfg.table_format)
         if cfg.destination == "duckdb":
             path = cfg.duckdb_path.expanduser().resolve()
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -699,7 +701,7 @@ def _extract_normalize_load(
     the positions only once dlt has recorded the whole package as loaded.
     """
     reporter.info(f"Parsing {len(exports)} export(s) (dlt extract)")
-    pipeline.extract(visma_source(exports, started, tally))
+    pipeline.extract(files.with_table_format(visma_source(exports, started, tally), pipeline))
     stop_if_signalled()
     reporter.info("Normalizing (dlt normalize)")
     pipeline.normalize()
@@ -726,6 +728,8 @@ def _fill_counts(
 
 def count_rows(pipeline: dlt.Pipeline, tables: Sequence[str]) -> dict[tuple[str, str], int]:
     """Rows per (tenant, table) in the destination; a table not created yet counts as empty."""
+    if files.is_file_destination(pipeline):
+        return files.count_rows(pipeline, tables)
     counts: dict[tuple[str, str], int] = {}
     with _sql_client(pipeline) as client:
         if client is None:
@@ -746,9 +750,17 @@ def count_rows(pipeline: dlt.Pipeline, tables: Sequence[str]) -> dict[tuple[str,
 
 @contextlib.contextmanager
 def _sql_client(pipeline: dlt.Pipeline) -> Iterator[Any]:
-    """The destination's SQL client, or None for destinations without one (filesystem)."""
-    if pipeline.destination is None or "filesystem" in pipeline.destination.destination_type:
+    """The destination's SQL client, or None for destinations without one.
+
+    On the filesystem destination it reads the files (for the positions) and cannot update
+    them: ``files_reconcile`` does what needs writing there.
+    """
+    if pipeline.destination is None:
         yield None
+        return
+    if files.is_file_destination(pipeline):
+        with files.sql_client(pipeline) as client:
+            yield client
         return
     try:
         client_cm = pipeline.sql_client()
@@ -784,24 +796,35 @@ def _reconcile_all(
             )
     if not targets:
         return
-    with _sql_client(pipeline) as client:
-        if client is None:
-            report.warnings.append(
-                f"The {report.destination} destination has no SQL client: rows deleted at the "
-                "source are not marked as deleted."
-            )
-            return
-        for table, cutoff in targets:
-            try:
-                table.rows_deleted += mark_deleted(client, table.tenant_id, table.dataset, cutoff)
-            except Exception as exc:
+    if files.is_file_destination(pipeline):
+        _mark_all(lambda t, d, c: files.mark_deleted(pipeline, t, d, c), targets, report)
+    else:
+        with _sql_client(pipeline) as client:
+            if client is None:
                 report.warnings.append(
-                    _destination_message(f"marking deleted rows of {table.dataset}", exc)
+                    f"The {report.destination} destination has no SQL client: rows deleted at "
+                    "the source are not marked as deleted."
                 )
+                return
+            _mark_all(lambda t, d, c: mark_deleted(client, t, d, c), targets, report)
     for table, _ in targets:
         if table.rows_deleted:
             reporter.info(
                 f"{table.tenant_id} {table.dataset}: {table.rows_deleted} rows marked deleted"
+            )
+
+
+def _mark_all(
+    mark: Callable[[str, str, datetime], int],
+    targets: Sequence[tuple[TableReport, datetime]],
+    report: SyncReport,
+) -> None:
+    for table, cutoff in targets:
+        try:
+            table.rows_deleted += mark(table.tenant_id, table.dataset, cutoff)
+        except Exception as exc:
+            report.warnings.append(
+                _destination_message(f"marking deleted rows of {table.dataset}", exc)
             )
 
 
@@ -858,8 +881,9 @@ def _empty_excluded_columns(
     wanted = [(d, s) for d in plan.datasets if (s := plan.selections.get(d.name)) is not None]
     if not wanted:
         return
-    with _sql_client(pipeline) as client:
-        if client is None:
+    on_files = files.is_file_destination(pipeline)
+    with contextlib.nullcontext() if on_files else _sql_client(pipeline) as client:
+        if client is None and not on_files:
             report.warnings.append(
                 f"The {report.destination} destination has no SQL client: columns excluded "
                 "after an earlier load keep their old values in the stored files."
@@ -867,7 +891,12 @@ def _empty_excluded_columns(
             return
         for dataset, selection in wanted:
             try:
-                emptied = _empty_columns_of(client, dataset, selection, started)
+                if on_files:
+                    emptied = files.empty_columns(
+                        pipeline, dataset, selection, started, _bookkeeping
+                    )
+                else:
+                    emptied = _empty_columns_of(client, dataset, selection, started)
             except Exception as exc:
                 step = f"emptying excluded columns of {dataset.table}"
                 raise _destination_error(step, exc) from None

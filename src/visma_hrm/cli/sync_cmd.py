@@ -69,6 +69,10 @@ def sync_command(
     duckdb_path: Annotated[
         Path | None, typer.Option("--duckdb-path", help="DuckDB file (default ./visma_hrm.duckdb).")
     ] = None,
+    table_format: Annotated[
+        str | None,
+        typer.Option("--table-format", help="filesystem only: delta (default; parquet refused)."),
+    ] = None,
     concurrency: Annotated[
         int | None, typer.Option("--concurrency", help="Exports running at once.")
     ] = None,
@@ -84,6 +88,7 @@ def sync_command(
         "privacy_profile": privacy_profile,
         "destination": destination,
         "duckdb_path": duckdb_path,
+        "table_format": table_format,
         "concurrency": concurrency,
     }
     quiet_dlt_logs()

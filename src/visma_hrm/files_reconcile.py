@@ -9,7 +9,7 @@ is a first-class target. What SQL destinations do with SQL, this module does on 
   Plain Parquet is therefore refused (``table_format = "parquet"`` -> ``ConfigurationError``)
   and Delta is the default. A Delta table is itself a folder of Parquet files plus a
   transaction log, which Power BI (``DeltaLake.Table``), Fabric and DuckDB read.
-* **Deletions** are marked in place with delta-rs (``mark_deleted_delta``), with the same
+* **Deletions** are marked in place with delta-rs (``mark_deleted``), with the same
   columns, the same rule and the same idempotence as ``pipeline.mark_deleted`` on SQL.
 * **Counts** for the summary (rows per tenant before and after the load) are read from the
   Delta tables with pyarrow.
@@ -32,17 +32,18 @@ from visma_hrm.catalog import (
     DELETED_AT_COLUMN,
     DELETED_COLUMN,
     REJECTED_ROWS_TABLE,
+    SYNC_STATE_TABLE,
     SYNCED_AT_COLUMN,
     TENANT_COLUMN,
     Dataset,
 )
 from visma_hrm.client.settings import FieldSelection
+from visma_hrm.dlt_internals import open_delta_table
 from visma_hrm.errors import ConfigurationError
 
 FILESYSTEM = "filesystem"
 DELTA = "delta"
 PARQUET = "parquet"
-TABLE_FORMATS = (DELTA, PARQUET)
 
 
 def is_file_destination(pipeline: Any) -> bool:
@@ -99,12 +100,17 @@ def with_table_format(source: Any, pipeline: Any) -> Any:
     dlt's ``table_format`` resource hint; ``check_table_format`` refused any other format
     before the run began.
 
-    The rejected rows follow them; the positions (``_visma_sync_state``) are marked plain files
-    in ``visma_hrm.source``, readable by dlt's SQL client without DuckDB's delta extension.
+    The rejected rows follow them. The positions (``_visma_sync_state``) stay plain files
+    (dlt's ``native`` format): append-only, read by dlt's SQL client without DuckDB's delta
+    extension, which cannot be downloaded everywhere.
     """
     if is_file_destination(pipeline):
         for resource in source.resources.values():
             resource.apply_hints(table_format=DELTA)
+            # the variant exists before the source adds its position rows, which keep it
+            resource.apply_hints(
+                table_name=SYNC_STATE_TABLE, table_format="native", create_table_variant=True
+            )
     return source
 
 
@@ -124,8 +130,6 @@ def sql_client(pipeline: Any) -> Iterator[Any]:
 
 
 def _delta_table(pipeline: Any, table: str) -> Any | None:
-    from visma_hrm.dlt_internals import open_delta_table
-
     return open_delta_table(pipeline, table)
 
 

@@ -235,9 +235,6 @@ def position_item(export: SpooledExport, synced_at: datetime, received: int, rej
         columns=[],
         primary_key=[],
         merge_key=[],
-        # plain files on the filesystem destination even when the data tables are Delta
-        # tables: dlt's SQL client reads them without DuckDB's delta extension
-        table_format="native",
     )
     table = pa.Table.from_pylist([row], schema=_STATE_SCHEMA)
     return dlt.mark.with_hints(table, hints, create_table_variant=True)

@@ -52,7 +52,7 @@ _EXTRAS = {
     "synapse": "'dlt[synapse]==1.31.0'",
     "snowflake": "'dlt[snowflake]==1.31.0'",
     "bigquery": "'dlt[bigquery]==1.31.0'",
-    "filesystem": "'dlt[filesystem,deltalake]==1.31.0'",
+    "filesystem": "visma-hrm[filesystem]",
     "redshift": "'dlt[redshift]==1.31.0'",
     "databricks": "'dlt[databricks]==1.31.0'",
     "motherduck": "'dlt[motherduck]==1.31.0'",

@@ -797,7 +797,7 @@ def _reconcile_all(
     if not targets:
         return
     if files.is_file_destination(pipeline):
-        _mark_all(lambda t, d, c: files.mark_deleted(pipeline, t, d, c), targets, report)
+        _mark_all(lambda t, d, c: files.mark_deleted(pipeline, t, d, c), targets)
     else:
         with _sql_client(pipeline) as client:
             if client is None:
@@ -806,7 +806,7 @@ def _reconcile_all(
                     "the source are not marked as deleted."
                 )
                 return
-            _mark_all(lambda t, d, c: mark_deleted(client, t, d, c), targets, report)
+            _mark_all(lambda t, d, c: mark_deleted(client, t, d, c), targets)
     for table, _ in targets:
         if table.rows_deleted:
             reporter.info(
@@ -817,14 +817,20 @@ def _reconcile_all(
 def _mark_all(
     mark: Callable[[str, str, datetime], int],
     targets: Sequence[tuple[TableReport, datetime]],
-    report: SyncReport,
 ) -> None:
+    """Mark each pair; a pair whose marking failed fails (exit 1): its rows are loaded, but
+    rows gone at the source still look current, so the destination is not equal to it. The
+    next run repeats the (idempotent) marking from the stored evidence."""
     for table, cutoff in targets:
         try:
             table.rows_deleted += mark(table.tenant_id, table.dataset, cutoff)
         except Exception as exc:
-            report.warnings.append(
-                _destination_message(f"marking deleted rows of {table.dataset}", exc)
+            step = f"marking deleted rows of {table.dataset}"
+            table.fail(
+                DestinationError(
+                    f"{_destination_message(step, exc)}. The rows are loaded; rows deleted at "
+                    "the source are not marked yet: the next sync marks them."
+                )
             )
 
 

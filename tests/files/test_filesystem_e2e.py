@@ -29,6 +29,7 @@ from tests.files.lake import (
     table_dir,
 )
 from tests.pipeline.truth import sandbox_settings
+from visma_hrm import files_reconcile
 from visma_hrm import pipeline as pipeline_module
 from visma_hrm.catalog import (
     DATASETS,
@@ -256,3 +257,28 @@ def test_dlt_appends_instead_of_merging_into_plain_parquet(tmp_path: Path) -> No
     for _ in range(2):
         pipeline.run(people(), loader_file_format="parquet")
     assert len(parquet_rows(tmp_path / "lake", "people")) == 4
+
+
+def test_a_failed_deletion_marking_fails_the_run_and_the_next_run_marks(
+    sb: Sandbox, tmp_path: Path, lake: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = _settings(sb, tmp_path)
+    _sync(settings)
+    sb.advance(days=720)  # long enough for the sandbox to delete rows
+
+    def disk_full(*args: Any) -> int:
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as fault:
+        fault.setattr(files_reconcile, "mark_deleted", disk_full)
+        report = sync(SyncSettings(settings, full_refresh=True))
+    # the rows are loaded, but rows gone at the source still look current: never exit 0 then
+    assert report.exit_code == 1
+    failed = [t for t in report.tables if t.status == "failed"]
+    assert failed and all("not marked yet" in (t.message or "") for t in failed)
+    assert_lake_equals_truth(sb, lake, deleted_may_linger=True)
+
+    healed = _sync(settings)
+    assert {t.mode for t in healed.tables} == {"incremental"}
+    assert sum(t.rows_deleted for t in healed.tables) > 0
+    assert_lake_equals_truth(sb, lake)

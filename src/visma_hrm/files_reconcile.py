@@ -114,6 +114,27 @@ def with_table_format(source: Any, pipeline: Any) -> Any:
     return source
 
 
+def refuse_plain_tables(pipeline: Any) -> None:
+    """Stop before anything is asked when the folder holds tables an earlier version wrote as
+    plain Parquet (appended, never merged): continuing from their positions would start Delta
+    tables holding only the rows of one incremental export."""
+    if not is_file_destination(pipeline) or not pipeline.default_schema_name:
+        return
+    schema = pipeline.default_schema
+    plain = sorted(
+        name
+        for name in schema.data_table_names(seen_data_only=True)
+        if name != SYNC_STATE_TABLE and schema.tables[name].get("table_format") != DELTA
+    )
+    if plain:
+        raise ConfigurationError(
+            f"The destination folder holds table(s) written as plain Parquet by an earlier "
+            f"version ({', '.join(plain)}): they were appended, not merged, and may hold "
+            "duplicate rows. Sync into a new folder (bucket_url or dataset_name), or delete "
+            "that dataset's folder, and the next sync loads everything again as Delta tables."
+        )
+
+
 # ---------------------------------------------------------------------------- reading
 @contextlib.contextmanager
 def sql_client(pipeline: Any) -> Iterator[Any]:
@@ -294,6 +315,7 @@ __all__ = [
     "is_file_destination",
     "mark_deleted",
     "mark_deleted_delta",
+    "refuse_plain_tables",
     "sql_client",
     "with_table_format",
 ]

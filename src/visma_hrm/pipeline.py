@@ -441,6 +441,7 @@ def _positions(pipeline: dlt.Pipeline) -> Positions:
     """
     try:
         pipeline.sync_destination()
+        files.refuse_plain_tables(pipeline)
         with _sql_client(pipeline) as client:
             return read_positions(client)
     except VismaHrmError:

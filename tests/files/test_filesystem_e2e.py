@@ -282,3 +282,24 @@ def test_a_failed_deletion_marking_fails_the_run_and_the_next_run_marks(
     assert {t.mode for t in healed.tables} == {"incremental"}
     assert sum(t.rows_deleted for t in healed.tables) > 0
     assert_lake_equals_truth(sb, lake)
+
+
+def test_plain_parquet_tables_of_an_earlier_version_stop_the_sync(
+    sb: Sandbox, tmp_path: Path, lake: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = _settings(sb, tmp_path, datasets=("employees",))
+    with monkeypatch.context() as earlier:
+        # what versions before Delta did: the same source, no table format, dlt appends
+        earlier.setattr(files_reconcile, "with_table_format", lambda source, pipeline: source)
+        earlier.setattr(files_reconcile, "count_rows", lambda pipeline, tables: {})
+        sync(SyncSettings(settings))
+    assert (
+        parquet_rows(lake, "employees")
+        and not (table_dir(lake, "employees") / "_delta_log").exists()
+    )
+    before = sorted(p.name for p in lake.rglob("*") if p.is_file())
+    with pytest.raises(
+        ConfigurationError, match=r"plain Parquet by an earlier version \(employees\)"
+    ):
+        sync(SyncSettings(settings))
+    assert sorted(p.name for p in lake.rglob("*") if p.is_file()) == before

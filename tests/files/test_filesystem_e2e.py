@@ -115,9 +115,8 @@ def test_full_incremental_rerun_and_full_refresh_leave_delta_files_equal_to_the_
     assert_lake_equals_truth(sb, lake)
     for entry in full.tables:
         expected = len(sb.truth(entry.tenant_id, entry.dataset))
-        assert (entry.rows_received, entry.rows_inserted, entry.rows_updated) == (expected,) * 2 + (
-            0,
-        )
+        counts = (entry.rows_received, entry.rows_inserted, entry.rows_updated)
+        assert counts == (expected, expected, 0)
     # the positions are plain Parquet files that any reader (and the next run) can read
     positions = parquet_rows(lake, SYNC_STATE_TABLE)
     assert len(positions) == len(full.tables)

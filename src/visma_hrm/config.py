@@ -53,6 +53,9 @@ class Settings:
     destination: str = "duckdb"
     duckdb_path: Path = DEFAULT_FILE
     duckdb_memory_limit: str = "256MB"
+    table_format: str | None = None
+    """Filesystem destination only: ``delta`` (the default there); ``parquet`` is refused, see
+    ``visma_hrm.files_reconcile``."""
     """DuckDB's memory limit for loads; beyond it DuckDB spills to disk instead of growing."""
     dataset_name: str = "visma_hrm"
     pipeline_name: str = "visma_hrm"
@@ -101,6 +104,7 @@ _ENV_KEYS = {
     "duckdb_path": "DUCKDB_PATH",
     "duckdb_memory_limit": "DUCKDB_MEMORY_LIMIT",
     "dataset_name": "DATASET_NAME",
+    "table_format": "TABLE_FORMAT",
     "pipelines_dir": "PIPELINES_DIR",
     "privacy_profile": "PRIVACY_PROFILE",
     "concurrency": "CONCURRENCY",

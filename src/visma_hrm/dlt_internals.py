@@ -17,6 +17,7 @@ from types import FrameType
 from typing import Any
 
 import dlt
+from dlt.common.destination.exceptions import DestinationUndefinedEntity
 from dlt.common.destination.reference import Destination
 from dlt.common.pipeline import get_dlt_pipelines_dir
 from dlt.common.runtime import signals as dlt_signals
@@ -31,6 +32,7 @@ __all__ = [
     "SIGNAL_NAMES",
     "TESTED_DLT_VERSION",
     "DatabaseUndefinedRelation",
+    "DestinationUndefinedEntity",
     "DuckDbCredentials",
     "default_pipelines_dir",
     "destination_location",
@@ -38,6 +40,7 @@ __all__ = [
     "is_signal_failure",
     "known_destinations",
     "normalized_files",
+    "open_delta_table",
     "quiet_dlt_logs",
     "resolve_destination",
     "signal_received",
@@ -50,7 +53,7 @@ _EXTRAS = {
     "synapse": "'dlt[synapse]==1.31.0'",
     "snowflake": "'dlt[snowflake]==1.31.0'",
     "bigquery": "'dlt[bigquery]==1.31.0'",
-    "filesystem": "'dlt[filesystem,deltalake]==1.31.0'",
+    "filesystem": "visma-hrm[filesystem]",
     "redshift": "'dlt[redshift]==1.31.0'",
     "databricks": "'dlt[databricks]==1.31.0'",
     "motherduck": "'dlt[motherduck]==1.31.0'",
@@ -122,6 +125,20 @@ def normalized_files(pipeline: Any) -> dict[str, list[str]]:
         for job in pipeline.get_load_package_info(load_id).jobs.get("new_jobs", []):
             files.setdefault(job.job_file_info.table_name, []).append(str(job.file_path))
     return files
+
+
+def open_delta_table(pipeline: dlt.Pipeline, table: str) -> Any | None:
+    """The ``deltalake.DeltaTable`` dlt's filesystem destination keeps ``table`` in, or None.
+
+    dlt resolves the table's folder and the storage options (bucket credentials) from its own
+    configuration; None when the table was never loaded (no schema entry, no Delta log).
+    """
+    client: Any
+    with pipeline.destination_client() as client:
+        try:
+            return client.load_open_table("delta", table)
+        except DestinationUndefinedEntity:
+            return None
 
 
 def _first_line(exc: BaseException) -> str:

@@ -39,6 +39,7 @@ import dlt
 import duckdb
 import pyarrow as pa
 
+from visma_hrm import files_reconcile as files
 from visma_hrm.catalog import (
     DATASETS,
     DELETED_COLUMN,
@@ -389,6 +390,7 @@ class Target:
 
     @classmethod
     def of(cls, cfg: Settings) -> Target:
+        files.check_table_format(cfg.destination, cfg.table_format)
         if cfg.destination == "duckdb":
             path = cfg.duckdb_path.expanduser().resolve()
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -478,6 +480,7 @@ def _positions(pipeline: dlt.Pipeline) -> Positions:
     """
     try:
         pipeline.sync_destination()
+        files.refuse_plain_tables(pipeline)
         with _sql_client(pipeline) as client:
             return read_positions(client)
     except VismaHrmError:
@@ -754,7 +757,7 @@ def _extract_normalize_load(
     the positions only once dlt has recorded the whole package as loaded.
     """
     reporter.info(f"Parsing {len(exports)} export(s) (dlt extract)")
-    pipeline.extract(visma_source(exports, started, tally))
+    pipeline.extract(files.with_table_format(visma_source(exports, started, tally), pipeline))
     stop_if_signalled()
     reporter.info("Normalizing (dlt normalize)")
     pipeline.normalize()
@@ -798,11 +801,11 @@ def count_unchanged(
     """
     if pipeline.destination is None or pipeline.destination.destination_name != "duckdb":
         return None
-    files = normalized_files(pipeline)
+    package_files = normalized_files(pipeline)
     counts: dict[tuple[str, str], int] = {}
     with _sql_client(pipeline) as client:
         for dataset in datasets:
-            parquet = [f for f in files.get(dataset.table, []) if f.endswith(".parquet")]
+            parquet = [f for f in package_files.get(dataset.table, []) if f.endswith(".parquet")]
             stored = set(_stored_columns(client, dataset.table)) if parquet else set()
             if stored:
                 counts.update(_unchanged_rows(client, dataset, parquet, stored))
@@ -830,6 +833,8 @@ def _unchanged_rows(
 
 def count_rows(pipeline: dlt.Pipeline, tables: Sequence[str]) -> dict[tuple[str, str], int]:
     """Rows per (tenant, table) in the destination; a table not created yet counts as empty."""
+    if files.is_file_destination(pipeline):
+        return files.count_rows(pipeline, tables)
     counts: dict[tuple[str, str], int] = {}
     with _sql_client(pipeline) as client:
         if client is None:
@@ -850,9 +855,17 @@ def count_rows(pipeline: dlt.Pipeline, tables: Sequence[str]) -> dict[tuple[str,
 
 @contextlib.contextmanager
 def _sql_client(pipeline: dlt.Pipeline) -> Iterator[Any]:
-    """The destination's SQL client, or None for destinations without one (filesystem)."""
-    if pipeline.destination is None or "filesystem" in pipeline.destination.destination_type:
+    """The destination's SQL client, or None for destinations without one.
+
+    On the filesystem destination it reads the files (for the positions) and cannot update
+    them: ``files_reconcile`` does what needs writing there.
+    """
+    if pipeline.destination is None:
         yield None
+        return
+    if files.is_file_destination(pipeline):
+        with files.sql_client(pipeline) as client:
+            yield client
         return
     try:
         client_cm = pipeline.sql_client()
@@ -888,22 +901,41 @@ def _reconcile_all(
             )
     if not targets:
         return
-    with _sql_client(pipeline) as client:
-        if client is None:
-            report.warnings.append(
-                f"The {report.destination} destination has no SQL client: rows deleted at the "
-                "source are not marked as deleted."
-            )
-            return
-        for table, cutoff in targets:
-            try:
-                table.rows_deleted += mark_deleted(client, table.tenant_id, table.dataset, cutoff)
-            except Exception as exc:  # the rows are loaded; their deletions are not: not equal
-                table.fail(_destination_error(f"marking deleted rows of {table.dataset}", exc))
+    if files.is_file_destination(pipeline):
+        _mark_all(lambda t, d, c: files.mark_deleted(pipeline, t, d, c), targets)
+    else:
+        with _sql_client(pipeline) as client:
+            if client is None:
+                report.warnings.append(
+                    f"The {report.destination} destination has no SQL client: rows deleted at "
+                    "the source are not marked as deleted."
+                )
+                return
+            _mark_all(lambda t, d, c: mark_deleted(client, t, d, c), targets)
     for table, _ in targets:
         if table.rows_deleted:
             reporter.info(
                 f"{table.tenant_id} {table.dataset}: {table.rows_deleted} rows marked deleted"
+            )
+
+
+def _mark_all(
+    mark: Callable[[str, str, datetime], int],
+    targets: Sequence[tuple[TableReport, datetime]],
+) -> None:
+    """Mark each pair; a pair whose marking failed fails (exit 1): its rows are loaded, but
+    rows gone at the source still look current, so the destination is not equal to it. The
+    next run repeats the (idempotent) marking from the stored evidence."""
+    for table, cutoff in targets:
+        try:
+            table.rows_deleted += mark(table.tenant_id, table.dataset, cutoff)
+        except Exception as exc:
+            step = f"marking deleted rows of {table.dataset}"
+            table.fail(
+                DestinationError(
+                    f"{_destination_message(step, exc)}. The rows are loaded; rows deleted at "
+                    "the source are not marked yet: the next sync marks them."
+                )
             )
 
 
@@ -952,8 +984,9 @@ def _empty_excluded_columns(
             )
     if not wanted:
         return
-    with _sql_client(pipeline) as client:
-        if client is None:
+    on_files = files.is_file_destination(pipeline)
+    with contextlib.nullcontext() if on_files else _sql_client(pipeline) as client:
+        if client is None and not on_files:
             report.warnings.append(
                 f"The {report.destination} destination has no SQL client: columns excluded "
                 "after an earlier load keep their old values in the stored files."
@@ -961,7 +994,12 @@ def _empty_excluded_columns(
             return
         for dataset, selection in wanted:
             try:
-                emptied = _empty_columns_of(client, dataset, selection, started)
+                if on_files:
+                    emptied = files.empty_columns(
+                        pipeline, dataset, selection, started, _bookkeeping
+                    )
+                else:
+                    emptied = _empty_columns_of(client, dataset, selection, started)
             except Exception as exc:
                 step = f"emptying excluded columns of {dataset.table}"
                 raise _destination_error(step, exc) from None

@@ -72,6 +72,14 @@ def sync_command(
     ] = False,
     destination: DestinationOpt = None,
     duckdb_path: DuckdbPathOpt = None,
+    table_format: Annotated[
+        str | None,
+        typer.Option(
+            "--table-format",
+            metavar="FORMAT",
+            help="filesystem only: delta (default; parquet is refused).",
+        ),
+    ] = None,
     concurrency: Annotated[
         int | None, typer.Option("--concurrency", metavar="N", help="Exports running at once.")
     ] = None,
@@ -91,6 +99,7 @@ def sync_command(
         "privacy_profile": privacy_profile,
         "destination": destination,
         "duckdb_path": duckdb_path,
+        "table_format": table_format,
         "concurrency": concurrency,
         "lang": lang,
     }

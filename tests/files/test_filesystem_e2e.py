@@ -198,7 +198,14 @@ def test_excluded_columns_are_emptied_in_the_delta_rows_and_rejected_raw_text(
     assert any(r["homeemailaddress"] for r in delta_rows(lake, "employees"))
 
     sb.set_faults(FaultConfig())
-    private = _settings(sb, tmp_path, datasets=("employees",), privacy_profile="contact")
+    # the profile added for one tenant's run: the other tenant's stored rows are emptied too
+    private = _settings(
+        sb,
+        tmp_path,
+        datasets=("employees",),
+        privacy_profile="contact",
+        tenants=(sb.tenant_ids[0],),
+    )
     report = sync(SyncSettings(private))
     assert report.ok and not report.warnings
     assert any("homeemailaddress" in n for n in report.notes), report.notes

@@ -264,8 +264,15 @@ def test_the_report_tells_the_apis_job_time_from_the_connectors_work(tmp_path: P
 
 
 def test_a_field_selection_the_api_refuses_empties_nothing_and_a_good_one_empties_stored_rows(
-    sb: Sandbox, tmp_path: Path
+    tmp_path: Path,
 ) -> None:
+    # a service that refuses an include list naming an unknown column (a sandbox switch)
+    config = SandboxConfig(tenants=2, employees=10, seed=11, unknown_fields="reject")
+    with start_sandbox(config) as sb:
+        _refused_then_accepted(sb, tmp_path)
+
+
+def _refused_then_accepted(sb: Sandbox, tmp_path: Path) -> None:
     settings = sandbox_settings(sb, tmp_path, datasets=("users",))
     _sync(settings)
     holding = [r for r in fetch_rows(settings, "users") if r["emailaddress"]]

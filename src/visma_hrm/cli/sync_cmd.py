@@ -162,7 +162,10 @@ def _error(
     exc: VismaHrmError, exit_code: int, json_output: bool, label: str = "[red]error[/]"
 ) -> None:
     message = redact_text(exc.message)
-    Console(stderr=True).print(f"{label} ({exc.code}): " + escape(message))
+    # one line whatever its length: logs and `grep` see the whole message, a terminal wraps it
+    Console(stderr=True).print(
+        f"{label} ({exc.code}): " + escape(message), soft_wrap=True, highlight=False
+    )
     if json_output:
         document = {"ok": False, "exit_code": exit_code, "error_code": exc.code, "message": message}
         print(json.dumps(document, indent=2))

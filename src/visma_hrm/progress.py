@@ -18,6 +18,7 @@ from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 
+from visma_hrm.catalog import REJECTED_ROWS_TABLE
 from visma_hrm.client.models import ExportProgress
 from visma_hrm.pipeline import SyncReport
 
@@ -197,5 +198,17 @@ def print_summary(report: SyncReport, console: Console, title: str = "Sync summa
             f"Removed what {report.interrupted_runs_removed} interrupted earlier run(s) left "
             "behind; their unfinished exports were asked again."
         )
-    verdict = "[green]everything loaded[/]" if report.ok else "[red]not everything was loaded[/]"
-    console.print(f"{verdict} in {report.seconds:.1f} s (load {report.load_seconds:.1f} s)")
+    timing = f"in {report.seconds:.1f} s (load {report.load_seconds:.1f} s)"
+    console.print(f"{_verdict(report)} {timing}")
+
+
+def _verdict(report: SyncReport) -> str:
+    """The last line says what the exit code says: rejected rows are not "everything"."""
+    if not report.ok:
+        return "[red]not everything was loaded[/]"
+    if report.rows_rejected:
+        return (
+            f"[yellow]loaded except {report.rows_rejected:,} rejected row(s)[/] (kept in "
+            f"{REJECTED_ROWS_TABLE}; once the source is fixed, `sync --full-refresh` loads them)"
+        )
+    return "[green]everything loaded[/]"

@@ -128,9 +128,14 @@ def tables_of(db: Path) -> dict[str, list[str]]:
 def rows_of(db: Path, table: str, schema: str | None = None) -> list[dict[str, Any]]:
     """Every row and column of one table; [] when the table does not exist."""
     schema = schema or schema_of(db)
-    if table not in tables_of(db).get(schema, []):
-        return []
     with duckdb.connect(str(db), read_only=True) as con:
+        exists = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
+            "AND table_name = ?",
+            [schema, table],
+        ).fetchone()
+        if not exists or not exists[0]:
+            return []
         cursor = con.execute(f'SELECT * FROM "{schema}"."{table}"')
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

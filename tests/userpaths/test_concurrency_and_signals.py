@@ -39,12 +39,14 @@ Project = Callable[[str], Path]
 
 @dataclass
 class Background:
-    """A ``visma-hrm sync`` running in the background, its stderr read line by line."""
+    """A ``visma-hrm sync`` running in the background, its output read line by line."""
 
     proc: subprocess.Popen[str]
+    anchor: str
     lines: list[str] = field(default_factory=list)
+    out: list[str] = field(default_factory=list)
     seen: threading.Event = field(default_factory=threading.Event)
-    anchor: str = ""
+    readers: list[threading.Thread] = field(default_factory=list)
 
     @classmethod
     def start(cls, env: Mapping[str, str], cwd: Path, anchor: str, *args: str) -> Background:
@@ -56,11 +58,16 @@ class Background:
             stderr=subprocess.PIPE,
             text=True,
         )
-        run = cls(proc, anchor=anchor)
-        threading.Thread(target=run._read, daemon=True).start()
+        run = cls(proc, anchor)
+        run.readers = [
+            threading.Thread(target=run._read_stderr, daemon=True),
+            threading.Thread(target=run._read_stdout, daemon=True),
+        ]
+        for reader in run.readers:
+            reader.start()
         return run
 
-    def _read(self) -> None:
+    def _read_stderr(self) -> None:
         assert self.proc.stderr is not None
         for line in self.proc.stderr:
             self.lines.append(line.rstrip("\n"))
@@ -68,13 +75,20 @@ class Background:
                 self.seen.set()
         self.seen.set()  # the run ended without the anchor: let the waiter see that
 
+    def _read_stdout(self) -> None:
+        assert self.proc.stdout is not None
+        self.out.extend(self.proc.stdout)
+
     def wait_for_anchor(self) -> None:
         assert self.seen.wait(timeout=120), f"no {self.anchor!r} line: {self.lines[-5:]}"
         assert self.proc.poll() is None, f"ended before {self.anchor!r}: {self.lines[-5:]}"
 
     def finish(self) -> tuple[int, str, str]:
-        stdout, _ = self.proc.communicate(timeout=180)
-        return self.proc.returncode, stdout, "\n".join(self.lines)
+        """Exit code, stdout and stderr, once the run ended and its output is read whole."""
+        code = self.proc.wait(timeout=180)
+        for reader in self.readers:
+            reader.join(timeout=30)
+        return code, "".join(self.out), "\n".join(self.lines)
 
 
 def _one_line_besides_progress(stderr: str) -> str:
@@ -126,15 +140,15 @@ PHASES = {
     "load": "(dlt load)",
 }
 MOMENTS = [
-    (signal.SIGINT, "download"),
+    (signal.SIGINT, "download"),  # the first one interrupts the first (full) run
     (signal.SIGTERM, "extract"),
     (signal.SIGINT, "normalize"),
     (signal.SIGTERM, "load"),
-    (signal.SIGTERM, "download"),
-    (signal.SIGINT, "extract"),
     (signal.SIGTERM, "normalize"),
     (signal.SIGINT, "load"),
 ]
+"""Both signals in normalize and load (where dlt's own handling printed exceptions or lost the
+signal), and each in one of the other steps."""
 
 
 @pytest.mark.slow
@@ -146,9 +160,9 @@ def test_sigint_and_sigterm_at_every_step_end_with_one_line_and_the_next_run_cat
         db = folder / DEFAULT_FILE
         env = user_env(sb, home, VISMA_HRM_DATASETS="contracts,users")
         pairs = all_pairs(sb, datasets=["contracts", "users"])
-        sync_ok(env, folder)
-        for sig, phase in MOMENTS:
-            sb.advance(days=30)  # every moment interrupts a run with new data to load
+        for n, (sig, phase) in enumerate(MOMENTS):
+            if n:
+                sb.advance(days=30)  # later moments interrupt incremental runs with new data
             run = Background.start(env, folder, PHASES[phase])
             run.wait_for_anchor()
             run.proc.send_signal(sig)

@@ -94,6 +94,9 @@ def test_a_privacy_profile_added_later_empties_the_stored_rows_in_the_same_run(
     telling = [c for c in PERSONAL if any(w in c for w in ("street", "email", "phone", "zip"))]
     values = {str(r[c]) for r in stored for c in telling if r[c] is not None}
     assert len(values) > 10, "no personal values stored: the case would prove nothing"
+    # dlt's merge copies every load into <schema>_staging: emptied after each load, even
+    # before any exclusion, so that no second copy of personal data stays in the file
+    assert _staging_rows(db) == {}, "the staging copy of the first load is still there"
     sb.advance(days=30)
 
     run = cli(["sync", "--privacy-profile", "contact"], env, folder, as_json=False)
@@ -107,6 +110,7 @@ def test_a_privacy_profile_added_later_empties_the_stored_rows_in_the_same_run(
     assert 0 < emptied <= len(holding), (emptied, len(holding))
     assert_truth(sb, db, linger=True, excluded={"employees": PERSONAL})
     _assert_nothing_personal_left(db, values)
+    assert _staging_rows(db) == {}
     assert_no_run_left(db)
 
     # an exclude list on top, by a flag: the same, for those columns
@@ -123,6 +127,20 @@ def test_a_privacy_profile_added_later_empties_the_stored_rows_in_the_same_run(
     assert_truth(sb, db, linger=True, excluded={"employees": hidden})
     births = {str(r["dateofbirth"]) for r in stored if r["dateofbirth"] is not None}
     _assert_nothing_personal_left(db, values | births)
+
+
+def _staging_rows(db: Path) -> dict[str, int]:
+    """Data tables of dlt's ``*_staging`` schemas that hold rows, with their row counts (dlt's
+    own ``_dlt_version`` there holds its schema, no data)."""
+    counts = {
+        f"{schema}.{table}": len(rows_of(db, table, schema))
+        for schema, tables in tables_of(db).items()
+        if schema.endswith("_staging")
+        for table in tables
+        if not table.startswith("_dlt")
+    }
+    assert counts, "no staging schema: the check would prove nothing"
+    return {name: n for name, n in counts.items() if n}
 
 
 def _assert_nothing_personal_left(db: Path, values: set[str]) -> None:

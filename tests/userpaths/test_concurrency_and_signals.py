@@ -11,6 +11,7 @@ ends equal to the truth.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import threading
@@ -19,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.userpaths.helpers import (
@@ -214,3 +216,19 @@ def test_an_unknown_destination_is_one_message_with_the_known_ones(
     assert _one_line_besides_progress(machine.stderr)
     assert not (folder / DEFAULT_FILE).exists()
     assert json.loads(machine.stdout) == machine.report
+
+
+def test_a_warehouse_open_in_another_program_is_one_message_naming_it(
+    sb: Sandbox, home: Path, project: Project
+) -> None:
+    """A DuckDB shell, notebook or BI tool holding the file for writing: one line, exit 75."""
+    folder = project("hr")
+    db, env = folder / DEFAULT_FILE, user_env(sb, home)
+    with duckdb.connect(str(db)) as other:  # this test process is the other program
+        other.execute("CREATE TABLE notes (x INTEGER)")
+        held = cli(["sync"], env, folder, as_json=False)
+    assert held.code == 75, held.explain()
+    line = _one_line_besides_progress(held.stderr)
+    assert "open in another program" in line and f"PID {os.getpid()}" in line, line
+    sync_ok(env, folder)  # closed: the same command works
+    assert_truth(sb, db)

@@ -1023,13 +1023,19 @@ def _empty_columns_of(
         return None
     _forget_raw_rejected(client, dataset, started)  # first: idempotent, never skipped
     name = client.make_qualified_table_name(dataset.table)
-    escaped = [client.escape_column_name(c) for c in columns]
-    holding = " OR ".join(f"{c} IS NOT NULL" for c in escaped)
+    escaped = {c: client.escape_column_name(c) for c in columns}
+    # only the columns that still hold a value are named in the report: the others were
+    # emptied by an earlier run, and saying so again would misstate what this run did
+    counts = client.execute_sql(
+        "SELECT " + ", ".join(f"count({e})" for e in escaped.values()) + f" FROM {name}"
+    )
+    columns = [c for c, n in zip(columns, counts[0] if counts else (), strict=False) if n]
+    if not columns:
+        return None
+    holding = " OR ".join(f"{escaped[c]} IS NOT NULL" for c in columns)
     rows = client.execute_sql(f"SELECT count(*) FROM {name} WHERE {holding}")
     found = int(rows[0][0]) if rows else 0
-    if not found:
-        return None
-    assignments = ", ".join(f"{c} = NULL" for c in escaped)
+    assignments = ", ".join(f"{escaped[c]} = NULL" for c in columns)
     client.execute_sql(f"UPDATE {name} SET {assignments} WHERE {holding}")
     return columns, found
 

@@ -22,6 +22,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from visma_hrm.catalog import REJECTED_ROWS_TABLE
 from visma_hrm.client.models import ExportProgress
 from visma_hrm.errors import root_cause_first
 from visma_hrm.pipeline import SyncReport
@@ -259,8 +260,12 @@ def _where(report: SyncReport) -> str:
 
 
 def _verdict(report: SyncReport) -> str:
+    """The last line says what the exit code says: rejected rows are not "everything"."""
     if not report.ok:
         return "[red]not everything was loaded[/]"
     if report.rows_rejected:
-        return f"[yellow]loaded, but {report.rows_rejected:,} row(s) rejected[/] (exit 3)"
+        return (
+            f"[yellow]loaded except {report.rows_rejected:,} rejected row(s)[/] (kept in "
+            f"{REJECTED_ROWS_TABLE}; once the source is fixed, the next sync loads them)"
+        )
     return "[green]everything loaded[/]"

@@ -34,8 +34,9 @@ from visma_hrm.sandbox import Sandbox
 CLI = str(Path(sys.executable).parent / "visma-hrm")
 DEFAULT_FILE = DEFAULT_DUCKDB_FILE.name
 ALL = tuple(DATASETS)
-PROGRESS_LINE = re.compile(r"^\d\d:\d\d:\d\d ")
-"""A plain progress line on stderr (``PlainReporter``): a time, then the event."""
+PROGRESS_LINE = re.compile(r"^(\d\d:\d\d:\d\d |\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ visma_hrm)")
+"""A progress line on stderr: ``PlainReporter``'s (a time, then the event) or, with ``-v``, a
+log line of visma-hrm's own loggers (a date and time, then the logger)."""
 DLT_NOISE = ("|dlt|", "SignalReceivedException", "Traceback", "dlt.common", "PipelineStepFailed")
 
 Pair = tuple[str, str]

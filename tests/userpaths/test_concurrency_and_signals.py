@@ -53,8 +53,8 @@ class Background:
 
     @classmethod
     def start(cls, env: Mapping[str, str], cwd: Path, anchor: str, *args: str) -> Background:
-        proc = subprocess.Popen(
-            [CLI, "sync", *args],
+        proc = subprocess.Popen(  # -v: every step is a line, so the anchors can be seen
+            [CLI, "sync", "-v", *args],
             env=dict(env),
             cwd=cwd,
             stdout=subprocess.PIPE,
@@ -112,7 +112,7 @@ def test_a_second_sync_of_the_same_file_stops_at_once_and_the_first_completes(
     # the API answers "429, retry in 1 s" to every job query: the first run holds the file,
     # waiting politely, until the test lets it go on
     sb.set_faults(FaultConfig(endpoints=("query",), rate_limit_rate=1.0, retry_after=1))
-    first = Background.start(env, folder, sb.tenant_ids[0])
+    first = Background.start(env, folder, "429")  # held by the 429s on its job queries
     first.wait_for_anchor()
 
     second = cli(["sync"], env, folder, as_json=False)
@@ -183,7 +183,7 @@ def test_sigint_and_sigterm_at_every_step_end_with_one_line_and_the_next_run_cat
             said = [f"Stopped by {name}"]
             if times == 2:  # a busy process may take both as one: either way, one line
                 said.append("Stopped at once by a second Ctrl-C")
-            assert line.startswith("interrupted") and any(w in line for w in said), line
+            assert line.startswith("error (interrupted): ") and any(w in line for w in said), line
             assert "everything loaded" not in stdout
 
             after = sync_ok(env, folder)

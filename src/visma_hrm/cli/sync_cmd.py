@@ -103,8 +103,7 @@ def sync_command(
         "concurrency": concurrency,
         "lang": lang,
     }
-    if not verbose:
-        quiet_dlt_logs()
+    quiet_dlt_logs()  # dlt's own log repeats what the run reports (RUNTIME__LOG_LEVEL wins)
     with expected_errors(json_output, check_lang(lang)):
         settings = load_settings(config, overrides=overrides)
         settings = with_field_flags(settings, fields or [])

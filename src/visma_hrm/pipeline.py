@@ -148,6 +148,9 @@ class SyncReport:
     dataset_name: str
     location: str = ""
     """Where the data went: the DuckDB file, or the destination and its dataset."""
+    privacy_profile: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+    """Per dataset, the ``fields`` value sent to the API (``a,b`` only these, ``!a,b`` all but)."""
     tables: list[TableReport] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -229,6 +232,8 @@ def sync(settings: SyncSettings, reporter: Reporter | None = None) -> SyncReport
     with intercepted_signals(), target.writers(tenants), target.folder.run_folder() as work:
         report = SyncReport(run_start().isoformat(), cfg.destination, target.dataset_name)
         report.location = target.label
+        report.privacy_profile = cfg.privacy_profile
+        report.fields = {n: p for n, sel in selections.items() if sel and (p := sel.to_param())}
         report.interrupted_runs_removed = target.folder.remove_abandoned_runs()
         if moved := target.adopt_old_default(cfg):
             report.notes.append(moved)

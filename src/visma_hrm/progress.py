@@ -245,6 +245,8 @@ def print_summary(
         )
     if quiet and report.exit_code == 0:
         return
+    if report.fields:
+        console.print(escape(_kept_out(report)), soft_wrap=True, highlight=False)
     console.print(
         f"{_verdict(report)} into {escape(_where(report))} "
         f"in {report.seconds:.1f} s (load {report.load_seconds:.1f} s)",
@@ -252,11 +254,26 @@ def print_summary(
 
 
 def _where(report: SyncReport) -> str:
-    """Where the data went, short: a DuckDB file below the current folder by its relative path."""
+    """Where the data went, short: a DuckDB file below the current folder by its relative path,
+    with the schema the tables are in."""
     where = report.location or report.destination
     with contextlib.suppress(ValueError):
-        return str(Path(where).relative_to(Path.cwd()))
+        return f"{Path(where).relative_to(Path.cwd())} (schema {report.dataset_name})"
     return where
+
+
+def _kept_out(report: SyncReport) -> str:
+    """Which columns the API was asked to leave out (privacy profile, fields), per dataset."""
+    parts = []
+    for dataset, value in sorted(report.fields.items()):
+        names = value.lstrip("!").split(",")
+        parts.append(
+            f"{dataset}: all but {len(names)} column(s)"
+            if value.startswith("!")
+            else f"{dataset}: only {len(names)} column(s)"
+        )
+    profile = f"privacy profile {report.privacy_profile}; " if report.privacy_profile else ""
+    return f"Columns asked of the API ({profile}fields): {'; '.join(parts)}."
 
 
 def _verdict(report: SyncReport) -> str:

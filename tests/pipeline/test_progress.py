@@ -98,3 +98,23 @@ def test_summary_names_every_problem_in_words() -> None:
     assert "ended with status Failed [retry]." in text  # markup-looking text printed as is
     assert "warning: The filesystem destination" in text
     assert "not everything was loaded" in text
+
+
+def test_the_summary_says_where_the_data_went_what_was_kept_out_and_what_was_the_same() -> None:
+    import os
+
+    report = SyncReport("2026-01-01T00:00:00+00:00", "duckdb", "visma_hrm")
+    report.location = os.path.join(os.getcwd(), "visma-hrm.duckdb")
+    report.privacy_profile = "contact"
+    report.fields = {"employees": "!homeemailaddress,mobilephonenumber", "users": "userid,email"}
+    table = TableReport(TENANT, "employees", "incremental", rows_received=10, rows_inserted=2)
+    table.rows_updated, table.rows_unchanged = 3, 5
+    report.tables = [table]
+    console = _console()
+    print_summary(report, console)
+    shown = " ".join(console.export_text().split())
+    assert "into visma-hrm.duckdb (schema visma_hrm)" in shown
+    assert "privacy profile contact" in shown
+    assert "employees: all but 2 column(s)" in shown and "users: only 2 column(s)" in shown
+    assert "received new changed same deleted rejected" in shown
+    assert "ok, incremental 10 2 3 5 0 0" in shown

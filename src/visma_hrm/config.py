@@ -35,6 +35,8 @@ SECTION = "visma_hrm"
 
 ENV_PREFIX = "VISMA_HRM_"
 SECRET_ENV = "VISMA_HRM_CLIENT_SECRET"
+PSEUDONYM_KEY_ENV = "VISMA_HRM_PSEUDONYM_KEY"
+_SECRET_NAMES = ("client_secret", "pseudonym_key")
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,11 @@ class Settings:
     fields: Mapping[str, str] = field(default_factory=dict)
     """Per dataset, the API's ``fields`` value: ``a,b`` to include, ``!a,b`` to exclude."""
     privacy_profile: str | None = None
+    """One profile or several, comma-separated: ``contact``, ``pseudonymize``."""
+    pseudonym_key: Secret | None = field(default=None, repr=False)
+    """HMAC key of the ``pseudonymize`` profile: from the secrets file or the environment only."""
+    pseudonymize_keys: bool = False
+    """With ``pseudonymize``: replace employeeid, contractid and userid too."""
     concurrency: int = 4
     job_timeout_s: float = 3600.0
     verify_tls: bool = True
@@ -101,6 +108,7 @@ _ENV_KEYS = {
     "dataset_name": "DATASET_NAME",
     "pipelines_dir": "PIPELINES_DIR",
     "privacy_profile": "PRIVACY_PROFILE",
+    "pseudonymize_keys": "PSEUDONYMIZE_KEYS",
     "concurrency": "CONCURRENCY",
     "job_timeout_s": "JOB_TIMEOUT",
     "lang": "LANG",
@@ -122,7 +130,10 @@ def load_settings(
     values.update({k: v for k, v in (overrides or {}).items() if v not in (None, (), [])})
     if "client_secret" in values:
         raise ConfigurationError("The client secret cannot be given as a setting or flag.")
+    if "pseudonym_key" in values:
+        raise ConfigurationError("The pseudonym key cannot be given as a setting or flag.")
     values["client_secret"] = _secret(env, path)
+    values["pseudonym_key"] = _secret(env, path, "pseudonym_key", PSEUDONYM_KEY_ENV)
     return _build(values)
 
 
@@ -145,11 +156,12 @@ def _from_file(path: Path | None) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigurationError(f"{path} is not valid TOML: {exc}") from None
     table = document.get(SECTION, document)
-    if "client_secret" in table:
-        raise ConfigurationError(
-            f"{path} contains client_secret: move it to {SECRETS_FILE_NAME} (owner-only) or "
-            f"{SECRET_ENV}, and rotate the secret if the file was shared."
-        )
+    for name in _SECRET_NAMES:
+        if name in table:
+            raise ConfigurationError(
+                f"{path} contains {name}: move it to {SECRETS_FILE_NAME} (owner-only) or "
+                f"{ENV_PREFIX}{name.upper()}, and rotate it if the file was shared."
+            )
     return dict(table)
 
 
@@ -176,9 +188,15 @@ def secrets_path(config_path: Path | None, env: Mapping[str, str] | None = None)
     return base / SECRETS_FILE_NAME
 
 
-def _secret(env: Mapping[str, str], config_path: Path | None) -> Secret | None:
-    if env.get(SECRET_ENV):
-        return Secret(env[SECRET_ENV])
+def _secret(
+    env: Mapping[str, str],
+    config_path: Path | None,
+    name: str = "client_secret",
+    env_name: str = SECRET_ENV,
+) -> Secret | None:
+    """One secret from its environment variable, else from the secrets file."""
+    if env.get(env_name):
+        return Secret(env[env_name])
     path = secrets_path(config_path, env)
     if not path.is_file():
         return None
@@ -189,7 +207,7 @@ def _secret(env: Mapping[str, str], config_path: Path | None) -> Secret | None:
             stacklevel=2,
         )
     try:
-        value = tomllib.loads(path.read_text(encoding="utf-8")).get("client_secret")
+        value = tomllib.loads(path.read_text(encoding="utf-8")).get(name)
     except tomllib.TOMLDecodeError:
         raise ConfigurationError(f"{path} is not valid TOML.") from None
     return Secret(str(value)) if value else None
@@ -218,9 +236,22 @@ def _coerce(name: str, value: Any) -> Any:
         return _number(name, value, int)
     if name == "job_timeout_s":
         return _number(name, value, float)
+    if name == "pseudonymize_keys":
+        return _flag(name, value)
     if name == "fields":
         return {str(k): ",".join(v) if isinstance(v, list) else str(v) for k, v in value.items()}
     return value
+
+
+def _flag(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigurationError(f"{name} must be true or false, not {value!r}.")
 
 
 def _number(name: str, value: Any, kind: type[int] | type[float]) -> int | float:

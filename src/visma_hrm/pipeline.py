@@ -72,6 +72,7 @@ from visma_hrm.errors import (
 )
 from visma_hrm.local import DestinationFolder, destination_key
 from visma_hrm.positions import Positions, read_positions
+from visma_hrm.pseudonyms import Pseudonymizer, check_destination
 from visma_hrm.redact import redact_text
 from visma_hrm.source import (
     ParseTally,
@@ -216,6 +217,7 @@ def sync(settings: SyncSettings, reporter: Reporter | None = None) -> SyncReport
     tenants = cfg.require_tenants()
     datasets, explicit = wanted_datasets(cfg)
     selections = {d.name: field_selection(cfg, d) for d in datasets}
+    pseudonymizer = Pseudonymizer.from_settings(cfg)
     target = Target.of(cfg)
     clock = time.monotonic()
     with intercepted_signals(), target.writers(tenants), target.folder.run_folder() as work:
@@ -224,13 +226,16 @@ def sync(settings: SyncSettings, reporter: Reporter | None = None) -> SyncReport
         report.interrupted_runs_removed = target.folder.remove_abandoned_runs()
         pipeline = target.pipeline(cfg.pipeline_name, work)
         positions = _positions(pipeline)
+        with _sql_client(pipeline) as sql:
+            check_destination(sql, pseudonymizer)
         started = datetime.fromisoformat(report.started_at)
         plan = _Plan(tenants, datasets, explicit, selections, positions, settings.full_refresh)
         spool = work / "spool"
         outcomes = _extract_or_stop(client_settings, plan, spool, cfg.concurrency, reporter)
         report.tables = [o.table for o in outcomes]
         with target.loading(reporter):
-            _load(pipeline, [o for o in outcomes if o.export], started, report, reporter)
+            loaded = [o for o in outcomes if o.export]
+            _load(pipeline, loaded, started, report, reporter, pseudonymizer)
             stop_if_signalled()
             _reconcile_all(pipeline, plan, outcomes, started, report, reporter)
             _empty_excluded_columns(pipeline, plan, started, report, reporter)
@@ -656,6 +661,7 @@ def _load(
     started: datetime,
     report: SyncReport,
     reporter: Reporter,
+    pseudonymizer: Pseudonymizer | None = None,
 ) -> None:
     """Phase 2: one dlt run over every spooled export, then the per-tenant row counts."""
     if not outcomes:
@@ -667,9 +673,8 @@ def _load(
     try:
         for outcome in outcomes:
             reporter.stage(outcome.table.tenant_id, outcome.table.dataset, "loading")
-        _extract_normalize_load(
-            pipeline, [o.export for o in outcomes if o.export], started, tally, reporter
-        )
+        exports = [o.export for o in outcomes if o.export]
+        _extract_normalize_load(pipeline, exports, started, tally, reporter, pseudonymizer)
     except Exception as exc:
         if is_signal_failure(exc):
             stop_if_signalled()
@@ -692,6 +697,7 @@ def _extract_normalize_load(
     started: datetime,
     tally: ParseTally,
     reporter: Reporter,
+    pseudonymizer: Pseudonymizer | None = None,
 ) -> None:
     """dlt's three steps one by one, stopping between them when a signal arrived.
 
@@ -699,7 +705,7 @@ def _extract_normalize_load(
     the positions only once dlt has recorded the whole package as loaded.
     """
     reporter.info(f"Parsing {len(exports)} export(s) (dlt extract)")
-    pipeline.extract(visma_source(exports, started, tally))
+    pipeline.extract(visma_source(exports, started, tally, pseudonymizer=pseudonymizer))
     stop_if_signalled()
     reporter.info("Normalizing (dlt normalize)")
     pipeline.normalize()

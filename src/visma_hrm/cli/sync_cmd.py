@@ -58,7 +58,12 @@ def sync_command(
         typer.Option("--fields", help="DATASET=a,b (only these) or DATASET=!a,b (all but)."),
     ] = None,
     privacy_profile: Annotated[
-        str | None, typer.Option("--privacy-profile", help="'contact': no private contact data.")
+        str | None,
+        typer.Option(
+            "--privacy-profile",
+            help="'contact': no private contact data; 'pseudonymize': keyed pseudonyms "
+            "(both: 'contact,pseudonymize').",
+        ),
     ] = None,
     full_refresh: Annotated[
         bool, typer.Option("--full-refresh", help="Full exports; mark vanished rows deleted.")

@@ -65,6 +65,10 @@ class Settings:
     """HMAC key of the ``pseudonymize`` profile: from the secrets file or the environment only."""
     pseudonymize_keys: bool = False
     """With ``pseudonymize``: replace employeeid, contractid and userid too."""
+    retention: int | None = None
+    """Years after a person's last employment ended; then their personal data is emptied."""
+    retention_action: str = "empty"
+    """``empty`` (personal columns) or ``remove`` (the person's rows)."""
     concurrency: int = 4
     job_timeout_s: float = 3600.0
     verify_tls: bool = True
@@ -109,6 +113,8 @@ _ENV_KEYS = {
     "pipelines_dir": "PIPELINES_DIR",
     "privacy_profile": "PRIVACY_PROFILE",
     "pseudonymize_keys": "PSEUDONYMIZE_KEYS",
+    "retention": "RETENTION",
+    "retention_action": "RETENTION_ACTION",
     "concurrency": "CONCURRENCY",
     "job_timeout_s": "JOB_TIMEOUT",
     "lang": "LANG",
@@ -232,7 +238,7 @@ def _coerce(name: str, value: Any) -> Any:
         return _split(value) if isinstance(value, str) else tuple(str(v) for v in value)
     if name in ("duckdb_path", "pipelines_dir"):
         return Path(value)
-    if name == "concurrency":
+    if name in ("concurrency", "retention"):
         return _number(name, value, int)
     if name == "job_timeout_s":
         return _number(name, value, float)

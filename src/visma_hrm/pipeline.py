@@ -74,6 +74,7 @@ from visma_hrm.local import DestinationFolder, destination_key
 from visma_hrm.positions import Positions, read_positions
 from visma_hrm.pseudonyms import Pseudonymizer, check_destination
 from visma_hrm.redact import redact_text
+from visma_hrm.retention import retention_step
 from visma_hrm.source import (
     ParseTally,
     SpooledExport,
@@ -239,6 +240,10 @@ def sync(settings: SyncSettings, reporter: Reporter | None = None) -> SyncReport
             stop_if_signalled()
             _reconcile_all(pipeline, plan, outcomes, started, report, reporter)
             _empty_excluded_columns(pipeline, plan, started, report, reporter)
+            with _sql_client(pipeline) as sql:
+                notes, warnings = retention_step(sql, cfg, tenants, started.date())
+            report.notes += notes
+            report.warnings += warnings
     report.seconds = round(time.monotonic() - clock, 3)
     return report
 

@@ -74,7 +74,7 @@ from visma_hrm.local import DestinationFolder, destination_key
 from visma_hrm.positions import Positions, read_positions
 from visma_hrm.pseudonyms import Pseudonymizer, check_destination
 from visma_hrm.redact import redact_text
-from visma_hrm.retention import retention_step
+from visma_hrm.retention import Retention, retention_step
 from visma_hrm.source import (
     ParseTally,
     SpooledExport,
@@ -219,6 +219,7 @@ def sync(settings: SyncSettings, reporter: Reporter | None = None) -> SyncReport
     datasets, explicit = wanted_datasets(cfg)
     selections = {d.name: field_selection(cfg, d) for d in datasets}
     pseudonymizer = Pseudonymizer.from_settings(cfg)
+    Retention.from_settings(cfg)  # a bad retention setting stops the run before it asks
     target = Target.of(cfg)
     clock = time.monotonic()
     with intercepted_signals(), target.writers(tenants), target.folder.run_folder() as work:
@@ -240,10 +241,7 @@ def sync(settings: SyncSettings, reporter: Reporter | None = None) -> SyncReport
             stop_if_signalled()
             _reconcile_all(pipeline, plan, outcomes, started, report, reporter)
             _empty_excluded_columns(pipeline, plan, started, report, reporter)
-            with _sql_client(pipeline) as sql:
-                notes, warnings = retention_step(sql, cfg, tenants, started.date())
-            report.notes += notes
-            report.warnings += warnings
+            _retention(pipeline, cfg, tenants, started, report, reporter)
     report.seconds = round(time.monotonic() - clock, 3)
     return report
 
@@ -850,6 +848,29 @@ def mark_deleted(client: Any, tenant_id: str, dataset: str, cutoff: datetime) ->
             cutoff,
         )
     return found
+
+
+# -------------------------------------------------------------------------- retention
+def _retention(
+    pipeline: dlt.Pipeline,
+    cfg: Settings,
+    tenants: Sequence[str],
+    started: datetime,
+    report: SyncReport,
+    reporter: Reporter,
+) -> None:
+    """Empty or remove the data of people gone longer than ``retention`` (visma_hrm.retention)."""
+    try:
+        with _sql_client(pipeline) as sql:
+            notes, warnings = retention_step(sql, cfg, tenants, started.date())
+    except VismaHrmError:
+        raise
+    except Exception as exc:
+        raise _destination_error("applying retention", exc) from None
+    for note in notes:
+        reporter.info(note)
+    report.notes += notes
+    report.warnings += warnings
 
 
 # -------------------------------------------------------------------------- exclusions

@@ -265,29 +265,39 @@ class Marker:
     keys_pseudonymized: bool
 
 
-def read_marker(client: Any) -> tuple[Marker | None, bool]:
-    """(the newest loaded privacy marker, whether the destination holds any loaded export)."""
-    state = client.make_qualified_table_name(SYNC_STATE_TABLE)
+def read_marker(client: Any) -> Marker | None:
+    """The newest loaded privacy marker of the destination (None: it holds clear data).
+
+    Every marker row is read and the newest picked here: one row per load, and no
+    ``LIMIT``/``TOP`` dialect to choose.
+    """
     privacy = client.make_qualified_table_name(PRIVACY_TABLE)
     loads = client.make_qualified_table_name("_dlt_loads")
     try:
-        loaded = client.execute_sql(
+        rows = client.execute_sql(
+            f"SELECT p.synced_at, p.load_id, p.key_fingerprint, p.keys_pseudonymized "
+            f"FROM {privacy} p JOIN {loads} l ON l.load_id = p.load_id AND l.status = 0"
+        )
+    except DatabaseUndefinedRelation:
+        return None
+    if not rows:
+        return None
+    newest = max(rows, key=lambda r: (str(r[0]), str(r[1])))
+    return Marker(str(newest[2]), bool(newest[3]))
+
+
+def holds_data(client: Any) -> bool:
+    """Whether the destination holds any fully loaded export."""
+    state = client.make_qualified_table_name(SYNC_STATE_TABLE)
+    loads = client.make_qualified_table_name("_dlt_loads")
+    try:
+        found = client.execute_sql(
             f"SELECT count(*) FROM {state} s JOIN {loads} l ON l.load_id = s.load_id "
             "AND l.status = 0"
         )
     except DatabaseUndefinedRelation:
-        return None, False
-    holds_data = bool(loaded and int(loaded[0][0]))
-    try:
-        rows = client.execute_sql(
-            f"SELECT p.key_fingerprint, p.keys_pseudonymized FROM {privacy} p JOIN {loads} l "
-            "ON l.load_id = p.load_id AND l.status = 0 ORDER BY p.synced_at DESC LIMIT 1"
-        )
-    except DatabaseUndefinedRelation:
-        return None, holds_data
-    if not rows:
-        return None, holds_data
-    return Marker(str(rows[0][0]), bool(rows[0][1])), holds_data
+        return False
+    return bool(found and int(found[0][0]))
 
 
 def check_destination(client: Any | None, pseudonymizer: Pseudonymizer | None) -> None:
@@ -297,7 +307,7 @@ def check_destination(client: Any | None, pseudonymizer: Pseudonymizer | None) -
     """
     if client is None:
         return
-    marker, holds_data = read_marker(client)
+    marker = read_marker(client)
     if pseudonymizer is None:
         if marker is not None:
             raise ConfigurationError(
@@ -307,7 +317,7 @@ def check_destination(client: Any | None, pseudonymizer: Pseudonymizer | None) -
             )
         return
     if marker is None:
-        if holds_data:
+        if holds_data(client):
             raise ConfigurationError(
                 "This destination already holds clear (not pseudonymized) data: pseudonyms "
                 "would sit next to clear values. Load the pseudonymized data into a new "

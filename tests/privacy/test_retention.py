@@ -157,10 +157,13 @@ def test_remove_takes_the_rows_out_and_a_bad_setting_is_refused(
     report = _sync(settings)
     assert _check(sb, settings, "remove", set()) > 0
     assert "removed" in _note(report)
+    # a bad setting stops the run before it asks the API for anything: nothing is loaded
+    fresh = tmp_path / "fresh"
     with pytest.raises(ConfigurationError, match="retention_action"):
-        sync(SyncSettings(sandbox_settings(sb, tmp_path, retention=2, retention_action="drop")))
+        sync(SyncSettings(sandbox_settings(sb, fresh, retention=2, retention_action="drop")))
     with pytest.raises(ConfigurationError, match="at least 1"):
-        sync(SyncSettings(sandbox_settings(sb, tmp_path, retention=0)))
+        sync(SyncSettings(sandbox_settings(sb, fresh, retention=0)))
+    assert not (fresh / "hrm.duckdb").exists()
 
 
 def test_the_cutoff_is_n_calendar_years_back() -> None:

@@ -287,14 +287,27 @@ def write_secrets(path: Path, secret: Secret) -> None:
     """Write the secrets file readable and writable by its owner only (mode 0600).
 
     The file is created with mode 0600 from the start (no window in which it is world-readable)
-    and its mode is forced again in case it already existed with a wider one.
+    and its mode is forced again in case it already existed with a wider one. A
+    ``pseudonym_key`` already in the file is kept: losing it would change every pseudonym.
     """
+    kept = _existing_pseudonym_key(path)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.fchmod(fd, 0o600)
-        os.write(fd, f"client_secret = {_toml_str(secret.reveal())}\n".encode())
+        text = f"client_secret = {_toml_str(secret.reveal())}\n"
+        if kept:
+            text += f"pseudonym_key = {_toml_str(kept)}\n"
+        os.write(fd, text.encode())
     finally:
         os.close(fd)
+
+
+def _existing_pseudonym_key(path: Path) -> str | None:
+    try:
+        value = tomllib.loads(path.read_text(encoding="utf-8")).get("pseudonym_key")
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+    return str(value) if value else None
 
 
 def _toml_str(value: str) -> str:

@@ -377,3 +377,15 @@ def test_no_clear_identifier_reaches_postgres(
     _assert_cells_replaced(settings, clear)
     assert not _scan_texts(_destination_texts(settings), clear)
     assert not _scan_texts(_file_texts(copies), clear)
+
+
+def test_init_rewriting_the_secrets_file_keeps_the_pseudonym_key(tmp_path: Path) -> None:
+    from visma_hrm.config import write_secrets
+
+    path = tmp_path / ".visma-hrm.secrets.toml"
+    path.write_text(f'client_secret = "old"\npseudonym_key = "{KEY}"\n', encoding="utf-8")
+    write_secrets(path, Secret("new"))
+    settings = load_settings(None, env={"VISMA_HRM_SECRETS_FILE": str(path)})
+    assert settings.client_secret is not None and settings.client_secret.reveal() == "new"
+    assert settings.pseudonym_key is not None and settings.pseudonym_key.reveal() == KEY
+    assert path.stat().st_mode & 0o777 == 0o600

@@ -139,9 +139,16 @@ class Pseudonymizer:
     # ----------------------------------------------------------------------- values
     def pseudonym(self, domain: str, value: str) -> str:
         """The stable pseudonym of ``value``; ``domain`` keeps e.g. names and streets apart."""
-        message = f"{domain}\x1f{value}".encode()
-        digest = hmac.new(self.key.reveal().encode(), message, hashlib.sha256).hexdigest()
-        return digest[:PSEUDONYM_HEX]
+        mac = self._keyed().copy()  # the keyed state is computed once, not per value
+        mac.update(f"{domain}\x1f{value}".encode())
+        return mac.hexdigest()[:PSEUDONYM_HEX]
+
+    def _keyed(self) -> hmac.HMAC:
+        keyed: hmac.HMAC | None = self.__dict__.get("_mac")
+        if keyed is None:
+            keyed = hmac.new(self.key.reveal().encode(), digestmod=hashlib.sha256)
+            object.__setattr__(self, "_mac", keyed)
+        return keyed
 
     def fingerprint(self) -> str:
         """Tells two keys apart without revealing either (a pseudonym of a fixed text)."""

@@ -6,5 +6,6 @@ Plays Visma's side of the HTTP conversation independently of the connector (it n
 
 from visma_hrm.sandbox.config import FaultConfig, SandboxConfig
 from visma_hrm.sandbox.server import Sandbox, start_sandbox
+from visma_hrm.sandbox.world import SandboxEvent
 
-__all__ = ["FaultConfig", "Sandbox", "SandboxConfig", "start_sandbox"]
+__all__ = ["FaultConfig", "Sandbox", "SandboxConfig", "SandboxEvent", "start_sandbox"]

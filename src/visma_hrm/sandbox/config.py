@@ -195,6 +195,9 @@ class SandboxConfig:
     """``fields`` naming an unknown column: "reject" (400) or "ignore"."""
     start: str = "2026-01-01T00:00:00Z"
     """The sandbox clock at start; it moves only through advance()."""
+    all_changes: bool = False
+    """advance() also changes functions, hours, managers and cost centres, corrects names and
+    registers leaves ahead (off by default: the data of every seed stays as it was)."""
     host: str = "127.0.0.1"
     port: int = 0
     """0: pick a free port."""

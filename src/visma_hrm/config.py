@@ -69,6 +69,8 @@ class Settings:
     """Years after a person's last employment ended; then their personal data is emptied."""
     retention_action: str = "empty"
     """``empty`` (personal columns) or ``remove`` (the person's rows)."""
+    change_feed: bool = False
+    """Derive business events into table ``changes`` after each sync (docs/changes.md)."""
     concurrency: int = 4
     job_timeout_s: float = 3600.0
     verify_tls: bool = True
@@ -115,6 +117,7 @@ _ENV_KEYS = {
     "pseudonymize_keys": "PSEUDONYMIZE_KEYS",
     "retention": "RETENTION",
     "retention_action": "RETENTION_ACTION",
+    "change_feed": "CHANGE_FEED",
     "concurrency": "CONCURRENCY",
     "job_timeout_s": "JOB_TIMEOUT",
     "lang": "LANG",
@@ -242,7 +245,7 @@ def _coerce(name: str, value: Any) -> Any:
         return _number(name, value, int)
     if name == "job_timeout_s":
         return _number(name, value, float)
-    if name == "pseudonymize_keys":
+    if name in ("pseudonymize_keys", "change_feed"):
         return _flag(name, value)
     if name == "fields":
         return {str(k): ",".join(v) if isinstance(v, list) else str(v) for k, v in value.items()}

@@ -242,6 +242,7 @@ def sync(settings: SyncSettings, reporter: Reporter | None = None) -> SyncReport
             _reconcile_all(pipeline, plan, outcomes, started, report, reporter)
             _empty_excluded_columns(pipeline, plan, started, report, reporter)
             _retention(pipeline, cfg, tenants, started, report, reporter)
+            _change_feed(pipeline, cfg, tenants, started, report, reporter)
     report.seconds = round(time.monotonic() - clock, 3)
     return report
 
@@ -871,6 +872,31 @@ def _retention(
         reporter.info(note)
     report.notes += notes
     report.warnings += warnings
+
+
+def _change_feed(
+    pipeline: dlt.Pipeline,
+    cfg: Settings,
+    tenants: Sequence[str],
+    started: datetime,
+    report: SyncReport,
+    reporter: Reporter,
+) -> None:
+    """Add this sync's business events to ``changes`` (visma_hrm.changes); opt-in for now."""
+    if not cfg.change_feed:
+        return
+    from visma_hrm.changes import update_feed
+
+    try:
+        with _sql_client(pipeline) as sql:
+            if sql is None:
+                return
+            added = update_feed(sql, tenants, started)
+    except Exception as exc:
+        raise _destination_error("updating the change feed", exc) from None
+    note = f"changes: {added:,} new event(s)"
+    report.notes.append(note)
+    reporter.info(note)
 
 
 # -------------------------------------------------------------------------- exclusions

@@ -299,7 +299,7 @@ _DDL = {
         "row_key TEXT"
     ),
     SEEN_TABLE: "tenant_id VARCHAR(64) NOT NULL, dataset TEXT NOT NULL, row_key TEXT NOT NULL, "
-    "seen TEXT",
+    "employeeid TEXT, seen TEXT",
 }
 _CHUNK = 200
 
@@ -368,7 +368,7 @@ def _seen(client: Any, tenant: str) -> dict[tuple[str, str], dict[str, Any]]:
     rows = client.execute_sql(
         f"SELECT dataset, row_key, seen FROM {name} WHERE tenant_id = %s", tenant
     )
-    return {(str(d), str(k)): json.loads(s) for d, k, s in rows or []}
+    return {(str(d), str(k)): json.loads(s) if s else {} for d, k, s in rows or []}
 
 
 def _known_ids(client: Any, tenant: str) -> set[str]:
@@ -449,8 +449,9 @@ def _replace_seen(
     items = list(now_seen.items())
     for start in range(0, len(items), _CHUNK):
         chunk = items[start : start + _CHUNK]
-        placeholders = ", ".join("(%s, %s, %s, %s)" for _ in chunk)
+        placeholders = ", ".join("(%s, %s, %s, %s, %s)" for _ in chunk)
         params: list[Any] = []
         for (dataset, row_key), seen in chunk:
-            params += [tenant, dataset, row_key, json.dumps(seen, sort_keys=True)]
+            employeeid = row_key.split("|", 1)[0]
+            params += [tenant, dataset, row_key, employeeid, json.dumps(seen, sort_keys=True)]
         client.execute_sql(f"INSERT INTO {name} VALUES {placeholders}", *params)

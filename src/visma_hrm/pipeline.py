@@ -241,8 +241,8 @@ def sync(settings: SyncSettings, reporter: Reporter | None = None) -> SyncReport
             stop_if_signalled()
             _reconcile_all(pipeline, plan, outcomes, started, report, reporter)
             _empty_excluded_columns(pipeline, plan, started, report, reporter)
-            _retention(pipeline, cfg, tenants, started, report, reporter)
             _change_feed(pipeline, cfg, tenants, started, report, reporter)
+            _retention(pipeline, cfg, tenants, started, report, reporter)  # feed included
     report.seconds = round(time.monotonic() - clock, 3)
     return report
 

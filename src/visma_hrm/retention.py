@@ -146,6 +146,7 @@ def apply_retention(
             for name, columns in stored.items()
             if "employeeid" in columns
         }
+        rows.update(_apply_to_feed(client, retention.action, scratch))
     finally:
         client.execute_sql(f"DROP TABLE IF EXISTS {scratch}")
     return RetentionResult(int(people[0][0]) if people else 0, rows, cutoff, retention.action)
@@ -224,6 +225,39 @@ def _apply_to(client: Any, name: str, columns: list[str], action: str, scratch: 
     if count:
         client.execute_sql(statement)
     return count
+
+
+def _apply_to_feed(client: Any, action: str, scratch: str) -> dict[str, int]:
+    """The change feed (``visma_hrm.changes``) holds personal values too: in the before/after
+    of personal data changes, and in what the feed saw last (``_visma_changes_seen``)."""
+    from visma_hrm.changes import CHANGES_TABLE, SEEN_TABLE
+
+    out: dict[str, int] = {}
+    for table, only, assignments in (
+        (CHANGES_TABLE, "type = 'personal_data_change'", "before = NULL, after = NULL"),
+        (SEEN_TABLE, "dataset = 'employees'", "seen = '{}'"),
+    ):
+        if not _stored_columns(client, table):
+            continue
+        name = client.make_qualified_table_name(table)
+        tenant = _q(client, TENANT_COLUMN)
+        match = (
+            f"EXISTS (SELECT 1 FROM {scratch} r WHERE r.{tenant} = {name}.{tenant} "
+            f"AND r.employeeid = {name}.employeeid)"
+        )
+        if action == "remove":
+            where, statement = match, f"DELETE FROM {name} WHERE {match}"
+        else:
+            holding = "after IS NOT NULL" if table == CHANGES_TABLE else "seen <> '{}'"
+            where = f"{match} AND {only} AND {holding}"
+            statement = f"UPDATE {name} SET {assignments} WHERE {where}"
+        found = client.execute_sql(f"SELECT count(*) FROM {name} WHERE {where}")
+        count = int(found[0][0]) if found else 0
+        if count:
+            client.execute_sql(statement)
+        if table == CHANGES_TABLE:
+            out[table] = count
+    return out
 
 
 def _stored_columns(client: Any, table: str) -> list[str]:

@@ -8,8 +8,14 @@ re-run.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
+import os
+import subprocess
+import sys
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
@@ -19,6 +25,8 @@ from typing import Any
 import pytest
 
 from tests.pipeline.truth import fetch_rows, sandbox_settings
+from tests.postgres_server import PostgresServer
+from visma_hrm.changes import FIELDS
 from visma_hrm.config import Settings
 from visma_hrm.pipeline import SyncReport, SyncSettings, sync
 from visma_hrm.sandbox import Sandbox, SandboxConfig, SandboxEvent, start_sandbox
@@ -164,3 +172,75 @@ def test_the_feed_equals_the_sandbox_record_over_advances_and_re_runs(
     assert len(_feed(settings)) == total, "a re-run added events"
     assert "changes: 0 new event(s)" in again.notes
     assert first.notes
+
+
+# ------------------------------------------------------------------------------ the command
+CLI = str(Path(sys.executable).parent / "visma-hrm")
+
+
+def _cli(args: list[str], settings: Settings) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VISMA_HRM_")}
+    env["VISMA_HRM_DUCKDB_PATH"] = str(settings.duckdb_path)
+    env["VISMA_HRM_PIPELINES_DIR"] = str(settings.pipelines_dir)
+    return subprocess.run(
+        [CLI, "changes", *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_the_changes_command_filters_and_writes_jsonl_csv_and_a_table(
+    sb: Sandbox, tmp_path: Path
+) -> None:
+    settings = sandbox_settings(sb, tmp_path, change_feed=True, pipeline_name="visma_hrm")
+    _sync(settings)
+    sb.advance(days=30)
+    second = _sync(settings)
+    tenant = sb.tenant_ids[0]
+    done = _cli(["--format", "jsonl", "--since", second.started_at, "--tenant", tenant], settings)
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert lines and all(list(r) == list(FIELDS) for r in lines)
+    assert {r["tenant_id"] for r in lines} == {tenant}
+    assert all(r["detected_at"] >= second.started_at for r in lines)
+    stored = [r for r in _feed(settings, second.started_at) if r["tenant_id"] == tenant]
+    assert sorted(r["event_id"] for r in lines) == sorted(r["event_id"] for r in stored)
+
+    leaves = _cli(["--format", "csv", "--type", "leave", "--type", "hire"], settings)
+    assert leaves.returncode == 0, leaves.stderr
+    parsed = list(csv.DictReader(io.StringIO(leaves.stdout)))
+    assert parsed and {r["type"] for r in parsed} <= {"leave", "hire"}
+    assert list(parsed[0]) == list(FIELDS)
+    assert all(isinstance(json.loads(r["after"]), dict) for r in parsed)
+
+    table = _cli([], settings)
+    assert (table.returncode == 0 and "transfer" in table.stdout) or "hire" in table.stdout
+    bad = _cli(["--type", "promotion"], settings)
+    assert bad.returncode == 2 and "Unknown event type" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+# ------------------------------------------------------------------------------ PostgreSQL
+@pytest.mark.postgres
+def test_the_feed_on_postgres_equals_the_record(
+    sb: Sandbox, postgres_server: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dsn = postgres_server.dsn("postgres").replace("postgres@", "postgres:unused@", 1)
+    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", dsn)
+    schema = f"feed_{uuid.uuid4().hex[:8]}"
+    settings = sandbox_settings(
+        sb, tmp_path, change_feed=True, destination="postgres", dataset_name=schema
+    )
+    _sync(settings)
+    before = {t: len(sb.events(t)) for t in sb.tenant_ids}
+    sb.advance(days=40)
+    report = _sync(settings)
+    applied = [
+        e
+        for t in sb.tenant_ids
+        for e in sb.events(t)[before[t] :]
+        if e.type not in (PERSONAL, "record_deleted")
+    ]
+    feed = [r for r in _feed(settings, report.started_at) if r["type"] != PERSONAL]
+    assert applied
+    assert Counter(_from_feed(r) for r in feed) == Counter(_from_sandbox(e) for e in applied)
+    again = _sync(settings)
+    assert "changes: 0 new event(s)" in again.notes

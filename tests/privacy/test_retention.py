@@ -186,3 +186,26 @@ def test_retention_on_postgres_empty_then_remove(
     removing = sandbox_settings(sb, tmp_path, retention=YEARS, retention_action="remove", **base)
     assert "removed" in _note(_sync(removing))
     _check(sb, removing, "remove", set())
+
+
+def test_the_change_feed_of_people_gone_long_ago_is_emptied_too(
+    sb: Sandbox, tmp_path: Path
+) -> None:
+    settings = sandbox_settings(sb, tmp_path, retention=YEARS, change_feed=True)
+    _sync(settings)
+    sb.advance(days=250)
+    _sync(settings)
+    away = {(t, e) for t in sb.tenant_ids for e in gone(sb, t)}
+    feed = fetch_rows(settings, "changes")
+    theirs = [r for r in feed if (r[TENANT_COLUMN], r["employeeid"]) in away]
+    personal = [r for r in theirs if r["type"] == "personal_data_change"]
+    assert personal, "no personal data change of a gone person: the test proves nothing"
+    assert all(r["before"] is None and r["after"] is None for r in personal)
+    others = [r for r in feed if r["type"] == "personal_data_change" and r not in personal]
+    assert others and all(r["after"] for r in others)
+    seen = fetch_rows(settings, "_visma_changes_seen")
+    assert all(
+        r["seen"] == "{}"
+        for r in seen
+        if r["dataset"] == "employees" and (r[TENANT_COLUMN], r["employeeid"]) in away
+    )

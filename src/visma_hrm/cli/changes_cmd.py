@@ -132,7 +132,15 @@ def _row(raw: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def write(rows: list[dict[str, Any]], output_format: str) -> None:
+def show_latest(settings: Any, since: str, console: Console, limit: int = 8) -> None:
+    """A few events the sync started at ``since`` detected (the demo shows them)."""
+    rows = read_changes(settings, _Query(_since(since), (), (), "table"))
+    console.print(f"\n[bold]Change feed[/]: {len(rows)} new event(s)")
+    write(rows[:limit], "table", console)
+    console.print("  all of them: visma-hrm changes --duckdb-path <file> --format jsonl")
+
+
+def write(rows: list[dict[str, Any]], output_format: str, console: Console | None = None) -> None:
     if output_format == "jsonl":
         for row in rows:
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -160,4 +168,4 @@ def write(rows: list[dict[str, Any]], output_format: str) -> None:
             row["effective_date"] or "",
             change,
         )
-    Console().print(table)
+    (console or Console()).print(table)

@@ -244,3 +244,30 @@ def test_the_feed_on_postgres_equals_the_record(
     assert Counter(_from_feed(r) for r in feed) == Counter(_from_sandbox(e) for e in applied)
     again = _sync(settings)
     assert "changes: 0 new event(s)" in again.notes
+
+
+def test_a_run_that_dies_inside_the_feed_step_leaves_no_half_and_no_double(
+    sb: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Events and what the feed saw are written in one transaction: a failure between them
+    (here injected after the events of the first tenant are inserted) leaves neither, and
+    the next run adds each event exactly once."""
+    from visma_hrm import changes
+
+    settings = sandbox_settings(sb, tmp_path, change_feed=True)
+    _sync(settings)
+    sb.advance(days=40)
+    original = changes._replace_seen
+
+    def dying(*args: Any) -> None:
+        raise RuntimeError("killed between the events and the seen-state")
+
+    monkeypatch.setattr(changes, "_replace_seen", dying)
+    count = len(_feed(settings))
+    with pytest.raises(Exception, match="change feed"):
+        sync(SyncSettings(settings))
+    assert len(_feed(settings)) == count, "a half-written feed step stayed"
+    monkeypatch.setattr(changes, "_replace_seen", original)
+    report = _sync(settings)
+    added = _feed(settings, report.started_at)
+    assert added and len({r["event_id"] for r in _feed(settings)}) == len(_feed(settings))

@@ -142,8 +142,13 @@ def derive(
     contracts: Sequence[dict[str, Any]],
     employees: Sequence[dict[str, Any]],
     seen: dict[tuple[str, str], dict[str, Any]],
+    ignored: frozenset[str] = frozenset(),
 ) -> tuple[list[Event], dict[tuple[str, str], dict[str, Any]]]:
-    """The tenant's events not seen before, and what this sync sees (for next time)."""
+    """The tenant's events not seen before, and what this sync sees (for next time).
+
+    ``ignored``: personal columns the user keeps out (fields, privacy profile): their values,
+    emptied in stored rows, are neither compared nor kept, so the feed never repeats them.
+    """
     events: list[Event] = []
     now_seen: dict[tuple[str, str], dict[str, Any]] = {}
     persons = person_keys(employees, [c["employeeid"] for c in contracts])
@@ -186,7 +191,7 @@ def derive(
                         ("leave", employeeid, contractid, tracked["enddate"]),
                     )
                 )
-    events += _personal_events(tenant_id, employees, seen, now_seen)
+    events += _personal_events(tenant_id, employees, seen, now_seen, ignored)
     return events, now_seen
 
 
@@ -251,6 +256,7 @@ def _personal_events(
     employees: Sequence[dict[str, Any]],
     seen: dict[tuple[str, str], dict[str, Any]],
     now_seen: dict[tuple[str, str], dict[str, Any]],
+    ignored: frozenset[str] = frozenset(),
 ) -> list[Event]:
     out: list[Event] = []
     by_employee: dict[str, list[dict[str, Any]]] = {}
@@ -261,7 +267,7 @@ def _personal_events(
         versions.sort(key=lambda r: str(r["existencestartutc"]))
         for j, row in enumerate(versions):
             row_key = f"{employeeid}|{_text(row['existencestartutc'])}"
-            values = {c: _text(row.get(c)) for c in PERSONAL if c in row}
+            values = {c: _text(row.get(c)) for c in PERSONAL if c in row and c not in ignored}
             now_seen[("employees", row_key)] = values
             old = seen.get(("employees", row_key))
             if old is None and j == 0:
@@ -304,7 +310,12 @@ _DDL = {
 _CHUNK = 200
 
 
-def update_feed(client: Any, tenants: Sequence[str], detected_at: dt.datetime) -> int:
+def update_feed(
+    client: Any,
+    tenants: Sequence[str],
+    detected_at: dt.datetime,
+    ignored: frozenset[str] = frozenset(),
+) -> int:
     """Derive and store the new events of ``tenants``; returns how many were added."""
     contracts_cols = _columns(client, "contracts")
     if not contracts_cols:
@@ -318,7 +329,7 @@ def update_feed(client: Any, tenants: Sequence[str], detected_at: dt.datetime) -
         contracts = _rows(client, "contracts", contracts_cols, tenant)
         employees = _rows(client, "employees", employees_cols, tenant) if employees_cols else []
         seen = _seen(client, tenant)
-        events, now_seen = derive(tenant, contracts, employees, seen)
+        events, now_seen = derive(tenant, contracts, employees, seen, ignored)
         events += _deletions(client, tenant)
         persons = person_keys(employees, [c["employeeid"] for c in contracts])
         known = _known_ids(client, tenant)

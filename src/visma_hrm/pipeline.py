@@ -885,13 +885,22 @@ def _change_feed(
     """Add this sync's business events to ``changes`` (visma_hrm.changes); opt-in for now."""
     if not cfg.change_feed:
         return
-    from visma_hrm.changes import update_feed
+    from visma_hrm.changes import PERSONAL, update_feed
 
+    selection = field_selection(cfg, DATASETS["employees"])
+    ignored: frozenset[str] = frozenset()
+    if selection is not None:
+        kept = set(selection.include)
+        ignored = (
+            frozenset(c for c in PERSONAL if c not in kept)
+            if kept
+            else frozenset(selection.exclude)
+        )
     try:
         with _sql_client(pipeline) as sql:
             if sql is None:
                 return
-            added = update_feed(sql, tenants, started)
+            added = update_feed(sql, tenants, started, ignored)
     except Exception as exc:
         raise _destination_error("updating the change feed", exc) from None
     note = f"changes: {added:,} new event(s)"

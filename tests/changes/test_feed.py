@@ -271,3 +271,18 @@ def test_a_run_that_dies_inside_the_feed_step_leaves_no_half_and_no_double(
     report = _sync(settings)
     added = _feed(settings, report.started_at)
     assert added and len({r["event_id"] for r in _feed(settings)}) == len(_feed(settings))
+
+
+def test_columns_excluded_later_never_reach_the_feed(sb: Sandbox, tmp_path: Path) -> None:
+    """Excluding contact data later empties it in stored rows; the feed must not report that
+    as personal data changes carrying the old values."""
+    settings = sandbox_settings(sb, tmp_path, change_feed=True)
+    _sync(settings)
+    private = sandbox_settings(sb, tmp_path, change_feed=True, privacy_profile="contact")
+    report = _sync(private)
+    added = _feed(private, report.started_at)
+    assert not [r for r in added if r["type"] == PERSONAL], added[:3]
+    seen = fetch_rows(private, "_visma_changes_seen")
+    assert all(
+        "homestreet" not in json.loads(r["seen"]) for r in seen if r["dataset"] == "employees"
+    )

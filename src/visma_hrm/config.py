@@ -37,6 +37,8 @@ SECTION = "visma_hrm"
 
 ENV_PREFIX = "VISMA_HRM_"
 SECRET_ENV = "VISMA_HRM_CLIENT_SECRET"
+PSEUDONYM_KEY_ENV = "VISMA_HRM_PSEUDONYM_KEY"
+_SECRET_NAMES = ("client_secret", "pseudonym_key")
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,17 @@ class Settings:
     fields: Mapping[str, str] = field(default_factory=dict)
     """Per dataset, the API's ``fields`` value: ``a,b`` to include, ``!a,b`` to exclude."""
     privacy_profile: str | None = None
+    """One profile or several, comma-separated: ``contact``, ``pseudonymize``."""
+    pseudonym_key: Secret | None = field(default=None, repr=False)
+    """HMAC key of the ``pseudonymize`` profile: from the secrets file or the environment only."""
+    pseudonymize_keys: bool = False
+    """With ``pseudonymize``: replace employeeid, contractid and userid too."""
+    retention: int | None = None
+    """Years after a person's last employment ended; then their personal data is emptied."""
+    retention_action: str = "empty"
+    """``empty`` (personal columns) or ``remove`` (the person's rows)."""
+    change_feed: bool = False
+    """Derive business events into table ``changes`` after each sync (docs/changes.md)."""
     concurrency: int = 4
     job_timeout_s: float = 3600.0
     verify_tls: bool = True
@@ -107,6 +120,10 @@ _ENV_KEYS = {
     "table_format": "TABLE_FORMAT",
     "pipelines_dir": "PIPELINES_DIR",
     "privacy_profile": "PRIVACY_PROFILE",
+    "pseudonymize_keys": "PSEUDONYMIZE_KEYS",
+    "retention": "RETENTION",
+    "retention_action": "RETENTION_ACTION",
+    "change_feed": "CHANGE_FEED",
     "concurrency": "CONCURRENCY",
     "job_timeout_s": "JOB_TIMEOUT",
     "lang": "LANG",
@@ -128,7 +145,10 @@ def load_settings(
     values.update({k: v for k, v in (overrides or {}).items() if v not in (None, (), [])})
     if "client_secret" in values:
         raise ConfigurationError("The client secret cannot be given as a setting or flag.")
+    if "pseudonym_key" in values:
+        raise ConfigurationError("The pseudonym key cannot be given as a setting or flag.")
     values["client_secret"] = _secret(env, path)
+    values["pseudonym_key"] = _secret(env, path, "pseudonym_key", PSEUDONYM_KEY_ENV)
     return _build(values)
 
 
@@ -151,11 +171,12 @@ def _from_file(path: Path | None) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigurationError(f"{path} is not valid TOML: {exc}") from None
     table = document.get(SECTION, document)
-    if "client_secret" in table:
-        raise ConfigurationError(
-            f"{path} contains client_secret: move it to {SECRETS_FILE_NAME} (owner-only) or "
-            f"{SECRET_ENV}, and rotate the secret if the file was shared."
-        )
+    for name in _SECRET_NAMES:
+        if name in table:
+            raise ConfigurationError(
+                f"{path} contains {name}: move it to {SECRETS_FILE_NAME} (owner-only) or "
+                f"{ENV_PREFIX}{name.upper()}, and rotate it if the file was shared."
+            )
     return dict(table)
 
 
@@ -182,9 +203,15 @@ def secrets_path(config_path: Path | None, env: Mapping[str, str] | None = None)
     return base / SECRETS_FILE_NAME
 
 
-def _secret(env: Mapping[str, str], config_path: Path | None) -> Secret | None:
-    if env.get(SECRET_ENV):
-        return Secret(env[SECRET_ENV])
+def _secret(
+    env: Mapping[str, str],
+    config_path: Path | None,
+    name: str = "client_secret",
+    env_name: str = SECRET_ENV,
+) -> Secret | None:
+    """One secret from its environment variable, else from the secrets file."""
+    if env.get(env_name):
+        return Secret(env[env_name])
     path = secrets_path(config_path, env)
     if not path.is_file():
         return None
@@ -195,7 +222,7 @@ def _secret(env: Mapping[str, str], config_path: Path | None) -> Secret | None:
             stacklevel=2,
         )
     try:
-        value = tomllib.loads(path.read_text(encoding="utf-8")).get("client_secret")
+        value = tomllib.loads(path.read_text(encoding="utf-8")).get(name)
     except tomllib.TOMLDecodeError:
         raise ConfigurationError(f"{path} is not valid TOML.") from None
     return Secret(str(value)) if value else None
@@ -227,13 +254,26 @@ def _coerce(name: str, value: Any) -> Any:
         return _split(value) if isinstance(value, str) else tuple(str(v) for v in value)
     if name in ("duckdb_path", "pipelines_dir"):
         return Path(value)
-    if name == "concurrency":
+    if name in ("concurrency", "retention"):
         return _number(name, value, int)
     if name == "job_timeout_s":
         return _number(name, value, float)
+    if name in ("pseudonymize_keys", "change_feed"):
+        return _flag(name, value)
     if name == "fields":
         return {str(k): ",".join(v) if isinstance(v, list) else str(v) for k, v in value.items()}
     return value
+
+
+def _flag(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigurationError(f"{name} must be true or false, not {value!r}.")
 
 
 def _number(name: str, value: Any, kind: type[int] | type[float]) -> int | float:
@@ -263,14 +303,27 @@ def write_secrets(path: Path, secret: Secret) -> None:
     """Write the secrets file readable and writable by its owner only (mode 0600).
 
     The file is created with mode 0600 from the start (no window in which it is world-readable)
-    and its mode is forced again in case it already existed with a wider one.
+    and its mode is forced again in case it already existed with a wider one. A
+    ``pseudonym_key`` already in the file is kept: losing it would change every pseudonym.
     """
+    kept = _existing_pseudonym_key(path)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.fchmod(fd, 0o600)
-        os.write(fd, f"client_secret = {_toml_str(secret.reveal())}\n".encode())
+        text = f"client_secret = {_toml_str(secret.reveal())}\n"
+        if kept:
+            text += f"pseudonym_key = {_toml_str(kept)}\n"
+        os.write(fd, text.encode())
     finally:
         os.close(fd)
+
+
+def _existing_pseudonym_key(path: Path) -> str | None:
+    try:
+        value = tomllib.loads(path.read_text(encoding="utf-8")).get("pseudonym_key")
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+    return str(value) if value else None
 
 
 def _toml_str(value: str) -> str:

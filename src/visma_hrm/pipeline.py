@@ -75,7 +75,9 @@ from visma_hrm.errors import (
 )
 from visma_hrm.local import DestinationFolder, destination_key
 from visma_hrm.positions import Positions, read_positions
+from visma_hrm.pseudonyms import Pseudonymizer, check_destination
 from visma_hrm.redact import redact_text
+from visma_hrm.retention import Retention, retention_step
 from visma_hrm.server_locks import warehouse_locks
 from visma_hrm.source import (
     ParseTally,
@@ -227,6 +229,8 @@ def sync(settings: SyncSettings, reporter: Reporter | None = None) -> SyncReport
     tenants = cfg.require_tenants()
     datasets, explicit = wanted_datasets(cfg)
     selections = {d.name: field_selection(cfg, d) for d in datasets}
+    pseudonymizer = Pseudonymizer.from_settings(cfg)
+    Retention.from_settings(cfg)  # a bad retention setting stops the run before it asks
     target = Target.of(cfg)
     clock = time.monotonic()
     with intercepted_signals(), target.writers(tenants), target.folder.run_folder() as work:
@@ -243,16 +247,17 @@ def sync(settings: SyncSettings, reporter: Reporter | None = None) -> SyncReport
             pipeline, target.dataset_name, target.label, _failed_to_prepare
         ) as warehouse:
             warehouse.hold_tenants(tenants)
-            plan = _Plan(
-                tenants, datasets, explicit, selections, _positions(pipeline), settings.full_refresh
-            )
+            positions = _positions(pipeline)
+            with _sql_client(pipeline) as sql:
+                check_destination(sql, pseudonymizer)
+            plan = _Plan(tenants, datasets, explicit, selections, positions, settings.full_refresh)
             report.notes += _selection_notes(plan)
             outcomes = _extract_or_stop(
                 client_settings, plan, work / "spool", cfg.concurrency, reporter
             )
             report.tables = [o.table for o in outcomes]
             with target.loading(reporter), warehouse.loading(reporter.info, stop_if_signalled):
-                _write(pipeline, plan, outcomes, report, reporter)
+                _write(pipeline, plan, outcomes, report, reporter, cfg, pseudonymizer)
     report.seconds = round(time.monotonic() - clock, 3)
     return report
 
@@ -263,14 +268,20 @@ def _write(
     outcomes: Sequence[_Outcome],
     report: SyncReport,
     reporter: Reporter,
+    cfg: Settings,
+    pseudonymizer: Pseudonymizer | None,
 ) -> None:
     """Phase 2 and what follows it, each step whole, a signal checked between them."""
     started = datetime.fromisoformat(report.started_at)
-    _load(pipeline, [o for o in outcomes if o.export], started, report, reporter)
+    loaded = [o for o in outcomes if o.export]
+    _load(pipeline, loaded, started, report, reporter, pseudonymizer)
     stop_if_signalled()
     _reconcile_all(pipeline, plan, outcomes, started, report, reporter)
     stop_if_signalled()
     _empty_excluded_columns(pipeline, plan, started, report, reporter)
+    stop_if_signalled()
+    _change_feed(pipeline, cfg, plan.tenants, started, report, reporter)
+    _retention(pipeline, cfg, plan.tenants, started, report, reporter)  # feed included
     stop_if_signalled()  # a signal in the last step must not end in exit 0 unseen
 
 
@@ -719,6 +730,7 @@ def _load(
     started: datetime,
     report: SyncReport,
     reporter: Reporter,
+    pseudonymizer: Pseudonymizer | None = None,
 ) -> None:
     """Phase 2: one dlt run over every spooled export, then the per-tenant row counts."""
     if not outcomes:
@@ -731,7 +743,12 @@ def _load(
         for outcome in outcomes:
             reporter.stage(outcome.table.tenant_id, outcome.table.dataset, "loading")
         unchanged = _extract_normalize_load(
-            pipeline, [o.export for o in outcomes if o.export], started, tally, reporter
+            pipeline,
+            [o.export for o in outcomes if o.export],
+            started,
+            tally,
+            reporter,
+            pseudonymizer,
         )
     except Exception as exc:
         if is_signal_failure(exc):
@@ -755,6 +772,7 @@ def _extract_normalize_load(
     started: datetime,
     tally: ParseTally,
     reporter: Reporter,
+    pseudonymizer: Pseudonymizer | None = None,
 ) -> dict[tuple[str, str], int] | None:
     """dlt's three steps one by one, stopping between them when a signal arrived.
 
@@ -762,7 +780,8 @@ def _extract_normalize_load(
     the positions only once dlt has recorded the whole package as loaded.
     """
     reporter.info(f"Parsing {len(exports)} export(s) (dlt extract)")
-    pipeline.extract(files.with_table_format(visma_source(exports, started, tally), pipeline))
+    source = visma_source(exports, started, tally, pseudonymizer=pseudonymizer)
+    pipeline.extract(files.with_table_format(source, pipeline))
     stop_if_signalled()
     reporter.info("Normalizing (dlt normalize)")
     pipeline.normalize()
@@ -952,6 +971,63 @@ def _deletion_evidence(
     if export and export.full and table.status == "ok" and not table.rows_rejected:
         return started
     return positions.complete_full_at(table.tenant_id, table.dataset)
+
+
+# -------------------------------------------------------------------------- retention
+def _retention(
+    pipeline: dlt.Pipeline,
+    cfg: Settings,
+    tenants: Sequence[str],
+    started: datetime,
+    report: SyncReport,
+    reporter: Reporter,
+) -> None:
+    """Empty or remove the data of people gone longer than ``retention`` (visma_hrm.retention)."""
+    try:
+        with _sql_client(pipeline) as sql:
+            notes, warnings = retention_step(sql, cfg, tenants, started.date())
+    except VismaHrmError:
+        raise
+    except Exception as exc:
+        raise _destination_error("applying retention", exc) from None
+    for note in notes:
+        reporter.info(note)
+    report.notes += notes
+    report.warnings += warnings
+
+
+def _change_feed(
+    pipeline: dlt.Pipeline,
+    cfg: Settings,
+    tenants: Sequence[str],
+    started: datetime,
+    report: SyncReport,
+    reporter: Reporter,
+) -> None:
+    """Add this sync's business events to ``changes`` (visma_hrm.changes); opt-in for now."""
+    if not cfg.change_feed:
+        return
+    from visma_hrm.changes import PERSONAL, update_feed
+
+    selection = field_selection(cfg, DATASETS["employees"])
+    ignored: frozenset[str] = frozenset()
+    if selection is not None:
+        kept = set(selection.include)
+        ignored = (
+            frozenset(c for c in PERSONAL if c not in kept)
+            if kept
+            else frozenset(selection.exclude)
+        )
+    try:
+        with _sql_client(pipeline) as sql:
+            if sql is None:
+                return
+            added = update_feed(sql, tenants, started, ignored)
+    except Exception as exc:
+        raise _destination_error("updating the change feed", exc) from None
+    note = f"changes: {added:,} new event(s)"
+    report.notes.append(note)
+    reporter.info(note)
 
 
 # -------------------------------------------------------------------------- exclusions

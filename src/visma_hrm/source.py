@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dlt
 import pyarrow as pa
@@ -36,6 +36,9 @@ from visma_hrm.catalog import (
 )
 from visma_hrm.client.models import RejectedRow
 from visma_hrm.errors import VismaHrmError
+
+if TYPE_CHECKING:
+    from visma_hrm.pseudonyms import Pseudonymizer
 
 SOURCE_NAME = "visma_hrm"
 """Name of the dlt source, hence of its schema and of its section in the pipeline state."""
@@ -129,11 +132,13 @@ def visma_source(
     synced_at: datetime,
     tally: ParseTally | None = None,
     reader: Reader = default_reader,
+    pseudonymizer: Pseudonymizer | None = None,
 ) -> DltSource:
     """A dlt source with one merge resource per dataset present in ``exports``.
 
     ``synced_at`` is the run's start: every row gets it as ``_visma_synced_at``, which is what
-    deletion reconciliation compares after a full export.
+    deletion reconciliation compares after a full export. With a ``pseudonymizer`` every batch
+    and rejected row is pseudonymized before dlt sees it, and the load carries its marker.
     """
     tally = tally if tally is not None else ParseTally()
     by_dataset: dict[str, list[SpooledExport]] = {}
@@ -142,10 +147,15 @@ def visma_source(
 
     @dlt.source(name=SOURCE_NAME, max_table_nesting=0, root_key=False)
     def _source() -> list[Any]:
-        return [
-            _dataset_resource(group[0].dataset, group, synced_at, tally, reader)
+        resources = [
+            _dataset_resource(group[0].dataset, group, synced_at, tally, reader, pseudonymizer)
             for group in by_dataset.values()
         ]
+        if pseudonymizer is not None:
+            from visma_hrm.pseudonyms import marker_resource
+
+            resources.append(marker_resource(pseudonymizer, synced_at))
+        return resources
 
     return _source()
 
@@ -156,10 +166,11 @@ def _dataset_resource(
     synced_at: datetime,
     tally: ParseTally,
     reader: Reader,
+    pseudonymizer: Pseudonymizer | None = None,
 ) -> Any:
     def rows() -> Iterator[Any]:
         for export in exports:
-            yield from export_items(export, synced_at, tally, reader)
+            yield from export_items(export, synced_at, tally, reader, pseudonymizer)
 
     columns: Any = dataset.dlt_columns()
     return dlt.resource(
@@ -173,7 +184,11 @@ def _dataset_resource(
 
 
 def export_items(
-    export: SpooledExport, synced_at: datetime, tally: ParseTally, reader: Reader
+    export: SpooledExport,
+    synced_at: datetime,
+    tally: ParseTally,
+    reader: Reader,
+    pseudonymizer: Pseudonymizer | None = None,
 ) -> Iterator[Any]:
     """Yield one tenant's batches, then its rejected rows, then move its cursor.
 
@@ -188,6 +203,9 @@ def export_items(
         for batch in reader(export.dataset, export.files, rejected.append):
             kept, without_key = split_missing_keys(batch, export.dataset)
             rejected.extend(without_key)
+            if pseudonymizer is not None:
+                kept = pseudonymizer.table(kept, export.dataset)
+                rejected[:] = pseudonymizer.rejected(rejected)
             table = with_bookkeeping(kept, export.tenant_id, synced_at, export.dataset.key)
             total = tally.add(tally.received, key, table.num_rows)
             if tally.on_rows is not None:
@@ -199,10 +217,12 @@ def export_items(
                 tally.add(tally.rejected, key, len(rejected))
                 rejected.clear()
     except VismaHrmError as exc:
-        tally.failed[key] = exc
+        tally.failed[key] = pseudonymizer.error(exc) if pseudonymizer else exc
         return
     finally:
         tally.seconds[key] = tally.seconds.get(key, 0.0) + time.monotonic() - started
+    if rejected and pseudonymizer is not None:
+        rejected[:] = pseudonymizer.rejected(rejected)
     if rejected:
         yield _rejected_item(rejected, export.tenant_id, synced_at)
         tally.add(tally.rejected, key, len(rejected))

@@ -127,6 +127,8 @@ def test_demo_runs_and_prints_its_summary(tmp_path: Path) -> None:
         "2. Incremental sync",
         "incremental",
         "HR analytics",
+        "Change feed",
+        "new event(s)",
         "headcount_monthly_total",
         "duckdb.connect('visma_hrm_demo.duckdb', read_only=True)",
         "visma_hrm.contracts",

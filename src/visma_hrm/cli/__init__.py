@@ -82,7 +82,7 @@ def _register() -> None:
     import importlib
 
     modules = ("sandbox_cmd", "sync_cmd", "onboarding_cmd", "analytics_cmd", "report_cmd")
-    for module in (*modules, "model_cmd"):
+    for module in (*modules, "model_cmd", "changes_cmd"):
         try:
             importlib.import_module(f"visma_hrm.cli.{module}")
         except ModuleNotFoundError as exc:  # a module not written yet

@@ -83,7 +83,8 @@ PrivacyOpt = Annotated[
     typer.Option(
         "--privacy-profile",
         metavar="PROFILE",
-        help="'contact': private contact and address columns never leave Visma.",
+        help="'contact': private contact and address columns never leave Visma; "
+        "'pseudonymize': keyed pseudonyms for direct identifiers (both: 'contact,pseudonymize').",
     ),
 ]
 DestinationOpt = Annotated[

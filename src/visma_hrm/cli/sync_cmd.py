@@ -180,6 +180,9 @@ def demo_command(
             sb.advance(days=30)
             console.print("\nThe sandbox clock moved 30 days: hires, contract changes, leavers.")
             second = _demo_step(settings, console, "2. Incremental sync, a month later")
+            from visma_hrm.cli.changes_cmd import show_latest
+
+            show_latest(settings, second.started_at, console)
         _explain(path, settings, console)
     raise typer.Exit(first.exit_code or second.exit_code)
 
@@ -195,6 +198,7 @@ def _demo_settings(sb: Any, path: Path, work: Path) -> Settings:
         duckdb_path=path,
         pipelines_dir=work,
         pipeline_name="visma_hrm_demo",
+        change_feed=True,
     )
 
 
@@ -313,12 +317,15 @@ def _write_demo_report(path: Path, settings: Settings, console: Console) -> None
 
 
 def _tables(db: Any, schema: str) -> list[str]:
+    """The dataset tables (not dlt's, the sync state, the change feed or other bookkeeping)."""
     rows = db.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = ? "
         "AND NOT starts_with(table_name, '_dlt') AND table_name <> ? ORDER BY 1",
         [schema, SYNC_STATE_TABLE],
     ).fetchall()
-    return [str(r[0]) for r in rows]
+    from visma_hrm.catalog import DATASETS
+
+    return [str(r[0]) for r in rows if str(r[0]) in DATASETS]
 
 
 def _counts_table(db: Any, schema: str, tables: list[str]) -> Table:

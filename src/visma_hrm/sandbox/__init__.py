@@ -6,5 +6,13 @@ Plays Visma's side of the HTTP conversation independently of the connector (it n
 
 from visma_hrm.sandbox.config import TOKEN_ERROR_SHAPES, FaultConfig, SandboxConfig
 from visma_hrm.sandbox.server import Sandbox, start_sandbox
+from visma_hrm.sandbox.world import SandboxEvent
 
-__all__ = ["TOKEN_ERROR_SHAPES", "FaultConfig", "Sandbox", "SandboxConfig", "start_sandbox"]
+__all__ = [
+    "TOKEN_ERROR_SHAPES",
+    "FaultConfig",
+    "Sandbox",
+    "SandboxConfig",
+    "SandboxEvent",
+    "start_sandbox",
+]

@@ -258,6 +258,9 @@ class SandboxConfig:
     ``TOKEN_ERROR_SHAPES``, e.g. "bare" (IdentityServer style: 400, a code, no description)."""
     start: str = "2026-01-01T00:00:00Z"
     """The sandbox clock at start; it moves only through advance()."""
+    all_changes: bool = False
+    """advance() also changes functions, hours, managers and cost centres, corrects names and
+    registers leaves ahead (off by default: the data of every seed stays as it was)."""
     host: str = "127.0.0.1"
     port: int = 0
     """0: pick a free port."""

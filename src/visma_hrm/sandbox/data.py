@@ -748,7 +748,7 @@ class TenantData:
         for n, sub in enumerate(emp.subs, start=1):
             row = dict(base)
             row.update(self.unit_fields(sub.unit))
-            row.update(_function_fields(sub.function))
+            row.update(function_fields(sub.function))
             row.update(_pay_fields(sub.ptfactor, sub.scale, sub.step))
             row["startdate"] = _date(sub.start)
             row["enddate"] = _date(sub.end) if sub.end is not None else None
@@ -834,7 +834,7 @@ class TenantData:
 
 
 @functools.cache
-def _function_fields(function: int) -> Row:
+def function_fields(function: int) -> Row:
     expertise = EXPERTISES[function % len(EXPERTISES)]
     return {
         "expertiseid": str(function % len(EXPERTISES) + 1),

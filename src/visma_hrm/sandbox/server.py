@@ -14,6 +14,7 @@ import uvicorn
 from visma_hrm.sandbox.app import SandboxState, build_app
 from visma_hrm.sandbox.config import FaultConfig, SandboxConfig
 from visma_hrm.sandbox.spec import DATASETS
+from visma_hrm.sandbox.world import SandboxEvent
 
 _DELIBERATE = ("ASGI callable returned without completing response.",)
 
@@ -84,6 +85,10 @@ class Sandbox:
     def approve(self, tenant_id: str, datasets: list[str] | tuple[str, ...]) -> None:
         """Replace the datasets the customer approved for this tenant."""
         self.state.world.set_approvals(tenant_id, list(datasets))
+
+    def events(self, tenant_id: str) -> list[SandboxEvent]:
+        """The ground truth of change: every business event ``advance`` applied, in order."""
+        return self.state.world.events(tenant_id)
 
     def truth(self, tenant_id: str, dataset: str) -> list[dict[str, str | None]]:
         """The current full content of a dataset: the rows a full export would carry now."""

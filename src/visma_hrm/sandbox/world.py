@@ -36,7 +36,48 @@ MONTHLY_RATES = {
     "unit": 0.004,
 }
 
+EXTRA_RATES = {
+    "function": 0.008,
+    "hours": 0.008,
+    "manager": 0.006,
+    "costcentre": 0.006,
+    "correction": 0.006,
+    "future_leave": 0.006,
+}
+"""Kinds added by ``SandboxConfig.all_changes`` (drawn after the others, so without it every
+seed gives the data it always gave)."""
+
+CONTRACT_EVENTS: dict[str, tuple[str, ...]] = {
+    "transfer": ("orgunit",),
+    "function_change": ("functionid",),
+    "hours_change": ("ptfactor", "weekhoursfixed"),
+    "manager_change": ("manageruserid",),
+    "cost_centre_change": ("costcenter",),
+}
+"""Event type -> the contract columns whose change between versions makes it."""
+
 PersonRows = dict[str, list[Stamped]]
+
+
+@dataclass(frozen=True)
+class SandboxEvent:
+    """One business event applied by ``advance``: the ground truth a change feed is held to.
+
+    ``before``/``after`` hold the changed columns; ``effective_date`` is the HR date (a hire
+    or a leave registered ahead is in the future), ``changed_at`` the change timestamp of the
+    rows. ``record_deleted`` names the dataset and the key of the vanished row.
+    """
+
+    tenant_id: str
+    type: str
+    employeeid: str | None
+    contractid: str | None
+    effective_date: str
+    changed_at: str
+    before: dict[str, str | None] = field(default_factory=dict)
+    after: dict[str, str | None] = field(default_factory=dict)
+    dataset: str | None = None
+    key: tuple[str | None, ...] = ()
 
 
 @dataclass
@@ -50,6 +91,7 @@ class Tenant:
     hires: dict[int, gen.Hire] = field(default_factory=dict)
     persons: dict[int, PersonRows] = field(default_factory=dict)
     tables: dict[str, list[Stamped]] = field(default_factory=dict)
+    events: list[SandboxEvent] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -163,6 +205,11 @@ class World:
         rows = [{c: row.get(c) for c in columns} for row in self.export_rows(snap, spec, None)]
         return columns, rows
 
+    def events(self, tenant_id: str) -> list[SandboxEvent]:
+        """Every business event ``advance`` applied to the tenant so far, in order."""
+        with self.lock:
+            return list(self.tenants[tenant_id].events)
+
     # ------------------------------------------------------------------ change over time
     def advance(self, days: float) -> str:
         """Move the clock and apply hires, terminations, transfers, ... inside the interval."""
@@ -208,7 +255,10 @@ class _Changes:
         if self.new <= self.old:
             return
         events: list[tuple[int, str]] = []
-        for kind, rate in MONTHLY_RATES.items():
+        rates = dict(MONTHLY_RATES)
+        if self.world.config.all_changes:
+            rates.update(EXTRA_RATES)
+        for kind, rate in rates.items():
             expected = rate * self.t.count * days / 30.0
             n = int(expected) + (1 if self.rng.random() < expected - math.floor(expected) else 0)
             events += [(self.rng.randrange(self.old + 1, self.new + 1), kind) for _ in range(n)]
@@ -216,6 +266,40 @@ class _Changes:
             getattr(self, f"_{kind}")(ts)
 
     # ------------------------------------------------------------------ helpers
+    def _record(
+        self,
+        kind: str,
+        ts: int,
+        row: Row,
+        effective: str | None,
+        before: Row | None = None,
+        after: Row | None = None,
+        dataset: str | None = None,
+        key: tuple[str | None, ...] = (),
+    ) -> None:
+        self.t.events.append(
+            SandboxEvent(
+                self.t.tenant_id,
+                kind,
+                row.get("employeeid"),
+                row.get("contractid"),
+                effective or self._day(ts),
+                format_ticks(ts),
+                dict(before or {}),
+                dict(after or {}),
+                dataset,
+                key,
+            )
+        )
+
+    def _record_changes(self, ts: int, old: Row, new: Row) -> None:
+        """One event per tracked contract attribute that differs between two versions."""
+        for kind, columns in CONTRACT_EVENTS.items():
+            if any(old.get(c) != new.get(c) for c in columns):
+                before = {c: old.get(c) for c in columns}
+                after = {c: new.get(c) for c in columns}
+                self._record(kind, ts, new, new["startdate"], before, after)
+
     def _person(self, i: int) -> PersonRows:
         """A private, editable copy of one person's current rows."""
         state = self.t.persons.get(i)
@@ -269,6 +353,8 @@ class _Changes:
             ds: [(r, ts) for r, _ in self.data.rows_of(core, ds)] for ds in PERSON_DATASETS
         }
         self.t.count += 1
+        first = self.t.persons[i]["contracts"][0][0]
+        self._record("hire", ts, first, first["startdate"])
 
     def _rehire(self, ts: int) -> bool:
         """A former employee comes back: a new contract under a NEW employeeid."""
@@ -293,22 +379,30 @@ class _Changes:
                     state[ds] = new_rows
                 else:
                     state[ds] = state[ds] + new_rows
+                if ds == "contracts":
+                    self._record("rehire", ts, new_rows[0][0], new_rows[0][0]["startdate"])
             self.t.persons[i] = state
             return True
         return False
 
-    def _terminate(self, ts: int) -> None:
+    def _terminate(self, ts: int, ahead: int = 0) -> None:
         i = self._pick()
         state = self._person(i)
         n = self._open_contract(state["contracts"])
         if n is None:
             return
         row = dict(state["contracts"][n][0])
-        day = max(self._day(ts), row["startdate"] or "")
+        day = (ticks_date(ts) + dt.timedelta(days=ahead)).isoformat()
+        day = max(day, row["startdate"] or "")
         code, nl, en = gen.END_REASONS[self.rng.choice((0, 0, 1, 2, 3))]
         row.update({"enddate": day, "endreason": code, "endreasonname": nl, "endreasonname_en": en})
         state["contracts"][n] = (row, ts)
         self.t.persons[i] = state
+        self._record("leave", ts, row, day, {"enddate": None}, {"enddate": day})
+
+    def _future_leave(self, ts: int) -> None:
+        """A leave registered ahead: the end date is 1 to 60 days after the change."""
+        self._terminate(ts, ahead=1 + self.rng.randrange(60))
 
     def _transfer(self, ts: int) -> None:
         i = self._pick()
@@ -316,11 +410,68 @@ class _Changes:
         n = self._open_contract(state["contracts"])
         if n is None:
             return
+        old = dict(state["contracts"][n][0])
         new = self._new_version(state["contracts"], n, ts)
         if new is None:
             return
         new.update(self.data.unit_fields(self.rng.randrange(self.data.n_units)))
         self.t.persons[i] = state
+        self._record_changes(ts, old, new)
+
+    def _new_contract_version(self, ts: int, change: Row) -> None:
+        """A new subcontract of someone's current contract with ``change`` applied."""
+        i = self._pick()
+        state = self._person(i)
+        n = self._open_contract(state["contracts"])
+        if n is None:
+            return
+        old = dict(state["contracts"][n][0])
+        if all(old.get(k) == v for k, v in change.items()):
+            return  # nothing would change: no version, no event
+        new = self._new_version(state["contracts"], n, ts)
+        if new is None:
+            return
+        new.update(change)
+        self.t.persons[i] = state
+        self._record_changes(ts, old, new)
+
+    def _function(self, ts: int) -> None:
+        function = self.rng.randrange(len(gen.FUNCTIONS))
+        self._new_contract_version(ts, gen.function_fields(function))
+
+    def _hours(self, ts: int) -> None:
+        factor = self.rng.choice(gen.PT_FACTORS)
+        self._new_contract_version(
+            ts,
+            {
+                "ptfactor": gen.dec(factor, 4),
+                "weekhoursfixed": gen.dec(gen.FULL_WEEK_HOURS * factor, 2),
+            },
+        )
+
+    def _manager(self, ts: int) -> None:
+        userid, name = self.data.manager_of(self.rng.randrange(self.data.n_units))
+        self._new_contract_version(ts, {"manageruserid": userid, "managername": name})
+
+    def _costcentre(self, ts: int) -> None:
+        code, _nl, en = self.data.cost_centers[self.rng.randrange(self.data.n_costcenters)]
+        self._new_contract_version(ts, {"costcenter": code, "costcenter_en": en})
+
+    def _correction(self, ts: int) -> None:
+        """A typo in the birth name corrected in the person's current record (no new version)."""
+        i = self._pick()
+        state = self._person(i)
+        rows = state["employees"]
+        latest = max(range(len(rows)), key=lambda n: rows[n][0]["existencestartutc"] or "")
+        row = dict(rows[latest][0])
+        old = {c: row[c] for c in ("birthname", "formattedname")}
+        fixed = str(row["birthname"]) + "e"
+        row["birthname"] = fixed
+        row["formattedname"] = str(row["formattedname"]).replace(str(old["birthname"]), fixed)
+        rows[latest] = (row, ts)
+        self.t.persons[i] = state
+        after = {c: row[c] for c in old}
+        self._record("personal_data_change", ts, row, None, old, after)
 
     def _salary(self, ts: int) -> None:
         i = self._pick()
@@ -350,6 +501,7 @@ class _Changes:
         latest = max(range(len(rows)), key=lambda n: rows[n][0]["existencestartutc"] or "")
         row = dict(rows[latest][0])
         p = gen.pools()
+        old = dict(row)
         if self.rng.random() < 0.3:
             row["mobilephonenumber"] = f"06-{self.rng.randrange(10**8):08d}"  # a correction
             rows[latest] = (row, ts)
@@ -365,6 +517,10 @@ class _Changes:
             row["existencestartutc"] = format_ticks(ts)
             rows.append((row, ts))
         self.t.persons[i] = state
+        changed = [c for c in row if c != "existencestartutc" and row[c] != old.get(c)]
+        if changed:
+            before, after = {c: old.get(c) for c in changed}, {c: row[c] for c in changed}
+            self._record("personal_data_change", ts, row, None, before, after)
 
     def _udf(self, ts: int) -> None:
         i = self._pick()
@@ -402,8 +558,10 @@ class _Changes:
         rows = state[dataset]
         if len(rows) < 2:
             return
-        del rows[self.rng.randrange(len(rows))]
+        gone = rows.pop(self.rng.randrange(len(rows)))[0]
         self.t.persons[i] = state
+        key = tuple(gone.get(k) for k in DATASETS[dataset].key)
+        self._record("record_deleted", ts, gone, None, dataset=dataset, key=key)
 
     def _unit(self, ts: int) -> None:
         """An organization unit gets a new history row (renamed from the change date)."""

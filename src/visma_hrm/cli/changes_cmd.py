@@ -1,0 +1,171 @@
+"""The ``changes`` command: print or write the change feed (table ``changes``) for scripts.
+
+Its field names and formats are a contract (docs/changes.md): provisioning scripts read them.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from visma_hrm.changes import CHANGES_TABLE, CONTRACT_EVENTS, FIELDS
+from visma_hrm.cli import app
+from visma_hrm.config import load_settings
+from visma_hrm.dlt_internals import DatabaseUndefinedRelation
+from visma_hrm.errors import ConfigurationError, VismaHrmError
+
+TYPES = ("hire", "rehire", "leave", *CONTRACT_EVENTS, "personal_data_change", "record_deleted")
+FORMATS = ("table", "jsonl", "csv")
+
+
+@app.command("changes")
+def changes_command(
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="Only events detected at or after this date/time (ISO)."),
+    ] = None,
+    tenant: Annotated[
+        list[str] | None, typer.Option("--tenant", help="Only this tenant (repeatable).")
+    ] = None,
+    kind: Annotated[
+        list[str] | None, typer.Option("--type", help="Only this event type (repeatable).")
+    ] = None,
+    output_format: Annotated[str, typer.Option("--format", help="table, jsonl or csv.")] = "table",
+    config: Annotated[Path | None, typer.Option("--config", help="TOML config file.")] = None,
+    destination: Annotated[
+        str | None, typer.Option("--destination", help="dlt destination (default duckdb).")
+    ] = None,
+    duckdb_path: Annotated[
+        Path | None, typer.Option("--duckdb-path", help="DuckDB file the sync loaded into.")
+    ] = None,
+) -> None:
+    """Print the change feed: hires, leaves, transfers, ... one event per line."""
+    try:
+        query = _Query(_since(since), tuple(tenant or ()), _types(kind or ()), output_format)
+        settings = load_settings(
+            config, overrides={"destination": destination, "duckdb_path": duckdb_path}
+        )
+        rows = read_changes(settings, query)
+    except VismaHrmError as exc:
+        Console(stderr=True).print(f"error ({exc.code}): {exc.message}", markup=False)
+        raise typer.Exit(2 if isinstance(exc, ConfigurationError) else 1) from None
+    write(rows, output_format)
+
+
+class _Query:
+    def __init__(
+        self, since: dt.datetime | None, tenants: tuple[str, ...], types: tuple[str, ...], fmt: str
+    ) -> None:
+        if fmt not in FORMATS:
+            raise ConfigurationError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}.")
+        self.since, self.tenants, self.types = since, tenants, types
+
+
+def _since(text: str | None) -> dt.datetime | None:
+    if not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigurationError(
+            f"--since {text!r} is not a date or time (2026-11-01 or 2026-11-01T06:00:00+00:00)."
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _types(names: Sequence[str]) -> tuple[str, ...]:
+    unknown = [n for n in names if n not in TYPES]
+    if unknown:
+        raise ConfigurationError(
+            f"Unknown event type(s) {', '.join(unknown)}; known: {', '.join(TYPES)}."
+        )
+    return tuple(names)
+
+
+def read_changes(settings: Any, query: _Query) -> list[dict[str, Any]]:
+    """The feed's rows, oldest detection first, filtered as asked."""
+    from visma_hrm.pipeline import make_pipeline
+
+    pipeline = make_pipeline(settings)
+    conditions: list[str] = []
+    params: list[Any] = []
+    if query.since is not None:
+        conditions.append("detected_at >= %s")
+        params.append(query.since)
+    for column, values in (("tenant_id", query.tenants), ("type", query.types)):
+        if values:
+            conditions.append(f"{column} IN ({', '.join(['%s'] * len(values))})")
+            params += list(values)
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    try:
+        with pipeline.sql_client() as client:
+            name = client.make_qualified_table_name(CHANGES_TABLE)
+            columns = ", ".join(client.escape_column_name(c) for c in FIELDS)
+            rows = client.execute_sql(
+                f"SELECT {columns} FROM {name}{where} "
+                "ORDER BY detected_at, tenant_id, effective_date, event_id",
+                *params,
+            )
+    except DatabaseUndefinedRelation:
+        raise ConfigurationError(
+            "This destination has no change feed yet: set change_feed = true and run a sync."
+        ) from None
+    return [_row(dict(zip(FIELDS, r, strict=True))) for r in rows or []]
+
+
+def _row(raw: dict[str, Any]) -> dict[str, Any]:
+    out = dict(raw)
+    out["before"] = json.loads(raw["before"]) if raw["before"] else {}
+    out["after"] = json.loads(raw["after"]) if raw["after"] else {}
+    for key in ("effective_date", "detected_at"):
+        value = raw[key]
+        out[key] = value.isoformat() if isinstance(value, dt.date | dt.datetime) else value
+    return out
+
+
+def show_latest(settings: Any, since: str, console: Console, limit: int = 8) -> None:
+    """A few events the sync started at ``since`` detected (the demo shows them)."""
+    rows = read_changes(settings, _Query(_since(since), (), (), "table"))
+    console.print(f"\n[bold]Change feed[/]: {len(rows)} new event(s)")
+    write(rows[:limit], "table", console)
+    console.print("  all of them: visma-hrm changes --duckdb-path <file> --format jsonl")
+
+
+def write(rows: list[dict[str, Any]], output_format: str, console: Console | None = None) -> None:
+    if output_format == "jsonl":
+        for row in rows:
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    if output_format == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(FIELDS), lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            flat = dict(row)
+            flat["before"] = json.dumps(row["before"], ensure_ascii=False)
+            flat["after"] = json.dumps(row["after"], ensure_ascii=False)
+            writer.writerow(flat)
+        return
+    table = Table("detected", "tenant", "type", "employee", "contract", "effective", "change")
+    for row in rows:
+        change = ", ".join(
+            f"{k}: {row['before'].get(k)} -> {v}" for k, v in row["after"].items()
+        ) or (row["row_key"] or "")
+        table.add_row(
+            str(row["detected_at"])[:19],
+            str(row["tenant_id"])[:8],
+            row["type"],
+            row["employeeid"] or "",
+            row["contractid"] or "",
+            row["effective_date"] or "",
+            change,
+        )
+    (console or Console()).print(table)

@@ -1,0 +1,301 @@
+"""Retention: the personal data of people who left long ago is emptied (or removed) at each sync.
+
+With ``retention = N`` (years), after every load the sync finds, per tenant of the run, the
+people whose last employment ended more than N years before the run's date, and empties their
+personal columns in every stored row (``retention_action = "empty"``, the default: keys, dates,
+organisation and pay stay, so headcount and turnover history still add up) or removes their rows
+from every dataset keyed by employeeid (``"remove"``).
+
+A *person* is the analytics' person grouping (``visma_hrm.analytics.models``): employeeids of one
+tenant whose newest employee record shares initials, gender, birth date and birth name are one
+person, so a rehire under a new employeeid keeps the old one's data. A person counts as gone
+when every contract row of every one of their employeeids (not marked deleted) has an end date,
+and the latest is before the cutoff; people without any contract are left alone (nothing says
+when they left). The step is idempotent: rows already emptied are not counted again; a row the
+source sends again is emptied again in the same run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from visma_hrm.catalog import DATASETS, DELETED_COLUMN, TENANT_COLUMN
+from visma_hrm.config import Settings
+from visma_hrm.dlt_internals import DatabaseUndefinedRelation
+from visma_hrm.errors import ConfigurationError
+from visma_hrm.pseudonyms import (
+    BIRTH_DATE_COLUMNS,
+    EMAIL_COLUMNS,
+    PHONE_COLUMNS,
+    POSTCODE_COLUMNS,
+    STREET_COLUMNS,
+)
+
+ACTIONS = ("empty", "remove")
+_SCRATCH = "_visma_retention_people"
+
+PERSONAL_DETAILS = (
+    "initials",
+    "firstname",
+    "nickname",
+    "birthname",
+    "prefixbirthname",
+    "formattedname",
+    "partnername",
+    "prefixpartnername",
+    "nationality",
+    "nationality_en",
+    "maritalstatusid",
+    "maritalstatus",
+    "titlebefore",
+    "titlebefore_en",
+    "titleafter",
+    "titleafter_en",
+    "value",  # user-defined fields: free values, anything can be in them
+)
+"""Besides identifiers and contact data: what describes the person (not their job or pay)."""
+
+
+def personal_columns(dataset_name: str) -> list[str]:
+    """The columns retention empties in one dataset (catalog order)."""
+    dataset = DATASETS[dataset_name]
+    names = {
+        *PERSONAL_DETAILS,
+        *EMAIL_COLUMNS,
+        *PHONE_COLUMNS,
+        *STREET_COLUMNS,
+        *POSTCODE_COLUMNS,
+        *BIRTH_DATE_COLUMNS,
+        *dataset.personal_columns(),
+    }
+    return [c.name for c in dataset.columns if c.name in names]
+
+
+PERSON_DATASETS = (*(n for n, d in DATASETS.items() if "employeeid" in d.primary_key), "users")
+"""Datasets whose rows belong to one employee (users through their employeeid column)."""
+
+
+@dataclass(frozen=True)
+class Retention:
+    years: int
+    action: str = "empty"
+
+    @classmethod
+    def from_settings(cls, cfg: Settings) -> Retention | None:
+        if cfg.retention is None:
+            return None
+        if cfg.retention < 1:
+            raise ConfigurationError("retention must be a whole number of years, at least 1.")
+        if cfg.retention_action not in ACTIONS:
+            raise ConfigurationError(
+                f"retention_action must be one of {', '.join(ACTIONS)}, "
+                f"not {cfg.retention_action!r}."
+            )
+        return cls(cfg.retention, cfg.retention_action)
+
+    def cutoff(self, today: dt.date) -> dt.date:
+        """The day N years before ``today`` (29 February falls back to the 28th)."""
+        try:
+            return today.replace(year=today.year - self.years)
+        except ValueError:
+            return today.replace(year=today.year - self.years, day=28)
+
+
+@dataclass
+class RetentionResult:
+    people: int
+    rows: dict[str, int]
+    cutoff: dt.date
+    action: str
+
+    def note(self, years: int) -> str:
+        verb = "emptied personal columns in" if self.action == "empty" else "removed"
+        counted = ", ".join(f"{n:,} of {t}" for t, n in self.rows.items() if n) or "0"
+        return (
+            f"retention ({years} years): {self.people:,} person(s) whose last employment ended "
+            f"before {self.cutoff.isoformat()}; {verb} {counted} row(s) now."
+        )
+
+
+def apply_retention(
+    client: Any, retention: Retention, tenants: Sequence[str], today: dt.date
+) -> RetentionResult | None:
+    """Empty or remove the data of people gone before the cutoff, in ``tenants``.
+
+    None when the destination holds no contracts table (then nobody's end is known).
+    """
+    cutoff = retention.cutoff(today)
+    stored = {name: _stored_columns(client, name) for name in PERSON_DATASETS}
+    if not stored.get("contracts") or not tenants:
+        return None
+    scratch = client.make_qualified_table_name(_SCRATCH)
+    client.execute_sql(f"DROP TABLE IF EXISTS {scratch}")
+    people_query = _people_query(client, stored, tenants)
+    client.execute_sql(f"CREATE TABLE {scratch} AS {people_query}", cutoff)
+    try:
+        people = client.execute_sql(
+            f"SELECT count(DISTINCT {_q(client, TENANT_COLUMN)} || '|' || person_key) "
+            f"FROM {scratch}"
+        )
+        rows = {
+            name: _apply_to(client, name, columns, retention.action, scratch)
+            for name, columns in stored.items()
+            if "employeeid" in columns
+        }
+        rows.update(_apply_to_feed(client, retention.action, scratch))
+    finally:
+        client.execute_sql(f"DROP TABLE IF EXISTS {scratch}")
+    return RetentionResult(int(people[0][0]) if people else 0, rows, cutoff, retention.action)
+
+
+def _people_query(client: Any, stored: dict[str, list[str]], tenants: Sequence[str]) -> str:
+    """(tenant_id, employeeid, person_key) of everyone gone before the cutoff (parameter %s)."""
+    employees = client.make_qualified_table_name("employees")
+    contracts = client.make_qualified_table_name("contracts")
+    tenant, deleted = _q(client, TENANT_COLUMN), _q(client, DELETED_COLUMN)
+    in_tenants = ", ".join(_literal(t) for t in tenants)
+    ids = f"SELECT {tenant}, employeeid FROM {contracts}"
+    latest = "SELECT NULL AS tenant_id, NULL AS employeeid, NULL AS identity, 1 AS rn WHERE 1 = 0"
+    if stored.get("employees"):
+        ids += f" UNION SELECT {tenant}, employeeid FROM {employees}"
+        initials = "NULLIF(lower(replace(replace(trim(initials), '.', ''), ' ', '')), '')"
+        gender, birthname = _norm("gender"), _norm("birthname")
+        identity = (
+            f"CASE WHEN {initials} IS NULL OR {gender} IS NULL OR dateofbirth IS NULL "
+            f"OR {birthname} IS NULL THEN NULL ELSE {initials} || '|' || {gender} || '|' "
+            f"|| CAST(dateofbirth AS TEXT) || '|' || {birthname} END"
+        )
+        latest = (
+            f"SELECT {tenant} AS tenant_id, employeeid, {identity} AS identity, row_number() "
+            f"OVER (PARTITION BY {tenant}, employeeid ORDER BY existencestartutc DESC) AS rn "
+            f"FROM {employees}"
+        )
+    return f"""
+WITH latest AS ({latest}),
+ids AS ({ids}),
+keyed AS (
+    SELECT i.{tenant} AS tenant_id, i.employeeid,
+           coalesce(e.identity, 'employeeid:' || i.employeeid) AS identity
+    FROM ids i LEFT JOIN latest e
+      ON e.tenant_id = i.{tenant} AND e.employeeid = i.employeeid AND e.rn = 1
+    WHERE i.{tenant} IN ({in_tenants})
+),
+grouped AS (
+    SELECT k.tenant_id, k.employeeid, k.identity,
+           min(k.employeeid) OVER (PARTITION BY k.tenant_id, k.identity) AS person_key
+    FROM keyed k
+),
+ends AS (
+    SELECT g.tenant_id, g.identity,
+           count(c.employeeid) AS contract_rows,
+           sum(CASE WHEN c.enddate IS NULL OR c.enddate >= %s THEN 1 ELSE 0 END) AS recent
+    FROM grouped g
+    LEFT JOIN {contracts} c
+      ON c.{tenant} = g.tenant_id AND c.employeeid = g.employeeid AND NOT c.{deleted}
+    GROUP BY g.tenant_id, g.identity
+)
+SELECT g.tenant_id AS {tenant}, g.employeeid, g.person_key
+FROM grouped g JOIN ends x ON x.tenant_id = g.tenant_id AND x.identity = g.identity
+WHERE x.contract_rows > 0 AND x.recent = 0"""
+
+
+def _apply_to(client: Any, name: str, columns: list[str], action: str, scratch: str) -> int:
+    table = client.make_qualified_table_name(name)
+    tenant = _q(client, TENANT_COLUMN)
+    match = (
+        f"EXISTS (SELECT 1 FROM {scratch} r WHERE r.{tenant} = {table}.{tenant} "
+        f"AND r.employeeid = {table}.employeeid)"
+    )
+    if action == "remove":
+        where = match
+        statement = f"DELETE FROM {table} WHERE {where}"
+    else:
+        wanted = [c for c in personal_columns(name) if c in columns]
+        if not wanted:
+            return 0
+        escaped = [_q(client, c) for c in wanted]
+        where = f"{match} AND ({' OR '.join(f'{c} IS NOT NULL' for c in escaped)})"
+        statement = f"UPDATE {table} SET {', '.join(f'{c} = NULL' for c in escaped)} WHERE {where}"
+    found = client.execute_sql(f"SELECT count(*) FROM {table} WHERE {where}")
+    count = int(found[0][0]) if found else 0
+    if count:
+        client.execute_sql(statement)
+    return count
+
+
+def _apply_to_feed(client: Any, action: str, scratch: str) -> dict[str, int]:
+    """The change feed (``visma_hrm.changes``) holds personal values too: in the before/after
+    of personal data changes, and in what the feed saw last (``_visma_changes_seen``)."""
+    from visma_hrm.changes import CHANGES_TABLE, SEEN_TABLE
+
+    out: dict[str, int] = {}
+    for table, only, assignments in (
+        (CHANGES_TABLE, "type = 'personal_data_change'", "before = NULL, after = NULL"),
+        (SEEN_TABLE, "dataset = 'employees'", "seen = '{}'"),
+    ):
+        if not _stored_columns(client, table):
+            continue
+        name = client.make_qualified_table_name(table)
+        tenant = _q(client, TENANT_COLUMN)
+        match = (
+            f"EXISTS (SELECT 1 FROM {scratch} r WHERE r.{tenant} = {name}.{tenant} "
+            f"AND r.employeeid = {name}.employeeid)"
+        )
+        if action == "remove":
+            where, statement = match, f"DELETE FROM {name} WHERE {match}"
+        else:
+            holding = "after IS NOT NULL" if table == CHANGES_TABLE else "seen <> '{}'"
+            where = f"{match} AND {only} AND {holding}"
+            statement = f"UPDATE {name} SET {assignments} WHERE {where}"
+        found = client.execute_sql(f"SELECT count(*) FROM {name} WHERE {where}")
+        count = int(found[0][0]) if found else 0
+        if count:
+            client.execute_sql(statement)
+        if table == CHANGES_TABLE:
+            out[table] = count
+    return out
+
+
+def _stored_columns(client: Any, table: str) -> list[str]:
+    try:
+        with client.execute_query(
+            f"SELECT * FROM {client.make_qualified_table_name(table)} WHERE 1 = 0"
+        ) as cursor:
+            return [str(d[0]) for d in cursor.description]
+    except DatabaseUndefinedRelation:
+        return []
+
+
+def _q(client: Any, name: str) -> str:
+    return str(client.escape_column_name(name))
+
+
+def _norm(expr: str) -> str:
+    return f"NULLIF(lower(trim({expr})), '')"
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def retention_step(
+    client: Any | None, cfg: Settings, tenants: Sequence[str], today: dt.date
+) -> tuple[list[str], list[str]]:
+    """(notes, warnings) of the retention step of a sync; nothing when retention is off."""
+    retention = Retention.from_settings(cfg)
+    if retention is None:
+        return [], []
+    if client is None:
+        return [], [
+            "retention is set, but this destination has no SQL client: stored rows of people "
+            "who left are not emptied."
+        ]
+    with contextlib.suppress(DatabaseUndefinedRelation):
+        result = apply_retention(client, retention, tenants, today)
+        if result is not None:
+            return [result.note(retention.years)], []
+    return [], ["retention is set, but no contracts are loaded: nobody's last day is known."]

@@ -1,0 +1,211 @@
+"""Retention end to end: the sandbox over HTTP, advances of its clock, DuckDB and PostgreSQL.
+
+Who is gone is computed here from the sandbox's truth, independently of the SQL in
+``visma_hrm.retention``: the analytics' person grouping, every contract row ended, the latest
+end before the cutoff.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.pipeline.truth import differences, fetch_rows, sandbox_settings
+from tests.postgres_server import PostgresServer
+from visma_hrm.catalog import TENANT_COLUMN
+from visma_hrm.config import Settings
+from visma_hrm.errors import ConfigurationError
+from visma_hrm.pipeline import SyncReport, SyncSettings, sync
+from visma_hrm.retention import PERSON_DATASETS, Retention, personal_columns
+from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
+
+YEARS = 2
+TODAY = dt.datetime.now(dt.UTC).date()
+START = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1100)).strftime("%Y-%m-%dT00:00:00Z")
+"""The sandbox starts three years back, so its advances move people across the cutoff."""
+
+
+@pytest.fixture
+def sb() -> Iterator[Sandbox]:
+    config = SandboxConfig(tenants=2, employees=60, seed=8, start=START)
+    with start_sandbox(config) as sandbox:
+        yield sandbox
+
+
+def _cutoff() -> dt.date:
+    return Retention(YEARS).cutoff(TODAY)
+
+
+def gone(sb: Sandbox, tenant: str) -> set[str]:
+    """The employeeids of people whose last employment ended before the cutoff."""
+    latest: dict[str, dict[str, Any]] = {}
+    for row in sb.truth(tenant, "employees"):
+        known = latest.get(str(row["employeeid"]))
+        if known is None or str(row["existencestartutc"]) > str(known["existencestartutc"]):
+            latest[str(row["employeeid"])] = row
+    contracts = sb.truth(tenant, "contracts")
+    ids = set(latest) | {str(c["employeeid"]) for c in contracts}
+    groups: dict[str, set[str]] = {}
+    for employeeid in ids:
+        groups.setdefault(_identity(latest.get(employeeid), employeeid), set()).add(employeeid)
+    out: set[str] = set()
+    cutoff = _cutoff().isoformat()
+    for members in groups.values():
+        ends = [c["enddate"] for c in contracts if c["employeeid"] in members]
+        if ends and all(ends) and max(str(e) for e in ends) < cutoff:
+            out |= members
+    return out
+
+
+def _identity(row: dict[str, Any] | None, employeeid: str) -> str:
+    if row is None:
+        return f"employeeid:{employeeid}"
+    initials = (row["initials"] or "").strip().replace(".", "").replace(" ", "").lower()
+    parts = [initials, (row["gender"] or "").strip().lower(), row["dateofbirth"] or ""]
+    parts.append((row["birthname"] or "").strip().lower())
+    return "|".join(parts) if all(parts) else f"employeeid:{employeeid}"
+
+
+def _check(sb: Sandbox, settings: Settings, action: str, skip: set[tuple[str, str]]) -> int:
+    """Gone people's rows emptied (or absent), everyone else's equal to the truth; returns
+    the number of gone employeeids. ``skip``: people emptied earlier and back since."""
+    total = 0
+    problems: list[str] = []
+    for name in PERSON_DATASETS:
+        loaded = fetch_rows(settings, name)
+        columns = personal_columns(name)
+        for tenant in sb.tenant_ids:
+            away = gone(sb, tenant)
+            total += len(away) if name == "contracts" else 0
+            mine = [r for r in loaded if r[TENANT_COLUMN] == tenant]
+            for row in mine:
+                if row["employeeid"] in away:
+                    if action == "remove":
+                        problems.append(f"{name} {row['employeeid']}: not removed")
+                    held = [c for c in columns if row[c] is not None]
+                    if held:
+                        problems.append(f"{name} {row['employeeid']}: {held} not emptied")
+            if action == "empty":
+                present = {r["employeeid"] for r in mine}
+                missing = {r["employeeid"] for r in sb.truth(tenant, name)} - present
+                problems += [f"{name} {m}: row lost" for m in missing]
+            kept = {
+                r["employeeid"]
+                for r in mine
+                if r["employeeid"] not in away and (tenant, r["employeeid"]) not in skip
+            }
+            truth = [r for r in sb.truth(tenant, name) if r["employeeid"] in kept]
+            rows = [r for r in mine if r["employeeid"] in kept]
+            problems += differences(truth, rows, name, tenant, deleted_may_linger=True)
+    assert not problems, problems[:20]
+    return total
+
+
+def _sync(settings: Settings) -> SyncReport:
+    report = sync(SyncSettings(settings))
+    assert report.ok, [t for t in report.tables if t.status != "ok"]
+    return report
+
+
+def _counts(note: str) -> dict[str, int]:
+    """{table: rows} from a retention note."""
+    found = re.findall(r"([\d,]+) of (\w+)", note)
+    return {table: int(n.replace(",", "")) for n, table in found}
+
+
+def _note(report: SyncReport) -> str:
+    notes = [n for n in report.notes if n.startswith("retention")]
+    assert len(notes) == 1, report.notes
+    return notes[0]
+
+
+def test_personal_columns_of_people_gone_long_ago_are_emptied_run_after_run(
+    sb: Sandbox, tmp_path: Path
+) -> None:
+    settings = sandbox_settings(sb, tmp_path, retention=YEARS)
+    first = _sync(settings)
+    ever = {(t, e) for t in sb.tenant_ids for e in gone(sb, t)}
+    assert _check(sb, settings, "empty", set()) > 0
+    assert f"before {_cutoff().isoformat()}" in _note(first) and "of employees" in _note(first)
+
+    again = _sync(settings)  # nothing changed: only rows the API sent again are counted
+    _check(sb, settings, "empty", set())
+    for table, count in _counts(_note(again)).items():
+        assert count <= sum(t.rows_received for t in again.tables if t.dataset == table)
+
+    for _ in range(2):  # people cross the cutoff while the sandbox's clock moves on
+        sb.advance(days=250)
+        later = _sync(settings)
+        now = {(t, e) for t in sb.tenant_ids for e in gone(sb, t)}
+        back = ever - now  # emptied earlier, re-hired since: their old rows stay empty
+        assert now - ever, "no one crossed the cutoff: the advance proves nothing"
+        _check(sb, settings, "empty", back)
+        assert "of contracts" in _note(later)
+        ever |= now
+
+
+def test_remove_takes_the_rows_out_and_a_bad_setting_is_refused(
+    sb: Sandbox, tmp_path: Path
+) -> None:
+    settings = sandbox_settings(sb, tmp_path, retention=YEARS, retention_action="remove")
+    report = _sync(settings)
+    assert _check(sb, settings, "remove", set()) > 0
+    assert "removed" in _note(report)
+    # a bad setting stops the run before it asks the API for anything: nothing is loaded
+    fresh = tmp_path / "fresh"
+    with pytest.raises(ConfigurationError, match="retention_action"):
+        sync(SyncSettings(sandbox_settings(sb, fresh, retention=2, retention_action="drop")))
+    with pytest.raises(ConfigurationError, match="at least 1"):
+        sync(SyncSettings(sandbox_settings(sb, fresh, retention=0)))
+    assert not (fresh / "hrm.duckdb").exists()
+
+
+def test_the_cutoff_is_n_calendar_years_back() -> None:
+    assert Retention(2).cutoff(dt.date(2026, 11, 29)) == dt.date(2024, 11, 29)
+    assert Retention(1).cutoff(dt.date(2028, 2, 29)) == dt.date(2027, 2, 28)
+
+
+@pytest.mark.postgres
+def test_retention_on_postgres_empty_then_remove(
+    sb: Sandbox, postgres_server: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dsn = postgres_server.dsn("postgres").replace("postgres@", "postgres:unused@", 1)
+    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", dsn)
+    schema = f"ret_{uuid.uuid4().hex[:8]}"
+    base: dict[str, Any] = {"destination": "postgres", "dataset_name": schema}
+    settings = sandbox_settings(sb, tmp_path, retention=YEARS, **base)
+    _sync(settings)
+    assert _check(sb, settings, "empty", set()) > 0
+    sb.advance(days=250)
+    removing = sandbox_settings(sb, tmp_path, retention=YEARS, retention_action="remove", **base)
+    assert "removed" in _note(_sync(removing))
+    _check(sb, removing, "remove", set())
+
+
+def test_the_change_feed_of_people_gone_long_ago_is_emptied_too(
+    sb: Sandbox, tmp_path: Path
+) -> None:
+    settings = sandbox_settings(sb, tmp_path, retention=YEARS, change_feed=True)
+    _sync(settings)
+    sb.advance(days=250)
+    _sync(settings)
+    away = {(t, e) for t in sb.tenant_ids for e in gone(sb, t)}
+    feed = fetch_rows(settings, "changes")
+    theirs = [r for r in feed if (r[TENANT_COLUMN], r["employeeid"]) in away]
+    personal = [r for r in theirs if r["type"] == "personal_data_change"]
+    assert personal, "no personal data change of a gone person: the test proves nothing"
+    assert all(r["before"] is None and r["after"] is None for r in personal)
+    others = [r for r in feed if r["type"] == "personal_data_change" and r not in personal]
+    assert others and all(r["after"] for r in others)
+    seen = fetch_rows(settings, "_visma_changes_seen")
+    assert all(
+        r["seen"] == "{}"
+        for r in seen
+        if r["dataset"] == "employees" and (r[TENANT_COLUMN], r["employeeid"]) in away
+    )

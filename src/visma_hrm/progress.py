@@ -25,6 +25,7 @@ from rich.text import Text
 from visma_hrm.catalog import REJECTED_ROWS_TABLE
 from visma_hrm.client.models import ExportProgress
 from visma_hrm.errors import root_cause_first
+from visma_hrm.messages import CATALOG, number, text
 from visma_hrm.pipeline import SyncReport
 
 
@@ -40,6 +41,12 @@ class _Row:
 def short_tenant(tenant_id: str) -> str:
     """The first block of a GUID: enough to tell a customer's databases apart on screen."""
     return tenant_id if len(tenant_id) <= 13 else tenant_id[:8] + "…"
+
+
+def state_word(state: str, lang: str = "en") -> str:
+    """A state or phase in the reader's language; one the catalog does not know, as given."""
+    key = f"sync.state.{state}"
+    return text(key, lang) if key in CATALOG["en"] else state
 
 
 def human_bytes(n: int) -> str:
@@ -63,9 +70,12 @@ class PlainReporter:
     """Stages the short log leaves out: the export's line and the summary (which reports a
     failure once per tenant, not once per dataset) say it."""
 
-    def __init__(self, stream: IO[str] | None = None, verbose: bool = False) -> None:
+    def __init__(
+        self, stream: IO[str] | None = None, verbose: bool = False, lang: str = "en"
+    ) -> None:
         self.stream = stream or sys.stderr
         self.verbose = verbose
+        self.lang = lang
         self._last: dict[tuple[str, str], tuple[str, int]] = {}
 
     def export_progress(self, progress: ExportProgress) -> None:
@@ -78,15 +88,16 @@ class PlainReporter:
         self._last[key] = mark
         files = ""
         if progress.files_total is not None:
-            files = f" {progress.files_done}/{progress.files_total} files"
-            files += f" {human_bytes(progress.bytes_done)}"
-        phase = progress.phase if self.verbose else "exported"
+            size = human_bytes(progress.bytes_done)
+            done, total = progress.files_done, progress.files_total
+            files = " " + text("sync.log.files", self.lang, done=done, total=total, size=size)
+        phase = state_word(progress.phase, self.lang)
         self._line(f"{progress.tenant_id} {progress.dataset}: {phase}{files}")
 
     def stage(self, tenant_id: str, dataset: str, state: str, rows: int | None = None) -> None:
         if state == "parsing" or (not self.verbose and state in self._QUIET_STAGES):
             return
-        self._line(f"{tenant_id} {dataset}: {state}")
+        self._line(f"{tenant_id} {dataset}: {state_word(state, self.lang)}")
 
     def info(self, message: str) -> None:
         self._line(message)
@@ -99,8 +110,9 @@ class PlainReporter:
 class RichReporter:
     """A live table per tenant and dataset: state, files, bytes, rows. Use as a context manager."""
 
-    def __init__(self, console: Console | None = None) -> None:
+    def __init__(self, console: Console | None = None, lang: str = "en") -> None:
         self.console = console or Console(stderr=True)
+        self.lang = lang
         self._rows: dict[tuple[str, str], _Row] = {}
         # transient: the live table gives way to the summary table when the run ends
         self._live = Live(
@@ -145,22 +157,23 @@ class RichReporter:
         table = Table(title="visma-hrm sync", expand=False)
         for name in ("tenant", "dataset", "state", "files", "bytes", "rows"):
             table.add_column(
-                name, justify="right" if name in ("files", "bytes", "rows") else "left"
+                text(f"sync.live.col.{name}", self.lang),
+                justify="right" if name in ("files", "bytes", "rows") else "left",
             )
         for (tenant, dataset), row in sorted(self._rows.items()):
             total = "?" if row.files_total is None else str(row.files_total)
             table.add_row(
                 short_tenant(tenant),
                 dataset,
-                row.state,
+                state_word(row.state, self.lang),
                 f"{row.files_done}/{total}",
                 human_bytes(row.bytes),
-                f"{row.rows:,}",
+                number(row.rows, self.lang),
             )
         return table
 
 
-def summary_table(report: SyncReport, title: str = "Sync summary") -> Group:
+def summary_table(report: SyncReport, title: str | None = None, lang: str = "en") -> Group:
     """The final tables: per tenant and dataset what was received, new, changed, the same
     (sent again unchanged; ``?`` where it cannot be told), deleted and rejected.
 
@@ -168,39 +181,44 @@ def summary_table(report: SyncReport, title: str = "Sync summary") -> Group:
     its id in full (people copy it), mode and status share a column, and files and seconds
     per export are left to ``--json`` (the verdict line has the run's time).
     """
-    tables: list[RenderableType] = [Text(title, style="bold")]
+    tables: list[RenderableType] = [Text(title or text("sync.summary.title", lang), style="bold")]
     for tenant in dict.fromkeys(t.tenant_id for t in report.tables):
         table = Table(
-            title=f"tenant {tenant}",
+            title=text("sync.summary.tenant", lang, tenant=tenant),
             title_justify="left",
             box=box.SIMPLE_HEAD,
             show_edge=False,
             padding=0,
             pad_edge=False,
         )
-        table.add_column("dataset", no_wrap=True)
-        table.add_column("status", no_wrap=True)
+        table.add_column(text("sync.col.dataset", lang), no_wrap=True)
+        table.add_column(text("sync.col.status", lang), no_wrap=True)
         for name in ("received", "new", "changed", "same", "deleted", "rejected"):
-            table.add_column(name, justify="right", no_wrap=True)
+            table.add_column(text(f"sync.col.{name}", lang), justify="right", no_wrap=True)
         for t in (t for t in report.tables if t.tenant_id == tenant):
-            status = {"ok": f"[green]ok[/], {t.mode}", "failed": "[red]failed[/]"}.get(
-                t.status, "[yellow]skipped[/]"
-            )
             table.add_row(
                 t.dataset,
-                status,
-                f"{t.rows_received:,}",
-                f"{t.rows_inserted:,}",
-                f"{t.rows_updated:,}",
-                "?" if t.rows_unchanged is None else f"{t.rows_unchanged:,}",
-                f"{t.rows_deleted:,}",
-                f"{t.rows_rejected:,}",
+                _status_cell(t.status, t.mode, lang),
+                number(t.rows_received, lang),
+                number(t.rows_inserted, lang),
+                number(t.rows_updated, lang),
+                "?" if t.rows_unchanged is None else number(t.rows_unchanged, lang),
+                number(t.rows_deleted, lang),
+                number(t.rows_rejected, lang),
             )
         tables.append(table)
     return Group(*tables)
 
 
-def failure_lines(report: SyncReport) -> list[str]:
+def _status_cell(status: str, mode: str, lang: str) -> str:
+    if status == "ok":
+        return f"[green]{state_word('ok', lang)}[/], {text(f'sync.mode.{mode}', lang)}"
+    if status == "failed":
+        return f"[red]{state_word('failed', lang)}[/]"
+    return f"[yellow]{state_word('skipped', lang)}[/]"
+
+
+def failure_lines(report: SyncReport, lang: str = "en") -> list[str]:
     """Every problem in words, in the CLI's error shape, once per tenant where it can be.
 
     A wrong secret or an unlinked tenant fails every dataset of that tenant with the same
@@ -217,72 +235,82 @@ def failure_lines(report: SyncReport) -> list[str]:
     for t in report.tables:
         per_tenant[t.tenant_id] += 1
     for (tenant, status, code, message), datasets in groups.items():
-        which = "all datasets" if len(datasets) == per_tenant[tenant] > 1 else ", ".join(datasets)
-        prefix = "error" if status == "failed" else "skipped"
-        lines.append(f"{prefix} ({code}): tenant {tenant}, {which}: {message}")
+        every = len(datasets) == per_tenant[tenant] > 1
+        which = text("sync.all_datasets", lang) if every else ", ".join(datasets)
+        prefix = text("sync.prefix.failed" if status == "failed" else "sync.prefix.skipped", lang)
+        values = {"code": code, "tenant": tenant, "which": which, "message": message}
+        lines.append(text("sync.failure", lang, prefix=prefix, **values))
     return lines
 
 
 def print_summary(
-    report: SyncReport, console: Console, title: str = "Sync summary", quiet: bool = False
+    report: SyncReport,
+    console: Console,
+    title: str | None = None,
+    quiet: bool = False,
+    lang: str = "en",
 ) -> None:
     """The summary table, then every problem in words (the table only has room for a code).
 
-    ``quiet`` leaves out the table and the verdict of a run that loaded everything.
+    ``quiet`` leaves out the table and the verdict of a run that loaded everything. The
+    fixed words are in ``lang``; the report's own notes, warnings and error causes come from
+    the sync engine and are English for now.
     """
     if not quiet:
-        console.print(summary_table(report, title))
-    for line in failure_lines(report):
+        console.print(summary_table(report, title, lang))
+    for line in failure_lines(report, lang):
         console.print(escape(line), soft_wrap=True, highlight=False)
     for warning in report.warnings:
-        console.print("warning: " + escape(warning), soft_wrap=True, highlight=False)
+        line = text("warning.line", lang, message=warning)
+        console.print(escape(line), soft_wrap=True, highlight=False)
     for note in report.notes:
-        console.print("note: " + escape(note), soft_wrap=True, highlight=False)
-    if report.interrupted_runs_removed and not quiet:
         console.print(
-            f"Removed what {report.interrupted_runs_removed} interrupted earlier run(s) left "
-            "behind; their unfinished exports were asked again."
+            escape(text("sync.note", lang, message=note)), soft_wrap=True, highlight=False
         )
+    if report.interrupted_runs_removed and not quiet:
+        count = report.interrupted_runs_removed
+        console.print(text("sync.interrupted_removed", lang, count=count))
     if quiet and report.exit_code == 0:
         return
     if report.fields:
-        console.print(escape(_kept_out(report)), soft_wrap=True, highlight=False)
+        console.print(escape(_kept_out(report, lang)), soft_wrap=True, highlight=False)
+    seconds = number(round(report.seconds, 1), lang)
+    load = number(round(report.load_seconds, 1), lang)
+    where = escape(_where(report, lang))
+    verdict = _verdict(report, lang)
     console.print(
-        f"{_verdict(report)} into {escape(_where(report))} "
-        f"in {report.seconds:.1f} s (load {report.load_seconds:.1f} s)",
+        text("sync.verdict_line", lang, verdict=verdict, where=where, seconds=seconds, load=load)
     )
 
 
-def _where(report: SyncReport) -> str:
+def _where(report: SyncReport, lang: str = "en") -> str:
     """Where the data went, short: a DuckDB file below the current folder by its relative path,
     with the schema the tables are in."""
     where = report.location or report.destination
     with contextlib.suppress(ValueError):
-        return f"{Path(where).relative_to(Path.cwd())} (schema {report.dataset_name})"
+        path = Path(where).relative_to(Path.cwd())
+        return text("sync.where.schema", lang, path=path, schema=report.dataset_name)
     return where
 
 
-def _kept_out(report: SyncReport) -> str:
+def _kept_out(report: SyncReport, lang: str = "en") -> str:
     """Which columns the API was asked to leave out (privacy profile, fields), per dataset."""
     parts = []
     for dataset, value in sorted(report.fields.items()):
-        names = value.lstrip("!").split(",")
-        parts.append(
-            f"{dataset}: all but {len(names)} column(s)"
-            if value.startswith("!")
-            else f"{dataset}: only {len(names)} column(s)"
-        )
-    profile = f"privacy profile {report.privacy_profile}; " if report.privacy_profile else ""
-    return f"Columns asked of the API ({profile}fields): {'; '.join(parts)}."
+        count = len(value.lstrip("!").split(","))
+        key = "sync.kept_out.all_but" if value.startswith("!") else "sync.kept_out.only"
+        parts.append(text(key, lang, dataset=dataset, count=count))
+    profile = report.privacy_profile
+    said = text("sync.kept_out.profile", lang, profile=profile) if profile else ""
+    return text("sync.kept_out", lang, profile=said, parts="; ".join(parts))
 
 
-def _verdict(report: SyncReport) -> str:
+def _verdict(report: SyncReport, lang: str = "en") -> str:
     """The last line says what the exit code says: rejected rows are not "everything"."""
     if not report.ok:
-        return "[red]not everything was loaded[/]"
+        return f"[red]{text('sync.verdict.not_all', lang)}[/]"
     if report.rows_rejected:
-        return (
-            f"[yellow]loaded except {report.rows_rejected:,} rejected row(s)[/] (kept in "
-            f"{REJECTED_ROWS_TABLE}; once the source is fixed, the next sync loads them)"
-        )
-    return "[green]everything loaded[/]"
+        count = number(report.rows_rejected, lang)
+        where = text("sync.verdict.rejected_where", lang, table=REJECTED_ROWS_TABLE)
+        return f"[yellow]{text('sync.verdict.rejected', lang, count=count)}[/] {where}"
+    return f"[green]{text('sync.verdict.all', lang)}[/]"

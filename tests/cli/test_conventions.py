@@ -25,7 +25,7 @@ from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
 _register()
 CLI = str(Path(sys.executable).parent / "visma-hrm")
 COMMANDS = list(WORKFLOW_ORDER)
-TRANSLATED = ("init", "check", "datasets", "sync", "analytics")
+TRANSLATED = ("init", "check", "datasets", "sync", "analytics", "sandbox", "demo")
 """Commands whose messages and errors come in the --lang language."""
 
 

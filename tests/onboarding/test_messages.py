@@ -39,3 +39,15 @@ def test_dutch_sentences_use_the_manuals_words() -> None:
         assert word in sentence
     refused = text("problem.dataset_refused", "nl", tenant="t-1", dataset="contracts")
     assert "afgewezen (grijs)" in refused and "accepteren (groen)" in refused
+
+
+def test_numbers_are_written_as_the_reader_writes_them() -> None:
+    from decimal import Decimal
+
+    from visma_hrm.messages import number
+
+    assert number(1234567, "en") == "1,234,567"
+    assert number(1234567, "nl") == "1.234.567"  # "1,234" would read as a fraction in Dutch
+    assert number(Decimal("5.30"), "nl") == "5,30"
+    assert number(1234, "nl", grouping=False) == "1234"
+    assert number(12.5, "en") == "12.5"

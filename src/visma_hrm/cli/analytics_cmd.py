@@ -45,6 +45,7 @@ from visma_hrm.cli.common import (
 )
 from visma_hrm.config import load_settings
 from visma_hrm.errors import ConfigurationError
+from visma_hrm.messages import number, text
 
 
 @app.command("analytics")
@@ -72,7 +73,8 @@ def analytics_command(
 ) -> None:
     """Create the HR analytics views (persons, contract history, headcount, FTE, flows)."""
     set_verbosity(quiet, verbose)
-    with expected_errors(json_output, check_lang(lang)):
+    lang = check_lang(lang)
+    with expected_errors(json_output, lang):
         path = duckdb_path or load_settings().duckdb_path
         if not path.is_file():
             raise ConfigurationError(
@@ -97,11 +99,8 @@ def analytics_command(
         print(json.dumps(document, indent=2))
         return
     if as_of is None and not VERBOSITY.quiet:
-        say(
-            f"As of {as_of_date}: the last date the data covers, when its newest export was "
-            "taken (--as-of to choose another date, --as-of today to follow the calendar)."
-        )
-    print_analytics(stdout_console(), target_schema, views, tenants)
+        say(text("analytics.as_of", lang, date=as_of_date))
+    print_analytics(stdout_console(), target_schema, views, tenants, lang=lang)
 
 
 def _as_of(path: Path, schema: str, flag: str | None) -> dt.date | None:
@@ -121,15 +120,32 @@ def _date(flag: str, text: str) -> dt.date:
 
 
 def print_analytics(
-    console: Console, schema: str, views: list[str], tenants: list[TenantSummary]
+    console: Console,
+    schema: str,
+    views: list[str],
+    tenants: list[TenantSummary],
+    lang: str = "en",
 ) -> None:
-    """The views built and, per tenant, headcount, FTE and flows of the last months."""
+    """The views built and, per tenant, headcount, FTE and flows of the last months.
+
+    Words and numbers as the reader writes them (``1.234,5`` in Dutch); view and schema
+    names stay as they are, since they are what a query names.
+    """
     public = [v for v in views if not v.startswith("stg_")]
-    console.print(f"Views in schema [bold]{schema}[/]: {', '.join(public)}", highlight=False)
+    console.print(
+        text("analytics.views", lang, schema=schema, views=", ".join(public)), highlight=False
+    )
     for tenant in tenants:
+        title = text(
+            "analytics.tenant",
+            lang,
+            tenant=tenant.tenant_id,
+            headcount=number(tenant.headcount, lang, grouping=False),
+            fte=number(tenant.fte, lang),
+            date=tenant.as_of.isoformat(),
+        )
         table = Table(
-            title=f"tenant {tenant.tenant_id}\nheadcount {tenant.headcount}, "
-            f"FTE {tenant.fte} on {tenant.as_of.isoformat()}",
+            title=title,
             title_justify="left",
             box=box.SIMPLE_HEAD,
             show_edge=False,
@@ -137,16 +153,15 @@ def print_analytics(
             pad_edge=False,
         )
         for name in ("month", "headcount", "fte", "inflow", "rehires", "outflow", "transfers"):
-            table.add_column(name, justify="left" if name == "month" else "right", no_wrap=True)
+            header = text(f"analytics.col.{name}", lang)
+            table.add_column(header, justify="left" if name == "month" else "right", no_wrap=True)
         for m in tenant.months:
             table.add_row(
-                *(str(m[k]) for k in ("month", "headcount", "fte", "inflow")),
-                *(str(m[k]) for k in ("rehires", "outflow", "transfers")),
+                str(m["month"]),
+                *(number(m[k], lang, grouping=False) for k in ("headcount", "fte", "inflow")),
+                *(number(m[k], lang, grouping=False) for k in ("rehires", "outflow", "transfers")),
             )
         console.print(table)
     if not tenants:
-        console.print("No contracts found: nothing to count yet.")
-    console.print(
-        f"Query them next: SELECT * FROM {schema}.headcount_monthly_total ORDER BY 1, 2;",
-        highlight=False,
-    )
+        console.print(text("analytics.no_contracts", lang))
+    console.print(text("analytics.next", lang, schema=schema), highlight=False)

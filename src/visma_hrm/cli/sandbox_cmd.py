@@ -14,11 +14,14 @@ from visma_hrm.cli.common import (
     EXIT_FAILED,
     EXIT_USAGE,
     EmployeesOpt,
+    LangOpt,
     QuietOpt,
     VerboseOpt,
+    check_lang,
     fail,
     set_verbosity,
 )
+from visma_hrm.messages import text
 
 
 @app.command()
@@ -57,6 +60,7 @@ def sandbox(
             "unauthorized_client, invalid_request or opaque (see docs/sandbox.md).",
         ),
     ] = "standard",
+    lang: LangOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -64,10 +68,11 @@ def sandbox(
     from visma_hrm.sandbox import FaultConfig, Sandbox, SandboxConfig
 
     set_verbosity(quiet, verbose)
+    lang = check_lang(lang)
     try:
         fault_config = FaultConfig.parse(faults)
     except ValueError as exc:
-        fail("configuration", f"--faults: {exc}", EXIT_USAGE)
+        fail("configuration", f"--faults: {exc}", EXIT_USAGE, lang)
     try:
         config = SandboxConfig(
             seed=seed,
@@ -79,7 +84,7 @@ def sandbox(
             token_errors=token_errors,
         )
     except ValueError as exc:
-        fail("configuration", f"--token-errors: {exc}", EXIT_USAGE)
+        fail("configuration", f"--token-errors: {exc}", EXIT_USAGE, lang)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -90,8 +95,9 @@ def sandbox(
     try:
         sb = Sandbox(config).start()
     except OSError as exc:
-        message = f"Cannot listen on {host}:{port}: {exc.strerror}. Try another --port."
-        fail("sandbox", message, EXIT_FAILED)
+        reason = exc.strerror or str(exc)
+        message = text("sandbox.cannot_listen", lang, host=host, port=port, reason=reason)
+        fail("sandbox", message, EXIT_FAILED, lang)
     try:
         lines = [
             f"client_id:     {sb.client_id}",
@@ -99,12 +105,12 @@ def sandbox(
             f"tenant_ids:    {' '.join(sb.tenant_ids)}",
             f"token_url:     {sb.token_url}",
             f"api_url:       {sb.api_url}",
-            f"admin:         {sb.base_url}/sandbox/ (clock/advance, faults, tenants, truth)",
-            "Sandbox running; Ctrl-C to stop.",
+            f"admin:         {text('sandbox.admin', lang, url=sb.base_url)}",
+            text("sandbox.running", lang),
         ]
         typer.echo("\n".join(lines))
         while not stop.wait(0.5):
             pass
     finally:
         sb.stop()
-    typer.echo("Sandbox stopped.")
+    typer.echo(text("sandbox.stopped", lang))

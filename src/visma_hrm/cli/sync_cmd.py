@@ -52,7 +52,8 @@ from visma_hrm.config import Settings, load_settings
 from visma_hrm.dlt_internals import quiet_dlt_logs
 from visma_hrm.duckdb_file import duckdb_schema
 from visma_hrm.errors import ConfigurationError
-from visma_hrm.pipeline import NullReporter, SyncReport, SyncSettings, sync
+from visma_hrm.messages import number, text
+from visma_hrm.pipeline import NullReporter, Reporter, SyncReport, SyncSettings, sync
 from visma_hrm.progress import PlainReporter, RichReporter, print_summary
 from visma_hrm.redact import Secret
 
@@ -109,7 +110,8 @@ def sync_command(
         settings = with_field_flags(settings, fields or [])
         for warning in check_fields(dict(settings.fields)):
             warn(warning, settings.lang)
-        report = _run(SyncSettings(settings, full_refresh=full_refresh), json_output)
+        run = SyncSettings(settings, full_refresh=full_refresh)
+        report = _run(run, json_output, settings.lang)
     raise typer.Exit(report.exit_code)
 
 
@@ -124,25 +126,28 @@ def with_field_flags(settings: Settings, specs: list[str]) -> Settings:
     return replace(settings, fields=merged)
 
 
-def _run(settings: SyncSettings, json_output: bool) -> SyncReport:
+def _run(settings: SyncSettings, json_output: bool, lang: str = "en") -> SyncReport:
+    """Sync with the display that fits; the summary in ``lang``, ``--json`` always English."""
     out = stdout_console()
     if json_output:
-        reporter = NullReporter() if VERBOSITY.quiet else PlainReporter(verbose=VERBOSITY.verbose)
+        reporter: Reporter = NullReporter()
+        if not VERBOSITY.quiet:
+            reporter = PlainReporter(verbose=VERBOSITY.verbose, lang=lang)
         report = sync(settings, reporter)
         print(json.dumps(report.to_dict(), indent=2))
         return report
-    report = _sync_with_display(settings)
-    print_summary(report, out, quiet=VERBOSITY.quiet)
+    report = _sync_with_display(settings, lang)
+    print_summary(report, out, quiet=VERBOSITY.quiet, lang=lang)
     return report
 
 
-def _sync_with_display(settings: SyncSettings) -> SyncReport:
+def _sync_with_display(settings: SyncSettings, lang: str = "en") -> SyncReport:
     if VERBOSITY.quiet:
         return sync(settings, NullReporter())
     if sys.stderr.isatty() and not VERBOSITY.verbose:
-        with RichReporter() as live:
+        with RichReporter(lang=lang) as live:
             return sync(settings, live)
-    return sync(settings, PlainReporter(verbose=VERBOSITY.verbose))
+    return sync(settings, PlainReporter(verbose=VERBOSITY.verbose, lang=lang))
 
 
 # ------------------------------------------------------------------------------------- demo
@@ -156,6 +161,7 @@ def demo_command(
     duckdb_path: DuckdbPathOpt = None,
     employees: EmployeesOpt = 200,
     force: ForceOpt = False,
+    lang: LangOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -163,23 +169,24 @@ def demo_command(
     from visma_hrm.sandbox import SandboxConfig, start_sandbox
 
     set_verbosity(quiet, verbose)
+    lang = check_lang(lang)
     path = duckdb_path or DEMO_FILE
     console = stdout_console()
     config = SandboxConfig(tenants=DEMO_TENANTS, employees=employees, seed=DEMO_SEED)
-    with expected_errors():
-        _remove_database(path, force)
+    with expected_errors(lang=lang):
+        _remove_database(path, force, lang)
         _mark_as_demo(path)
         with (
             start_sandbox(config) as sb,
             tempfile.TemporaryDirectory(prefix="visma-hrm-demo-") as work,
         ):
             tenants = ", ".join(sb.tenant_ids)
-            console.print(f"Sandbox running at {sb.base_url} with tenants {tenants}")
-            settings = _demo_settings(sb, path, Path(work))
-            first = _demo_step(settings, console, "1. Full sync")
+            console.print(text("demo.sandbox_running", lang, url=sb.base_url, tenants=tenants))
+            settings = _demo_settings(sb, path, Path(work), lang)
+            first = _demo_step(settings, console, text("demo.step.full", lang))
             sb.advance(days=30)
-            console.print("\nThe sandbox clock moved 30 days: hires, contract changes, leavers.")
-            second = _demo_step(settings, console, "2. Incremental sync, a month later")
+            console.print("\n" + text("demo.clock_moved", lang))
+            second = _demo_step(settings, console, text("demo.step.incremental", lang))
             from visma_hrm.cli.changes_cmd import show_latest
 
             show_latest(settings, second.started_at, console)
@@ -187,7 +194,7 @@ def demo_command(
     raise typer.Exit(first.exit_code or second.exit_code)
 
 
-def _demo_settings(sb: Any, path: Path, work: Path) -> Settings:
+def _demo_settings(sb: Any, path: Path, work: Path, lang: str = "en") -> Settings:
     """Settings for the in-process sandbox; a fresh dlt folder, never the user's real state."""
     return Settings(
         api_url=sb.api_url,
@@ -199,21 +206,17 @@ def _demo_settings(sb: Any, path: Path, work: Path) -> Settings:
         pipelines_dir=work,
         pipeline_name="visma_hrm_demo",
         change_feed=True,
+        lang=lang,
     )
 
 
-def _remove_database(path: Path, force: bool) -> None:
+def _remove_database(path: Path, force: bool, lang: str = "en") -> None:
     """Start from an empty file; replace only a file an earlier demo made, unless ``--force``."""
     for old in (path, path.with_name(path.name + ".wal")):
         if old.exists() and not old.is_file():
-            raise ConfigurationError(
-                f"{old} exists and is not a DuckDB file; choose another --duckdb-path."
-            )
+            raise ConfigurationError(text("demo.not_duckdb", lang, path=old))
     if path.exists() and not force and not _made_by_demo(path):
-        raise ConfigurationError(
-            f"{path} exists and was not made by the demo; the demo will not overwrite it. "
-            "Choose another --duckdb-path, or pass --force to replace it."
-        )
+        raise ConfigurationError(text("demo.not_ours", lang, path=path))
     for old in (path, path.with_name(path.name + ".wal")):
         old.unlink(missing_ok=True)
 
@@ -247,9 +250,9 @@ def _mark_as_demo(path: Path) -> None:
 
 
 def _demo_step(settings: Settings, console: Console, title: str) -> SyncReport:
-    report = _sync_with_display(SyncSettings(settings))
+    report = _sync_with_display(SyncSettings(settings), settings.lang)
     console.print()
-    print_summary(report, console, title)
+    print_summary(report, console, title, lang=settings.lang)
     return report
 
 
@@ -257,25 +260,22 @@ def _explain(path: Path, settings: Settings, console: Console) -> None:
     """Row counts per table and tenant, the HR analytics views, and how to query them next."""
     import duckdb
 
+    lang = settings.lang
     schema = duckdb_schema(path.resolve(), settings.dataset_name)
     with duckdb.connect(str(path), read_only=True) as db:
         tables = _tables(db, schema)
-        console.print(_counts_table(db, schema, tables))
+        console.print(_counts_table(db, schema, tables, lang))
     if "contracts" in tables:
         _show_analytics(path, settings, console)
-    console.print(
-        "\n[bold]Query it next[/] with the duckdb Python module (.venv/bin/python):\n"
+    code = (
         "  import duckdb\n"
         f"  db = duckdb.connect({str(path)!r}, read_only=True)\n"
         f"  db.sql('SELECT tenant_id, count(*) FROM {schema}.contracts GROUP BY ALL').show()\n"
         f"  db.sql('SELECT * FROM {DEFAULT_TARGET_SCHEMA}.headcount_monthly_total "
-        "ORDER BY ALL').show()\n"
-        f"Tables in schema {schema}: {', '.join(tables)}\n"
-        "Rows gone at the source are marked _visma_deleted = true by a full export "
-        "(`visma-hrm sync --full-refresh`). "
-        f"Rebuild the analytics views with `visma-hrm analytics --duckdb-path {path}`.",
-        highlight=False,
+        "ORDER BY ALL').show()"
     )
+    values = {"code": code, "schema": schema, "tables": ", ".join(tables), "path": path}
+    console.print(text("demo.next", lang, **values), highlight=False)
     if "contracts" in tables:
         _write_demo_report(path, settings, console)
 
@@ -292,13 +292,9 @@ def _show_analytics(path: Path, settings: Settings, console: Console) -> None:
     schema = duckdb_schema(path.resolve(), settings.dataset_name)
     as_of = data_as_of(path, schema)
     views = build_analytics(path, settings.dataset_name, as_of=as_of)
-    console.print(
-        "\n[bold]HR analytics[/] (persons, contract history, headcount, FTE, flows) as of "
-        f"{as_of}: the last date the data covers (when the sandbox exported it, by its "
-        "clock), not today. `visma-hrm analytics` without --as-of does the same.",
-        highlight=False,
-    )
-    print_analytics(console, DEFAULT_TARGET_SCHEMA, views, summary(path, months=3))
+    console.print(text("demo.analytics", settings.lang, date=as_of), highlight=False)
+    tenants = summary(path, months=3)
+    print_analytics(console, DEFAULT_TARGET_SCHEMA, views, tenants, lang=settings.lang)
 
 
 def _write_demo_report(path: Path, settings: Settings, console: Console) -> None:
@@ -308,12 +304,8 @@ def _write_demo_report(path: Path, settings: Settings, console: Console) -> None
 
     out = path.with_name(path.stem + "_report.html")
     day = data_as_of(path, duckdb_schema(path.resolve(), settings.dataset_name))
-    report(path, out, schema=settings.dataset_name, as_of=day)
-    console.print(
-        f"\n[bold]HR report[/] (open it in a browser; `visma-hrm report --lang nl` for Dutch)\n"
-        f"  {out.resolve()}",
-        highlight=False,
-    )
+    report(path, out, lang=settings.lang, schema=settings.dataset_name, as_of=day)
+    console.print(text("demo.report", settings.lang, path=out.resolve()), highlight=False)
 
 
 def _tables(db: Any, schema: str) -> list[str]:
@@ -328,9 +320,9 @@ def _tables(db: Any, schema: str) -> list[str]:
     return [str(r[0]) for r in rows if str(r[0]) in DATASETS]
 
 
-def _counts_table(db: Any, schema: str, tables: list[str]) -> Table:
+def _counts_table(db: Any, schema: str, tables: list[str], lang: str = "en") -> Table:
     table = Table(
-        title="Rows in the database (current / marked deleted)",
+        title=text("demo.counts.title", lang),
         box=box.SIMPLE_HEAD,
         show_edge=False,
         collapse_padding=True,
@@ -338,7 +330,8 @@ def _counts_table(db: Any, schema: str, tables: list[str]) -> Table:
     )
     for name in ("table", "tenant", "current", "deleted"):
         numeric = name in ("current", "deleted")
-        table.add_column(name, justify="right" if numeric else "left", overflow="fold")
+        header = text(f"demo.counts.col.{name}", lang)
+        table.add_column(header, justify="right" if numeric else "left", overflow="fold")
     for name in tables:
         if name == REJECTED_ROWS_TABLE:
             query = f'SELECT tenant_id, count(*), 0 FROM {schema}."{name}" GROUP BY 1 ORDER BY 1'
@@ -349,5 +342,5 @@ def _counts_table(db: Any, schema: str, tables: list[str]) -> Table:
                 "GROUP BY 1 ORDER BY 1"
             )
         for tenant, current, deleted in db.execute(query).fetchall():
-            table.add_row(name, str(tenant), f"{current:,}", f"{deleted:,}")
+            table.add_row(name, str(tenant), number(current, lang), number(deleted, lang))
     return table

@@ -17,6 +17,7 @@ WORKFLOW_ORDER = (
     "check",
     "datasets",
     "sync",
+    "changes",
     "analytics",
     "report",
     "model",

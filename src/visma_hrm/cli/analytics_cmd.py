@@ -36,6 +36,7 @@ from visma_hrm.cli.common import (
     LangOpt,
     QuietOpt,
     SchemaOpt,
+    SinceOpt,
     VerboseOpt,
     check_lang,
     expected_errors,
@@ -57,14 +58,7 @@ def analytics_command(
         typer.Option("--target-schema", metavar="SCHEMA", help="Schema for the analytics views."),
     ] = DEFAULT_TARGET_SCHEMA,
     as_of: AsOfOpt = None,
-    since: Annotated[
-        str | None,
-        typer.Option(
-            "--since",
-            metavar="DATE",
-            help="First month YYYY-MM-DD or 'earliest' (default 24 months back).",
-        ),
-    ] = None,
+    since: SinceOpt = None,
     months: Annotated[int, typer.Option("--months", min=1, metavar="N", help=MONTHS_HELP)] = 6,
     json_output: JsonOpt = False,
     lang: LangOpt = None,

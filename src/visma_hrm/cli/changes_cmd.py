@@ -10,7 +10,6 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -19,6 +18,16 @@ from rich.table import Table
 
 from visma_hrm.changes import CHANGES_TABLE, CONTRACT_EVENTS, FIELDS
 from visma_hrm.cli import app
+from visma_hrm.cli.common import (
+    ConfigOpt,
+    DestinationOpt,
+    DuckdbPathOpt,
+    QuietOpt,
+    SinceOpt,
+    TenantOpt,
+    VerboseOpt,
+    set_verbosity,
+)
 from visma_hrm.config import load_settings
 from visma_hrm.dlt_internals import DatabaseUndefinedRelation
 from visma_hrm.errors import ConfigurationError, VismaHrmError
@@ -29,26 +38,23 @@ FORMATS = ("table", "jsonl", "csv")
 
 @app.command("changes")
 def changes_command(
-    since: Annotated[
-        str | None,
-        typer.Option("--since", help="Only events detected at or after this date/time (ISO)."),
-    ] = None,
-    tenant: Annotated[
-        list[str] | None, typer.Option("--tenant", help="Only this tenant (repeatable).")
-    ] = None,
+    since: SinceOpt = None,
+    tenant: TenantOpt = None,
     kind: Annotated[
-        list[str] | None, typer.Option("--type", help="Only this event type (repeatable).")
+        list[str] | None,
+        typer.Option("--type", metavar="TYPE", help="Only this event type; repeatable."),
     ] = None,
-    output_format: Annotated[str, typer.Option("--format", help="table, jsonl or csv.")] = "table",
-    config: Annotated[Path | None, typer.Option("--config", help="TOML config file.")] = None,
-    destination: Annotated[
-        str | None, typer.Option("--destination", help="dlt destination (default duckdb).")
-    ] = None,
-    duckdb_path: Annotated[
-        Path | None, typer.Option("--duckdb-path", help="DuckDB file the sync loaded into.")
-    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", metavar="FORMAT", help="table, jsonl or csv.")
+    ] = "table",
+    config: ConfigOpt = None,
+    destination: DestinationOpt = None,
+    duckdb_path: DuckdbPathOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Print the change feed: hires, leaves, transfers, ... one event per line."""
+    set_verbosity(quiet, verbose)
     try:
         query = _Query(_since(since), tuple(tenant or ()), _types(kind or ()), output_format)
         settings = load_settings(

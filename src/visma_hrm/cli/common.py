@@ -109,6 +109,15 @@ AsOfOpt = Annotated[
     ),
 ]
 MONTHS_HELP = "Months shown, counting back from the as-of date."
+SinceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        metavar="DATE",
+        help="Where to start, YYYY-MM-DD: changes detected from then on; analytics' first month "
+        "('earliest': the first contract; default 24 months back).",
+    ),
+]
 SchemaOpt = Annotated[
     str, typer.Option("--schema", metavar="SCHEMA", help="Schema holding the synced tables.")
 ]

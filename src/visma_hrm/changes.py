@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from visma_hrm.catalog import DATASETS, DELETED_AT_COLUMN, DELETED_COLUMN, TENANT_COLUMN
-from visma_hrm.dlt_internals import DatabaseUndefinedRelation
+from visma_hrm.sqlclient import stored_columns
 
 CHANGES_TABLE = "changes"
 SEEN_TABLE = "_visma_changes_seen"
@@ -317,10 +317,10 @@ def update_feed(
     ignored: frozenset[str] = frozenset(),
 ) -> int:
     """Derive and store the new events of ``tenants``; returns how many were added."""
-    contracts_cols = _columns(client, "contracts")
+    contracts_cols = stored_columns(client, "contracts")
     if not contracts_cols:
         return 0
-    employees_cols = _columns(client, "employees")
+    employees_cols = stored_columns(client, "employees")
     for table, columns in _DDL.items():
         name = client.make_qualified_table_name(table)
         client.execute_sql(f"CREATE TABLE IF NOT EXISTS {name} ({columns})")
@@ -339,16 +339,6 @@ def update_feed(
             _replace_seen(client, tenant, now_seen)
         added += len(new)
     return added
-
-
-def _columns(client: Any, table: str) -> list[str]:
-    try:
-        with client.execute_query(
-            f"SELECT * FROM {client.make_qualified_table_name(table)} WHERE 1 = 0"
-        ) as cursor:
-            return [str(d[0]) for d in cursor.description]
-    except DatabaseUndefinedRelation:
-        return []
 
 
 def _rows(client: Any, table: str, stored: list[str], tenant: str) -> list[dict[str, Any]]:
@@ -393,7 +383,7 @@ def _deletions(client: Any, tenant: str) -> list[Event]:
     out = []
     for dataset in ("employees", "contracts", "employee_udf_histories", "contract_udf_histories"):
         spec = DATASETS[dataset]
-        stored = _columns(client, dataset)
+        stored = stored_columns(client, dataset)
         if not stored:
             continue
         keys = [k for k in spec.primary_key]

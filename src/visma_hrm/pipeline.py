@@ -85,6 +85,7 @@ from visma_hrm.source import (
     run_start,
     visma_source,
 )
+from visma_hrm.sqlclient import stored_columns
 
 Mode = Literal["full", "incremental"]
 Status = Literal["ok", "failed", "skipped"]
@@ -830,7 +831,7 @@ def count_unchanged(
     with _sql_client(pipeline) as client:
         for dataset in datasets:
             parquet = [f for f in package_files.get(dataset.table, []) if f.endswith(".parquet")]
-            stored = set(_stored_columns(client, dataset.table)) if parquet else set()
+            stored = set(stored_columns(client, dataset.table)) if parquet else set()
             if stored:
                 counts.update(_unchanged_rows(client, dataset, parquet, stored))
     return counts
@@ -1094,7 +1095,7 @@ def _empty_excluded_columns(
 def _empty_columns_of(
     client: Any, dataset: Dataset, selection: FieldSelection, started: datetime
 ) -> tuple[list[str], int] | None:
-    stored = _stored_columns(client, dataset.table)
+    stored = stored_columns(client, dataset.table)
     if selection.include:
         keep = {*selection.include, *dataset.key}
         columns = [c for c in stored if c not in keep and not _bookkeeping(c)]
@@ -1131,17 +1132,6 @@ def _forget_raw_rejected(client: Any, dataset: Dataset, started: datetime) -> No
             dataset.name,
             started,
         )
-
-
-def _stored_columns(client: Any, table: str) -> list[str]:
-    """The columns the destination's table has now (none when it does not exist)."""
-    try:
-        with client.execute_query(
-            f"SELECT * FROM {client.make_qualified_table_name(table)} WHERE 1 = 0"
-        ) as cursor:
-            return [str(d[0]) for d in cursor.description]
-    except DatabaseUndefinedRelation:
-        return []
 
 
 def _bookkeeping(column: str) -> bool:

@@ -34,6 +34,7 @@ from visma_hrm.pseudonyms import (
     POSTCODE_COLUMNS,
     STREET_COLUMNS,
 )
+from visma_hrm.sqlclient import stored_columns
 
 ACTIONS = ("empty", "remove")
 _SCRATCH = "_visma_retention_people"
@@ -129,7 +130,7 @@ def apply_retention(
     None when the destination holds no contracts table (then nobody's end is known).
     """
     cutoff = retention.cutoff(today)
-    stored = {name: _stored_columns(client, name) for name in PERSON_DATASETS}
+    stored = {name: stored_columns(client, name) for name in PERSON_DATASETS}
     if not stored.get("contracts") or not tenants:
         return None
     scratch = client.make_qualified_table_name(_SCRATCH)
@@ -237,7 +238,7 @@ def _apply_to_feed(client: Any, action: str, scratch: str) -> dict[str, int]:
         (CHANGES_TABLE, "type = 'personal_data_change'", "before = NULL, after = NULL"),
         (SEEN_TABLE, "dataset = 'employees'", "seen = '{}'"),
     ):
-        if not _stored_columns(client, table):
+        if not stored_columns(client, table):
             continue
         name = client.make_qualified_table_name(table)
         tenant = _q(client, TENANT_COLUMN)
@@ -258,16 +259,6 @@ def _apply_to_feed(client: Any, action: str, scratch: str) -> dict[str, int]:
         if table == CHANGES_TABLE:
             out[table] = count
     return out
-
-
-def _stored_columns(client: Any, table: str) -> list[str]:
-    try:
-        with client.execute_query(
-            f"SELECT * FROM {client.make_qualified_table_name(table)} WHERE 1 = 0"
-        ) as cursor:
-            return [str(d[0]) for d in cursor.description]
-    except DatabaseUndefinedRelation:
-        return []
 
 
 def _q(client: Any, name: str) -> str:

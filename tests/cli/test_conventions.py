@@ -19,10 +19,9 @@ from typer.testing import CliRunner
 
 from tests.onboarding.conftest import closed_port
 from visma_hrm import __version__
-from visma_hrm.cli import WORKFLOW_ORDER, _register, app
+from visma_hrm.cli import WORKFLOW_ORDER, app
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
 
-_register()
 CLI = str(Path(sys.executable).parent / "visma-hrm")
 COMMANDS = list(WORKFLOW_ORDER)
 TRANSLATED = ("init", "check", "datasets", "sync", "analytics", "sandbox", "demo")

@@ -1,96 +1,35 @@
-"""The `visma-hrm` command line. Each concern registers its commands from its own module.
+"""The `visma-hrm` command line: the root ``app`` and every command, registered by import.
 
-Options shared by every command (the vocabulary, the error style, ``--quiet``/``--verbose``)
-live in ``visma_hrm.cli.common``; this module only makes the root: ``--version``, ``-h``
-everywhere, and the commands listed in the order a person uses them.
+Options shared by every command (the vocabulary, the error style and exit codes,
+``--quiet``/``--verbose``) live in ``visma_hrm.cli.common``; the root in ``visma_hrm.cli.app``.
+Each command module below is imported explicitly: one that fails to import fails the CLI with
+its traceback rather than leaving a command out of ``--help``. They import heavy libraries
+(dlt, pyarrow, duckdb) only inside the commands, so ``--help`` stays fast.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
-from typer.core import TyperGroup
-
-WORKFLOW_ORDER = (
-    "init",
-    "check",
-    "datasets",
-    "sync",
-    "changes",
-    "analytics",
-    "report",
-    "model",
-    "sandbox",
-    "demo",
+from visma_hrm.cli import (  # noqa: F401  (each registers its commands on ``app``)
+    analytics_cmd,
+    changes_cmd,
+    demo_cmd,
+    model_cmd,
+    onboarding_cmd,
+    report_cmd,
+    sandbox_cmd,
+    sync_cmd,
 )
-"""`visma-hrm -h` lists commands in this order: set up, check, look, load, analyse, show, try."""
+from visma_hrm.cli.app import WORKFLOW_ORDER, app
 
-
-class WorkflowGroup(TyperGroup):
-    """Lists the commands in ``WORKFLOW_ORDER`` (any other after them, by name)."""
-
-    def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
-        names = super().list_commands(ctx)
-        rank = {name: i for i, name in enumerate(WORKFLOW_ORDER)}
-        return sorted(names, key=lambda n: (rank.get(n, len(rank)), n))
-
-
-app = typer.Typer(
-    name="visma-hrm",
-    cls=WorkflowGroup,
-    help="Get Visma.net HRM & Payroll data into DuckDB or your warehouse.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_show_locals=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-    rich_markup_mode=None,  # plain help: no boxes in logs, no <bool>/<list[str]> metavars
-)
-
-
-def _version(value: bool) -> None:
-    if value:
-        from visma_hrm import __version__
-
-        typer.echo(f"visma-hrm {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def root(
-    version: Annotated[
-        bool | None,
-        typer.Option(
-            "--version", callback=_version, is_eager=True, help="Print the version and exit."
-        ),
-    ] = None,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Only errors, warnings and the result.")
-    ] = False,
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Also every step, retry and progress tick.")
-    ] = False,
-) -> None:
-    """Get Visma.net HRM & Payroll data into DuckDB or your warehouse."""
-    from visma_hrm.cli.common import VERBOSITY, set_verbosity
-
-    VERBOSITY.quiet = VERBOSITY.verbose = False  # a fresh start per invocation (tests reuse it)
-    set_verbosity(quiet, verbose)
+__all__ = ["WORKFLOW_ORDER", "app", "main"]
 
 
 def _register() -> None:
-    """Import the command modules; each adds its commands to ``app``."""
-    import importlib
+    """Nothing left to do: importing this package registers every command.
 
-    modules = ("sandbox_cmd", "sync_cmd", "onboarding_cmd", "analytics_cmd", "report_cmd")
-    for module in (*modules, "model_cmd", "changes_cmd"):
-        try:
-            importlib.import_module(f"visma_hrm.cli.{module}")
-        except ModuleNotFoundError as exc:  # a module not written yet
-            if exc.name != f"visma_hrm.cli.{module}":
-                raise
+    Kept for callers written when registration was a separate step (some test suites).
+    """
 
 
 def main() -> None:
-    _register()
     app()

@@ -26,7 +26,7 @@ from visma_hrm.analytics.build import (
     data_as_of,
     summary,
 )
-from visma_hrm.cli import app
+from visma_hrm.cli.app import app
 from visma_hrm.cli.common import (
     MONTHS_HELP,
     VERBOSITY,
@@ -39,7 +39,8 @@ from visma_hrm.cli.common import (
     SinceOpt,
     VerboseOpt,
     check_lang,
-    expected_errors,
+    errors_to_exit,
+    parse_date,
     say,
     set_verbosity,
     stdout_console,
@@ -50,6 +51,7 @@ from visma_hrm.messages import number, text
 
 
 @app.command("analytics")
+@errors_to_exit
 def analytics_command(
     duckdb_path: DuckdbPathOpt = None,
     schema: SchemaOpt = DEFAULT_SOURCE_SCHEMA,
@@ -68,21 +70,20 @@ def analytics_command(
     """Create the HR analytics views (persons, contract history, headcount, FTE, flows)."""
     set_verbosity(quiet, verbose)
     lang = check_lang(lang)
-    with expected_errors(json_output, lang):
-        path = duckdb_path or load_settings().duckdb_path
-        if not path.is_file():
-            raise ConfigurationError(
-                f"{path} does not exist: run `visma-hrm sync` first, or pass the file it "
-                "loaded into (--duckdb-path)."
-            )
-        as_of_date = _as_of(path, schema, as_of)
-        start: SpineStart = None
-        if since == "earliest":
-            start = "earliest"
-        elif since:
-            start = _date("--since", since)
-        views = build_analytics(path, schema, target_schema, as_of=as_of_date, start=start)
-        tenants = summary(path, target_schema, months=months)
+    path = duckdb_path or load_settings().duckdb_path
+    if not path.is_file():
+        raise ConfigurationError(
+            f"{path} does not exist: run `visma-hrm sync` first, or pass the file it "
+            "loaded into (--duckdb-path)."
+        )
+    as_of_date = _as_of(path, schema, as_of)
+    start: SpineStart = None
+    if since == "earliest":
+        start = "earliest"
+    elif since:
+        start = parse_date("--since", since)
+    views = build_analytics(path, schema, target_schema, as_of=as_of_date, start=start)
+    tenants = summary(path, target_schema, months=months)
     if json_output:
         document = {
             "schema": target_schema,
@@ -103,14 +104,7 @@ def _as_of(path: Path, schema: str, flag: str | None) -> dt.date | None:
         return data_as_of(path, schema)
     if flag.strip().lower() == "today":
         return None
-    return _date("--as-of", flag)
-
-
-def _date(flag: str, text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ConfigurationError(f"{flag} {text!r}: expected a date as YYYY-MM-DD.") from None
+    return parse_date("--as-of", flag)
 
 
 def print_analytics(

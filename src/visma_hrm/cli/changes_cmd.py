@@ -16,8 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from visma_hrm.changes import CHANGES_TABLE, CONTRACT_EVENTS, FIELDS
-from visma_hrm.cli import app
+from visma_hrm.cli.app import app
 from visma_hrm.cli.common import (
     ConfigOpt,
     DestinationOpt,
@@ -26,17 +25,17 @@ from visma_hrm.cli.common import (
     SinceOpt,
     TenantOpt,
     VerboseOpt,
+    errors_to_exit,
     set_verbosity,
 )
 from visma_hrm.config import load_settings
-from visma_hrm.dlt_internals import DatabaseUndefinedRelation
-from visma_hrm.errors import ConfigurationError, VismaHrmError
+from visma_hrm.errors import ConfigurationError
 
-TYPES = ("hire", "rehire", "leave", *CONTRACT_EVENTS, "personal_data_change", "record_deleted")
 FORMATS = ("table", "jsonl", "csv")
 
 
 @app.command("changes")
+@errors_to_exit
 def changes_command(
     since: SinceOpt = None,
     tenant: TenantOpt = None,
@@ -55,15 +54,11 @@ def changes_command(
 ) -> None:
     """Print the change feed: hires, leaves, transfers, ... one event per line."""
     set_verbosity(quiet, verbose)
-    try:
-        query = _Query(_since(since), tuple(tenant or ()), _types(kind or ()), output_format)
-        settings = load_settings(
-            config, overrides={"destination": destination, "duckdb_path": duckdb_path}
-        )
-        rows = read_changes(settings, query)
-    except VismaHrmError as exc:
-        Console(stderr=True).print(f"error ({exc.code}): {exc.message}", markup=False)
-        raise typer.Exit(2 if isinstance(exc, ConfigurationError) else 1) from None
+    query = _Query(_since(since), tuple(tenant or ()), _types(kind or ()), output_format)
+    settings = load_settings(
+        config, overrides={"destination": destination, "duckdb_path": duckdb_path}
+    )
+    rows = read_changes(settings, query)
     write(rows, output_format)
 
 
@@ -89,16 +84,25 @@ def _since(text: str | None) -> dt.datetime | None:
 
 
 def _types(names: Sequence[str]) -> tuple[str, ...]:
-    unknown = [n for n in names if n not in TYPES]
+    known = _event_types()
+    unknown = [n for n in names if n not in known]
     if unknown:
         raise ConfigurationError(
-            f"Unknown event type(s) {', '.join(unknown)}; known: {', '.join(TYPES)}."
+            f"Unknown event type(s) {', '.join(unknown)}; known: {', '.join(known)}."
         )
     return tuple(names)
 
 
+def _event_types() -> tuple[str, ...]:
+    from visma_hrm.changes import CONTRACT_EVENTS
+
+    return ("hire", "rehire", "leave", *CONTRACT_EVENTS, "personal_data_change", "record_deleted")
+
+
 def read_changes(settings: Any, query: _Query) -> list[dict[str, Any]]:
     """The feed's rows, oldest detection first, filtered as asked."""
+    from visma_hrm.changes import CHANGES_TABLE, FIELDS
+    from visma_hrm.dlt_internals import DatabaseUndefinedRelation
     from visma_hrm.pipeline import make_pipeline
 
     pipeline = make_pipeline(settings)
@@ -152,6 +156,8 @@ def write(rows: list[dict[str, Any]], output_format: str, console: Console | Non
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
         return
     if output_format == "csv":
+        from visma_hrm.changes import FIELDS
+
         writer = csv.DictWriter(sys.stdout, fieldnames=list(FIELDS), lineterminator="\n")
         writer.writeheader()
         for row in rows:

@@ -4,24 +4,30 @@ A flag means the same everywhere (same name, help text and metavar), so the opti
 declared once here and every command uses them. Expected errors are printed in one shape,
 ``error (<code>): <root cause and what to do>`` on stderr (``fout (...)`` in Dutch), with the
 same exit codes everywhere: 2 for an unusable command line or configuration, 1 for anything
-else that stopped the command, 130 for Ctrl-C. ``--quiet``/``--verbose`` work before the
-command (``visma-hrm -q sync``) and after it (``visma-hrm sync -q``).
+else that stopped the command, 130 for Ctrl-C. Every command is wrapped in ``errors_to_exit``,
+the one place that turns an expected error into that line and exit code. ``--quiet``/``--verbose``
+work before the command (``visma-hrm -q sync``) and after it (``visma-hrm sync -q``).
+
+This module is imported by every command module, hence by ``visma-hrm --help``: it imports no
+heavy library (duckdb, rich's tables, dlt) at module level.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import functools
 import json
 import logging
 import os
-from collections.abc import Iterable, Iterator
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn, ParamSpec
 
 import typer
-from rich.console import Console
 
 from visma_hrm.catalog import DATASETS
 from visma_hrm.errors import (
@@ -31,11 +37,18 @@ from visma_hrm.errors import (
     VismaHrmError,
     root_cause_first,
 )
-from visma_hrm.messages import text
+from visma_hrm.messages import CATALOG, env_lang, is_known_lang, normalize_lang, text
 from visma_hrm.redact import redact_text
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+P = ParamSpec("P")
 
 EXIT_OK = 0
 EXIT_FAILED = 1
+EXIT_PROBLEM = EXIT_FAILED
+"""``check``/``init``/``datasets``: a problem was diagnosed (or ``init`` wrote nothing)."""
 EXIT_USAGE = 2
 EXIT_BUSY = 75
 """Another sync writes the same data right now (EX_TEMPFAIL: try again later)."""
@@ -177,6 +190,8 @@ def say(message: str) -> None:
 
 def stdout_console() -> Console:
     """stdout; off a terminal as wide as ``COLUMNS`` says, else wide enough for the tables."""
+    from rich.console import Console
+
     console = Console()
     if console.is_terminal:
         return console
@@ -220,29 +235,73 @@ def exit_code_for(exc: VismaHrmError) -> int:
 
 @contextmanager
 def expected_errors(json_output: bool = False, lang: str = "en") -> Iterator[None]:
-    """Expected errors become one ``error (...)`` line and the right exit code, no traceback."""
-    import duckdb
+    """Expected errors become one ``error (...)`` line and the right exit code, no traceback.
 
+    Expected: visma-hrm's own errors, a database's errors (DuckDB, PostgreSQL), a file that
+    cannot be read or written, a second Ctrl-C. Anything else is a bug and keeps its traceback.
+    """
     try:
         yield
     except VismaHrmError as exc:
         fail(exc.code, exc.message, exit_code_for(exc), lang, json_output)
-    except duckdb.Error as exc:
-        message = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc) else ''}"
-        fail("destination", message, EXIT_FAILED, lang, json_output)
     except KeyboardInterrupt:  # a second Ctrl-C: stopped at once
         message = "Stopped at once by a second Ctrl-C; the next sync redoes what was not finished."
         fail("interrupted", message, EXIT_INTERRUPTED, lang, json_output)
+    except Exception as exc:
+        if _is_database_error(exc):
+            fail("destination", _first_line(exc), EXIT_FAILED, lang, json_output)
+        if isinstance(exc, OSError):
+            fail("file", _first_line(exc), EXIT_FAILED, lang, json_output)
+        raise
 
 
-def check_lang(flag: str | None) -> str:
-    """The language of messages: ``--lang`` (checked), else ``VISMA_HRM_LANG``, else English."""
-    from visma_hrm.messages import CATALOG, env_lang, is_known_lang, normalize_lang
+def _is_database_error(exc: Exception) -> bool:
+    """A DuckDB or psycopg2 error, told apart without importing either (a command that never
+    touched a database must not pay for loading one, and psycopg2 is an optional extra)."""
+    duckdb = sys.modules.get("duckdb")
+    if duckdb is not None and isinstance(exc, duckdb.Error):
+        return True
+    return type(exc).__module__.split(".")[0] == "psycopg2"
 
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"
+
+
+def errors_to_exit(command: Callable[P, None]) -> Callable[P, None]:
+    """The one error-to-exit wrapper every command wears (under ``@app.command``).
+
+    Errors are worded in the ``--lang`` language (else ``VISMA_HRM_LANG``, else English; an
+    unknown ``--lang`` is the command's own business to refuse) and, for a command whose
+    ``--json`` parameter is named ``json_output``, also printed as a JSON document on stdout.
+    """
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> None:
+        flag = kwargs.get("lang")
+        lang = normalize_lang(flag if isinstance(flag, str) and is_known_lang(flag) else env_lang())
+        with expected_errors(bool(kwargs.get("json_output")), lang):
+            command(*args, **kwargs)
+
+    return run
+
+
+def check_lang(flag: str | None, fallback: str | None = None) -> str:
+    """The language of messages: ``--lang`` (checked), else ``fallback`` (a setting), else
+    ``VISMA_HRM_LANG``, else English."""
     if flag is not None and not is_known_lang(flag):
         known = ", ".join(CATALOG)
         fail("configuration", text("error.lang", "en", value=flag, known=known), EXIT_USAGE)
-    return normalize_lang(flag or env_lang())
+    return normalize_lang(flag or fallback or env_lang())
+
+
+def parse_date(flag: str, value: str) -> dt.date:
+    """``--as-of``/``--since`` as YYYY-MM-DD, or a configuration error naming the flag."""
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ConfigurationError(f"{flag} {value!r}: expected a date as YYYY-MM-DD.") from None
 
 
 # ----------------------------------------------------------------------------- suggestions

@@ -23,8 +23,9 @@ from rich.console import Console
 from rich.table import Table
 
 from visma_hrm.catalog import DATASETS, Dataset, get_dataset
-from visma_hrm.cli import app
+from visma_hrm.cli.app import app
 from visma_hrm.cli.common import (
+    EXIT_PROBLEM,
     EXIT_USAGE,
     VERBOSITY,
     ApiUrlOpt,
@@ -38,6 +39,8 @@ from visma_hrm.cli.common import (
     TenantOpt,
     TokenUrlOpt,
     VerboseOpt,
+    check_lang,
+    errors_to_exit,
     fail,
     say,
     set_verbosity,
@@ -54,15 +57,14 @@ from visma_hrm.config import (
     write_secrets,
 )
 from visma_hrm.errors import ConfigurationError
-from visma_hrm.messages import CATALOG, env_lang, is_known_lang, normalize_lang, text
+from visma_hrm.messages import env_lang, text
 from visma_hrm.onboarding import DatasetStatus, Diagnosis, Problem, diagnose, scrub
 from visma_hrm.redact import Secret, redact_url
-
-EXIT_PROBLEM = 1
 
 
 # ----------------------------------------------------------------------------------- check
 @app.command()
+@errors_to_exit
 def check(
     config: ConfigOpt = None,
     api_url: ApiUrlOpt = None,
@@ -87,6 +89,7 @@ def check(
 
 # ----------------------------------------------------------------------------------- init
 @app.command()
+@errors_to_exit
 def init(
     config: ConfigOpt = None,
     api_url: ApiUrlOpt = None,
@@ -112,7 +115,7 @@ def init(
     # Never a --secret flag: flags end up in shell history and process listings.
     target = config or Path(os.environ.get(f"{ENV_PREFIX}CONFIG") or DEFAULT_CONFIG_FILE)
     base = _init_defaults(target, api_url, token_url)
-    lang = _lang(lang, env_lang() or base.lang)
+    lang = check_lang(lang, env_lang() or base.lang)
     if non_interactive:
         settings = _from_flags(base, client_id, tenant, secret_stdin, lang)
     else:
@@ -226,6 +229,7 @@ def _write(target: Path, settings: Settings, secret: Secret, lang: str) -> None:
 
 # ----------------------------------------------------------------------------------- datasets
 @app.command()
+@errors_to_exit
 def datasets(
     name: Annotated[
         str | None, typer.Argument(metavar="DATASET", show_default=False, hidden=True)
@@ -457,19 +461,14 @@ def _dump(data: dict[str, Any]) -> str:
 def _load(
     config: Path | None, overrides: dict[str, Any], lang_flag: str | None
 ) -> tuple[Settings, str]:
-    """Settings with flags on top, and the language: --lang > settings (env, file) > en."""
-    early = _lang(lang_flag, env_lang())
-    try:
-        settings = load_settings(config, overrides=overrides)
-    except ConfigurationError as exc:
-        fail(exc.code, exc.message, EXIT_USAGE, early)
-    return settings, _lang(lang_flag, settings.lang)
+    """Settings with flags on top, and the language: --lang > settings (env, file) > en.
 
-
-def _lang(flag: str | None, fallback: str | None) -> str:
-    if flag is not None and not is_known_lang(flag):
-        fail("configuration", text("error.lang", "en", value=flag, known=", ".join(CATALOG)), 2)
-    return normalize_lang(flag or fallback)
+    An unknown --lang is refused first; a broken configuration is reported (by
+    ``errors_to_exit``) in the --lang or VISMA_HRM_LANG language.
+    """
+    check_lang(lang_flag)
+    settings = load_settings(config, overrides=overrides)
+    return settings, check_lang(lang_flag, settings.lang)
 
 
 def _split(raw: str) -> tuple[str, ...]:

@@ -10,15 +10,14 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
-import duckdb
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from visma_hrm.analytics.build import DEFAULT_SOURCE_SCHEMA
-from visma_hrm.cli import app
+from visma_hrm.cli.app import app
 from visma_hrm.cli.common import (
     MONTHS_HELP,
     AsOfOpt,
@@ -29,20 +28,19 @@ from visma_hrm.cli.common import (
     SchemaOpt,
     TenantOpt,
     VerboseOpt,
+    errors_to_exit,
+    parse_date,
     set_verbosity,
 )
 from visma_hrm.config import load_settings
 from visma_hrm.errors import ConfigurationError
-from visma_hrm.redact import redact_text
 from visma_hrm.report import report
 from visma_hrm.report.data import DEFAULT_REPORT_SCHEMA, PERIOD_MONTHS
 from visma_hrm.report.texts import LANGUAGES
 
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-
 
 @app.command("report")
+@errors_to_exit
 def report_command(
     output: Annotated[
         Path, typer.Option("--output", "-o", metavar="FILE", help="HTML file to write.")
@@ -67,31 +65,22 @@ def report_command(
 ) -> None:
     """Write the HR report: headcount, FTE, flows, units, contracts, age, action lists."""
     set_verbosity(quiet, verbose)
-    try:
-        lang = lang or "en"
-        if lang not in LANGUAGES:
-            raise ConfigurationError(f"--lang {lang!r}: choose one of {', '.join(LANGUAGES)}.")
-        day = _report_day(as_of)
-        path = duckdb_path or load_settings().duckdb_path
-        with _connection(destination or "duckdb", path) as conn:
-            data = report(
-                conn,
-                output,
-                lang,
-                schema=schema,
-                report_schema=report_schema,
-                tenants=list(tenant or []),
-                as_of=day,
-                months=months,
-            )
-    except ConfigurationError as exc:
-        _fail(f"({exc.code}): {exc.message}", EXIT_USAGE)
-    except (duckdb.Error, OSError) as exc:
-        _fail(f"(database): {redact_text(str(exc))}", EXIT_FAILED)
-    except Exception as exc:  # psycopg2 errors: no hard import of an optional driver
-        if type(exc).__module__.split(".")[0] != "psycopg2":
-            raise
-        _fail(f"(database): {redact_text(str(exc).strip())}", EXIT_FAILED)
+    lang = lang or "en"
+    if lang not in LANGUAGES:
+        raise ConfigurationError(f"--lang {lang!r}: choose one of {', '.join(LANGUAGES)}.")
+    day = _report_day(as_of)
+    path = duckdb_path or load_settings().duckdb_path
+    with connection(destination or "duckdb", path) as conn:
+        data = report(
+            conn,
+            output,
+            lang,
+            schema=schema,
+            report_schema=report_schema,
+            tenants=list(tenant or []),
+            as_of=day,
+            months=months,
+        )
     Console().print(
         f"Report written: [bold]{escape(str(output.resolve()))}[/] "
         f"({data.months[0].month:%Y-%m} to {data.as_of.isoformat()}, "
@@ -101,8 +90,11 @@ def report_command(
 
 
 @contextmanager
-def _connection(destination: str, duckdb_path: Path) -> Iterator[Any]:
+def connection(destination: str, duckdb_path: Path) -> Iterator[Any]:
+    """A DB-API connection to the synced tables: the DuckDB file, or PostgreSQL."""
     if destination == "duckdb":
+        import duckdb
+
         if not duckdb_path.is_file():
             raise ConfigurationError(f"{duckdb_path} does not exist: run `visma-hrm sync` first.")
         conn = duckdb.connect(str(duckdb_path))
@@ -147,20 +139,8 @@ def _postgres() -> Any:
     return psycopg2.connect(**given)
 
 
-def _fail(message: str, code: int) -> NoReturn:
-    Console(stderr=True).print("[red]error[/] " + escape(message), highlight=False)
-    raise typer.Exit(code)
-
-
 def _report_day(flag: str | None) -> dt.date | None:
     """--as-of: a date, 'today', or absent (the report's default: the data's last date)."""
     if flag is None:
         return None
-    return dt.date.today() if flag.strip().lower() == "today" else _date(flag)
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ConfigurationError(f"--as-of {text!r}: expected a date as YYYY-MM-DD.") from None
+    return dt.date.today() if flag.strip().lower() == "today" else parse_date("--as-of", flag)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from visma_hrm.cli import app
+from visma_hrm.cli.app import app
 from visma_hrm.cli.common import (
     EXIT_FAILED,
     EXIT_USAGE,
@@ -18,6 +18,7 @@ from visma_hrm.cli.common import (
     QuietOpt,
     VerboseOpt,
     check_lang,
+    errors_to_exit,
     fail,
     set_verbosity,
 )
@@ -25,6 +26,7 @@ from visma_hrm.messages import text
 
 
 @app.command()
+@errors_to_exit
 def sandbox(
     host: Annotated[
         str, typer.Option("--host", metavar="HOST", help="Interface to listen on.")

@@ -20,11 +20,13 @@ file load as null. Types are chosen conservatively:
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
+if TYPE_CHECKING:  # pyarrow only where Arrow types are asked for: `visma-hrm check` needs none
+    import pyarrow as pa
 
 TENANT_COLUMN = "tenant_id"
 """Added to every row: the tenant (customer database) the row came from. Part of every key."""
@@ -45,7 +47,7 @@ SYNC_STATE_TABLE = "_visma_sync_state"
 """One row per loaded export (tenant, dataset, cursor, full or not, complete or not): where the
 next sync starts is read from here, in the destination (see ``visma_hrm.positions``)."""
 
-DECIMAL_TYPE = pa.decimal128(18, 6)
+DECIMAL_PRECISION, DECIMAL_SCALE = 18, 6
 """Hours, factors and amounts: 12 integer digits and 6 decimals (part-time factors such as
 0.888889 keep their precision; a value with more decimals is rejected, never rounded)."""
 
@@ -62,17 +64,22 @@ class ColumnType(enum.Enum):
 
     @property
     def arrow_type(self) -> pa.DataType:
-        return _ARROW_TYPES[self]
+        return _arrow_types()[self]
 
 
-_ARROW_TYPES: dict[ColumnType, pa.DataType] = {
-    ColumnType.TEXT: pa.string(),
-    ColumnType.DATE: pa.date32(),
-    ColumnType.TIMESTAMP: pa.timestamp("us", tz="UTC"),
-    ColumnType.INTEGER: pa.int64(),
-    ColumnType.DECIMAL: DECIMAL_TYPE,
-    ColumnType.BOOLEAN: pa.bool_(),
-}
+@functools.cache
+def _arrow_types() -> dict[ColumnType, pa.DataType]:
+    """Arrow type per column type, made on first use (importing pyarrow costs ~0.3 s)."""
+    import pyarrow as pa
+
+    return {
+        ColumnType.TEXT: pa.string(),
+        ColumnType.DATE: pa.date32(),
+        ColumnType.TIMESTAMP: pa.timestamp("us", tz="UTC"),
+        ColumnType.INTEGER: pa.int64(),
+        ColumnType.DECIMAL: pa.decimal128(DECIMAL_PRECISION, DECIMAL_SCALE),
+        ColumnType.BOOLEAN: pa.bool_(),
+    }
 
 
 @dataclass(frozen=True)
@@ -98,8 +105,7 @@ class Column:
     def dlt_hint(self) -> dict[str, Any]:
         hint: dict[str, Any] = {"name": self.name, "data_type": self.type.value, "nullable": True}
         if self.type is ColumnType.DECIMAL:
-            hint["precision"] = DECIMAL_TYPE.precision
-            hint["scale"] = DECIMAL_TYPE.scale
+            hint["precision"], hint["scale"] = DECIMAL_PRECISION, DECIMAL_SCALE
         if self.type is ColumnType.TIMESTAMP:
             hint["timezone"] = True
             hint["precision"] = 6
@@ -156,6 +162,8 @@ class Dataset:
 
     def arrow_schema(self) -> pa.Schema:
         """Schema of the data columns (without tenant and bookkeeping columns)."""
+        import pyarrow as pa
+
         return pa.schema([pa.field(c.name, c.type.arrow_type) for c in self.columns])
 
     def dlt_columns(self) -> list[dict[str, Any]]:

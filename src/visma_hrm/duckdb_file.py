@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
+if TYPE_CHECKING:  # duckdb on first use: the settings import DEFAULT_FILE, `--help` needs no more
+    import duckdb
 
 DEFAULT_FILE = Path("visma-hrm.duckdb")
 OLD_DEFAULT_FILE = Path("visma_hrm.duckdb")
@@ -57,12 +59,16 @@ def adopt_old_default(path: Path, dataset_name: str) -> str | None:
 
 
 def _checkpoint(path: Path) -> None:
+    import duckdb
+
     with duckdb.connect(str(path)) as db:
         db.execute("CHECKPOINT")
 
 
 def _move_tables(path: Path, source: str, target: str) -> int:
     """Move every table of ``source`` into ``target`` when ``target`` has none of ours yet."""
+    import duckdb
+
     with duckdb.connect(str(path)) as db:
         if not _has_table(db, source, _OURS) or _has_table(db, target, _OURS):
             return 0

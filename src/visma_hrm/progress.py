@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -23,10 +23,12 @@ from rich.table import Table
 from rich.text import Text
 
 from visma_hrm.catalog import REJECTED_ROWS_TABLE
-from visma_hrm.client.models import ExportProgress
 from visma_hrm.errors import root_cause_first
 from visma_hrm.messages import CATALOG, number, text
-from visma_hrm.pipeline import SyncReport
+
+if TYPE_CHECKING:  # types only: the report's renderer imports this module without a sync
+    from visma_hrm.client.models import ExportProgress
+    from visma_hrm.pipeline import SyncReport
 
 
 @dataclass

@@ -24,7 +24,6 @@ import httpx
 
 from visma_hrm.catalog import Dataset
 from visma_hrm.client.auth import SCOPE_HINT, Token, TokenProvider
-from visma_hrm.client.csv_arrow import file_is_whole, last_record_is_complete
 from visma_hrm.client.http import Http
 from visma_hrm.client.models import Export, ExportProgress, Phase
 from visma_hrm.client.retry import Context, Sleep
@@ -304,6 +303,8 @@ class ExportJob:
         A file still cut after every attempt would load without the rows after the cut while
         the cursor moved past them: no later incremental run would bring them back.
         """
+        from visma_hrm.client.csv_arrow import last_record_is_complete  # pyarrow: not for check
+
         if not last_record_is_complete(dest):
             raise MalformedDataError(
                 f"{ctx.what} was cut off in each of {NEWLINE_ATTEMPTS} downloads, so nothing "
@@ -335,6 +336,8 @@ class ExportJob:
                 raise self._link_expired(index, ctx)
             if response.status_code != 200:
                 raise self._unexpected(response, ctx)
+            from visma_hrm.client.csv_arrow import file_is_whole  # pyarrow: not for check
+
             if file_is_whole(dest):
                 break
             log.warning(

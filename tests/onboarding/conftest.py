@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-import visma_hrm.cli.onboarding_cmd  # noqa: F401  (registers check, init, datasets)
 from visma_hrm.cli import app
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from visma_hrm.cli import (  # noqa: F401  (each registers its commands on ``app``)
     analytics_cmd,
     changes_cmd,
+    datasets_cmd,
     demo_cmd,
     model_cmd,
     onboarding_cmd,

@@ -10,12 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich import box
-from rich.console import Console
-from rich.table import Table
 
 from visma_hrm.analytics.build import (
     DEFAULT_SOURCE_SCHEMA,
@@ -48,6 +45,9 @@ from visma_hrm.cli.common import (
 from visma_hrm.config import load_settings
 from visma_hrm.errors import ConfigurationError
 from visma_hrm.messages import number, text
+
+if TYPE_CHECKING:  # rich's tables load when something is printed, not for --help
+    from rich.console import Console
 
 
 @app.command("analytics")
@@ -119,6 +119,9 @@ def print_analytics(
     Words and numbers as the reader writes them (``1.234,5`` in Dutch); view and schema
     names stay as they are, since they are what a query names.
     """
+    from rich import box
+    from rich.table import Table
+
     public = [v for v in views if not v.startswith("stg_")]
     console.print(
         text("analytics.views", lang, schema=schema, views=", ".join(public)), highlight=False

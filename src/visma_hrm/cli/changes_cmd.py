@@ -10,11 +10,9 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from visma_hrm.cli.app import app
 from visma_hrm.cli.common import (
@@ -30,6 +28,9 @@ from visma_hrm.cli.common import (
 )
 from visma_hrm.config import load_settings
 from visma_hrm.errors import ConfigurationError
+
+if TYPE_CHECKING:  # rich's tables load when something is printed, not for --help
+    from rich.console import Console
 
 FORMATS = ("table", "jsonl", "csv")
 
@@ -166,6 +167,9 @@ def write(rows: list[dict[str, Any]], output_format: str, console: Console | Non
             flat["after"] = json.dumps(row["after"], ensure_ascii=False)
             writer.writerow(flat)
         return
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table("detected", "tenant", "type", "employee", "contract", "effective", "change")
     for row in rows:
         change = ", ".join(

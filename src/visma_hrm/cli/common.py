@@ -25,11 +25,12 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, ParamSpec
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec
 
 import typer
 
 from visma_hrm.catalog import DATASETS
+from visma_hrm.config import Settings, load_settings
 from visma_hrm.errors import (
     ConcurrentRunError,
     ConfigurationError,
@@ -285,6 +286,24 @@ def errors_to_exit(command: Callable[P, None]) -> Callable[P, None]:
             command(*args, **kwargs)
 
     return run
+
+
+def fail_usage(message: str, lang: str = "en") -> NoReturn:
+    """An unusable command line: the error line and exit code 2."""
+    fail("configuration", message, EXIT_USAGE, lang)
+
+
+def load_with_lang(
+    config: Path | None, overrides: dict[str, Any], lang_flag: str | None
+) -> tuple[Settings, str]:
+    """Settings with flags on top, and the language: --lang > settings (env, file) > en.
+
+    An unknown --lang is refused first; a broken configuration is reported (by
+    ``errors_to_exit``) in the --lang or VISMA_HRM_LANG language.
+    """
+    check_lang(lang_flag)
+    settings = load_settings(config, overrides=overrides)
+    return settings, check_lang(lang_flag, settings.lang)
 
 
 def check_lang(flag: str | None, fallback: str | None = None) -> str:

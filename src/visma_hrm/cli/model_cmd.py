@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
 from visma_hrm.analytics.build import DEFAULT_SOURCE_SCHEMA, DEFAULT_TARGET_SCHEMA, data_as_of
 from visma_hrm.cli.app import app
@@ -53,6 +52,8 @@ def model_command(
     with connection(destination or "duckdb", path) as conn:
         day = _model_day(conn, schema, as_of)
         views = build_model(conn, schema, analytics_schema, model_schema, as_of=day)
+    from rich.console import Console
+
     Console().print(f"Views in schema {model_schema}: {', '.join(views)}", highlight=False)
 
 

@@ -13,8 +13,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from visma_hrm.analytics.build import DEFAULT_SOURCE_SCHEMA
 from visma_hrm.cli.app import app
@@ -81,6 +79,9 @@ def report_command(
             as_of=day,
             months=months,
         )
+    from rich.console import Console
+    from rich.markup import escape
+
     Console().print(
         f"Report written: [bold]{escape(str(output.resolve()))}[/] "
         f"({data.months[0].month:%Y-%m} to {data.as_of.isoformat()}, "

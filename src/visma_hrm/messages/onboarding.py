@@ -1,30 +1,18 @@
-"""The words the CLI says to a person, in English and Dutch.
+"""``check``, ``init`` and ``datasets``: the problems a diagnosis finds (one plain sentence each,
+with the fix and who must act), the check table, the dataset catalog and init's questions.
 
-``check``, ``init`` and ``datasets`` are translated in full; ``sync``, ``analytics``, ``demo``
-and ``sandbox`` translate their own fixed words (titles, column headers, statuses, verdicts),
-while the sentences the sync engine writes into its report (notes, warnings, error causes)
-are English in both languages for now.
+Translated in full: the users are Dutch organisations whose people follow a Dutch manual; a
+diagnosis that names the manual's steps in their language ("Integrations > Customers", "My
+Apps", "groen/grijs") is one they can act on without translating. The names of portal tabs
+and App Store buttons stay in English in both languages, because that is how the portal
+shows them.
 
-The users are Dutch organisations whose people follow a Dutch manual; a diagnosis that names
-the manual's steps in their language ("Integrations > Customers", "My Apps", "groen/grijs")
-is one they can act on without translating. The names of portal tabs and App Store buttons
-stay in English in both languages, because that is how the portal shows them.
-
-A plain dictionary per language is enough: the catalog is small, every key exists in every
-language (a test checks keys and placeholders match), and a missing Dutch text falls back to
-English rather than failing in front of a user.
+Looked up through ``visma_hrm.messages.text``; every key exists in both languages.
 """
 
 from __future__ import annotations
 
-import os
-import string
-from collections.abc import Mapping
-
-LANGUAGES = ("en", "nl")
-DEFAULT_LANG = "en"
-
-_EN: dict[str, str] = {
+EN: dict[str, str] = {
     # --- problems: one plain sentence each, with the fix -------------------------------------
     "problem.missing_client_id": (
         "No client id is configured: copy the isv_... client id from the Details tab of your "
@@ -172,118 +160,9 @@ _EN: dict[str, str] = {
     "init.what.tenant": "at least one --tenant",
     "init.what.secret": "a secret",
     "init.empty_secret": "The secret is empty.",
-    # --- general ---------------------------------------------------------------------------
-    "error.line": "error ({code}): {message}",
-    "warning.line": "warning: {message}",
-    "error.lang": "Unknown language {value}; choose one of: {known}.",
-    # --- sync: the live table, the plain log and the summary ---------------------------------
-    "sync.state.starting": "starting",
-    "sync.state.waiting": "waiting",
-    "sync.state.downloading": "downloading",
-    "sync.state.done": "exported",
-    "sync.state.downloaded": "downloaded",
-    "sync.state.parsing": "parsing",
-    "sync.state.loading": "loading",
-    "sync.state.ok": "ok",
-    "sync.state.failed": "failed",
-    "sync.state.skipped": "skipped",
-    "sync.mode.full": "full",
-    "sync.mode.incremental": "incremental",
-    "sync.log.files": "{done}/{total} files {size}",
-    "sync.live.col.tenant": "tenant",
-    "sync.live.col.dataset": "dataset",
-    "sync.live.col.state": "state",
-    "sync.live.col.files": "files",
-    "sync.live.col.bytes": "bytes",
-    "sync.live.col.rows": "rows",
-    "sync.summary.title": "Sync summary",
-    "sync.summary.tenant": "tenant {tenant}",
-    "sync.col.dataset": "dataset",
-    "sync.col.status": "status",
-    "sync.col.received": "received",
-    "sync.col.new": "new",
-    "sync.col.changed": "changed",
-    "sync.col.same": "same",
-    "sync.col.deleted": "deleted",
-    "sync.col.rejected": "rejected",
-    "sync.all_datasets": "all datasets",
-    "sync.failure": "{prefix} ({code}): tenant {tenant}, {which}: {message}",
-    "sync.prefix.failed": "error",
-    "sync.prefix.skipped": "skipped",
-    "sync.note": "note: {message}",
-    "sync.interrupted_removed": (
-        "Removed what {count} interrupted earlier run(s) left behind; their unfinished exports "
-        "were asked again."
-    ),
-    "sync.kept_out.all_but": "{dataset}: all but {count} column(s)",
-    "sync.kept_out.only": "{dataset}: only {count} column(s)",
-    "sync.kept_out.profile": "privacy profile {profile}; ",
-    "sync.kept_out": "Columns asked of the API ({profile}fields): {parts}.",
-    "sync.where.schema": "{path} (schema {schema})",
-    "sync.verdict_line": "{verdict} into {where} in {seconds} s (load {load} s)",
-    "sync.verdict.not_all": "not everything was loaded",
-    "sync.verdict.rejected": "loaded except {count} rejected row(s)",
-    "sync.verdict.rejected_where": (
-        "(kept in {table}; once the source is fixed, the next sync loads them)"
-    ),
-    "sync.verdict.all": "everything loaded",
-    # --- analytics ----------------------------------------------------------------------------
-    "analytics.as_of": (
-        "As of {date}: the last date the data covers, when its newest export was taken "
-        "(--as-of to choose another date, --as-of today to follow the calendar)."
-    ),
-    "analytics.views": "Views in schema [bold]{schema}[/]: {views}",
-    "analytics.tenant": "tenant {tenant}\nheadcount {headcount}, FTE {fte} on {date}",
-    "analytics.col.month": "month",
-    "analytics.col.headcount": "headcount",
-    "analytics.col.fte": "fte",
-    "analytics.col.inflow": "inflow",
-    "analytics.col.rehires": "rehires",
-    "analytics.col.outflow": "outflow",
-    "analytics.col.transfers": "transfers",
-    "analytics.no_contracts": "No contracts found: nothing to count yet.",
-    "analytics.next": (
-        "Query them next: SELECT * FROM {schema}.headcount_monthly_total ORDER BY 1, 2;"
-    ),
-    # --- demo -----------------------------------------------------------------------------------
-    "demo.sandbox_running": "Sandbox running at {url} with tenants {tenants}",
-    "demo.clock_moved": "The sandbox clock moved 30 days: hires, contract changes, leavers.",
-    "demo.step.full": "1. Full sync",
-    "demo.step.incremental": "2. Incremental sync, a month later",
-    "demo.counts.title": "Rows in the database (current / marked deleted)",
-    "demo.counts.col.table": "table",
-    "demo.counts.col.tenant": "tenant",
-    "demo.counts.col.current": "current",
-    "demo.counts.col.deleted": "deleted",
-    "demo.next": (
-        "\n[bold]Query it next[/] with the duckdb Python module (.venv/bin/python):\n{code}\n"
-        "Tables in schema {schema}: {tables}\n"
-        "Rows gone at the source are marked _visma_deleted = true by a full export "
-        "(`visma-hrm sync --full-refresh`). "
-        "Rebuild the analytics views with `visma-hrm analytics --duckdb-path {path}`."
-    ),
-    "demo.analytics": (
-        "\n[bold]HR analytics[/] (persons, contract history, headcount, FTE, flows) as of "
-        "{date}: the last date the data covers (when the sandbox exported it, by its clock), "
-        "not today. `visma-hrm analytics` without --as-of does the same."
-    ),
-    "demo.report": (
-        "\n[bold]HR report[/] (open it in a browser; `visma-hrm report --lang nl` for Dutch)\n"
-        "  {path}"
-    ),
-    "demo.not_duckdb": "{path} exists and is not a DuckDB file; choose another --duckdb-path.",
-    "demo.not_ours": (
-        "{path} exists and was not made by the demo; the demo will not overwrite it. Choose "
-        "another --duckdb-path, or pass --force to replace it."
-    ),
-    # --- sandbox ------------------------------------------------------------------------------
-    "sandbox.admin": "{url}/sandbox/ (clock/advance, faults, tenants, truth)",
-    "sandbox.running": "Sandbox running; Ctrl-C to stop.",
-    "sandbox.stopped": "Sandbox stopped.",
-    "sandbox.cannot_listen": "Cannot listen on {host}:{port}: {reason}. Try another --port.",
 }
 
-_NL: dict[str, str] = {
+NL: dict[str, str] = {
     "problem.missing_client_id": (
         "Er is geen client id ingesteld: kopieer de isv_...-client id van het tabblad Details "
         "van je applicatie in de Visma Developer Portal naar --client-id, VISMA_HRM_CLIENT_ID "
@@ -433,154 +312,4 @@ _NL: dict[str, str] = {
     "init.what.tenant": "minstens één --tenant",
     "init.what.secret": "een secret",
     "init.empty_secret": "Het secret is leeg.",
-    "error.line": "fout ({code}): {message}",
-    "warning.line": "waarschuwing: {message}",
-    "error.lang": "Onbekende taal {value}; kies uit: {known}.",
-    "sync.state.starting": "starten",
-    "sync.state.waiting": "wachten",
-    "sync.state.downloading": "downloaden",
-    "sync.state.done": "geëxporteerd",
-    "sync.state.downloaded": "gedownload",
-    "sync.state.parsing": "inlezen",
-    "sync.state.loading": "laden",
-    "sync.state.ok": "ok",
-    "sync.state.failed": "mislukt",
-    "sync.state.skipped": "overgeslagen",
-    "sync.mode.full": "volledig",
-    "sync.mode.incremental": "incrementeel",
-    "sync.log.files": "{done}/{total} bestanden {size}",
-    "sync.live.col.tenant": "tenant",
-    "sync.live.col.dataset": "dataset",
-    "sync.live.col.state": "status",
-    "sync.live.col.files": "bestanden",
-    "sync.live.col.bytes": "bytes",
-    "sync.live.col.rows": "rijen",
-    "sync.summary.title": "Samenvatting sync",
-    "sync.summary.tenant": "tenant {tenant}",
-    "sync.col.dataset": "dataset",
-    "sync.col.status": "status",
-    "sync.col.received": "ontvangen",
-    "sync.col.new": "nieuw",
-    "sync.col.changed": "gewijzigd",
-    "sync.col.same": "gelijk",
-    "sync.col.deleted": "verwijderd",
-    "sync.col.rejected": "afgewezen",
-    "sync.all_datasets": "alle datasets",
-    "sync.failure": "{prefix} ({code}): tenant {tenant}, {which}: {message}",
-    "sync.prefix.failed": "fout",
-    "sync.prefix.skipped": "overgeslagen",
-    "sync.note": "let op: {message}",
-    "sync.interrupted_removed": (
-        "Wat {count} eerder afgebroken run(s) achterlieten is opgeruimd; hun onafgemaakte "
-        "exports zijn opnieuw aangevraagd."
-    ),
-    "sync.kept_out.all_but": "{dataset}: alle kolommen op {count} na",
-    "sync.kept_out.only": "{dataset}: alleen {count} kolom(men)",
-    "sync.kept_out.profile": "privacyprofiel {profile}; ",
-    "sync.kept_out": "Kolommen opgevraagd bij de API ({profile}fields): {parts}.",
-    "sync.where.schema": "{path} (schema {schema})",
-    "sync.verdict_line": "{verdict} in {where} in {seconds} s (laden {load} s)",
-    "sync.verdict.not_all": "niet alles is geladen",
-    "sync.verdict.rejected": "geladen, behalve {count} afgewezen rij(en)",
-    "sync.verdict.rejected_where": (
-        "(bewaard in {table}; zodra de bron is hersteld, laadt de volgende sync ze)"
-    ),
-    "sync.verdict.all": "alles geladen",
-    "analytics.as_of": (
-        "Peildatum {date}: de laatste datum in de data, toen de nieuwste export werd gemaakt "
-        "(--as-of voor een andere datum, --as-of today om de kalender te volgen)."
-    ),
-    "analytics.views": "Views in schema [bold]{schema}[/]: {views}",
-    "analytics.tenant": "tenant {tenant}\nheadcount {headcount}, fte {fte} op {date}",
-    "analytics.col.month": "maand",
-    "analytics.col.headcount": "headcount",
-    "analytics.col.fte": "fte",
-    "analytics.col.inflow": "instroom",
-    "analytics.col.rehires": "terugkeer",
-    "analytics.col.outflow": "uitstroom",
-    "analytics.col.transfers": "doorstroom",
-    "analytics.no_contracts": "Geen contracten gevonden: nog niets te tellen.",
-    "analytics.next": (
-        "Verder met SQL: SELECT * FROM {schema}.headcount_monthly_total ORDER BY 1, 2;"
-    ),
-    "demo.sandbox_running": "Sandbox draait op {url} met tenants {tenants}",
-    "demo.clock_moved": (
-        "De klok van de sandbox is 30 dagen vooruitgezet: indiensttredingen, "
-        "contractwijzigingen, uitdiensttredingen."
-    ),
-    "demo.step.full": "1. Volledige sync",
-    "demo.step.incremental": "2. Incrementele sync, een maand later",
-    "demo.counts.title": "Rijen in de database (actueel / gemarkeerd als verwijderd)",
-    "demo.counts.col.table": "tabel",
-    "demo.counts.col.tenant": "tenant",
-    "demo.counts.col.current": "actueel",
-    "demo.counts.col.deleted": "verwijderd",
-    "demo.next": (
-        "\n[bold]Verder zoeken[/] met de duckdb-module van Python (.venv/bin/python):\n{code}\n"
-        "Tabellen in schema {schema}: {tables}\n"
-        "Rijen die bij de bron zijn verdwenen, krijgen bij een volledige export "
-        "_visma_deleted = true (`visma-hrm sync --full-refresh`). "
-        "De analytics-views opnieuw maken: `visma-hrm analytics --duckdb-path {path}`."
-    ),
-    "demo.analytics": (
-        "\n[bold]HR-analytics[/] (personen, contracthistorie, headcount, fte, in-, door- en "
-        "uitstroom) op peildatum {date}: de laatste datum in de data (toen de sandbox ze "
-        "exporteerde, volgens zijn eigen klok), niet vandaag. `visma-hrm analytics` zonder "
-        "--as-of doet hetzelfde."
-    ),
-    "demo.report": "\n[bold]HR-rapportage[/] (open het bestand in een browser)\n  {path}",
-    "demo.not_duckdb": "{path} bestaat en is geen DuckDB-bestand; kies een andere --duckdb-path.",
-    "demo.not_ours": (
-        "{path} bestaat en is niet door de demo gemaakt; de demo overschrijft het niet. Kies "
-        "een andere --duckdb-path, of geef --force om het te vervangen."
-    ),
-    "sandbox.admin": "{url}/sandbox/ (clock/advance, faults, tenants, truth)",
-    "sandbox.running": "Sandbox draait; Ctrl-C om te stoppen.",
-    "sandbox.stopped": "Sandbox gestopt.",
-    "sandbox.cannot_listen": (
-        "Kan niet luisteren op {host}:{port}: {reason}. Probeer een andere --port."
-    ),
 }
-
-CATALOG: Mapping[str, Mapping[str, str]] = {"en": _EN, "nl": _NL}
-
-
-def normalize_lang(lang: str | None) -> str:
-    """``nl``, ``NL``, ``nl_NL.UTF-8`` -> ``nl``; anything unknown or empty -> English."""
-    if not lang:
-        return DEFAULT_LANG
-    short = lang.strip().lower().replace("-", "_").split("_")[0].split(".")[0]
-    return short if short in CATALOG else DEFAULT_LANG
-
-
-def is_known_lang(lang: str) -> bool:
-    return lang.strip().lower() in CATALOG
-
-
-def text(key: str, lang: str = DEFAULT_LANG, **values: object) -> str:
-    """The message ``key`` in ``lang`` (English if missing there), filled with ``values``."""
-    template = CATALOG[normalize_lang(lang)].get(key) or _EN[key]
-    return template.format(**values)
-
-
-def number(value: object, lang: str = DEFAULT_LANG, grouping: bool = True) -> str:
-    """A count or decimal as the reader writes it: ``1,234.5`` in English, ``1.234,5`` in
-    Dutch, where ``1,234`` would read as a fraction. ``grouping`` adds thousands separators
-    to whole numbers."""
-    if isinstance(value, int) and not isinstance(value, bool) and grouping:
-        shown = f"{value:,}"
-    else:
-        shown = str(value)
-    if normalize_lang(lang) != "nl":
-        return shown
-    return shown.translate(str.maketrans(",.", ".,"))
-
-
-def placeholders(template: str) -> set[str]:
-    """Names a template expects; used by the test that keeps both languages in step."""
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
-
-
-def env_lang() -> str | None:
-    """``VISMA_HRM_LANG`` when set, for messages printed before settings could be loaded."""
-    return os.environ.get("VISMA_HRM_LANG") or None

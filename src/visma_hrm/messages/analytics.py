@@ -1,0 +1,47 @@
+"""``analytics``: the views built and the headcount, FTE and flows per tenant.
+
+Looked up through ``visma_hrm.messages.text``; every key exists in both languages.
+"""
+
+from __future__ import annotations
+
+EN: dict[str, str] = {
+    # --- analytics ----------------------------------------------------------------------------
+    "analytics.as_of": (
+        "As of {date}: the last date the data covers, when its newest export was taken "
+        "(--as-of to choose another date, --as-of today to follow the calendar)."
+    ),
+    "analytics.views": "Views in schema [bold]{schema}[/]: {views}",
+    "analytics.tenant": "tenant {tenant}\nheadcount {headcount}, FTE {fte} on {date}",
+    "analytics.col.month": "month",
+    "analytics.col.headcount": "headcount",
+    "analytics.col.fte": "fte",
+    "analytics.col.inflow": "inflow",
+    "analytics.col.rehires": "rehires",
+    "analytics.col.outflow": "outflow",
+    "analytics.col.transfers": "transfers",
+    "analytics.no_contracts": "No contracts found: nothing to count yet.",
+    "analytics.next": (
+        "Query them next: SELECT * FROM {schema}.headcount_monthly_total ORDER BY 1, 2;"
+    ),
+}
+
+NL: dict[str, str] = {
+    "analytics.as_of": (
+        "Peildatum {date}: de laatste datum in de data, toen de nieuwste export werd gemaakt "
+        "(--as-of voor een andere datum, --as-of today om de kalender te volgen)."
+    ),
+    "analytics.views": "Views in schema [bold]{schema}[/]: {views}",
+    "analytics.tenant": "tenant {tenant}\nheadcount {headcount}, fte {fte} op {date}",
+    "analytics.col.month": "maand",
+    "analytics.col.headcount": "headcount",
+    "analytics.col.fte": "fte",
+    "analytics.col.inflow": "instroom",
+    "analytics.col.rehires": "terugkeer",
+    "analytics.col.outflow": "uitstroom",
+    "analytics.col.transfers": "doorstroom",
+    "analytics.no_contracts": "Geen contracten gevonden: nog niets te tellen.",
+    "analytics.next": (
+        "Verder met SQL: SELECT * FROM {schema}.headcount_monthly_total ORDER BY 1, 2;"
+    ),
+}

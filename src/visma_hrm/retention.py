@@ -27,6 +27,7 @@ from visma_hrm.catalog import DATASETS, DELETED_COLUMN, TENANT_COLUMN
 from visma_hrm.config import Settings
 from visma_hrm.dlt_internals import DatabaseUndefinedRelation
 from visma_hrm.errors import ConfigurationError
+from visma_hrm.history import history_table
 from visma_hrm.pseudonyms import (
     BIRTH_DATE_COLUMNS,
     EMAIL_COLUMNS,
@@ -147,6 +148,12 @@ def apply_retention(
             for name, columns in stored.items()
             if "employeeid" in columns
         }
+        for name in PERSON_DATASETS:  # every old version too (visma_hrm.history)
+            columns = stored_columns(client, history_table(name))
+            if "employeeid" in columns:
+                rows[history_table(name)] = _apply_to(
+                    client, history_table(name), columns, retention.action, scratch, name
+                )
         rows.update(_apply_to_feed(client, retention.action, scratch))
     finally:
         client.execute_sql(f"DROP TABLE IF EXISTS {scratch}")
@@ -204,7 +211,10 @@ FROM grouped g JOIN ends x ON x.tenant_id = g.tenant_id AND x.identity = g.ident
 WHERE x.contract_rows > 0 AND x.recent = 0"""
 
 
-def _apply_to(client: Any, name: str, columns: list[str], action: str, scratch: str) -> int:
+def _apply_to(
+    client: Any, name: str, columns: list[str], action: str, scratch: str, dataset: str = ""
+) -> int:
+    """Empty or remove the matching rows of table ``name`` (of ``dataset``, default: itself)."""
     table = client.make_qualified_table_name(name)
     tenant = _q(client, TENANT_COLUMN)
     match = (
@@ -215,7 +225,7 @@ def _apply_to(client: Any, name: str, columns: list[str], action: str, scratch: 
         where = match
         statement = f"DELETE FROM {table} WHERE {where}"
     else:
-        wanted = [c for c in personal_columns(name) if c in columns]
+        wanted = [c for c in personal_columns(dataset or name) if c in columns]
         if not wanted:
             return 0
         escaped = [_q(client, c) for c in wanted]

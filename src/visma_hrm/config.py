@@ -76,6 +76,8 @@ class Settings:
     """``empty`` (personal columns) or ``remove`` (the person's rows)."""
     change_feed: bool = False
     """Derive business events into table ``changes`` after each sync (docs/changes.md)."""
+    history: tuple[str, ...] = ()
+    """Datasets (or ``all``) whose every version is kept in ``<dataset>_history``."""
     concurrency: int = 4
     job_timeout_s: float = 3600.0
     verify_tls: bool = True
@@ -124,6 +126,7 @@ _ENV_KEYS = {
     "retention": "RETENTION",
     "retention_action": "RETENTION_ACTION",
     "change_feed": "CHANGE_FEED",
+    "history": "HISTORY",
     "concurrency": "CONCURRENCY",
     "job_timeout_s": "JOB_TIMEOUT",
     "lang": "LANG",
@@ -250,6 +253,8 @@ def _unknown_setting(name: str) -> str:
 
 
 def _coerce(name: str, value: Any) -> Any:
+    if name == "history":
+        return _history(value)
     if name in ("tenants", "datasets"):
         return _split(value) if isinstance(value, str) else tuple(str(v) for v in value)
     if name in ("duckdb_path", "pipelines_dir"):
@@ -263,6 +268,17 @@ def _coerce(name: str, value: Any) -> Any:
     if name == "fields":
         return {str(k): ",".join(v) if isinstance(v, list) else str(v) for k, v in value.items()}
     return value
+
+
+def _history(value: Any) -> tuple[str, ...]:
+    """``history``: dataset names, ``all``, or a flag (true = all)."""
+    if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on"):
+        return ("all",)
+    if isinstance(value, str) and value.strip().lower() in ("0", "false", "no", "off"):
+        return ()
+    if isinstance(value, bool):
+        return ("all",) if value else ()
+    return _split(value) if isinstance(value, str) else tuple(str(v) for v in value)
 
 
 def _flag(name: str, value: Any) -> bool:

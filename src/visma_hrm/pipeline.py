@@ -73,6 +73,12 @@ from visma_hrm.errors import (
     Interrupted,
     VismaHrmError,
 )
+from visma_hrm.history import (
+    empty_history_columns,
+    history_datasets,
+    require_supported,
+    update_history,
+)
 from visma_hrm.local import DestinationFolder, destination_key
 from visma_hrm.positions import Positions, read_positions
 from visma_hrm.pseudonyms import Pseudonymizer, check_destination
@@ -232,6 +238,8 @@ def sync(settings: SyncSettings, reporter: Reporter | None = None) -> SyncReport
     selections = {d.name: field_selection(cfg, d) for d in datasets}
     pseudonymizer = Pseudonymizer.from_settings(cfg)
     Retention.from_settings(cfg)  # a bad retention setting stops the run before it asks
+    history_datasets(cfg.history, datasets)  # so does a history setting naming no dataset
+    require_supported(cfg.history, cfg.destination)
     target = Target.of(cfg)
     clock = time.monotonic()
     with intercepted_signals(), target.writers(tenants), target.folder.run_folder() as work:
@@ -280,6 +288,8 @@ def _write(
     _reconcile_all(pipeline, plan, outcomes, started, report, reporter)
     stop_if_signalled()
     _empty_excluded_columns(pipeline, plan, started, report, reporter)
+    stop_if_signalled()
+    _history(pipeline, cfg, plan, report, reporter)
     stop_if_signalled()
     _change_feed(pipeline, cfg, plan.tenants, started, report, reporter)
     _retention(pipeline, cfg, plan.tenants, started, report, reporter)  # feed included
@@ -997,6 +1007,23 @@ def _retention(
     report.warnings += warnings
 
 
+def _history(
+    pipeline: dlt.Pipeline, cfg: Settings, plan: _Plan, report: SyncReport, reporter: Reporter
+) -> None:
+    """Keep every version of the datasets ``history`` names (visma_hrm.history)."""
+    for dataset in history_datasets(cfg.history, plan.datasets):
+        try:
+            with _sql_client(pipeline) as sql:
+                if sql is None:
+                    return
+                count = update_history(sql, dataset, plan.tenants)
+        except Exception as exc:
+            raise _destination_error(f"updating {dataset.table}_history", exc) from None
+        note = count.note()
+        report.notes.append(note)
+        reporter.info(note)
+
+
 def _change_feed(
     pipeline: dlt.Pipeline,
     cfg: Settings,
@@ -1104,6 +1131,7 @@ def _empty_columns_of(
     if not columns:
         return None
     _forget_raw_rejected(client, dataset, started)  # first: idempotent, never skipped
+    empty_history_columns(client, dataset.table, columns)  # every old version too
     name = client.make_qualified_table_name(dataset.table)
     escaped = {c: client.escape_column_name(c) for c in columns}
     # only the columns that still hold a value are named in the report: the others were

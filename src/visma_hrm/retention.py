@@ -27,6 +27,7 @@ from visma_hrm.catalog import DATASETS, DELETED_COLUMN, TENANT_COLUMN
 from visma_hrm.config import Settings
 from visma_hrm.dlt_internals import DatabaseUndefinedRelation
 from visma_hrm.errors import ConfigurationError
+from visma_hrm.history import history_table
 from visma_hrm.pseudonyms import (
     BIRTH_DATE_COLUMNS,
     EMAIL_COLUMNS,
@@ -38,6 +39,9 @@ from visma_hrm.sqlclient import stored_columns
 
 ACTIONS = ("empty", "remove")
 _SCRATCH = "_visma_retention_people"
+REMOVED_TABLE = "_visma_retention_removed"
+"""Employeeids whose rows ``remove`` took out: rows of theirs sent again are removed too."""
+_REMOVED_COLUMNS = "tenant_id VARCHAR(64) NOT NULL, employeeid TEXT NOT NULL, removed_on DATE"
 
 PERSONAL_DETAILS = (
     "initials",
@@ -134,29 +138,54 @@ def apply_retention(
     if not stored.get("contracts") or not tenants:
         return None
     scratch = client.make_qualified_table_name(_SCRATCH)
+    removed = client.make_qualified_table_name(REMOVED_TABLE)
+    client.execute_sql(f"CREATE TABLE IF NOT EXISTS {removed} ({_REMOVED_COLUMNS})")
     client.execute_sql(f"DROP TABLE IF EXISTS {scratch}")
     people_query = _people_query(client, stored, tenants)
-    client.execute_sql(f"CREATE TABLE {scratch} AS {people_query}", cutoff)
+    client.execute_sql(f"CREATE TABLE {scratch} AS {people_query}", cutoff, cutoff)
     try:
         people = client.execute_sql(
             f"SELECT count(DISTINCT {_q(client, TENANT_COLUMN)} || '|' || person_key) "
-            f"FROM {scratch}"
+            f"FROM {scratch} WHERE found"
         )
+        if retention.action == "remove":
+            _remember_removed(client, removed, scratch, today)
         rows = {
             name: _apply_to(client, name, columns, retention.action, scratch)
             for name, columns in stored.items()
             if "employeeid" in columns
         }
+        for name in PERSON_DATASETS:  # every old version too (visma_hrm.history)
+            columns = stored_columns(client, history_table(name))
+            if "employeeid" in columns:
+                rows[history_table(name)] = _apply_to(
+                    client, history_table(name), columns, retention.action, scratch, name
+                )
         rows.update(_apply_to_feed(client, retention.action, scratch))
     finally:
         client.execute_sql(f"DROP TABLE IF EXISTS {scratch}")
     return RetentionResult(int(people[0][0]) if people else 0, rows, cutoff, retention.action)
 
 
+def _remember_removed(client: Any, removed: str, scratch: str, today: dt.date) -> None:
+    tenant = _q(client, TENANT_COLUMN)
+    client.execute_sql(
+        f"INSERT INTO {removed} ({tenant}, employeeid, removed_on) "
+        f"SELECT DISTINCT s.{tenant}, s.employeeid, %s FROM {scratch} s WHERE s.found "
+        f"AND NOT EXISTS (SELECT 1 FROM {removed} r WHERE r.{tenant} = s.{tenant} "
+        "AND r.employeeid = s.employeeid)",
+        today,
+    )
+
+
 def _people_query(client: Any, stored: dict[str, list[str]], tenants: Sequence[str]) -> str:
-    """(tenant_id, employeeid, person_key) of everyone gone before the cutoff (parameter %s)."""
+    """(tenant_id, employeeid, person_key, found) of everyone gone before the cutoff (both
+    parameters %s): found now, or removed by an earlier run and not employed again since (their
+    contracts are gone, so only the list of removed people says an employee row sent again is
+    theirs)."""
     employees = client.make_qualified_table_name("employees")
     contracts = client.make_qualified_table_name("contracts")
+    removed = client.make_qualified_table_name(REMOVED_TABLE)
     tenant, deleted = _q(client, TENANT_COLUMN), _q(client, DELETED_COLUMN)
     in_tenants = ", ".join(_literal(t) for t in tenants)
     ids = f"SELECT {tenant}, employeeid FROM {contracts}"
@@ -199,12 +228,22 @@ ends AS (
       ON c.{tenant} = g.tenant_id AND c.employeeid = g.employeeid AND NOT c.{deleted}
     GROUP BY g.tenant_id, g.identity
 )
-SELECT g.tenant_id AS {tenant}, g.employeeid, g.person_key
+SELECT g.tenant_id AS {tenant}, g.employeeid, g.person_key, TRUE AS found
 FROM grouped g JOIN ends x ON x.tenant_id = g.tenant_id AND x.identity = g.identity
-WHERE x.contract_rows > 0 AND x.recent = 0"""
+WHERE x.contract_rows > 0 AND x.recent = 0
+UNION
+SELECT r.{tenant}, r.employeeid, r.employeeid AS person_key, FALSE AS found
+FROM {removed} r
+WHERE r.{tenant} IN ({in_tenants}) AND NOT EXISTS (
+    SELECT 1 FROM {contracts} c
+    WHERE c.{tenant} = r.{tenant} AND c.employeeid = r.employeeid AND NOT c.{deleted}
+      AND (c.enddate IS NULL OR c.enddate >= %s))"""
 
 
-def _apply_to(client: Any, name: str, columns: list[str], action: str, scratch: str) -> int:
+def _apply_to(
+    client: Any, name: str, columns: list[str], action: str, scratch: str, dataset: str = ""
+) -> int:
+    """Empty or remove the matching rows of table ``name`` (of ``dataset``, default: itself)."""
     table = client.make_qualified_table_name(name)
     tenant = _q(client, TENANT_COLUMN)
     match = (
@@ -215,7 +254,7 @@ def _apply_to(client: Any, name: str, columns: list[str], action: str, scratch: 
         where = match
         statement = f"DELETE FROM {table} WHERE {where}"
     else:
-        wanted = [c for c in personal_columns(name) if c in columns]
+        wanted = [c for c in personal_columns(dataset or name) if c in columns]
         if not wanted:
             return 0
         escaped = [_q(client, c) for c in wanted]

@@ -209,3 +209,31 @@ def test_the_change_feed_of_people_gone_long_ago_is_emptied_too(
         for r in seen
         if r["dataset"] == "employees" and (r[TENANT_COLUMN], r["employeeid"]) in away
     )
+
+
+@pytest.mark.parametrize("action", ["empty", "remove"])
+def test_every_history_version_of_people_gone_long_ago_follows_the_retention(
+    sb: Sandbox, tmp_path: Path, action: str
+) -> None:
+    settings = sandbox_settings(
+        sb, tmp_path, retention=YEARS, retention_action=action, history=("all",)
+    )
+    _sync(settings)
+    sb.advance(days=250)
+    report = _sync(settings)
+    away = {(t, e) for t in sb.tenant_ids for e in gone(sb, t)}
+    assert "of employees_history" in _note(report)
+    for name in ("employees", "contracts"):
+        versions = fetch_rows(settings, f"{name}_history")
+        theirs = [r for r in versions if (r[TENANT_COLUMN], r["employeeid"]) in away]
+        others = [r for r in versions if (r[TENANT_COLUMN], r["employeeid"]) not in away]
+        columns = personal_columns(name)
+        assert others and any(r[c] is not None for r in others for c in columns)
+        if action == "remove":  # rows sent again after their contracts went are gone too
+            current = fetch_rows(settings, name)
+            assert not [r for r in current if (r[TENANT_COLUMN], r["employeeid"]) in away]
+            assert not theirs, f"{name}_history: versions of gone people kept"
+        else:
+            assert theirs, "no version of a gone person: the test proves nothing"
+            held = [(r["employeeid"], c) for r in theirs for c in columns if r[c] is not None]
+            assert not held, f"{name}_history: {held[:5]} not emptied"

@@ -1,0 +1,307 @@
+"""History mode: every version of every row of the chosen datasets, with its validity.
+
+For a dataset in the ``history`` setting, table ``<dataset>_history`` holds one row per version:
+the dataset's columns plus ``valid_from`` and ``valid_to`` (open-ended, NULL, for the current
+version). It is kept after each load by comparing the current table with the open versions:
+
+* a row whose values differ from its open version closes that version and opens a new one;
+* a row marked deleted (``_visma_deleted``: only a complete full export marks it, see
+  ``visma_hrm.deletions``) closes its open version; a row that reappears opens a new one;
+* a row an incremental export did not carry is simply unchanged in the current table, so it is
+  never retired: the evidence rule of deletions holds for history too.
+
+Validity is the moment of the export that delivered the value: its ``changeTimestampBefore``
+(kept per export in ``_visma_sync_state``; the sync's start when that row is missing), so a
+re-run that brings the same values opens nothing. Rows present when history is switched on
+start at the moment their current value was loaded. Each dataset is updated in one transaction,
+so a killed run leaves either the old or the new history, and the next run finishes the work.
+
+Why not dlt's ``scd2`` merge strategy: it retires every row absent from a load (an incremental
+export carries only changed rows), one load mixes full and incremental exports of many tenants,
+and retirement must follow the deletion marks made *after* the load; comparing the loaded table
+with its open versions in SQL follows exactly those rules on every SQL destination tested.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from visma_hrm.catalog import (
+    DATASETS,
+    DELETED_AT_COLUMN,
+    DELETED_COLUMN,
+    SYNCED_AT_COLUMN,
+    TENANT_COLUMN,
+    Dataset,
+)
+from visma_hrm.errors import ConfigurationError
+from visma_hrm.sqlclient import stored_columns
+
+HISTORY_SUFFIX = "_history"
+VALID_FROM = "valid_from"
+VALID_TO = "valid_to"
+SUPPORTED_DESTINATIONS = ("duckdb", "postgres", "motherduck")
+"""Destinations whose SQL the history step is tested on (DuckDB and PostgreSQL dialects)."""
+
+_STATE_TABLE = "_visma_sync_state"
+_LOADS_TABLE = "_dlt_loads"
+
+
+def history_table(dataset: str) -> str:
+    """The history table of a dataset's table."""
+    return f"{dataset}{HISTORY_SUFFIX}"
+
+
+def history_datasets(setting: Sequence[str], loaded: Iterable[Dataset]) -> list[Dataset]:
+    """The loaded datasets the ``history`` setting names (``all`` names every one)."""
+    unknown = sorted(set(setting) - {"all", *DATASETS})
+    if unknown:
+        raise ConfigurationError(
+            f"history: unknown dataset(s) {', '.join(unknown)}; known: all, {', '.join(DATASETS)}."
+        )
+    wanted = set(DATASETS) if "all" in setting else set(setting)
+    return [d for d in loaded if d.name in wanted]
+
+
+def require_supported(setting: Sequence[str], destination: str) -> None:
+    """History is kept with SQL on the destination: refuse, before asking anything, where the
+    step is not tested (a history that silently stays empty would be wrong)."""
+    if setting and destination not in SUPPORTED_DESTINATIONS:
+        raise ConfigurationError(
+            f"history is set, but history mode is available on "
+            f"{', '.join(SUPPORTED_DESTINATIONS)} only, not on {destination}. Remove the "
+            "history setting or load into one of those."
+        )
+
+
+@dataclass(frozen=True)
+class HistoryCount:
+    """Versions one run opened and closed in one dataset's history."""
+
+    dataset: str
+    opened: int
+    closed: int
+
+    def note(self) -> str:
+        return (
+            f"{history_table(self.dataset)}: {self.opened:,} version(s) opened, "
+            f"{self.closed:,} closed"
+        )
+
+
+def update_history(client: Any, dataset: Dataset, tenants: Sequence[str]) -> HistoryCount:
+    """Bring ``<dataset>_history`` up to the current table for ``tenants``, in one transaction."""
+    stored = stored_columns(client, dataset.table)
+    if not stored or not tenants:
+        return HistoryCount(dataset.name, 0, 0)
+    values = [c for c in stored if not _bookkeeping(c)]
+    sql = _Sql(client, dataset, values)
+    with client.begin_transaction():
+        sql.ensure_table(stored)
+        moments = sql.export_moments()
+        closed = sum(
+            sql.close(tenant, at, moments.get((tenant, at), at))
+            for tenant, at in sql.to_close(tenants)
+        )
+        opened = sum(
+            sql.open(tenant, at, moments.get((tenant, at), at))
+            for tenant, at in sql.to_open(tenants)
+        )
+    return HistoryCount(dataset.name, opened, closed)
+
+
+def empty_history_columns(client: Any, table: str, columns: Sequence[str]) -> None:
+    """Empty ``columns`` in every version of ``table``'s history (excluded columns leave storage
+    entirely, old versions included). Idempotent; nothing when there is no history."""
+    stored = set(stored_columns(client, history_table(table)))
+    present = [client.escape_column_name(c) for c in columns if c in stored]
+    if not present:
+        return
+    name = client.make_qualified_table_name(history_table(table))
+    holding = " OR ".join(f"{c} IS NOT NULL" for c in present)
+    client.execute_sql(
+        f"UPDATE {name} SET {', '.join(f'{c} = NULL' for c in present)} WHERE {holding}"
+    )
+
+
+def _bookkeeping(column: str) -> bool:
+    return column != TENANT_COLUMN and column.startswith(("_visma_", "_dlt_"))
+
+
+class _Sql:
+    """The statements of one dataset's history step (DuckDB and PostgreSQL dialect)."""
+
+    def __init__(self, client: Any, dataset: Dataset, values: list[str]) -> None:
+        self.client = client
+        self.table = client.make_qualified_table_name(dataset.table)
+        self.history = client.make_qualified_table_name(history_table(dataset.table))
+        self.history_name = history_table(dataset.table)
+        self.dataset = dataset
+        self.values = values
+        self.q = {c: client.escape_column_name(c) for c in [*values, *_FIXED]}
+
+    # ------------------------------------------------------------------ table
+    def ensure_table(self, stored: list[str]) -> None:
+        """Create the history table, or add the columns the current table gained since."""
+        have = stored_columns(self.client, self.history_name)
+        if not have:
+            select = ", ".join(self.q[c] for c in self.values)
+            stamp = "CAST(NULL AS TIMESTAMP WITH TIME ZONE)"
+            self.client.execute_sql(
+                f"CREATE TABLE {self.history} AS SELECT {select}, {stamp} AS "
+                f"{self.q[VALID_FROM]}, {stamp} AS {self.q[VALID_TO]} FROM {self.table} "
+                "WHERE 1 = 0"
+            )
+            return
+        for column in [c for c in self.values if c not in have]:
+            kind = self._type_of(column)
+            self.client.execute_sql(
+                f"ALTER TABLE {self.history} ADD COLUMN {self.q[column]} {kind}"
+            )
+
+    def _type_of(self, column: str) -> str:
+        rows = self.client.execute_sql(
+            "SELECT data_type FROM information_schema.columns WHERE table_schema = %s "
+            "AND table_name = %s AND column_name = %s",
+            self.client.dataset_name,
+            self.dataset.table,
+            column,
+        )
+        return str(rows[0][0]) if rows else "TEXT"
+
+    # ------------------------------------------------------------------ moments
+    def export_moments(self) -> dict[tuple[str, dt.datetime], dt.datetime]:
+        """(tenant, sync start) -> the export's changeTimestampBefore, for loaded exports."""
+        state = self.client.make_qualified_table_name(_STATE_TABLE)
+        loads = self.client.make_qualified_table_name(_LOADS_TABLE)
+        tenant = self.q[TENANT_COLUMN]
+        rows = self.client.execute_sql(
+            f"SELECT s.{tenant}, s.synced_at, s.change_timestamp_before FROM {state} s "
+            f"JOIN {loads} l ON l.load_id = s.load_id AND l.status = 0 WHERE s.dataset = %s",
+            self.dataset.name,
+        )
+        out: dict[tuple[str, dt.datetime], dt.datetime] = {}
+        for tenant_id, synced_at, before in rows or []:
+            moment = parse_moment(before)
+            if moment is not None:
+                out[(str(tenant_id), _utc(synced_at))] = moment
+        return out
+
+    # ------------------------------------------------------------------ close
+    def _differs(self, current: str, version: str) -> str:
+        same = " AND ".join(
+            f"{current}.{self.q[c]} IS NOT DISTINCT FROM {version}.{self.q[c]}"
+            for c in self.values
+            if c not in self.dataset.key
+        )
+        return f"NOT ({same})" if same else "FALSE"
+
+    def _same_key(self, current: str, version: str) -> str:
+        return " AND ".join(
+            f"{current}.{self.q[c]} = {version}.{self.q[c]}" for c in self.dataset.key
+        )
+
+    def _closing_moment(self, current: str) -> str:
+        deleted, deleted_at = self.q[DELETED_COLUMN], self.q[DELETED_AT_COLUMN]
+        synced = self.q[SYNCED_AT_COLUMN]
+        return (
+            f"CASE WHEN {current}.{deleted} THEN {current}.{deleted_at} ELSE {current}.{synced} END"
+        )
+
+    def _closing(self, current: str, version: str) -> str:
+        return (
+            f"{self._same_key(current, version)} AND {version}.{self.q[VALID_TO]} IS NULL "
+            f"AND ({current}.{self.q[DELETED_COLUMN]} OR {self._differs(current, version)})"
+        )
+
+    def to_close(self, tenants: Sequence[str]) -> list[tuple[str, dt.datetime]]:
+        tenant = self.q[TENANT_COLUMN]
+        rows = self.client.execute_sql(
+            f"SELECT DISTINCT t.{tenant}, {self._closing_moment('t')} FROM {self.table} t "
+            f"JOIN {self.history} h ON {self._closing('t', 'h')} "
+            f"WHERE t.{tenant} IN ({_placeholders(tenants)})",
+            *tenants,
+        )
+        return [(str(t), _utc(at)) for t, at in rows or []]
+
+    def close(self, tenant: str, at: dt.datetime, moment: dt.datetime) -> int:
+        where = (
+            f"{self.history}.{self.q[TENANT_COLUMN]} = %s AND EXISTS (SELECT 1 FROM {self.table} t "
+            f"WHERE {self._closing('t', self.history)} AND {self._closing_moment('t')} = %s)"
+        )
+        found = self.client.execute_sql(
+            f"SELECT count(*) FROM {self.history} WHERE {where}", tenant, at
+        )
+        self.client.execute_sql(
+            f"UPDATE {self.history} SET {self.q[VALID_TO]} = %s WHERE {where}", moment, tenant, at
+        )
+        return int(found[0][0]) if found else 0
+
+    # ------------------------------------------------------------------ open
+    def _unversioned(self, current: str) -> str:
+        open_version = f"{self._same_key(current, 'h')} AND h.{self.q[VALID_TO]} IS NULL"
+        return (
+            f"NOT {current}.{self.q[DELETED_COLUMN]} AND NOT EXISTS "
+            f"(SELECT 1 FROM {self.history} h WHERE {open_version})"
+        )
+
+    def to_open(self, tenants: Sequence[str]) -> list[tuple[str, dt.datetime]]:
+        tenant, synced = self.q[TENANT_COLUMN], self.q[SYNCED_AT_COLUMN]
+        rows = self.client.execute_sql(
+            f"SELECT DISTINCT t.{tenant}, t.{synced} FROM {self.table} t "
+            f"WHERE t.{tenant} IN ({_placeholders(tenants)}) AND {self._unversioned('t')}",
+            *tenants,
+        )
+        return [(str(t), _utc(at)) for t, at in rows or []]
+
+    def open(self, tenant: str, at: dt.datetime, moment: dt.datetime) -> int:
+        columns = ", ".join(self.q[c] for c in self.values)
+        picked = ", ".join(f"t.{self.q[c]}" for c in self.values)
+        where = (
+            f"t.{self.q[TENANT_COLUMN]} = %s AND t.{self.q[SYNCED_AT_COLUMN]} = %s "
+            f"AND {self._unversioned('t')}"
+        )
+        found = self.client.execute_sql(
+            f"SELECT count(*) FROM {self.table} t WHERE {where}", tenant, at
+        )
+        self.client.execute_sql(
+            f"INSERT INTO {self.history} ({columns}, {self.q[VALID_FROM]}, {self.q[VALID_TO]}) "
+            f"SELECT {picked}, %s, NULL FROM {self.table} t WHERE {where}",
+            moment,
+            tenant,
+            at,
+        )
+        return int(found[0][0]) if found else 0
+
+
+_FIXED = (TENANT_COLUMN, DELETED_COLUMN, DELETED_AT_COLUMN, SYNCED_AT_COLUMN, VALID_FROM, VALID_TO)
+
+
+def _placeholders(items: Sequence[Any]) -> str:
+    return ", ".join(["%s"] * len(items))
+
+
+def _utc(value: Any) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return dt.datetime.fromisoformat(str(value)).astimezone(dt.UTC)
+
+
+def parse_moment(text: Any) -> dt.datetime | None:
+    """The API's ``2026-01-01T08:15:00.1234567Z`` as an aware datetime (7th digit dropped)."""
+    if text is None:
+        return None
+    value = str(text).strip().replace("Z", "+00:00")
+    head, dot, rest = value.partition(".")
+    if dot:
+        digits = "".join(ch for ch in rest if ch.isdigit())
+        zone = rest[len(digits) :]
+        value = f"{head}.{digits[:6].ljust(6, '0')}{zone}"
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)

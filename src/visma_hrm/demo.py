@@ -57,6 +57,7 @@ def demo_settings(sb: Sandbox, path: Path, work: Path, lang: str = "en") -> Sett
         pipelines_dir=work,
         pipeline_name="visma_hrm_demo",
         change_feed=True,
+        history=("all",),
         lang=lang,
     )
 

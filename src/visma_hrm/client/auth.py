@@ -21,7 +21,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 import httpx
 import jwt
@@ -161,7 +161,7 @@ class TokenProvider:
         return self._state(tenant_id).refused.get(scope)
 
     def invalidate(self, tenant_id: str, token: Token) -> None:
-        """Forget ``token`` (the API answered 401 with it); a newer one is kept."""
+        """Forget ``token`` (the API answered 401 with it: ``bearer.py``); a newer one is kept."""
         state = self._state(tenant_id)
         if state.token is token:
             state.token = None
@@ -239,7 +239,9 @@ class TokenProvider:
         }
         ctx = Context(f"getting a token for tenant {tenant_id}", settings.token_url, tenant_id)
         started = self._clock()
-        response = await self._http.request("POST", settings.token_url, ctx, data=form)
+        response = await self._http.request(
+            "POST", settings.token_url, ctx, data=form, lane="token"
+        )
         if response.status_code != 200:
             raise self._error(response, tenant_id)
         return self._parse(response, scopes, started, ctx)
@@ -312,7 +314,7 @@ def _reason(description: str) -> str:
     return f"Visma Connect refused the scope ({description}): {SCOPE_HINT}."
 
 
-def _json(response: httpx.Response) -> dict[str, Any] | None:
+def _json(response: httpx.Response) -> dict[str, object] | None:
     try:
         body = response.json()
     except ValueError:

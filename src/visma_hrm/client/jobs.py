@@ -18,12 +18,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import httpx
 
 from visma_hrm.catalog import Dataset
-from visma_hrm.client.auth import SCOPE_HINT, Token, TokenProvider
+from visma_hrm.client.auth import SCOPE_HINT, TokenProvider
+from visma_hrm.client.bearer import TenantBearer
 from visma_hrm.client.csv_arrow import file_is_whole, last_record_is_complete
 from visma_hrm.client.http import Http
 from visma_hrm.client.models import Export, ExportProgress, Phase
@@ -92,11 +92,13 @@ class ExportJob:
     ) -> None:
         self.req = request
         self.http = http
-        self.auth = auth
         self.settings = settings
         self.sleep = sleep
         self.clock = clock
         self.job_id: str | None = None
+        self._bearer = TenantBearer(
+            auth, request.tenant_id, request.dataset.scope, self._not_approved
+        )
         self._started = clock()
         self._files_total: int | None = None
         self._files_done = 0
@@ -128,14 +130,6 @@ class ExportJob:
             f"{what} of {name} for tenant {self.req.tenant_id}", url, self.req.tenant_id, name
         )
 
-    async def _token(self) -> Token:
-        scope = self.req.dataset.scope
-        token = await self.auth.token(self.req.tenant_id, [scope])
-        if token is None or scope not in token.granted:
-            reason = self.auth.refusal(self.req.tenant_id, scope) or SCOPE_HINT
-            raise self._not_approved(reason)
-        return token
-
     def _not_approved(self, reason: str) -> DatasetNotApprovedError:
         name = self.req.dataset.name
         return DatasetNotApprovedError(
@@ -148,26 +142,24 @@ class ExportJob:
     async def _api(
         self, method: str, url: str, ctx: Context, params: dict[str, str] | None = None
     ) -> httpx.Response:
-        """An authorized API call; a 401/403 gets one more try with a fresh token."""
-        for attempt in (1, 2):
-            token = await self._token()
-            headers = {
-                "Authorization": f"Bearer {token.access_token}",
-                "Accept": "application/json",
-            }
-            response = await self.http.request(method, url, ctx, headers=headers, params=params)
-            if response.status_code in (401, 403) and attempt == 1:
-                log.info("%s: HTTP %d; asking a fresh token", ctx.what, response.status_code)
-                self.auth.invalidate(self.req.tenant_id, token)
-                continue
-            if response.status_code in (401, 403):
-                said = _server_message(response)
-                raise self._not_approved(
-                    f"the API answered HTTP {response.status_code}"
-                    f"{f' ({said})' if said else ''} with a fresh token: {SCOPE_HINT}."
-                )
-            return response
-        raise AssertionError("unreachable")  # pragma: no cover
+        """An authorized API call (token and its renewal on 401: ``bearer.py``).
+
+        A 401 that survived a fresh token, or a 403, means the API will not serve this dataset
+        to this tenant: the customer did not approve it (the token cannot say so when one scope
+        covers two datasets).
+        """
+        headers = {"Accept": "application/json"}
+        response = await self.http.request(
+            method, url, ctx, headers=headers, params=params, auth=self._bearer
+        )
+        if response.status_code in (401, 403):
+            said = _server_message(response)
+            fresh = " with a fresh token" if response.status_code == 401 else ""
+            raise self._not_approved(
+                f"the API answered HTTP {response.status_code}"
+                f"{f' ({said})' if said else ''}{fresh}: {SCOPE_HINT}."
+            )
+        return response
 
     def _unexpected(self, response: httpx.Response, ctx: Context) -> VismaHrmError:
         said = _server_message(response)
@@ -236,7 +228,7 @@ class ExportJob:
             )
         return self._result(body or {}, ctx)
 
-    def _result(self, body: dict[str, Any], ctx: Context) -> JobResult:
+    def _result(self, body: dict[str, object], ctx: Context) -> JobResult:
         uris = _uris(body, self.req.dataset.uris_field)
         if uris is None:
             raise ServerError(
@@ -424,7 +416,7 @@ def _server_message(response: httpx.Response) -> str:
     return ""
 
 
-def _json(response: httpx.Response) -> dict[str, Any] | None:
+def _json(response: httpx.Response) -> dict[str, object] | None:
     try:
         body = response.json()
     except ValueError:
@@ -432,7 +424,7 @@ def _json(response: httpx.Response) -> dict[str, Any] | None:
     return body if isinstance(body, dict) else None
 
 
-def _field(body: dict[str, Any] | None, name: str) -> Any:
+def _field(body: dict[str, object] | None, name: str) -> object:
     """A JSON field, matched without regard to case (``jobId`` / ``JobId``)."""
     if not body:
         return None
@@ -445,7 +437,7 @@ def _field(body: dict[str, Any] | None, name: str) -> Any:
     return None
 
 
-def _uris(body: dict[str, Any], field_name: str) -> list[str] | None:
+def _uris(body: dict[str, object], field_name: str) -> list[str] | None:
     """The file links of a Completed job; null or a missing list means zero files.
 
     If the catalog's field is absent but exactly one ``...FileUris`` field is present, that

@@ -280,6 +280,8 @@ async def admit(
     caller = authenticate(state, request)
     if isinstance(caller, Response):
         return caller
+    if state.faults.token_revoked():
+        return _unauthorized("The access token was revoked.")
     refused = await apply_faults(state, endpoint, caller.tenant_id)
     if refused is not None:
         return refused
@@ -328,6 +330,9 @@ async def command(request: Request) -> Response:
         malformed=spec.name in faults.malformed_datasets,
         callback=callback,
     )
+    late = state.faults.late_answer()
+    if late > 0:
+        await asyncio.sleep(late)  # the job runs; the client may have given up on the answer
     return JSONResponse({"jobId": job.id})
 
 
@@ -341,6 +346,7 @@ async def query(request: Request) -> Response:
     job = state.jobs.get(job_id)
     if job is None or job.tenant_id != caller.tenant_id or job.spec is not spec:
         return _not_found("No such job.")
+    job.queries += 1
     status = state.jobs.status(job, state.config.job_duration_s)
     body: dict[str, Any] = {"status": status, "changeTimestampBefore": None, spec.uris_field: None}
     if status == "Completed":

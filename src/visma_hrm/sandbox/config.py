@@ -124,6 +124,13 @@ class FaultConfig:
     failed_status: str = "Failed"
     malformed_datasets: tuple[str, ...] = ()
     """Exports of these datasets carry one row with an extra field."""
+    revoked_tokens_first: int = 0
+    """The first N API calls (command, query) answer 401 ``invalid_token`` whatever the
+    token: tokens revoked before they expired."""
+    late_command_answers: int = 0
+    """The first N export commands start their job, then hold the answer back for
+    ``late_answer_s``: a client with a shorter read timeout never learns the job's id."""
+    late_answer_s: float = 3.0
     token_outage_first: int = 0
     """The first N token requests answer 503."""
     token_outage: bool = False

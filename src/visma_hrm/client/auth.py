@@ -26,6 +26,7 @@ from typing import Literal
 import httpx
 import jwt
 
+from visma_hrm.client.answers import json_object
 from visma_hrm.client.http import Http
 from visma_hrm.client.retry import Context
 from visma_hrm.client.settings import ClientSettings
@@ -249,7 +250,7 @@ class TokenProvider:
     def _parse(
         self, response: httpx.Response, scopes: frozenset[str], started: float, ctx: Context
     ) -> Token:
-        body = _json(response) or {}
+        body = json_object(response) or {}
         access = body.get("access_token")
         if not isinstance(access, str) or not access:
             raise ServerError(
@@ -274,7 +275,7 @@ class TokenProvider:
         ``error`` code *and* the words of ``error_description``, whatever the status (400 and
         401 alike): see ``classify_token_refusal``.
         """
-        body = _json(response) or {}
+        body = json_object(response) or {}
         code = self._scrub(str(body.get("error") or ""))[:100]
         description = self._scrub(str(body.get("error_description") or ""))
         detail = f" (Visma Connect: {code}{': ' + description if description else ''})"
@@ -312,14 +313,6 @@ class TokenProvider:
 
 def _reason(description: str) -> str:
     return f"Visma Connect refused the scope ({description}): {SCOPE_HINT}."
-
-
-def _json(response: httpx.Response) -> dict[str, object] | None:
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
 
 
 def _number(value: object, default: float) -> float:

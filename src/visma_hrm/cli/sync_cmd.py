@@ -48,6 +48,7 @@ from visma_hrm.cli.common import (
     stdout_console,
     warn,
 )
+from visma_hrm.cli.extras import require_sandbox
 from visma_hrm.config import Settings, load_settings
 from visma_hrm.dlt_internals import quiet_dlt_logs
 from visma_hrm.duckdb_file import duckdb_schema
@@ -166,10 +167,11 @@ def demo_command(
     verbose: VerboseOpt = False,
 ) -> None:
     """Sync a local sandbox (two tenants) fully, advance it a month, sync again incrementally."""
-    from visma_hrm.sandbox import SandboxConfig, start_sandbox
-
     set_verbosity(quiet, verbose)
     lang = check_lang(lang)
+    require_sandbox("visma-hrm demo", lang)
+    from visma_hrm.sandbox import SandboxConfig, start_sandbox
+
     path = duckdb_path or DEMO_FILE
     console = stdout_console()
     config = SandboxConfig(tenants=DEMO_TENANTS, employees=employees, seed=DEMO_SEED)

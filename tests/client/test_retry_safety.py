@@ -8,7 +8,6 @@ API refuses with 401 exactly once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -17,17 +16,9 @@ import pytest
 from visma_hrm.catalog import get_dataset
 from visma_hrm.client import Export, VismaClient
 from visma_hrm.errors import DatasetNotApprovedError
-from visma_hrm.sandbox import FaultConfig, Sandbox, SandboxConfig, start_sandbox
+from visma_hrm.sandbox import FaultConfig, Sandbox
 
-from .sandbox_helpers import (
-    Spy,
-    canonical,
-    expected_rows,
-    export_one,
-    read_rows,
-    settings_for,
-    with_client,
-)
+from .sandbox_helpers import Spy, assert_matches_truth, export_one, settings_for, with_client
 
 
 class HeaderSpy(Spy):
@@ -41,25 +32,6 @@ class HeaderSpy(Spy):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.sent_auth.append((request.url.path, request.headers.get("authorization", "")))
         return await super().handle_async_request(request)
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with start_sandbox(SandboxConfig(tenants=2, employees=20, rows_per_file=15, seed=5)) as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-def faults(sb: Sandbox) -> Iterator[Sandbox]:
-    yield sb
-    sb.set_faults(FaultConfig())
-
-
-def assert_matches_truth(sb: Sandbox, export: Export) -> None:
-    rows, rejected = read_rows(export)
-    assert rejected == []
-    truth = sb.truth(export.tenant_id, export.dataset.name)
-    assert canonical(rows) == canonical(expected_rows(export.dataset, truth))
 
 
 def test_a_command_whose_answer_is_lost_is_repeated_and_only_the_second_job_is_read(

@@ -314,11 +314,7 @@ class Changes:
         state = self._person(i)
         rows = state["employee_udf_histories"]
         day = self._day(ts)
-        open_rows = [
-            n
-            for n, (r, _) in enumerate(rows)
-            if r["enddate"] is None and (r["startdate"] or "") < day
-        ]
+        open_rows = _open_before(rows, day)
         if not open_rows:
             return
         n = self.rng.choice(open_rows)
@@ -354,11 +350,7 @@ class Changes:
         """An organization unit gets a new history row (renamed from the change date)."""
         rows = list(self.t.tables["organization_units"])
         day = self._day(ts)
-        candidates = [
-            n
-            for n, (r, _) in enumerate(rows)
-            if r["enddate"] is None and (r["startdate"] or "") < day
-        ]
+        candidates = _open_before(rows, day)
         if not candidates:
             return
         new = _successor(rows, self.rng.choice(candidates), ts)
@@ -373,6 +365,13 @@ def _lead_days(seed: int, i: int) -> int:
     """A third of hires are registered ahead of their first day (1 to 60 days), as HR does."""
     lead = stable_int(seed, "hire-lead", i)
     return 0 if lead % 3 else 1 + (lead // 3) % 60
+
+
+def _open_before(rows: list[Stamped], day: str) -> list[int]:
+    """Indexes of the history rows still open (no end date) that started before ``day``."""
+    return [
+        n for n, (r, _) in enumerate(rows) if r["enddate"] is None and (r["startdate"] or "") < day
+    ]
 
 
 def _successor(rows: list[Stamped], n: int, ts: int) -> Row | None:

@@ -5,5 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export RUNTIME__DLTHUB_TELEMETRY=false
 python3 -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -e .
+# The demo runs the local sandbox: its server dependencies come with the `sandbox` extra.
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[sandbox]'
 exec .venv/bin/visma-hrm demo "$@"

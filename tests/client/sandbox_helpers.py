@@ -149,3 +149,12 @@ def _plain(value: object) -> str:
 def canonical(rows: list[dict[str, Any]]) -> list[str]:
     """Order-free comparison form (exports promise no row order)."""
     return sorted(json.dumps(r, sort_keys=True, default=_plain) for r in rows)
+
+
+def assert_matches_truth(sb: Sandbox, export: Export) -> None:
+    """The export's rows, typed by the client, equal the sandbox's truth typed independently."""
+    rows, rejected = read_rows(export)
+    assert rejected == []
+    truth = sb.truth(export.tenant_id, export.dataset.name)
+    assert truth, "the sandbox should hold rows for this dataset"
+    assert canonical(rows) == canonical(expected_rows(export.dataset, truth))

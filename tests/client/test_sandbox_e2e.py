@@ -33,6 +33,7 @@ from visma_hrm.sandbox import FaultConfig, Sandbox, SandboxConfig, start_sandbox
 
 from .sandbox_helpers import (
     Spy,
+    assert_matches_truth,
     canonical,
     expected_rows,
     export_one,
@@ -42,33 +43,12 @@ from .sandbox_helpers import (
 )
 
 
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with start_sandbox(SandboxConfig(tenants=2, employees=25, rows_per_file=20, seed=3)) as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-def faults(sb: Sandbox) -> Iterator[Sandbox]:
-    """The shared sandbox, with faults cleared after the test whatever happens."""
-    yield sb
-    sb.set_faults(FaultConfig())
-
-
 @pytest.fixture(autouse=True)
 def no_secrets_in_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     caplog.set_level(logging.DEBUG)
     yield
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert "sig=" not in text and "eyJ" not in text and "Bearer " not in text
-
-
-def assert_matches_truth(sb: Sandbox, export: Export) -> None:
-    rows, rejected = read_rows(export)
-    assert rejected == []
-    truth = sb.truth(export.tenant_id, export.dataset.name)
-    assert truth, "the sandbox should hold rows for this dataset"
-    assert canonical(rows) == canonical(expected_rows(export.dataset, truth))
 
 
 # ----------------------------------------------------------------------------- happy path

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from visma_hrm.cli.app import app
+from visma_hrm.cli.extras import require_sandbox
 from visma_hrm.cli.common import (
     DuckdbPathOpt,
     EmployeesOpt,
@@ -53,6 +54,7 @@ def demo_command(
 
     set_verbosity(quiet, verbose)
     lang = check_lang(lang)
+    require_sandbox("visma-hrm demo", lang)
     path = duckdb_path or demo.DEMO_FILE
     console = stdout_console()
     demo.prepare_database(path, force, lang)

@@ -22,6 +22,7 @@ from visma_hrm.cli.common import (
     fail,
     set_verbosity,
 )
+from visma_hrm.cli.extras import require_sandbox
 from visma_hrm.messages import text
 
 
@@ -67,10 +68,11 @@ def sandbox(
     verbose: VerboseOpt = False,
 ) -> None:
     """Start a local Visma Connect + HRM analytics API with synthetic Dutch HR data."""
-    from visma_hrm.sandbox import FaultConfig, Sandbox, SandboxConfig
-
     set_verbosity(quiet, verbose)
     lang = check_lang(lang)
+    require_sandbox("visma-hrm sandbox", lang)
+    from visma_hrm.sandbox import FaultConfig, Sandbox, SandboxConfig
+
     try:
         fault_config = FaultConfig.parse(faults)
     except ValueError as exc:

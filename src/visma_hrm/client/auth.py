@@ -21,11 +21,12 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 import httpx
 import jwt
 
+from visma_hrm.client.answers import json_object
 from visma_hrm.client.http import Http
 from visma_hrm.client.retry import Context
 from visma_hrm.client.settings import ClientSettings
@@ -161,7 +162,7 @@ class TokenProvider:
         return self._state(tenant_id).refused.get(scope)
 
     def invalidate(self, tenant_id: str, token: Token) -> None:
-        """Forget ``token`` (the API answered 401 with it); a newer one is kept."""
+        """Forget ``token`` (the API answered 401 with it: ``bearer.py``); a newer one is kept."""
         state = self._state(tenant_id)
         if state.token is token:
             state.token = None
@@ -239,7 +240,9 @@ class TokenProvider:
         }
         ctx = Context(f"getting a token for tenant {tenant_id}", settings.token_url, tenant_id)
         started = self._clock()
-        response = await self._http.request("POST", settings.token_url, ctx, data=form)
+        response = await self._http.request(
+            "POST", settings.token_url, ctx, data=form, lane="token"
+        )
         if response.status_code != 200:
             raise self._error(response, tenant_id)
         return self._parse(response, scopes, started, ctx)
@@ -247,7 +250,7 @@ class TokenProvider:
     def _parse(
         self, response: httpx.Response, scopes: frozenset[str], started: float, ctx: Context
     ) -> Token:
-        body = _json(response) or {}
+        body = json_object(response) or {}
         access = body.get("access_token")
         if not isinstance(access, str) or not access:
             raise ServerError(
@@ -272,7 +275,7 @@ class TokenProvider:
         ``error`` code *and* the words of ``error_description``, whatever the status (400 and
         401 alike): see ``classify_token_refusal``.
         """
-        body = _json(response) or {}
+        body = json_object(response) or {}
         code = self._scrub(str(body.get("error") or ""))[:100]
         description = self._scrub(str(body.get("error_description") or ""))
         detail = f" (Visma Connect: {code}{': ' + description if description else ''})"
@@ -310,14 +313,6 @@ class TokenProvider:
 
 def _reason(description: str) -> str:
     return f"Visma Connect refused the scope ({description}): {SCOPE_HINT}."
-
-
-def _json(response: httpx.Response) -> dict[str, Any] | None:
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
 
 
 def _number(value: object, default: float) -> float:

@@ -4,6 +4,12 @@ Every request of the package goes through ``Http``: the per-host semaphore is wh
 sync of fifty tenants from opening hundreds of connections to one storage host, and the
 retry policy is applied in exactly one place. Sleeping between retries happens *outside* the
 semaphore, so a waiting call never blocks a slot another call could use.
+
+Token requests have a lane of their own (``lane="token"``): an API call's auth flow
+(``bearer.py``) asks a fresh token while holding that call's slot, and if token requests
+queued for the same slots, four calls refreshing at once on a host that also serves tokens
+(the sandbox does) would wait for each other forever. Visma Connect is another host than the
+API, so in production each host still sees at most ``max_connections_per_host`` requests.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import contextlib
 import logging
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 import httpx
@@ -24,6 +31,9 @@ from visma_hrm.redact import redact_url
 log = logging.getLogger("visma_hrm.client")
 
 _CHUNK = 1 << 16
+
+Lane = Literal["api", "token"]
+"""Which per-host slots a request takes: API calls and downloads, or token requests."""
 
 
 class RedactRequestUrls(logging.Filter):
@@ -70,17 +80,17 @@ class Http:
             limits=httpx.Limits(max_connections=None, max_keepalive_connections=64),
             follow_redirects=False,
         )
-        self._slots: dict[str, asyncio.Semaphore] = {}
+        self._slots: dict[tuple[Lane, str], asyncio.Semaphore] = {}
 
     async def aclose(self) -> None:
         await self.client.aclose()
 
-    def _slot(self, url: str) -> asyncio.Semaphore:
+    def _slot(self, url: str, lane: Lane = "api") -> asyncio.Semaphore:
         parts = urlsplit(url)
-        host = f"{parts.scheme}://{parts.hostname}:{parts.port}"
-        slot = self._slots.get(host)
+        key = (lane, f"{parts.scheme}://{parts.hostname}:{parts.port}")
+        slot = self._slots.get(key)
         if slot is None:
-            slot = self._slots[host] = asyncio.Semaphore(self.settings.max_connections_per_host)
+            slot = self._slots[key] = asyncio.Semaphore(self.settings.max_connections_per_host)
         return slot
 
     async def request(
@@ -92,14 +102,24 @@ class Http:
         headers: Mapping[str, str] | None = None,
         params: Mapping[str, str] | None = None,
         data: Mapping[str, str] | None = None,
+        auth: httpx.Auth | None = None,
+        lane: Lane = "api",
     ) -> httpx.Response:
-        """Send a request (body fully read) under the retry policy."""
-        slot = self._slot(url)
+        """Send a request (body fully read) under the retry policy.
+
+        ``auth`` runs on every attempt: each retry carries the current token.
+        """
+        slot = self._slot(url, lane)
 
         async def once() -> httpx.Response:
             async with slot:
                 return await self.client.request(
-                    method, url, headers=headers, params=params, data=data
+                    method,
+                    url,
+                    headers=headers,
+                    params=params,
+                    data=data,
+                    auth=httpx.USE_CLIENT_DEFAULT if auth is None else auth,
                 )
 
         return await self.policy.call(once, ctx)

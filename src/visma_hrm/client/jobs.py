@@ -1,29 +1,29 @@
-"""Export jobs: start, poll until done (with a time limit), then download every file.
+"""One export job's life: start it, poll it until done (with a time limit), hand its files on.
 
 The protocol (``docs/client.md``): ``POST /v1/command/{path}`` answers a job id;
 ``GET /v1/query/{path}/{jobId}`` answers 202/InProgress while the job runs and 200/Completed
-with a list of pre-signed file links when it is done. Public clients get three things wrong
-here, and this module exists to get them right: they poll forever (we stop at
-``job_timeout_s`` with ``JobTimedOutError``), they read only the first file (we fetch every
-one), and they give up on an expired link (we ask the query endpoint for fresh links, once).
+with a list of pre-signed file links when it is done. Public clients poll forever; we stop at
+``job_timeout_s`` with ``JobTimedOutError``. Fetching every file (and fresh links when one
+expired) is ``downloads.py``; reading the JSON answers is ``answers.py``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 
 from visma_hrm.catalog import Dataset
-from visma_hrm.client.auth import SCOPE_HINT, Token, TokenProvider
+from visma_hrm.client import answers
+from visma_hrm.client.answers import JobResult
+from visma_hrm.client.auth import SCOPE_HINT, TokenProvider
+from visma_hrm.client.bearer import TenantBearer
+from visma_hrm.client.downloads import Downloader, JobFiles
 from visma_hrm.client.http import Http
 from visma_hrm.client.models import Export, ExportProgress, Phase
 from visma_hrm.client.retry import Context, Sleep
@@ -33,17 +33,11 @@ from visma_hrm.errors import (
     DatasetNotApprovedError,
     JobFailedError,
     JobTimedOutError,
-    LinkExpiredError,
-    MalformedDataError,
     ServerError,
     VismaHrmError,
 )
-from visma_hrm.redact import redact_text
 
 log = logging.getLogger("visma_hrm.client")
-
-NEWLINE_ATTEMPTS = 3
-"""Downloads of one file that may end without a final newline before we keep it as it is."""
 
 ProgressCallback = Callable[[ExportProgress], None]
 
@@ -60,23 +54,6 @@ class ExportRequest:
     progress: ProgressCallback | None = None
 
 
-@dataclass
-class JobResult:
-    """What the query endpoint says about a completed job."""
-
-    change_timestamp_before: str | None
-    uris: list[str]
-
-
-@dataclass
-class _Links:
-    """The job's file links; refreshed at most once per generation when one has expired."""
-
-    uris: list[str]
-    generation: int = 0
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-
 class ExportJob:
     """Runs one export job from start to downloaded files."""
 
@@ -91,11 +68,13 @@ class ExportJob:
     ) -> None:
         self.req = request
         self.http = http
-        self.auth = auth
         self.settings = settings
         self.sleep = sleep
         self.clock = clock
         self.job_id: str | None = None
+        self._bearer = TenantBearer(
+            auth, request.tenant_id, request.dataset.scope, self._not_approved
+        )
         self._started = clock()
         self._files_total: int | None = None
         self._files_done = 0
@@ -127,14 +106,6 @@ class ExportJob:
             f"{what} of {name} for tenant {self.req.tenant_id}", url, self.req.tenant_id, name
         )
 
-    async def _token(self) -> Token:
-        scope = self.req.dataset.scope
-        token = await self.auth.token(self.req.tenant_id, [scope])
-        if token is None or scope not in token.granted:
-            reason = self.auth.refusal(self.req.tenant_id, scope) or SCOPE_HINT
-            raise self._not_approved(reason)
-        return token
-
     def _not_approved(self, reason: str) -> DatasetNotApprovedError:
         name = self.req.dataset.name
         return DatasetNotApprovedError(
@@ -147,29 +118,27 @@ class ExportJob:
     async def _api(
         self, method: str, url: str, ctx: Context, params: dict[str, str] | None = None
     ) -> httpx.Response:
-        """An authorized API call; a 401/403 gets one more try with a fresh token."""
-        for attempt in (1, 2):
-            token = await self._token()
-            headers = {
-                "Authorization": f"Bearer {token.access_token}",
-                "Accept": "application/json",
-            }
-            response = await self.http.request(method, url, ctx, headers=headers, params=params)
-            if response.status_code in (401, 403) and attempt == 1:
-                log.info("%s: HTTP %d; asking a fresh token", ctx.what, response.status_code)
-                self.auth.invalidate(self.req.tenant_id, token)
-                continue
-            if response.status_code in (401, 403):
-                said = _server_message(response)
-                raise self._not_approved(
-                    f"the API answered HTTP {response.status_code}"
-                    f"{f' ({said})' if said else ''} with a fresh token: {SCOPE_HINT}."
-                )
-            return response
-        raise AssertionError("unreachable")  # pragma: no cover
+        """An authorized API call (token and its renewal on 401: ``bearer.py``).
+
+        A 401 that survived a fresh token, or a 403, means the API will not serve this dataset
+        to this tenant: the customer did not approve it (the token cannot say so when one scope
+        covers two datasets).
+        """
+        headers = {"Accept": "application/json"}
+        response = await self.http.request(
+            method, url, ctx, headers=headers, params=params, auth=self._bearer
+        )
+        if response.status_code in (401, 403):
+            said = answers.server_message(response)
+            fresh = " with a fresh token" if response.status_code == 401 else ""
+            raise self._not_approved(
+                f"the API answered HTTP {response.status_code}"
+                f"{f' ({said})' if said else ''}{fresh}: {SCOPE_HINT}."
+            )
+        return response
 
     def _unexpected(self, response: httpx.Response, ctx: Context) -> VismaHrmError:
-        said = _server_message(response)
+        said = answers.server_message(response)
         hint = (
             "Check the field selection (fields) and the cursor (since) sent with the export."
             if response.status_code == 400
@@ -195,7 +164,7 @@ class ExportJob:
         response = await self._api("POST", url, ctx, params)
         if not response.is_success:
             raise self._unexpected(response, ctx)
-        job_id = _field(_json(response), "jobId")
+        job_id = answers.field(answers.json_object(response), "jobId")
         if not isinstance(job_id, str) or not job_id:
             raise ServerError(
                 f"{ctx.what}: the API accepted the command but answered no job id. "
@@ -213,8 +182,8 @@ class ExportJob:
         response = await self._api("GET", url, ctx)
         if response.status_code not in (200, 202):
             raise self._unexpected(response, ctx)
-        body = _json(response)
-        status = _field(body, "status")
+        body = answers.json_object(response)
+        status = answers.field(body, "status")
         if status is None and response.status_code == 202:
             return None  # the manual: 202 while the job runs; a body is optional
         if status is None:
@@ -235,8 +204,8 @@ class ExportJob:
             )
         return self._result(body or {}, ctx)
 
-    def _result(self, body: dict[str, Any], ctx: Context) -> JobResult:
-        uris = _uris(body, self.req.dataset.uris_field)
+    def _result(self, body: answers.JsonObject, ctx: Context) -> JobResult:
+        uris = answers.file_uris(body, self.req.dataset.uris_field)
         if uris is None:
             raise ServerError(
                 f"{ctx.what}: the job is Completed but its file list is not a list of links. "
@@ -244,7 +213,7 @@ class ExportJob:
                 tenant_id=self.req.tenant_id,
                 dataset=self.req.dataset.name,
             )
-        before = _field(body, "changeTimestampBefore")
+        before = answers.field(body, "changeTimestampBefore")
         return JobResult(before if isinstance(before, str) else None, uris)
 
     async def wait(self) -> JobResult:
@@ -278,105 +247,20 @@ class ExportJob:
 
     # ------------------------------------------------------------------ downloads
     async def download_all(self, uris: list[str]) -> list[Path]:
-        """Download every file of the job side by side (bounded per host), in list order."""
+        """Download every file of the job into the spool, in list order (``downloads.py``)."""
         self._files_total = len(uris)
         self._report("downloading")
         spool = self.req.spool_dir
         spool.mkdir(parents=True, exist_ok=True)
         stem = f"{self.req.dataset.name}.{_safe(self.req.tenant_id)}.{_safe(self.job_id or '')}"
         paths = [spool / f"{stem}.{i:04d}.csv" for i in range(len(uris))]
-        links = _Links(list(uris))
-        try:
-            async with asyncio.TaskGroup() as group:
-                for index, path in enumerate(paths):
-                    group.create_task(self._fetch(links, index, path))
-        except BaseExceptionGroup as failed:
-            for path in paths:
-                with contextlib.suppress(OSError):
-                    path.unlink(missing_ok=True)
-            raise _first_error(failed) from None
-        return paths
+        files = JobFiles(self.query, self._ctx, self._unexpected, self._file_done)
+        return await Downloader(self.http, files).download_all(uris, paths)
 
-    def _keep_unterminated(self, dest: Path, ctx: Context) -> None:
-        """Keep a file that never ended in a line break only if it ends in a whole record.
-
-        A file still cut after every attempt would load without the rows after the cut while
-        the cursor moved past them: no later incremental run would bring them back.
-        """
-        from visma_hrm.client.csv_arrow import last_record_is_complete  # pyarrow: not for check
-
-        if not last_record_is_complete(dest):
-            raise MalformedDataError(
-                f"{ctx.what} was cut off in each of {NEWLINE_ATTEMPTS} downloads, so nothing "
-                "of this export was loaded. Run the sync again later; if it keeps happening, "
-                "the files Visma produces for this dataset are damaged: contact Visma support.",
-                tenant_id=ctx.tenant_id,
-                dataset=ctx.dataset,
-            )
-        log.warning(
-            "%s: kept without a final line break after %d downloads (its last record is whole)",
-            ctx.what,
-            NEWLINE_ATTEMPTS,
-        )
-
-    async def _fetch(self, links: _Links, index: int, dest: Path) -> None:
-        """One file: re-fetched when it lacks its final newline, fresh link on a 403."""
-        refreshed = False
-        for attempt in range(1, NEWLINE_ATTEMPTS + 1):
-            while True:
-                generation, url = links.generation, links.uris[index]
-                ctx = self._ctx(f"downloading file {index + 1}", url)
-                response = await self.http.download(url, dest, ctx)
-                if response.status_code == 403 and not refreshed:
-                    refreshed = True
-                    await self._refresh_links(links, generation, ctx)
-                    continue
-                break
-            if response.status_code == 403:
-                raise self._link_expired(index, ctx)
-            if response.status_code != 200:
-                raise self._unexpected(response, ctx)
-            from visma_hrm.client.csv_arrow import file_is_whole  # pyarrow: not for check
-
-            if file_is_whole(dest):
-                break
-            log.warning(
-                "%s: file does not end with a line break outside quotes (attempt %d/%d)",
-                ctx.what,
-                attempt,
-                NEWLINE_ATTEMPTS,
-            )
-        else:
-            self._keep_unterminated(dest, ctx)
+    def _file_done(self, path: Path) -> None:
         self._files_done += 1
-        self._bytes += dest.stat().st_size
+        self._bytes += path.stat().st_size
         self._report("downloading")
-
-    async def _refresh_links(self, links: _Links, generation: int, ctx: Context) -> None:
-        """Ask the query endpoint again: a Completed job hands out freshly signed links."""
-        async with links.lock:
-            if links.generation != generation:
-                return  # another file already refreshed them
-            log.info("%s: link expired (403); asking the job for fresh links", ctx.what)
-            result = await self.query()
-            if result is None or len(result.uris) != len(links.uris):
-                raise LinkExpiredError(
-                    f"{ctx.what}: the link expired and the job did not hand out the same "
-                    f"number of fresh links. Run the sync again.",
-                    tenant_id=self.req.tenant_id,
-                    dataset=self.req.dataset.name,
-                )
-            links.uris = result.uris
-            links.generation += 1
-
-    def _link_expired(self, index: int, ctx: Context) -> LinkExpiredError:
-        return LinkExpiredError(
-            f"{ctx.what}: the link ({ctx.where}) was refused with 403 even after asking the "
-            "job for a fresh one. The links expire before the download finishes: check the "
-            "machine's clock and bandwidth, lower the number of parallel syncs, and run again.",
-            tenant_id=self.req.tenant_id,
-            dataset=self.req.dataset.name,
-        )
 
     def _report(self, phase: Phase) -> None:
         if self.req.progress is None:
@@ -395,73 +279,6 @@ class ExportJob:
         )
 
 
-def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
-    """The first real failure inside a task group (typed errors first, then anything)."""
-    leaves: list[BaseException] = []
-
-    def walk(exc: BaseException) -> None:
-        if isinstance(exc, BaseExceptionGroup):
-            for inner in exc.exceptions:
-                walk(inner)
-        else:
-            leaves.append(exc)
-
-    walk(group)
-    typed = [e for e in leaves if isinstance(e, VismaHrmError)]
-    return (typed or leaves)[0]
-
-
 def _safe(text: str) -> str:
     """A file-name-safe form of an id that comes from the server."""
     return re.sub(r"[^A-Za-z0-9_-]", "_", text)[:80]
-
-
-def _server_message(response: httpx.Response) -> str:
-    """The error text of an API answer (JSON ``message``/``error_description``/``title``),
-    scrubbed of anything that looks like a token or a signed link, and kept short."""
-    body = _json(response) or {}
-    for key in ("message", "error_description", "title", "detail", "error"):
-        value = _field(body, key)
-        if isinstance(value, str) and value.strip():
-            return redact_text(value.strip())[:300]
-    return ""
-
-
-def _json(response: httpx.Response) -> dict[str, Any] | None:
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
-
-
-def _field(body: dict[str, Any] | None, name: str) -> Any:
-    """A JSON field, matched without regard to case (``jobId`` / ``JobId``)."""
-    if not body:
-        return None
-    if name in body:
-        return body[name]
-    lowered = name.lower()
-    for key, value in body.items():
-        if key.lower() == lowered:
-            return value
-    return None
-
-
-def _uris(body: dict[str, Any], field_name: str) -> list[str] | None:
-    """The file links of a Completed job; null or a missing list means zero files.
-
-    If the catalog's field is absent but exactly one ``...FileUris`` field is present, that
-    one is used (with a warning): a renamed field must not turn into a silent empty export.
-    """
-    value = _field(body, field_name)
-    if value is None and not any(k.lower() == field_name.lower() for k in body):
-        others = [k for k in body if k.lower().endswith("fileuris")]
-        if len(others) == 1:
-            log.warning("file list field %s missing; using %s", field_name, others[0])
-            value = body[others[0]]
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(u, str) for u in value):
-        return None
-    return [str(u) for u in value]

@@ -7,7 +7,25 @@
 * **5xx** and **connection errors** (connect, read reset, protocol errors such as a short
   body, timeouts) are retried up to ``max_retries`` with the same backoff, then end in
   ``ServerError`` / ``UnreachableError``.
-* Everything else is returned to the caller, which knows what a 401 or 403 means where it is.
+* Everything else is returned to the caller, which knows what a 401 or 403 means where it is
+  (a 401 at the API is renewed once by ``bearer.TenantBearer`` before it gets here).
+
+Why each call may be repeated, also after the request may have reached the server (a read
+timeout, a reset, a 5xx):
+
+* ``POST`` token request: creates nothing; a repeat at worst issues a second token.
+* ``GET /v1/query/...`` and file downloads: read-only; a download restarts from byte zero and
+  replaces its ``.part`` file, so no row is written twice.
+* ``POST /v1/command/...``: a repeat after a lost answer **may start a second export job**.
+  That is accepted, not avoided, because a duplicate job is harmless to the data: each job is
+  a complete export of its own ``changeTimestampAfter`` window, we read only the job whose id
+  we received, and the cursor we store is that job's own ``changeTimestampBefore``. The lost
+  job costs API quota and server work (a full export also counts against the rate limit,
+  which 429 patience absorbs); its id is never known, its result never read, and it expires
+  on Visma's side. Refusing to repeat would not save the job either: the dataset would fail
+  for the night and the next run would start a new job anyway, a day late.
+  ``tests/client/test_retry_safety.py`` proves this over HTTP with a job the sandbox started
+  while its answer never arrived.
 
 Full jitter (a random delay between 0 and the capped exponential) follows the AWS
 architecture note also used by stripe-python's client: many tenants retrying in lock-step
@@ -94,8 +112,8 @@ class RetryPolicy:
     ) -> httpx.Response:
         """Run ``operation`` until it gives an answer worth returning, or raise a typed error.
 
-        ``operation`` must be safe to repeat (a GET, the token request, or a command whose
-        failed attempt started no job that we would lose track of).
+        ``operation`` must be safe to repeat: every call of the package is, for the reasons in
+        this module's docstring (a repeated export command may leave an unread job behind).
         """
         failures = 0
         rate_limited = 0

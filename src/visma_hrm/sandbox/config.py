@@ -91,6 +91,30 @@ _OPTIONAL_INTS = {"retry_after", "token_lifetime_s"}
 _DATASET_LISTS = ("stuck_datasets", "failed_datasets", "malformed_datasets", "drift_datasets")
 
 
+# Share of persons (per 30 days) each kind of change touches.
+MONTHLY_RATES = {
+    "hire": 0.015,
+    "terminate": 0.01,
+    "transfer": 0.01,
+    "salary": 0.02,
+    "address": 0.01,
+    "udf": 0.01,
+    "delete": 0.003,
+    "unit": 0.004,
+}
+
+EXTRA_RATES = {
+    "function": 0.008,
+    "hours": 0.008,
+    "manager": 0.006,
+    "costcentre": 0.006,
+    "correction": 0.006,
+    "future_leave": 0.006,
+}
+"""Kinds added by ``SandboxConfig.all_changes`` (drawn after the others, so without it every
+seed gives the data it always gave)."""
+
+
 @dataclass(frozen=True)
 class FaultConfig:
     """Injected faults; everything is off by default.
@@ -124,6 +148,13 @@ class FaultConfig:
     failed_status: str = "Failed"
     malformed_datasets: tuple[str, ...] = ()
     """Exports of these datasets carry one row with an extra field."""
+    revoked_tokens_first: int = 0
+    """The first N API calls (command, query) answer 401 ``invalid_token`` whatever the
+    token: tokens revoked before they expired."""
+    late_command_answers: int = 0
+    """The first N export commands start their job, then hold the answer back for
+    ``late_answer_s``: a client with a shorter read timeout never learns the job's id."""
+    late_answer_s: float = 3.0
     token_outage_first: int = 0
     """The first N token requests answer 503."""
     token_outage: bool = False

@@ -57,6 +57,8 @@ class FaultState:
             self.calls = 0
             self.token_calls = 0
             self.downloads = 0
+            self.commands = 0
+            self.api_calls = 0
             self.buckets: dict[str, TokenBucket] = {}
 
     def on_call(self, endpoint: str, tenant_id: str | None) -> tuple[float, Refusal | None]:
@@ -81,6 +83,19 @@ class FaultState:
         with self.lock:
             self.token_calls += 1
             return self.faults.token_outage or self.token_calls <= self.faults.token_outage_first
+
+    def token_revoked(self) -> bool:
+        """Whether this API call's token counts as revoked (the first N calls)."""
+        with self.lock:
+            self.api_calls += 1
+            return self.api_calls <= self.faults.revoked_tokens_first
+
+    def late_answer(self) -> float:
+        """Seconds to hold back the answer of an export command that started its job."""
+        with self.lock:
+            self.commands += 1
+            late = self.commands <= self.faults.late_command_answers
+            return self.faults.late_answer_s if late else 0.0
 
     def download_fault(self) -> str | None:
         """ "reset" or "truncate" for the first N downloads, else None."""

@@ -38,6 +38,17 @@ class Job:
     done: threading.Event = field(default_factory=threading.Event)
     files: list[Path] = field(default_factory=list)
     error: str | None = None
+    queries: int = 0
+    """How often the job's state was asked (0: its id never reached a client)."""
+
+
+@dataclass(frozen=True)
+class JobSeen:
+    """What a test may know of a job: which dataset, and whether its id ever came back."""
+
+    id: str
+    dataset: str
+    queries: int
 
 
 class JobStore:
@@ -104,6 +115,12 @@ class JobStore:
     def get(self, job_id: str) -> Job | None:
         with self.lock:
             return self.jobs.get(job_id)
+
+    def seen(self, tenant_id: str) -> list[JobSeen]:
+        """The tenant's jobs in the order they were started."""
+        with self.lock:
+            jobs = sorted(self.jobs.values(), key=lambda j: j.created)
+        return [JobSeen(j.id, j.spec.name, j.queries) for j in jobs if j.tenant_id == tenant_id]
 
     def status(self, job: Job, min_duration: float) -> str:
         if job.fate == "stuck":

@@ -13,6 +13,7 @@ import uvicorn
 
 from visma_hrm.sandbox.app import SandboxState, build_app
 from visma_hrm.sandbox.config import FaultConfig, SandboxConfig
+from visma_hrm.sandbox.jobs import JobSeen
 from visma_hrm.sandbox.spec import DATASETS
 from visma_hrm.sandbox.world import SandboxEvent
 
@@ -89,6 +90,10 @@ class Sandbox:
     def events(self, tenant_id: str) -> list[SandboxEvent]:
         """The ground truth of change: every business event ``advance`` applied, in order."""
         return self.state.world.events(tenant_id)
+
+    def jobs(self, tenant_id: str) -> list[JobSeen]:
+        """Every export job the tenant's commands started, oldest first, with its poll count."""
+        return self.state.jobs.seen(tenant_id)
 
     def truth(self, tenant_id: str, dataset: str) -> list[dict[str, str | None]]:
         """The current full content of a dataset: the rows a full export would carry now."""

@@ -1,122 +1,24 @@
-"""The simulated customer databases: tenants, the sandbox clock and change over time.
+"""The simulated Visma: all tenants, the sandbox clock, approvals, and the truth of each dataset.
 
-Base rows come from ``data.TenantData`` on the fly. Only what changed is stored: a person
-touched by ``advance`` gets a full copy of its rows (``persons``), each row with its own change
-timestamp. Copies are never edited in place once stored (copy on write), so a job can take a
-cheap ``snapshot`` and stream its export while the clock moves on.
+A tenant's rows, its changes and snapshots are ``tenant.py``; what ``advance`` does to a
+tenant is ``changes.py``; which rows an export carries is ``exports.py``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import math
-import random
 import threading
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
-from visma_hrm.sandbox import data as gen
-from visma_hrm.sandbox.clock import TICKS_PER_DAY, format_ticks, parse_ticks, ticks_date
+from visma_hrm.sandbox import exports
+from visma_hrm.sandbox.changes import Changes
+from visma_hrm.sandbox.clock import TICKS_PER_DAY, format_ticks, parse_ticks
 from visma_hrm.sandbox.config import FaultConfig, SandboxConfig
-from visma_hrm.sandbox.data import Row, Stamped, TenantData, stable_int
-from visma_hrm.sandbox.spec import DATASETS, PERSON_DATASETS, DatasetSpec
+from visma_hrm.sandbox.data import Row, TenantData, stable_int
+from visma_hrm.sandbox.spec import DATASETS, DatasetSpec
+from visma_hrm.sandbox.tenant import SandboxEvent, Snapshot, Tenant
 
-TABLE_DATASETS = ("organization_units", "cost_centers")
-
-# Share of persons (per 30 days) each kind of change touches.
-MONTHLY_RATES = {
-    "hire": 0.015,
-    "terminate": 0.01,
-    "transfer": 0.01,
-    "salary": 0.02,
-    "address": 0.01,
-    "udf": 0.01,
-    "delete": 0.003,
-    "unit": 0.004,
-}
-
-EXTRA_RATES = {
-    "function": 0.008,
-    "hours": 0.008,
-    "manager": 0.006,
-    "costcentre": 0.006,
-    "correction": 0.006,
-    "future_leave": 0.006,
-}
-"""Kinds added by ``SandboxConfig.all_changes`` (drawn after the others, so without it every
-seed gives the data it always gave)."""
-
-CONTRACT_EVENTS: dict[str, tuple[str, ...]] = {
-    "transfer": ("orgunit",),
-    "function_change": ("functionid",),
-    "hours_change": ("ptfactor", "weekhoursfixed"),
-    "manager_change": ("manageruserid",),
-    "cost_centre_change": ("costcenter",),
-}
-"""Event type -> the contract columns whose change between versions makes it."""
-
-PersonRows = dict[str, list[Stamped]]
-
-
-@dataclass(frozen=True)
-class SandboxEvent:
-    """One business event applied by ``advance``: the ground truth a change feed is held to.
-
-    ``before``/``after`` hold the changed columns; ``effective_date`` is the HR date (a hire
-    or a leave registered ahead is in the future), ``changed_at`` the change timestamp of the
-    rows. ``record_deleted`` names the dataset and the key of the vanished row.
-    """
-
-    tenant_id: str
-    type: str
-    employeeid: str | None
-    contractid: str | None
-    effective_date: str
-    changed_at: str
-    before: dict[str, str | None] = field(default_factory=dict)
-    after: dict[str, str | None] = field(default_factory=dict)
-    dataset: str | None = None
-    key: tuple[str | None, ...] = ()
-
-
-@dataclass
-class Tenant:
-    index: int
-    tenant_id: str
-    data: TenantData
-    approvals: set[str]
-    contact: bool
-    count: int
-    hires: dict[int, gen.Hire] = field(default_factory=dict)
-    persons: dict[int, PersonRows] = field(default_factory=dict)
-    tables: dict[str, list[Stamped]] = field(default_factory=dict)
-    events: list[SandboxEvent] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """What one tenant looked like at one moment; cheap to take, safe to stream from."""
-
-    data: TenantData
-    count: int
-    hires: dict[int, gen.Hire]
-    persons: dict[int, PersonRows]
-    tables: dict[str, list[Stamped]]
-    clock: int
-
-    def stamped(self, dataset: str) -> Iterator[Stamped]:
-        """Every current row of a dataset with its change timestamp, person by person."""
-        if dataset not in PERSON_DATASETS:
-            yield from self.tables[dataset]
-            return
-        rows_of, persons, hires = self.data.rows, self.persons, self.hires
-        for i in range(self.count):
-            state = persons.get(i)
-            if state is not None:
-                yield from state[dataset]
-            else:
-                yield from rows_of(i, dataset, hires.get(i))
+__all__ = ["SandboxEvent", "Snapshot", "Tenant", "World", "output_columns", "tenant_guid"]
 
 
 def tenant_guid(seed: int, kind: str, index: int) -> str:
@@ -133,7 +35,8 @@ class World:
     def __init__(self, config: SandboxConfig) -> None:
         self.config = config
         self.lock = threading.RLock()
-        self.clock = parse_ticks(config.start)
+        self.clock = self.start = parse_ticks(config.start)
+        self.sample = exports.UnchangedSample(config.seed, config.incremental_unchanged_fraction)
         self.tenants: dict[str, Tenant] = {}
         approvals = dict(config.approvals or {})
         for t in range(config.tenants):
@@ -165,10 +68,7 @@ class World:
 
     def snapshot(self, tenant_id: str) -> Snapshot:
         with self.lock:
-            t = self.tenants[tenant_id]
-            return Snapshot(
-                t.data, t.count, dict(t.hires), dict(t.persons), dict(t.tables), self.clock
-            )
+            return self.tenants[tenant_id].snapshot(self.clock)
 
     def set_approvals(self, tenant_id: str, datasets: list[str]) -> None:
         unknown = [d for d in datasets if d not in DATASETS]
@@ -179,21 +79,8 @@ class World:
 
     # ------------------------------------------------------------------ exports and truth
     def export_rows(self, snap: Snapshot, spec: DatasetSpec, after: int | None) -> Iterator[Row]:
-        """Rows of a full export (``after`` None) or an incremental one.
-
-        An incremental export carries every row changed after ``after`` plus a deterministic
-        sample of unchanged rows: the real filter is documented as inexact, so clients must
-        merge by key, and the sandbox makes sure they do.
-        """
-        if after is None:
-            for row, _ts in snap.stamped(spec.name):
-                yield row
-            return
-        threshold = int(self.config.incremental_unchanged_fraction * 10_000)
-        seed = self.config.seed
-        for row, ts in snap.stamped(spec.name):
-            if ts > after or stable_int(seed, *(row[k] for k in spec.key)) % 10_000 < threshold:
-                yield row
+        """Rows of a full export (``after`` None) or an incremental one (``exports.py``)."""
+        return exports.export_rows(snap, spec, after, self.sample, self.start)
 
     def truth(
         self, tenant_id: str, dataset: str, faults: FaultConfig
@@ -218,7 +105,7 @@ class World:
         with self.lock:
             old, new = self.clock, self.clock + int(days * TICKS_PER_DAY)
             for tenant in self.tenants.values():
-                _Changes(self, tenant, old, new).apply(days)
+                Changes(self.config, tenant, old, new).apply(days)
             self.clock = new
             return format_ticks(new)
 
@@ -239,367 +126,3 @@ def output_columns(
             else [c for c in columns if c not in names]
         )
     return columns
-
-
-class _Changes:
-    """One tenant's share of one ``advance``: events spread over (old, new]."""
-
-    def __init__(self, world: World, tenant: Tenant, old: int, new: int) -> None:
-        self.world = world
-        self.t = tenant
-        self.data = tenant.data
-        self.old, self.new = old, new
-        self.rng = random.Random(stable_int(world.config.seed, tenant.index, "advance", old, new))
-
-    def apply(self, days: float) -> None:
-        if self.new <= self.old:
-            return
-        events: list[tuple[int, str]] = []
-        rates = dict(MONTHLY_RATES)
-        if self.world.config.all_changes:
-            rates.update(EXTRA_RATES)
-        for kind, rate in rates.items():
-            expected = rate * self.t.count * days / 30.0
-            n = int(expected) + (1 if self.rng.random() < expected - math.floor(expected) else 0)
-            events += [(self.rng.randrange(self.old + 1, self.new + 1), kind) for _ in range(n)]
-        for ts, kind in sorted(events):
-            getattr(self, f"_{kind}")(ts)
-
-    # ------------------------------------------------------------------ helpers
-    def _record(
-        self,
-        kind: str,
-        ts: int,
-        row: Row,
-        effective: str | None,
-        before: Row | None = None,
-        after: Row | None = None,
-        dataset: str | None = None,
-        key: tuple[str | None, ...] = (),
-    ) -> None:
-        self.t.events.append(
-            SandboxEvent(
-                self.t.tenant_id,
-                kind,
-                row.get("employeeid"),
-                row.get("contractid"),
-                effective or self._day(ts),
-                format_ticks(ts),
-                dict(before or {}),
-                dict(after or {}),
-                dataset,
-                key,
-            )
-        )
-
-    def _record_changes(self, ts: int, old: Row, new: Row) -> None:
-        """One event per tracked contract attribute that differs between two versions."""
-        for kind, columns in CONTRACT_EVENTS.items():
-            if any(old.get(c) != new.get(c) for c in columns):
-                before = {c: old.get(c) for c in columns}
-                after = {c: new.get(c) for c in columns}
-                self._record(kind, ts, new, new["startdate"], before, after)
-
-    def _person(self, i: int) -> PersonRows:
-        """A private, editable copy of one person's current rows."""
-        state = self.t.persons.get(i)
-        if state is not None:
-            return {ds: [(dict(r), ts) for r, ts in rows] for ds, rows in state.items()}
-        hire = self.t.hires.get(i)
-        core = self.data.core(i, hire)
-        return {ds: self.data.rows_of(core, ds) for ds in PERSON_DATASETS}
-
-    def _pick(self) -> int:
-        return self.rng.randrange(self.t.count)
-
-    @staticmethod
-    def _day(ts: int) -> str:
-        return ticks_date(ts).isoformat()
-
-    @staticmethod
-    def _open_contract(rows: list[Stamped]) -> int | None:
-        """Index of the latest subcontract without an end date (the current one)."""
-        best = None
-        for n, (row, _ts) in enumerate(rows):
-            if row["enddate"] is None and (
-                best is None or (row["startdate"] or "") > (rows[best][0]["startdate"] or "")
-            ):
-                best = n
-        return best
-
-    def _new_version(self, rows: list[Stamped], n: int, ts: int) -> Row | None:
-        """The next subcontract of contract row ``n``, from the change date."""
-        row = rows[n][0]
-        siblings = [
-            int(r["subcontractid"] or 0)
-            for r, _ in rows
-            if r["employeeid"] == row["employeeid"] and r["contractid"] == row["contractid"]
-        ]
-        new = _successor(rows, n, ts)
-        if new is not None:
-            new["subcontractid"] = str(max(siblings) + 1)
-            new["existencestartutc"] = format_ticks(ts)
-        return new
-
-    # ------------------------------------------------------------------ events
-    def _hire(self, ts: int) -> None:
-        if self.rng.random() < 0.2 and self._rehire(ts):
-            return
-        i = self.t.count
-        hire = gen.Hire(ticks_date(ts).toordinal() + _lead_days(self.world.config.seed, i), ts)
-        core = self.data.core(i, hire)
-        self.t.hires[i] = hire
-        self.t.persons[i] = {
-            ds: [(r, ts) for r, _ in self.data.rows_of(core, ds)] for ds in PERSON_DATASETS
-        }
-        self.t.count += 1
-        first = self.t.persons[i]["contracts"][0][0]
-        self._record("hire", ts, first, first["startdate"])
-
-    def _rehire(self, ts: int) -> bool:
-        """A former employee comes back: a new contract under a NEW employeeid."""
-        for _ in range(5):
-            i = self._pick()
-            state = self._person(i)
-            contracts = state["contracts"]
-            if self._open_contract(contracts) is not None:
-                continue
-            ends = [r["enddate"] or "" for r, _ in contracts]
-            if any(e >= self._day(ts) for e in ends):
-                continue
-            k = len({r["employeeid"] for r, _ in contracts})
-            if k >= 9:
-                continue
-            core = self.data.core(i, self.t.hires.get(i))
-            emp = self.data.new_employment(core, k, ticks_date(ts).toordinal(), ts, self.rng)
-            core.employments, core.moved = [emp], None
-            for ds in PERSON_DATASETS:
-                new_rows = [(r, ts) for r, _ in self.data.rows_of(core, ds)]
-                if ds == "users":
-                    state[ds] = new_rows
-                else:
-                    state[ds] = state[ds] + new_rows
-                if ds == "contracts":
-                    self._record("rehire", ts, new_rows[0][0], new_rows[0][0]["startdate"])
-            self.t.persons[i] = state
-            return True
-        return False
-
-    def _terminate(self, ts: int, ahead: int = 0) -> None:
-        i = self._pick()
-        state = self._person(i)
-        n = self._open_contract(state["contracts"])
-        if n is None:
-            return
-        row = dict(state["contracts"][n][0])
-        day = (ticks_date(ts) + dt.timedelta(days=ahead)).isoformat()
-        day = max(day, row["startdate"] or "")
-        code, nl, en = gen.END_REASONS[self.rng.choice((0, 0, 1, 2, 3))]
-        row.update({"enddate": day, "endreason": code, "endreasonname": nl, "endreasonname_en": en})
-        state["contracts"][n] = (row, ts)
-        self.t.persons[i] = state
-        self._record("leave", ts, row, day, {"enddate": None}, {"enddate": day})
-
-    def _future_leave(self, ts: int) -> None:
-        """A leave registered ahead: the end date is 1 to 60 days after the change."""
-        self._terminate(ts, ahead=1 + self.rng.randrange(60))
-
-    def _transfer(self, ts: int) -> None:
-        i = self._pick()
-        state = self._person(i)
-        n = self._open_contract(state["contracts"])
-        if n is None:
-            return
-        old = dict(state["contracts"][n][0])
-        new = self._new_version(state["contracts"], n, ts)
-        if new is None:
-            return
-        new.update(self.data.unit_fields(self.rng.randrange(self.data.n_units)))
-        self.t.persons[i] = state
-        self._record_changes(ts, old, new)
-
-    def _new_contract_version(self, ts: int, change: Row) -> None:
-        """A new subcontract of someone's current contract with ``change`` applied."""
-        i = self._pick()
-        state = self._person(i)
-        n = self._open_contract(state["contracts"])
-        if n is None:
-            return
-        old = dict(state["contracts"][n][0])
-        if all(old.get(k) == v for k, v in change.items()):
-            return  # nothing would change: no version, no event
-        new = self._new_version(state["contracts"], n, ts)
-        if new is None:
-            return
-        new.update(change)
-        self.t.persons[i] = state
-        self._record_changes(ts, old, new)
-
-    def _function(self, ts: int) -> None:
-        function = self.rng.randrange(len(gen.FUNCTIONS))
-        self._new_contract_version(ts, gen.function_fields(function))
-
-    def _hours(self, ts: int) -> None:
-        factor = self.rng.choice(gen.PT_FACTORS)
-        self._new_contract_version(
-            ts,
-            {
-                "ptfactor": gen.dec(factor, 4),
-                "weekhoursfixed": gen.dec(gen.FULL_WEEK_HOURS * factor, 2),
-            },
-        )
-
-    def _manager(self, ts: int) -> None:
-        userid, name = self.data.manager_of(self.rng.randrange(self.data.n_units))
-        self._new_contract_version(ts, {"manageruserid": userid, "managername": name})
-
-    def _costcentre(self, ts: int) -> None:
-        code, _nl, en = self.data.cost_centers[self.rng.randrange(self.data.n_costcenters)]
-        self._new_contract_version(ts, {"costcenter": code, "costcenter_en": en})
-
-    def _correction(self, ts: int) -> None:
-        """A typo in the birth name corrected in the person's current record (no new version)."""
-        i = self._pick()
-        state = self._person(i)
-        rows = state["employees"]
-        latest = max(range(len(rows)), key=lambda n: rows[n][0]["existencestartutc"] or "")
-        row = dict(rows[latest][0])
-        old = {c: row[c] for c in ("birthname", "formattedname")}
-        fixed = str(row["birthname"]) + "e"
-        row["birthname"] = fixed
-        row["formattedname"] = str(row["formattedname"]).replace(str(old["birthname"]), fixed)
-        rows[latest] = (row, ts)
-        self.t.persons[i] = state
-        after = {c: row[c] for c in old}
-        self._record("personal_data_change", ts, row, None, old, after)
-
-    def _salary(self, ts: int) -> None:
-        i = self._pick()
-        state = self._person(i)
-        rows = state["contracts"]
-        n = self._open_contract(rows)
-        if n is None:
-            return
-        if self.rng.random() < 0.5:
-            target = self._new_version(rows, n, ts)
-            if target is None:
-                return
-            target["step"] = str(int(target["step"] or 0) + 1)
-            target["stepname"] = f"Trede {target['step']}"
-        else:
-            target = dict(rows[n][0])
-            rows[n] = (target, ts)
-        full = float(target["salaryfulltime"] or 0) * 1.025
-        target["salaryfulltime"] = gen.dec(full, 2)
-        target["salaryhour"] = gen.dec(full / (gen.FULL_WEEK_HOURS * 4.33), 2)
-        self.t.persons[i] = state
-
-    def _address(self, ts: int) -> None:
-        i = self._pick()
-        state = self._person(i)
-        rows = state["employees"]
-        latest = max(range(len(rows)), key=lambda n: rows[n][0]["existencestartutc"] or "")
-        row = dict(rows[latest][0])
-        p = gen.pools()
-        old = dict(row)
-        if self.rng.random() < 0.3:
-            row["mobilephonenumber"] = f"06-{self.rng.randrange(10**8):08d}"  # a correction
-            rows[latest] = (row, ts)
-        else:
-            street, city = (
-                p.streets[self.rng.randrange(len(p.streets))],
-                p.cities[self.rng.randrange(len(p.cities))],
-            )
-            zipcode = f"{self.rng.randrange(1000, 9999)} AB"
-            nr = 1 + self.rng.randrange(200)
-            for prefix in ("home", "sickness"):
-                row.update(self.data.address(prefix, street, nr, None, zipcode, city))
-            row["existencestartutc"] = format_ticks(ts)
-            rows.append((row, ts))
-        self.t.persons[i] = state
-        changed = [c for c in row if c != "existencestartutc" and row[c] != old.get(c)]
-        if changed:
-            before, after = {c: old.get(c) for c in changed}, {c: row[c] for c in changed}
-            self._record("personal_data_change", ts, row, None, before, after)
-
-    def _udf(self, ts: int) -> None:
-        i = self._pick()
-        state = self._person(i)
-        rows = state["employee_udf_histories"]
-        day = self._day(ts)
-        open_rows = [
-            n
-            for n, (r, _) in enumerate(rows)
-            if r["enddate"] is None and (r["startdate"] or "") < day
-        ]
-        if not open_rows:
-            return
-        n = self.rng.choice(open_rows)
-        field, employeeid = rows[n][0]["fieldname"], rows[n][0]["employeeid"]
-        if any(
-            (r["fieldname"], r["startdate"], r["employeeid"]) == (field, day, employeeid)
-            for r, _ in rows
-        ):
-            return  # a value from this very day exists already (the key must stay unique)
-        new = _successor(rows, n, ts)
-        if new is None:
-            return
-        values = next(v for name, _l, _t, v in gen.UDF_EMPLOYEE if name == field)
-        new["value"] = self.rng.choice(values)
-        self.t.persons[i] = state
-
-    def _delete(self, ts: int) -> None:
-        """A record vanishes (deleted in Visma): it is simply gone from the next full export."""
-        i = self._pick()
-        state = self._person(i)
-        dataset = self.rng.choice(
-            ("employees", "contracts", "employee_udf_histories", "contract_udf_histories")
-        )
-        rows = state[dataset]
-        if len(rows) < 2:
-            return
-        gone = rows.pop(self.rng.randrange(len(rows)))[0]
-        self.t.persons[i] = state
-        key = tuple(gone.get(k) for k in DATASETS[dataset].key)
-        self._record("record_deleted", ts, gone, None, dataset=dataset, key=key)
-
-    def _unit(self, ts: int) -> None:
-        """An organization unit gets a new history row (renamed from the change date)."""
-        rows = list(self.t.tables["organization_units"])
-        day = self._day(ts)
-        candidates = [
-            n
-            for n, (r, _) in enumerate(rows)
-            if r["enddate"] is None and (r["startdate"] or "") < day
-        ]
-        if not candidates:
-            return
-        new = _successor(rows, self.rng.choice(candidates), ts)
-        if new is None:
-            return
-        new["existencestartutc"] = format_ticks(ts)
-        new["orgname"] = str(new["orgname"]).split(" (")[0] + f" (per {day})"
-        self.t.tables["organization_units"] = rows
-
-
-def _lead_days(seed: int, i: int) -> int:
-    """A third of hires are registered ahead of their first day (1 to 60 days), as HR does."""
-    lead = stable_int(seed, "hire-lead", i)
-    return 0 if lead % 3 else 1 + (lead // 3) % 60
-
-
-def _successor(rows: list[Stamped], n: int, ts: int) -> Row | None:
-    """History rows change by succession: row ``n`` ends the day before the change date and
-    a copy starts on it (returned, for the caller to change). None when row ``n`` itself
-    starts on or after that day (a second change the same day would repeat its key)."""
-    row = rows[n][0]
-    day = ticks_date(ts)
-    if (row["startdate"] or "") >= day.isoformat():
-        return None
-    closed = dict(row)
-    closed["enddate"] = (day - dt.timedelta(days=1)).isoformat()
-    rows[n] = (closed, ts)
-    new = dict(row)
-    new.update({"startdate": day.isoformat(), "enddate": None})
-    rows.append((new, ts))
-    return new

@@ -50,12 +50,11 @@ from visma_hrm.cli.common import (
 )
 from visma_hrm.config import Settings, load_settings
 from visma_hrm.dlt_internals import quiet_dlt_logs
-from visma_hrm.duckdb_file import duckdb_schema
 from visma_hrm.errors import ConfigurationError
 from visma_hrm.messages import number, text
-from visma_hrm.pipeline import NullReporter, Reporter, SyncReport, SyncSettings, sync
 from visma_hrm.progress import PlainReporter, RichReporter, print_summary
 from visma_hrm.redact import Secret
+from visma_hrm.sync import NullReporter, Reporter, SyncReport, SyncSettings, sync, tables_schema
 
 
 @app.command("sync")
@@ -261,7 +260,7 @@ def _explain(path: Path, settings: Settings, console: Console) -> None:
     import duckdb
 
     lang = settings.lang
-    schema = duckdb_schema(path.resolve(), settings.dataset_name)
+    schema = tables_schema(settings)
     with duckdb.connect(str(path), read_only=True) as db:
         tables = _tables(db, schema)
         console.print(_counts_table(db, schema, tables, lang))
@@ -289,7 +288,7 @@ def _show_analytics(path: Path, settings: Settings, console: Console) -> None:
     from visma_hrm.analytics.build import build_analytics, data_as_of, summary
     from visma_hrm.cli.analytics_cmd import print_analytics
 
-    schema = duckdb_schema(path.resolve(), settings.dataset_name)
+    schema = tables_schema(settings)
     as_of = data_as_of(path, schema)
     views = build_analytics(path, settings.dataset_name, as_of=as_of)
     console.print(text("demo.analytics", settings.lang, date=as_of), highlight=False)
@@ -303,7 +302,7 @@ def _write_demo_report(path: Path, settings: Settings, console: Console) -> None
     from visma_hrm.report import report
 
     out = path.with_name(path.stem + "_report.html")
-    day = data_as_of(path, duckdb_schema(path.resolve(), settings.dataset_name))
+    day = data_as_of(path, tables_schema(settings))
     report(path, out, lang=settings.lang, schema=settings.dataset_name, as_of=day)
     console.print(text("demo.report", settings.lang, path=out.resolve()), highlight=False)
 

@@ -2,8 +2,9 @@
 
 ``run.py`` drives the phases; ``plan.py`` decides what is asked, ``extract.py`` downloads it
 (phase 1), ``load.py`` loads it with dlt (phase 2), ``reconcile.py`` marks deletions and empties
-excluded columns; ``destination.py`` builds the destination, ``report.py`` holds what the run
-tells, ``interrupt.py`` where a signal stops it. This package is the public face:
+excluded columns (``deletions.py`` holds the SQL); ``destination.py`` builds the destination,
+``report.py`` holds what the run tells, ``interrupt.py`` where a signal stops it, ``local.py`` and
+``server_locks.py`` keep two runs from writing the same data. This package is the public face:
 ``sync(SyncSettings(settings), reporter) -> SyncReport``.
 """
 

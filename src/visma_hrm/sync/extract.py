@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from visma_hrm.catalog import Dataset
 from visma_hrm.client import VismaClient
@@ -41,21 +42,14 @@ class Outcome:
         self.error = error
 
 
-def extract_or_stop(
-    client_settings: ClientSettings,
-    plan: Plan,
-    spool: Path,
-    concurrency: int,
-    reporter: Reporter,
-) -> list[Outcome]:
-    """Phase 1, ended early (every request cancelled) when SIGINT or SIGTERM arrives."""
+def extract_or_stop(extraction: Coroutine[Any, Any, list[Outcome]]) -> list[Outcome]:
+    """Phase 1 (``extract_all``), ended early (every request cancelled) by SIGINT or SIGTERM."""
 
     async def until_signalled() -> None:
         while signal_received() is None:
             await asyncio.sleep(0.1)
 
     async def race() -> list[Outcome]:
-        extraction = extract_all(client_settings, plan, spool, concurrency, reporter)
         work = asyncio.ensure_future(extraction)
         watch = asyncio.ensure_future(until_signalled())
         await asyncio.wait({work, watch}, return_when=asyncio.FIRST_COMPLETED)

@@ -1,6 +1,7 @@
 """After the load, reconcile: make the stored rows equal the source beyond what the merge did.
 
-Each step runs whole, after phase 2, in this order (``run.py`` checks for a signal between):
+Each step takes the run as ``Loaded`` (its pipeline, settings, plan, outcomes, start and
+report) and runs whole, after phase 2, in this order (``run.py`` checks for a signal between):
 
 - **deletions**: a (tenant, dataset) whose newest complete full export (every row parsed)
   started at T has its rows not received since T marked deleted (``visma_hrm.sync.deletions``, or
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -38,21 +40,29 @@ from visma_hrm.sync.plan import Plan, field_selection
 from visma_hrm.sync.report import Reporter, SyncReport, TableReport
 
 
-def mark_deletions(
-    pipeline: dlt.Pipeline,
-    plan: Plan,
-    outcomes: Sequence[Outcome],
-    started: datetime,
-    report: SyncReport,
-    reporter: Reporter,
-) -> None:
+@dataclass(frozen=True)
+class Loaded:
+    """A run whose load is done: what every reconcile step reads, and where it reports."""
+
+    pipeline: dlt.Pipeline
+    settings: Settings
+    plan: Plan
+    outcomes: Sequence[Outcome]
+    started: datetime
+    """When the run started: the cutoff of this run's full exports, the feed's moment."""
+    report: SyncReport
+    reporter: Reporter
+
+
+def mark_deletions(run: Loaded) -> None:
     """Mark rows gone from the newest complete full export as deleted, for this run's pairs."""
+    pipeline, report, started = run.pipeline, run.report, run.started
     targets = []
-    for outcome in outcomes:
+    for outcome in run.outcomes:
         table = outcome.table
         if table.status == "skipped":
             continue
-        cutoff = _deletion_evidence(outcome, started, plan.positions)
+        cutoff = _deletion_evidence(outcome, started, run.plan.positions)
         if cutoff is not None:
             targets.append((table, cutoff))
         if outcome.export and outcome.export.full and table.rows_rejected:
@@ -75,7 +85,7 @@ def mark_deletions(
             _mark_all(lambda t, d, c: mark_deleted(client, t, d, c), targets)
     for table, _ in targets:
         if table.rows_deleted:
-            reporter.info(
+            run.reporter.info(
                 f"{table.tenant_id} {table.dataset}: {table.rows_deleted} rows marked deleted"
             )
 
@@ -111,40 +121,27 @@ def _deletion_evidence(
 
 
 # -------------------------------------------------------------------------- retention
-def apply_retention(
-    pipeline: dlt.Pipeline,
-    cfg: Settings,
-    tenants: Sequence[str],
-    started: datetime,
-    report: SyncReport,
-    reporter: Reporter,
-) -> None:
+def apply_retention(run: Loaded) -> None:
     """Empty or remove the data of people gone longer than ``retention`` (visma_hrm.retention)."""
+    tenants, day = run.plan.tenants, run.started.date()
     try:
-        with sql_client(pipeline) as sql:
-            notes, warnings = retention_step(sql, cfg, tenants, started.date())
+        with sql_client(run.pipeline) as sql:
+            notes, warnings = retention_step(sql, run.settings, tenants, day)
     except VismaHrmError:
         raise
     except Exception as exc:
         raise destination_error("applying retention", exc) from None
     for note in notes:
-        reporter.info(note)
-    report.notes += notes
-    report.warnings += warnings
+        run.reporter.info(note)
+    run.report.notes += notes
+    run.report.warnings += warnings
 
 
-def update_change_feed(
-    pipeline: dlt.Pipeline,
-    cfg: Settings,
-    tenants: Sequence[str],
-    started: datetime,
-    report: SyncReport,
-    reporter: Reporter,
-) -> None:
+def update_change_feed(run: Loaded) -> None:
     """Add this sync's business events to ``changes`` (visma_hrm.changes); opt-in for now."""
-    if not cfg.change_feed:
+    if not run.settings.change_feed:
         return
-    selection = field_selection(cfg, DATASETS["employees"])
+    selection = field_selection(run.settings, DATASETS["employees"])
     ignored: frozenset[str] = frozenset()
     if selection is not None:
         kept = set(selection.include)
@@ -154,25 +151,19 @@ def update_change_feed(
             else frozenset(selection.exclude)
         )
     try:
-        with sql_client(pipeline) as sql:
+        with sql_client(run.pipeline) as sql:
             if sql is None:
                 return
-            added = update_feed(sql, tenants, started, ignored)
+            added = update_feed(sql, run.plan.tenants, run.started, ignored)
     except Exception as exc:
         raise destination_error("updating the change feed", exc) from None
     note = f"changes: {added:,} new event(s)"
-    report.notes.append(note)
-    reporter.info(note)
+    run.report.notes.append(note)
+    run.reporter.info(note)
 
 
 # -------------------------------------------------------------------------- exclusions
-def empty_excluded_columns(
-    pipeline: dlt.Pipeline,
-    plan: Plan,
-    started: datetime,
-    report: SyncReport,
-    reporter: Reporter,
-) -> None:
+def empty_excluded_columns(run: Loaded) -> None:
     """Empty, in every stored row of the dataset, the columns the user's ``fields`` keep out.
 
     Excluding a column at the API keeps it out of new exports; rows loaded before the exclusion
@@ -181,6 +172,7 @@ def empty_excluded_columns(
     Only once every export of the dataset in this run succeeded: a selection the API refused
     (a mistyped column in an include list) must not empty anything.
     """
+    pipeline, plan, report, started = run.pipeline, run.plan, run.report, run.started
     statuses: dict[str, set[str]] = {}
     for table in report.tables:
         statuses.setdefault(table.dataset, set()).add(table.status)
@@ -223,7 +215,7 @@ def empty_excluded_columns(
                 columns, rows = emptied
                 note = f"{dataset.table}: emptied {', '.join(columns)} in {rows:,} stored row(s)"
                 report.notes.append(note + " (excluded by fields or privacy profile).")
-                reporter.info(note)
+                run.reporter.info(note)
 
 
 def _empty_columns_of(

@@ -33,11 +33,12 @@ from visma_hrm.pseudonyms import Pseudonymizer, check_destination
 from visma_hrm.retention import Retention
 from visma_hrm.source import run_start
 from visma_hrm.sync.destination import Target, failed_to_prepare, sql_client, stored_positions
-from visma_hrm.sync.extract import Outcome, extract_or_stop
+from visma_hrm.sync.extract import Outcome, extract_all, extract_or_stop
 from visma_hrm.sync.interrupt import stop_if_signalled
 from visma_hrm.sync.load import load_exports, release_arrow_memory_promptly
 from visma_hrm.sync.plan import Plan, client_settings_from, field_selection, wanted_datasets
 from visma_hrm.sync.reconcile import (
+    Loaded,
     apply_retention,
     empty_excluded_columns,
     mark_deletions,
@@ -94,9 +95,9 @@ def sync(run: SyncSettings, reporter: Reporter | None = None) -> SyncReport:
                 check_destination(sql, pseudonymizer)
             plan = Plan(tenants, datasets, explicit, selections, positions, run.full_refresh)
             report.notes += plan.selection_notes()
-            outcomes = extract_or_stop(
-                client_settings, plan, work / "spool", cfg.concurrency, reporter
-            )
+            spool = work / "spool"
+            extraction = extract_all(client_settings, plan, spool, cfg.concurrency, reporter)
+            outcomes = extract_or_stop(extraction)
             report.tables = [o.table for o in outcomes]
             with target.loading(reporter), warehouse.loading(reporter.info, stop_if_signalled):
                 _write(pipeline, plan, outcomes, report, reporter, cfg, pseudonymizer)
@@ -118,10 +119,11 @@ def _write(
     loaded = [o for o in outcomes if o.export]
     load_exports(pipeline, loaded, started, report, reporter, pseudonymizer)
     stop_if_signalled()
-    mark_deletions(pipeline, plan, outcomes, started, report, reporter)
+    done = Loaded(pipeline, cfg, plan, outcomes, started, report, reporter)
+    mark_deletions(done)
     stop_if_signalled()
-    empty_excluded_columns(pipeline, plan, started, report, reporter)
+    empty_excluded_columns(done)
     stop_if_signalled()
-    update_change_feed(pipeline, cfg, plan.tenants, started, report, reporter)
-    apply_retention(pipeline, cfg, plan.tenants, started, report, reporter)  # feed included
+    update_change_feed(done)
+    apply_retention(done)  # feed included
     stop_if_signalled()  # a signal in the last step must not end in exit 0 unseen

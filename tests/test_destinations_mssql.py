@@ -16,7 +16,7 @@ import dlt
 import pytest
 
 from visma_hrm.config import load_settings
-from visma_hrm.pipeline import make_pipeline
+from visma_hrm.sync import make_pipeline
 
 PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
 URL = "mssql://loader:s3cret@sql.example.com:1433/hr?driver=ODBC+Driver+18+for+SQL+Server"

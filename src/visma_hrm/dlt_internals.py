@@ -3,7 +3,8 @@
 dlt's public API (``dlt.pipeline``, ``dlt.source``, ``dlt.resource``) is used everywhere; what
 lives below it (signal interception, destination resolution, exception classes of its SQL
 clients, the default pipelines folder) is reached only through this module, so that a dlt
-upgrade is checked here. The version the project is tested with is ``TESTED_DLT_VERSION``.
+upgrade is checked here. The version the project is tested with is ``TESTED_DLT_VERSION``;
+every sync checks the installed one against it at start-up (``check_dlt_version``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import signal
 import threading
 from collections.abc import Iterator
+from importlib.metadata import PackageNotFoundError, version
 from types import FrameType
 from typing import Any
 
@@ -34,6 +36,7 @@ __all__ = [
     "DatabaseUndefinedRelation",
     "DestinationUndefinedEntity",
     "DuckDbCredentials",
+    "check_dlt_version",
     "default_pipelines_dir",
     "destination_location",
     "intercepted_signals",
@@ -50,17 +53,38 @@ _EXTRAS = {
     "postgres": "visma-hrm[postgres]",
     "mssql": "visma-hrm[mssql]",
     "fabric": "visma-hrm[mssql]",
-    "synapse": "'dlt[synapse]==1.31.0'",
-    "snowflake": "'dlt[snowflake]==1.31.0'",
-    "bigquery": "'dlt[bigquery]==1.31.0'",
+    "synapse": f"'dlt[synapse]=={TESTED_DLT_VERSION}'",
+    "snowflake": f"'dlt[snowflake]=={TESTED_DLT_VERSION}'",
+    "bigquery": f"'dlt[bigquery]=={TESTED_DLT_VERSION}'",
     "filesystem": "visma-hrm[filesystem]",
-    "redshift": "'dlt[redshift]==1.31.0'",
-    "databricks": "'dlt[databricks]==1.31.0'",
-    "motherduck": "'dlt[motherduck]==1.31.0'",
-    "clickhouse": "'dlt[clickhouse]==1.31.0'",
-    "athena": "'dlt[athena]==1.31.0'",
-    "sqlalchemy": "'dlt[sqlalchemy]==1.31.0'",
+    "redshift": f"'dlt[redshift]=={TESTED_DLT_VERSION}'",
+    "databricks": f"'dlt[databricks]=={TESTED_DLT_VERSION}'",
+    "motherduck": f"'dlt[motherduck]=={TESTED_DLT_VERSION}'",
+    "clickhouse": f"'dlt[clickhouse]=={TESTED_DLT_VERSION}'",
+    "athena": f"'dlt[athena]=={TESTED_DLT_VERSION}'",
+    "sqlalchemy": f"'dlt[sqlalchemy]=={TESTED_DLT_VERSION}'",
 }
+
+
+def check_dlt_version(installed: str | None = None) -> str | None:
+    """A warning when the installed dlt is not the one this module was checked against.
+
+    Not an error: dlt's public API is stable across patch releases and the pin in
+    ``pyproject.toml`` normally holds. But what lives here (signal interception, folder and
+    package layout) may change in any release, so a run says so rather than fail oddly.
+    """
+    if installed is None:
+        try:
+            installed = version("dlt")
+        except PackageNotFoundError:  # a source checkout of dlt: nothing to compare
+            return None
+    if installed == TESTED_DLT_VERSION:
+        return None
+    return (
+        f"dlt {installed} is installed; visma-hrm is tested with dlt {TESTED_DLT_VERSION}. "
+        "If this run misbehaves, install the tested one: "
+        f"pip install 'dlt=={TESTED_DLT_VERSION}'."
+    )
 
 
 def default_pipelines_dir() -> str:
@@ -88,7 +112,7 @@ def resolve_destination(name: str) -> Any:
 
 def missing_extra_message(name: str, exc: BaseException) -> str:
     """The pip command that installs what destination ``name`` needs."""
-    package = _EXTRAS.get(name, f"'dlt[{name}]==1.31.0'")
+    package = _EXTRAS.get(name, f"'dlt[{name}]=={TESTED_DLT_VERSION}'")
     missing = getattr(exc, "name", None) or str(exc)
     return (
         f"The {name} destination needs a package that is not installed ({missing}). "

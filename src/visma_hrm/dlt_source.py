@@ -10,7 +10,8 @@ the rule of ``visma-hrm sync``, so a new or emptied destination always gets full
 
 What a ``visma-hrm sync`` run adds on top (every export downloaded side by side before anything
 is parsed, one tenant's failure kept from the others, excluded columns emptied, the report)
-lives in ``visma_hrm.pipeline``. Here a failed export stops the extract, so dlt loads nothing of
+lives in ``visma_hrm.sync``; the downloads are its phase 1 and the settings its own, so the two
+share one copy of that logic. Here a failed export stops the extract, so dlt loads nothing of
 that run and the next run asks again: nothing is half loaded. In an orchestrator, run one
 source per tenant to keep tenants apart. After a run, ``apply_deletions(pipeline)`` marks the
 rows that a complete full export no longer carried.
@@ -23,18 +24,17 @@ import concurrent.futures
 import logging
 import tempfile
 from collections.abc import Coroutine, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import dlt
 
 from visma_hrm.catalog import DATASETS, Dataset
-from visma_hrm.client import VismaClient
-from visma_hrm.client.settings import ClientSettings
-from visma_hrm.config import DEFAULT_API_URL, DEFAULT_TOKEN_URL
-from visma_hrm.deletions import mark_deleted
+from visma_hrm.client.settings import ClientSettings, FieldSelection
+from visma_hrm.config import DEFAULT_API_URL, DEFAULT_TOKEN_URL, Settings
 from visma_hrm.dlt_internals import DatabaseUndefinedRelation
-from visma_hrm.errors import ConfigurationError, DatasetNotApprovedError
+from visma_hrm.errors import ConfigurationError
 from visma_hrm.positions import Positions, read_positions
 from visma_hrm.redact import Secret
 from visma_hrm.source import (
@@ -45,6 +45,10 @@ from visma_hrm.source import (
     export_items,
     run_start,
 )
+from visma_hrm.sync.deletions import mark_deleted
+from visma_hrm.sync.extract import extract_all
+from visma_hrm.sync.plan import Plan, client_settings_from, wanted_datasets
+from visma_hrm.sync.report import NullReporter
 
 log = logging.getLogger("visma_hrm.source")
 T = TypeVar("T")
@@ -68,34 +72,32 @@ def visma_hrm_source(
     """
     if not tenants:
         raise ConfigurationError("visma_hrm_source needs at least one tenant id.")
-    unknown = sorted(set(datasets or ()) - set(DATASETS))
-    if unknown:
-        raise ConfigurationError(f"Unknown dataset(s): {', '.join(unknown)}.")
-    settings = ClientSettings(
+    settings = Settings(
         api_url=api_url,
         token_url=token_url,
         client_id=client_id,
         client_secret=Secret(str(client_secret)),
+        tenants=tuple(tenants),
+        datasets=tuple(datasets or ()),
+        concurrency=max(1, concurrency),
     )
-    wanted = [DATASETS[n] for n in datasets] if datasets else list(DATASETS.values())
-    plan = _SourcePlan(settings, tuple(tenants), bool(datasets), full_refresh, concurrency)
+    wanted, explicit = wanted_datasets(settings)
+    plan = _SourcePlan(settings, client_settings_from(settings), explicit, full_refresh)
     return [_dataset_resource(dataset, plan) for dataset in wanted]
 
 
+@dataclass(frozen=True)
 class _SourcePlan:
-    def __init__(
-        self,
-        settings: ClientSettings,
-        tenants: tuple[str, ...],
-        explicit: bool,
-        full_refresh: bool,
-        concurrency: int,
-    ) -> None:
-        self.settings = settings
-        self.tenants = tenants
-        self.explicit = explicit
-        self.full_refresh = full_refresh
-        self.concurrency = max(1, concurrency)
+    settings: Settings
+    client: ClientSettings
+    explicit: bool
+    full_refresh: bool
+
+    def for_dataset(self, dataset: Dataset, positions: Positions) -> Plan:
+        """The sync's plan for one dataset of every tenant (no field selection)."""
+        selections: dict[str, FieldSelection | None] = {dataset.name: None}
+        tenants = self.settings.tenants
+        return Plan(tenants, [dataset], self.explicit, selections, positions, self.full_refresh)
 
 
 def _dataset_resource(dataset: Dataset, plan: _SourcePlan) -> Any:
@@ -103,7 +105,7 @@ def _dataset_resource(dataset: Dataset, plan: _SourcePlan) -> Any:
         synced_at = run_start()
         positions = Positions() if plan.full_refresh else current_positions()
         with tempfile.TemporaryDirectory(prefix="visma-hrm-") as spool:
-            exports = _run(_download(plan, dataset, positions, Path(spool)))
+            exports = _download(plan, plan.for_dataset(dataset, positions), Path(spool))
             tally = ParseTally()
             for export in exports:
                 yield from export_items(export, synced_at, tally, default_reader)
@@ -135,45 +137,23 @@ def current_positions() -> Positions:
         raise
 
 
-async def _download(
-    plan: _SourcePlan, dataset: Dataset, positions: Positions, spool: Path
-) -> list[SpooledExport]:
-    bound = asyncio.Semaphore(plan.concurrency)
-    async with VismaClient(plan.settings) as client:
-        found = await asyncio.gather(
-            *(_one(client, bound, dataset, t, positions, spool, plan) for t in plan.tenants)
-        )
-    return [export for export in found if export is not None]
+def _download(plan: _SourcePlan, sync_plan: Plan, spool: Path) -> list[SpooledExport]:
+    """Phase 1 of ``visma-hrm sync`` (``visma_hrm.sync.extract``); any failure stops the extract.
 
-
-async def _one(
-    client: VismaClient,
-    bound: asyncio.Semaphore,
-    dataset: Dataset,
-    tenant_id: str,
-    positions: Positions,
-    spool: Path,
-    plan: _SourcePlan,
-) -> SpooledExport | None:
-    since = positions.cursor(tenant_id, dataset.name)
-    folder = spool / tenant_id
-    folder.mkdir()
-    async with bound:
-        try:
-            export = await client.export(tenant_id, dataset, since=since, spool_dir=folder)
-        except DatasetNotApprovedError:
-            if plan.explicit:
-                raise
-            log.warning("tenant %s did not approve %s: skipped", tenant_id, dataset.name)
-            return None
-    return SpooledExport(
-        tenant_id=tenant_id,
-        dataset=dataset,
-        files=tuple(export.files),
-        change_timestamp_before=export.change_timestamp_before,
-        full=since is None,
-        since=since,
+    Stopping keeps dlt from loading anything of this run, so nothing is half loaded and the
+    next run asks again; a dataset a tenant did not approve is only logged (see the source).
+    """
+    extraction = extract_all(
+        plan.client, sync_plan, spool, plan.settings.concurrency, NullReporter()
     )
+    outcomes = _run(extraction)
+    for outcome in outcomes:
+        table = outcome.table
+        if table.status == "skipped":
+            log.warning("tenant %s did not approve %s: skipped", table.tenant_id, table.dataset)
+        elif outcome.error is not None:
+            raise outcome.error
+    return [outcome.export for outcome in outcomes if outcome.export]
 
 
 def _run(coroutine: Coroutine[Any, Any, T]) -> T:

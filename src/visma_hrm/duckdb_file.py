@@ -30,7 +30,12 @@ _OURS = "_dlt_loads"
 
 def duckdb_schema(path: Path, dataset_name: str) -> str:
     """The schema of ``path`` holding the tables: the dataset, unless the file shares its name."""
-    return "main" if path.stem.casefold() == dataset_name.casefold() else dataset_name
+    return schema_in_catalog(path.stem, dataset_name)
+
+
+def schema_in_catalog(catalog: str, dataset_name: str) -> str:
+    """The same rule for an open database: DuckDB names its catalog after the file's stem."""
+    return "main" if catalog.casefold() == dataset_name.casefold() else dataset_name
 
 
 def adopt_old_default(path: Path, dataset_name: str) -> str | None:

@@ -2,7 +2,7 @@
 
 A nightly job's log wants one line per event that matters (job started, files downloaded,
 loaded), not a redrawn screen; a person at a terminal wants to see every tenant and dataset
-move at once. Both read the same events (``visma_hrm.pipeline.Reporter``).
+move at once. Both read the same events (``visma_hrm.sync.Reporter``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from visma_hrm.messages import CATALOG, number, text
 
 if TYPE_CHECKING:  # types only: the report's renderer imports this module without a sync
     from visma_hrm.client.models import ExportProgress
-    from visma_hrm.pipeline import SyncReport
+    from visma_hrm.sync import SyncReport
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """The dlt source: one resource per dataset, parsing export files already spooled to disk.
 
-Phase 1 of a sync (``visma_hrm.pipeline``) downloads every file of every export before this
+Phase 1 of a sync (``visma_hrm.sync``) downloads every file of every export before this
 source runs, so a failed download never leaves a half-loaded table. This module is phase 2: it
 turns those files into Arrow tables (dlt's fast path), adds the bookkeeping columns, and after
 each export's last batch yields its **position row** to ``_visma_sync_state`` (cursor, full or
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import dlt
 import pyarrow as pa
 import pyarrow.compute as pc
-from dlt.extract.source import DltSource
+from dlt.sources import DltSource
 
 from visma_hrm.catalog import (
     DELETED_AT_COLUMN,

@@ -11,7 +11,7 @@ import duckdb
 
 from tests.analytics import reference as ref
 from visma_hrm.config import Settings, load_settings
-from visma_hrm.pipeline import SyncReport, SyncSettings, sync
+from visma_hrm.sync import SyncReport, SyncSettings, sync
 
 SCHEMA = "visma_hrm_analytics"
 UnitCounts = dict[tuple[dt.date, str | None], tuple[int, Decimal]]

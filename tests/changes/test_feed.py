@@ -28,8 +28,8 @@ from tests.pipeline.truth import fetch_rows, sandbox_settings
 from tests.postgres_server import PostgresServer
 from visma_hrm.changes import FIELDS
 from visma_hrm.config import Settings
-from visma_hrm.pipeline import SyncReport, SyncSettings, sync
 from visma_hrm.sandbox import Sandbox, SandboxConfig, SandboxEvent, start_sandbox
+from visma_hrm.sync import SyncReport, SyncSettings, sync
 
 
 @pytest.fixture

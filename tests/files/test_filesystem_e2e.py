@@ -30,7 +30,6 @@ from tests.files.lake import (
 )
 from tests.pipeline.truth import sandbox_settings
 from visma_hrm import files_reconcile
-from visma_hrm import pipeline as pipeline_module
 from visma_hrm.catalog import (
     DATASETS,
     DELETED_AT_COLUMN,
@@ -40,8 +39,9 @@ from visma_hrm.catalog import (
 )
 from visma_hrm.config import Settings
 from visma_hrm.errors import ConfigurationError
-from visma_hrm.pipeline import SyncReport, SyncSettings, sync
 from visma_hrm.sandbox import FaultConfig, Sandbox, SandboxConfig, start_sandbox
+from visma_hrm.sync import SyncReport, SyncSettings, sync
+from visma_hrm.sync import run as run_module
 
 EMPLOYEES = 30
 
@@ -177,7 +177,7 @@ def test_positions_in_the_files_survive_a_lost_local_folder_and_heal_a_crash(
 
     with monkeypatch.context() as crash:
         # the full refresh loads, then "dies" before marking deletions
-        crash.setattr(pipeline_module, "_reconcile_all", lambda *args: None)
+        crash.setattr(run_module, "mark_deletions", lambda *args: None)
         _sync(settings, full_refresh=True)
     with pytest.raises(AssertionError, match="not marked deleted"):
         assert_lake_equals_truth(sb, lake)

@@ -21,8 +21,8 @@ from tests.pipeline.truth import canon, canon_row, fetch_rows, key_of, sandbox_s
 from tests.postgres_server import PostgresServer
 from visma_hrm.catalog import DATASETS, TENANT_COLUMN, ColumnType
 from visma_hrm.config import Settings
-from visma_hrm.pipeline import SyncReport, SyncSettings, sync
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
+from visma_hrm.sync import SyncReport, SyncSettings, sync
 
 HISTORY = ("contracts", "employees")
 Version = tuple[Any, ...]

@@ -12,7 +12,7 @@ from visma_hrm.client import FieldSelection
 from visma_hrm.config import Settings, load_settings
 from visma_hrm.duckdb_file import duckdb_schema
 from visma_hrm.errors import ConfigurationError
-from visma_hrm.pipeline import field_selection, wanted_datasets
+from visma_hrm.sync import field_selection, wanted_datasets
 
 EMPLOYEES = DATASETS["employees"]
 

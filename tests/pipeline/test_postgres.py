@@ -20,8 +20,8 @@ from tests.pipeline.truth import (
 )
 from tests.postgres_server import PostgresServer
 from visma_hrm.catalog import DELETED_COLUMN
-from visma_hrm.pipeline import SyncSettings, sync
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
+from visma_hrm.sync import SyncSettings, sync
 
 CLI = str(Path(sys.executable).parent / "visma-hrm")
 

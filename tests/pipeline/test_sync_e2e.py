@@ -15,11 +15,11 @@ import duckdb
 import pytest
 
 from tests.pipeline.truth import assert_equal_to_truth, fetch_rows, sandbox_settings
-from visma_hrm import pipeline as pipeline_module
 from visma_hrm.catalog import DATASETS, DELETED_AT_COLUMN, DELETED_COLUMN, TENANT_COLUMN
 from visma_hrm.config import Settings
-from visma_hrm.pipeline import SyncReport, SyncSettings, sync
 from visma_hrm.sandbox import FaultConfig, Sandbox, SandboxConfig, start_sandbox
+from visma_hrm.sync import SyncReport, SyncSettings, sync
+from visma_hrm.sync import run as run_module
 
 EMPLOYEES = 40
 
@@ -203,7 +203,7 @@ def test_deletions_missed_by_a_crash_after_the_load_are_marked_by_the_next_run(
     sb.advance(days=720)  # long enough for the sandbox to delete rows
     with monkeypatch.context() as crash:
         # the full refresh loads, then "dies" before reconciling deletions
-        crash.setattr(pipeline_module, "_reconcile_all", lambda *args: None)
+        crash.setattr(run_module, "mark_deletions", lambda *args: None)
         _sync(settings, full_refresh=True)
     with pytest.raises(AssertionError, match="not marked deleted"):
         assert_equal_to_truth(sb, settings)

@@ -25,7 +25,7 @@ from visma_hrm.catalog import (
     Dataset,
 )
 from visma_hrm.config import Settings
-from visma_hrm.pipeline import make_pipeline
+from visma_hrm.sync import make_pipeline
 
 Row = Mapping[str, Any]
 Key = tuple[str | None, ...]

@@ -30,7 +30,6 @@ from tests.postgres_server import PostgresServer
 from visma_hrm.catalog import DATASETS, TENANT_COLUMN
 from visma_hrm.config import Settings, load_settings
 from visma_hrm.errors import ConfigurationError
-from visma_hrm.pipeline import SyncSettings, make_pipeline, sync
 from visma_hrm.pseudonyms import (
     BIRTH_DATE_COLUMNS,
     KEY_DOMAINS,
@@ -41,6 +40,7 @@ from visma_hrm.pseudonyms import (
 )
 from visma_hrm.redact import Secret
 from visma_hrm.sandbox import FaultConfig, Sandbox, SandboxConfig, start_sandbox
+from visma_hrm.sync import SyncSettings, make_pipeline, sync
 
 KEY = "test-pseudonym-key-0123456789-abcdefghijklmnop"
 CLI = str(Path(sys.executable).parent / "visma-hrm")

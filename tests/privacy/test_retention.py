@@ -21,9 +21,9 @@ from tests.postgres_server import PostgresServer
 from visma_hrm.catalog import TENANT_COLUMN
 from visma_hrm.config import Settings
 from visma_hrm.errors import ConfigurationError
-from visma_hrm.pipeline import SyncReport, SyncSettings, sync
 from visma_hrm.retention import PERSON_DATASETS, Retention, personal_columns
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
+from visma_hrm.sync import SyncReport, SyncSettings, sync
 
 YEARS = 2
 TODAY = dt.datetime.now(dt.UTC).date()

@@ -21,12 +21,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.pipeline.truth import differences, fetch_rows, sandbox_settings
-from visma_hrm import pipeline as pipeline_module
 from visma_hrm.catalog import REJECTED_ROWS_TABLE, TENANT_COLUMN
 from visma_hrm.config import Settings
-from visma_hrm.pipeline import SyncReport, SyncSettings, make_pipeline, sync
 from visma_hrm.positions import Position, read_positions
 from visma_hrm.sandbox import Sandbox
+from visma_hrm.sync import SyncReport, SyncSettings, make_pipeline, sync
+from visma_hrm.sync import run as run_module
 
 Pair = tuple[str, str]
 """(tenant_id, dataset)."""
@@ -203,11 +203,11 @@ def client_tuning(**changes: Any) -> Iterator[None]:
     These are ``ClientSettings`` values a person rarely changes, so ``Settings`` does not carry
     them; the behaviour under test is the same, only the clock runs faster.
     """
-    original = pipeline_module.client_settings_from
+    original = run_module.client_settings_from
 
     def tuned(cfg: Settings) -> Any:
         return dataclasses.replace(original(cfg), **changes)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(pipeline_module, "client_settings_from", tuned)
+        mp.setattr(run_module, "client_settings_from", tuned)
         yield

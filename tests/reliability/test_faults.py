@@ -38,8 +38,8 @@ from tests.reliability.helpers import (
 )
 from tests.reliability.recorder import Call, Recording, recording_sandbox
 from visma_hrm.catalog import REJECTED_ROWS_TABLE, SYNCED_AT_COLUMN, TENANT_COLUMN
-from visma_hrm.pipeline import EXIT_REJECTED_ROWS, SyncReport
 from visma_hrm.sandbox import FaultConfig, Sandbox, SandboxConfig
+from visma_hrm.sync import EXIT_REJECTED_ROWS, SyncReport
 
 DATASETS = ("contracts", "users")
 """contracts (several files per export) carries the fault; users shows the others go on."""

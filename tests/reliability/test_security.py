@@ -39,10 +39,10 @@ from tests.reliability.helpers import (
 from tests.reliability.recorder import Recording, recording_sandbox
 from visma_hrm.client import ClientSettings
 from visma_hrm.config import Settings
-from visma_hrm.pipeline import SyncSettings, sync
 from visma_hrm.progress import PlainReporter
 from visma_hrm.redact import Secret
 from visma_hrm.sandbox import FaultConfig, Sandbox, SandboxConfig
+from visma_hrm.sync import SyncSettings, sync
 
 SECRET = "relsec-7c1f0e9a4b2d8e6f3a5c"
 WRONG = "wrongsec-2b9d4f6e8a1c3e5d"

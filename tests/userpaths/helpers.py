@@ -28,8 +28,8 @@ from visma_hrm.catalog import DATASETS, TENANT_COLUMN
 from visma_hrm.config import Settings
 from visma_hrm.duckdb_file import DEFAULT_FILE as DEFAULT_DUCKDB_FILE
 from visma_hrm.duckdb_file import duckdb_schema
-from visma_hrm.pipeline import Target
 from visma_hrm.sandbox import Sandbox
+from visma_hrm.sync import Target
 
 CLI = str(Path(sys.executable).parent / "visma-hrm")
 DEFAULT_FILE = DEFAULT_DUCKDB_FILE.name

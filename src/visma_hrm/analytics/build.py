@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from visma_hrm.analytics.models import STAGED_COLUMNS, VIEWS, Context, quote
 from visma_hrm.catalog import SYNC_STATE_TABLE
+from visma_hrm.duckdb_file import schema_in_catalog
 from visma_hrm.errors import ConfigurationError
 
 DEFAULT_SOURCE_SCHEMA = "visma_hrm"
@@ -106,11 +107,11 @@ def resolve_source_schema(db: _Db, schema: str) -> tuple[str, set[str]]:
     """The schema holding the tables, and which of ours are there.
 
     A DuckDB file named like the dataset (``visma_hrm.duckdb``) gets its tables in ``main``
-    (see ``pipeline.duckdb_schema``): fall back to it then.
+    (the rule of ``visma_hrm.duckdb_file``): fall back to it then.
     """
     wanted = set(STAGED_COLUMNS)
     found = _tables_in(db, schema) & wanted
-    if not found and db.duckdb and db.current_catalog().casefold() == schema.casefold():
+    if not found and db.duckdb and schema_in_catalog(db.current_catalog(), schema) == "main":
         schema, found = "main", _tables_in(db, "main") & wanted
     if not {"employees", "contracts"} <= found:
         raise ConfigurationError(

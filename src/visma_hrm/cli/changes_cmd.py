@@ -104,7 +104,7 @@ def read_changes(settings: Any, query: _Query) -> list[dict[str, Any]]:
     """The feed's rows, oldest detection first, filtered as asked."""
     from visma_hrm.changes import CHANGES_TABLE, FIELDS
     from visma_hrm.dlt_internals import DatabaseUndefinedRelation
-    from visma_hrm.pipeline import make_pipeline
+    from visma_hrm.sync import make_pipeline
 
     pipeline = make_pipeline(settings)
     conditions: list[str] = []

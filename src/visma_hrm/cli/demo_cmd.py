@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 import typer
 
 from visma_hrm.cli.app import app
-from visma_hrm.cli.extras import require_sandbox
 from visma_hrm.cli.common import (
     DuckdbPathOpt,
     EmployeesOpt,
@@ -27,6 +26,7 @@ from visma_hrm.cli.common import (
     set_verbosity,
     stdout_console,
 )
+from visma_hrm.cli.extras import require_sandbox
 from visma_hrm.messages import number, text
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
     from visma_hrm.config import Settings
     from visma_hrm.demo import TableCount
-    from visma_hrm.pipeline import SyncReport
+    from visma_hrm.sync import SyncReport
 
 
 @app.command("demo")
@@ -76,8 +76,8 @@ def demo_command(
 
 def _demo_step(settings: Settings, console: Console, title: str) -> SyncReport:
     from visma_hrm.cli.sync_cmd import sync_with_display
-    from visma_hrm.pipeline import SyncSettings
     from visma_hrm.progress import print_summary
+    from visma_hrm.sync import SyncSettings
 
     report = sync_with_display(SyncSettings(settings), settings.lang)
     console.print()

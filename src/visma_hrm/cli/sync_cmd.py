@@ -43,7 +43,7 @@ from visma_hrm.config import Settings, load_settings
 from visma_hrm.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from visma_hrm.pipeline import SyncReport, SyncSettings
+    from visma_hrm.sync import SyncReport, SyncSettings
 
 
 @app.command("sync")
@@ -80,7 +80,7 @@ def sync_command(
 ) -> None:
     """Load the approved datasets of every configured tenant into the destination."""
     from visma_hrm.dlt_internals import quiet_dlt_logs
-    from visma_hrm.pipeline import SyncSettings
+    from visma_hrm.sync import SyncSettings
 
     set_verbosity(quiet, verbose)
     overrides: dict[str, Any] = {
@@ -120,8 +120,8 @@ def with_field_flags(settings: Settings, specs: list[str]) -> Settings:
 
 def _run(settings: SyncSettings, json_output: bool, lang: str = "en") -> SyncReport:
     """Sync with the display that fits; the summary in ``lang``, ``--json`` always English."""
-    from visma_hrm.pipeline import NullReporter, Reporter, sync
     from visma_hrm.progress import PlainReporter, print_summary
+    from visma_hrm.sync import NullReporter, Reporter, sync
 
     out = stdout_console()
     if json_output:
@@ -138,8 +138,8 @@ def _run(settings: SyncSettings, json_output: bool, lang: str = "en") -> SyncRep
 
 def sync_with_display(settings: SyncSettings, lang: str = "en") -> SyncReport:
     """Sync with a live table on a terminal, plain log lines elsewhere, nothing with ``-q``."""
-    from visma_hrm.pipeline import NullReporter, sync
     from visma_hrm.progress import PlainReporter, RichReporter
+    from visma_hrm.sync import NullReporter, sync
 
     if VERBOSITY.quiet:
         return sync(settings, NullReporter())

@@ -1,0 +1,23 @@
+"""Where a run may end early: SIGINT and SIGTERM stop it between two whole steps.
+
+The signals are held for the whole run (``dlt_internals.intercepted_signals``); each phase
+calls ``stop_if_signalled`` at its safe points, so everything done before it stays whole and
+the next run asks again for what this one did not finish.
+"""
+
+from __future__ import annotations
+
+from visma_hrm.dlt_internals import SIGNAL_NAMES, signal_received
+from visma_hrm.errors import Interrupted
+
+
+def stop_if_signalled() -> None:
+    """End the run here when SIGINT or SIGTERM arrived: every step before it is whole."""
+    received = signal_received()
+    if received is not None:
+        name = SIGNAL_NAMES.get(received, f"signal {received}")
+        raise Interrupted(
+            received,
+            f"Stopped by {name}. Everything loaded before stays as it was; the next sync asks "
+            "again for what this one did not finish.",
+        )

@@ -1,0 +1,167 @@
+"""The layout the project promises, checked on the source text (ast, no imports, no network).
+
+docs/architecture.md describes these rules; each test reads every module of ``src/visma_hrm``
+once and names the offending module and import, so a broken rule says where to look:
+
+- only ``dlt_internals`` reaches below dlt's public API (``dlt.common``, ``dlt.extract``,
+  ``dlt.destinations.impl``), so a dlt upgrade is checked in one place;
+- the client and the sandbox sit on the two sides of HTTP and never import each other (nor
+  does the sandbox import the catalog: it must not share our idea of the API);
+- data flows one way: the client imports nothing of the sync or the CLI, the sync nothing of
+  the CLI;
+- every module opens with a docstring saying its one concern, and stays under 400 lines.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+PACKAGE = SRC / "visma_hrm"
+MAX_LINES = 400
+LONG_ALLOWED = {"visma_hrm.sandbox.data"}
+"""The sandbox's data generator: tables of names, places and rules, long by nature."""
+DLT_INTERNALS = ("dlt.common", "dlt.extract", "dlt.destinations.impl")
+
+
+@dataclass(frozen=True)
+class Module:
+    name: str
+    path: Path
+
+    @property
+    def source(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(SRC).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+@cache
+def modules() -> tuple[Module, ...]:
+    found = tuple(Module(module_name(p), p) for p in sorted(PACKAGE.rglob("*.py")))
+    assert len(found) > 20, f"no modules found under {PACKAGE}"
+    return found
+
+
+def imported(source: str, module: str, is_package: bool = False) -> Iterator[str]:
+    """Every module name an import statement anywhere in ``source`` may refer to.
+
+    ``from a.b import c`` yields ``a.b`` and ``a.b.c`` (``c`` may be a submodule); relative
+    imports are resolved against ``module``. Imports inside functions and under
+    ``TYPE_CHECKING`` count too: they couple the modules just the same.
+    """
+    package = module if is_package else module.rpartition(".")[0]
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            yield base
+            yield from (f"{base}.{alias.name}" for alias in node.names)
+
+
+def imports_of(module: Module) -> set[str]:
+    return set(imported(module.source, module.name, module.path.name == "__init__.py"))
+
+
+def within(name: str, *packages: str) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in packages)
+
+
+def offending(source: str, *packages: str) -> list[str]:
+    return sorted(n for n in imported(source, "visma_hrm.x") if within(n, *packages))
+
+
+def violations(importer: str, *forbidden: str) -> list[str]:
+    return [
+        f"{m.name} imports {name}"
+        for m in modules()
+        if within(m.name, importer)
+        for name in sorted(imports_of(m))
+        if within(name, *forbidden)
+    ]
+
+
+# ----------------------------------------------------------------------------- the checker
+def test_the_import_reader_sees_every_form_of_import() -> None:
+    """The rules below are only as good as this reader: it must not miss a way to import."""
+    source = (
+        "import dlt.common.pipeline\n"
+        "from dlt.extract.source import DltSource\n"
+        "from dlt.destinations import impl\n"
+        "def f():\n    from dlt.common import signals\n"
+        "from . import sandbox\n"
+        "from .cli.common import x\n"
+    )
+    assert offending(source, *DLT_INTERNALS) == [
+        "dlt.common",
+        "dlt.common.pipeline",
+        "dlt.common.signals",
+        "dlt.destinations.impl",
+        "dlt.extract.source",
+        "dlt.extract.source.DltSource",
+    ]
+    assert offending(source, "visma_hrm.sandbox", "visma_hrm.cli") == [
+        "visma_hrm.cli.common",
+        "visma_hrm.cli.common.x",
+        "visma_hrm.sandbox",
+    ]
+    assert offending("import dlt\nfrom dlt.sources import DltSource\n", *DLT_INTERNALS) == []
+
+
+# ----------------------------------------------------------------------------------- rules
+def test_only_dlt_internals_reaches_below_dlts_public_api() -> None:
+    found = [
+        f"{m.name} imports {name}"
+        for m in modules()
+        if m.name != "visma_hrm.dlt_internals"
+        for name in sorted(imports_of(m))
+        if within(name, *DLT_INTERNALS)
+    ]
+    assert not found, "go through visma_hrm.dlt_internals instead:\n" + "\n".join(found)
+
+
+def test_dlt_internals_is_where_dlt_is_reached_below_its_api() -> None:
+    """The fence has something inside: were it empty, the rule above would check nothing."""
+    internals = next(m for m in modules() if m.name == "visma_hrm.dlt_internals")
+    assert any(within(n, *DLT_INTERNALS) for n in imports_of(internals))
+
+
+def test_the_client_and_the_sandbox_never_import_each_other() -> None:
+    found = violations("visma_hrm.client", "visma_hrm.sandbox")
+    found += violations("visma_hrm.sandbox", "visma_hrm.client", "visma_hrm.catalog")
+    assert not found, "\n".join(found)
+
+
+def test_data_flows_one_way_client_sync_cli() -> None:
+    found = violations("visma_hrm.client", "visma_hrm.sync", "visma_hrm.cli")
+    found += violations("visma_hrm.sync", "visma_hrm.cli")
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("module", modules(), ids=lambda m: m.name)
+def test_every_module_opens_with_a_docstring(module: Module) -> None:
+    docstring = ast.get_docstring(ast.parse(module.source))
+    assert docstring and docstring.strip(), f"{module.path} has no opening docstring"
+
+
+@pytest.mark.parametrize("module", modules(), ids=lambda m: m.name)
+def test_no_module_exceeds_400_lines(module: Module) -> None:
+    if module.name in LONG_ALLOWED:
+        pytest.skip("the sandbox's data generator may be long")
+    lines = len(module.source.splitlines())
+    assert lines <= MAX_LINES, f"{module.path}: {lines} lines; split it by concern"

@@ -1,4 +1,8 @@
-"""Sandbox -> real sync -> DuckDB, and reading the analytics views back per tenant."""
+"""Sandbox -> real sync -> DuckDB, and reading the analytics views back per tenant.
+
+``settings_for``, ``run_sync``, ``clock_date`` and ``query`` are the shared ones of
+``tests.support``, under the names the analytics tests use.
+"""
 
 from __future__ import annotations
 
@@ -7,48 +11,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
-from tests.analytics import reference as ref
-from visma_hrm.config import Settings, load_settings
-from visma_hrm.pipeline import SyncReport, SyncSettings, sync
+from tests.support import hr_reference as ref
+from tests.support.tables import duckdb_query as query
 
 SCHEMA = "visma_hrm_analytics"
 UnitCounts = dict[tuple[dt.date, str | None], tuple[int, Decimal]]
 Totals = dict[dt.date, tuple[int, Decimal]]
 
 
-def settings_for(sb: Any, tmp_path: Path, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "api_url": sb.api_url,
-        "token_url": sb.token_url,
-        "client_id": sb.client_id,
-        "tenants": tuple(sb.tenant_ids),
-        "duckdb_path": tmp_path / "hrm.duckdb",
-        "pipelines_dir": tmp_path / "pipelines",
-        "pipeline_name": "visma_hrm_analytics_test",
-    }
-    values.update(overrides)
-    return load_settings(None, env={"VISMA_HRM_CLIENT_SECRET": sb.client_secret}, overrides=values)
-
-
-def run_sync(settings: Settings, full_refresh: bool = False) -> SyncReport:
-    report = sync(SyncSettings(settings, full_refresh=full_refresh))
-    assert report.ok, [t for t in report.tables if t.status != "ok"]
-    return report
-
-
-def clock_date(sb: Any) -> dt.date:
-    return dt.date.fromisoformat(str(sb.clock)[:10])
-
-
 def truth(sb: Any, tenant: str) -> list[ref.Version]:
     return ref.versions(sb.truth(tenant, "employees"), sb.truth(tenant, "contracts"))
-
-
-def query(path: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-    with duckdb.connect(str(path)) as db:
-        return list(db.execute(sql, params or []).fetchall())
 
 
 def view_persons(path: Path, tenant: str) -> set[frozenset[str]]:

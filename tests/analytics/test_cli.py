@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.analytics import helpers as h
-from tests.analytics import reference as ref
+from tests.support import hr_reference as ref
 from visma_hrm.cli import _register, app
 from visma_hrm.sandbox import SandboxConfig, start_sandbox
 

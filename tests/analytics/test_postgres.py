@@ -11,8 +11,8 @@ import psycopg2  # type: ignore[import-untyped]
 import pytest
 
 from tests.analytics import helpers as h
-from tests.analytics import reference as ref
-from tests.postgres_server import PostgresServer
+from tests.support import hr_reference as ref
+from tests.support.postgres_server import PostgresServer
 from visma_hrm.analytics import build_analytics, summary
 from visma_hrm.sandbox import SandboxConfig, start_sandbox
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.analytics import helpers as h
-from tests.analytics import reference as ref
+from tests.support import hr_reference as ref
 from visma_hrm.analytics import build_analytics
 from visma_hrm.catalog import DELETED_COLUMN
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox

@@ -24,8 +24,9 @@ from typing import Any
 
 import pytest
 
-from tests.pipeline.truth import fetch_rows, sandbox_settings
-from tests.postgres_server import PostgresServer
+from tests.support.postgres_server import PostgresServer
+from tests.support.settings import sandbox_settings
+from tests.support.tables import fetch_rows
 from visma_hrm.changes import FIELDS
 from visma_hrm.config import Settings
 from visma_hrm.pipeline import SyncReport, SyncSettings, sync

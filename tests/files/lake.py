@@ -12,7 +12,7 @@ from typing import Any
 import pyarrow.dataset as pads
 from deltalake import DeltaTable
 
-from tests.pipeline.truth import differences
+from tests.support.truth import differences
 from visma_hrm.catalog import DATASETS, TENANT_COLUMN
 
 DATASET_NAME = "visma_hrm"

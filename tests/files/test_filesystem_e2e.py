@@ -28,7 +28,7 @@ from tests.files.lake import (
     row_counts,
     table_dir,
 )
-from tests.pipeline.truth import sandbox_settings
+from tests.support.settings import sandbox_settings
 from visma_hrm import files_reconcile
 from visma_hrm import pipeline as pipeline_module
 from visma_hrm.catalog import (

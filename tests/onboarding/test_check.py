@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.onboarding.conftest import (
+from tests.support.cli import (
     assert_secret_nowhere,
     closed_port,
     run_cli,

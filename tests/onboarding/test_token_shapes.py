@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.onboarding.conftest import assert_secret_nowhere, run_cli, sandbox_env
+from tests.support.cli import assert_secret_nowhere, run_cli, sandbox_env
 from visma_hrm.sandbox import TOKEN_ERROR_SHAPES, SandboxConfig, start_sandbox
 
 EXPECTED = {

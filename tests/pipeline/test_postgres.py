@@ -12,13 +12,10 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from tests.pipeline.truth import (
-    assert_equal_to_truth,
-    differences,
-    fetch_rows,
-    sandbox_settings,
-)
-from tests.postgres_server import PostgresServer
+from tests.support.postgres_server import PostgresServer
+from tests.support.settings import sandbox_settings
+from tests.support.tables import fetch_rows
+from tests.support.truth import assert_equal_to_truth, differences
 from visma_hrm.catalog import DELETED_COLUMN
 from visma_hrm.pipeline import SyncSettings, sync
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox

@@ -11,7 +11,7 @@ from typing import Any
 import dlt
 import pytest
 
-from tests.pipeline.truth import differences
+from tests.support.truth import differences
 from visma_hrm import apply_deletions, visma_hrm_source
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
 

@@ -14,7 +14,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.pipeline.truth import assert_equal_to_truth, fetch_rows, sandbox_settings
+from tests.support.settings import sandbox_settings
+from tests.support.tables import fetch_rows
+from tests.support.truth import assert_equal_to_truth, truth_problems
 from visma_hrm import pipeline as pipeline_module
 from visma_hrm.catalog import DATASETS, DELETED_AT_COLUMN, DELETED_COLUMN, TENANT_COLUMN
 from visma_hrm.config import Settings
@@ -324,8 +326,6 @@ def test_rows_sent_again_unchanged_are_told_from_rows_that_changed(
 def test_an_incremental_export_with_a_rejected_row_is_asked_again_until_it_loads(
     sb: Sandbox, tmp_path: Path
 ) -> None:
-    from tests.reliability.helpers import truth_problems
-
     settings = sandbox_settings(sb, tmp_path, datasets=("contracts",))
     _sync(settings)
     sb.advance(days=120)  # many changed contracts: the malformed (second) row is one of them

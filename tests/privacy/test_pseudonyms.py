@@ -25,8 +25,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.pipeline.truth import fetch_rows, sandbox_settings
-from tests.postgres_server import PostgresServer
+from tests.support.postgres_server import PostgresServer
+from tests.support.settings import sandbox_settings
+from tests.support.tables import fetch_rows
 from visma_hrm.catalog import DATASETS, TENANT_COLUMN
 from visma_hrm.config import Settings, load_settings
 from visma_hrm.errors import ConfigurationError

@@ -16,8 +16,10 @@ from typing import Any
 
 import pytest
 
-from tests.pipeline.truth import differences, fetch_rows, sandbox_settings
-from tests.postgres_server import PostgresServer
+from tests.support.postgres_server import PostgresServer
+from tests.support.settings import sandbox_settings
+from tests.support.tables import fetch_rows
+from tests.support.truth import differences
 from visma_hrm.catalog import TENANT_COLUMN
 from visma_hrm.config import Settings
 from visma_hrm.errors import ConfigurationError

@@ -27,16 +27,16 @@ from typing import Any
 
 import pytest
 
-from tests.pipeline.test_cli import CLI, _env, _run_and_kill
-from tests.pipeline.truth import keep_dlt_quiet, sandbox_settings
 from tests.reliability.helpers import (
     client_tuning,
     destination_texts,
     file_texts,
-    run,
     working_files,
 )
 from tests.reliability.recorder import Recording, recording_sandbox
+from tests.support.cli import CLI, cli_env, run_and_kill
+from tests.support.runs import keep_dlt_quiet, run
+from tests.support.settings import sandbox_settings
 from visma_hrm.client import ClientSettings
 from visma_hrm.config import Settings
 from visma_hrm.pipeline import SyncSettings, sync
@@ -122,7 +122,7 @@ def _in_process_runs(sb: Sandbox, tmp_path: Path) -> list[str]:
 
 def _cli_runs(sb: Sandbox, tmp_path: Path) -> list[str]:
     """The CLI with Python and dlt logging at DEBUG: a sync, failing syncs, check."""
-    env = _env(sb, tmp_path, RUNTIME__LOG_LEVEL="DEBUG", VISMA_HRM_JOB_TIMEOUT="1")
+    env = cli_env(sb, tmp_path, RUNTIME__LOG_LEVEL="DEBUG", VISMA_HRM_JOB_TIMEOUT="1")
     wrong = {**env, "VISMA_HRM_CLIENT_SECRET": WRONG}
     outputs = [_debug_cli(["sync"], env, tmp_path)]
     sb.advance(days=30)
@@ -141,7 +141,7 @@ def _cli_runs(sb: Sandbox, tmp_path: Path) -> list[str]:
     # (until the next run), and the scan reads it
     assert not working_files(tmp_path / "pipelines")
     sb.advance(days=30)
-    assert _run_and_kill(env, tmp_path, "(dlt load)", 0.0), "the run ended before the kill"
+    assert run_and_kill(env, tmp_path, "(dlt load)", 0.0), "the run ended before the kill"
     assert working_files(tmp_path / "pipelines")
     return outputs
 

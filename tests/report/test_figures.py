@@ -42,7 +42,7 @@ def assert_figures(data: ReportData, exp: reference.Expected) -> None:
 
 def _starting(data: ReportData, synced: Synced) -> set[tuple[str, str, dt.date]]:
     """The report names the employeeid of the first contract; map it to the person key."""
-    from tests.analytics import reference as ref
+    from tests.support import hr_reference as ref
 
     keys = {t: ref.person_keys(d["employees"], d["contracts"]) for t, d in synced.truth.items()}
     return {(i.tenant_id, keys[i.tenant_id][i.employeeid], i.date) for i in data.starting}

@@ -23,7 +23,7 @@ from typing import Any
 
 import duckdb
 
-from tests.pipeline.truth import differences
+from tests.support.truth import differences
 from visma_hrm.catalog import DATASETS, TENANT_COLUMN
 from visma_hrm.config import Settings
 from visma_hrm.duckdb_file import DEFAULT_FILE as DEFAULT_DUCKDB_FILE

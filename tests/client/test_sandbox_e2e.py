@@ -14,6 +14,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.client.sandbox_helpers import (
+    Spy,
+    canonical,
+    expected_rows,
+    export_one,
+    read_rows,
+    settings_for,
+    with_client,
+)
 from visma_hrm.catalog import DATASETS, get_dataset
 from visma_hrm.client import Export, ExportProgress, FieldSelection, VismaClient
 from visma_hrm.client.csv_arrow import last_record_is_complete
@@ -30,16 +39,6 @@ from visma_hrm.errors import (
     TenantNotLinkedError,
 )
 from visma_hrm.sandbox import FaultConfig, Sandbox, SandboxConfig, start_sandbox
-
-from .sandbox_helpers import (
-    Spy,
-    canonical,
-    expected_rows,
-    export_one,
-    read_rows,
-    settings_for,
-    with_client,
-)
 
 
 @pytest.fixture(scope="module")

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.cli import assert_secret_nowhere, run_cli, sandbox_env
+from tests.support.cli import CLI, assert_secret_nowhere, run_cli, sandbox_env
 from visma_hrm.sandbox import TOKEN_ERROR_SHAPES, SandboxConfig, start_sandbox
 
 EXPECTED = {
@@ -27,8 +26,6 @@ EXPECTED = {
     "scope": "dataset_refused",
 }
 """What each failure must be diagnosed as, whenever the answer names its cause."""
-
-CLI = str(Path(sys.executable).parent / "visma-hrm")
 
 
 @pytest.fixture(scope="module", params=list(TOKEN_ERROR_SHAPES))

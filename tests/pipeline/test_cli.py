@@ -17,9 +17,8 @@ import duckdb
 import pytest
 
 from tests.support.cli import cli_env, cli_process, run_and_kill
-from tests.support.settings import sandbox_settings
+from tests.support.settings import cli_settings
 from tests.support.truth import assert_equal_to_truth
-from visma_hrm.config import Settings
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
 
 SECRET = "cli-test-secret-do-not-print"
@@ -30,16 +29,6 @@ def sb() -> Iterator[Sandbox]:
     config = SandboxConfig(tenants=2, employees=40, seed=5, client_secret=SECRET)
     with start_sandbox(config) as sandbox:
         yield sandbox
-
-
-def _settings(sb: Sandbox, tmp_path: Path) -> Settings:
-    return sandbox_settings(
-        sb,
-        tmp_path,
-        duckdb_path=tmp_path / "visma_hrm.duckdb",
-        pipelines_dir=tmp_path / "pipelines",
-        pipeline_name="visma_hrm",
-    )
 
 
 def test_sync_json_parses_and_reports_every_tenant_and_dataset(sb: Sandbox, tmp_path: Path) -> None:
@@ -124,7 +113,7 @@ def _kill_moments(count: int, seed: int) -> list[tuple[str, float]]:
 
 def _sigkill_matrix(sb: Sandbox, tmp_path: Path, moments: list[tuple[str, float]]) -> None:
     env = cli_env(sb, tmp_path, VISMA_HRM_CONCURRENCY="2")
-    settings = _settings(sb, tmp_path)
+    settings = cli_settings(sb, tmp_path)
     kills = 0
     for n, (anchor, delay) in enumerate(moments):
         if n:

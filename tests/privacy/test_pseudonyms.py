@@ -10,12 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +22,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.support.postgres_server import PostgresServer
+from tests.support.cli import CLI, cli_env
+from tests.support.postgres_server import PostgresServer, use_as_dlt_destination
 from tests.support.settings import sandbox_settings
 from tests.support.tables import fetch_rows
 from visma_hrm.catalog import DATASETS, TENANT_COLUMN
@@ -44,7 +42,6 @@ from visma_hrm.redact import Secret
 from visma_hrm.sandbox import FaultConfig, Sandbox, SandboxConfig, start_sandbox
 
 KEY = "test-pseudonym-key-0123456789-abcdefghijklmnop"
-CLI = str(Path(sys.executable).parent / "visma-hrm")
 MIN_SCAN = 6
 """Clear values at least this long are searched as substrings of every text (shorter ones,
 such as house number 12, occur by chance in any hex digest; they are checked cell by cell)."""
@@ -259,20 +256,14 @@ def _env(
     secrets = tmp_path / "secrets.toml"
     secrets.write_text(f'client_secret = "{sb.client_secret}"\npseudonym_key = "{key}"\n')
     secrets.chmod(0o600)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VISMA_HRM_")}
-    env.update(
-        {
-            "RUNTIME__DLTHUB_TELEMETRY": "false",
-            "VISMA_HRM_API_URL": sb.api_url,
-            "VISMA_HRM_TOKEN_URL": sb.token_url,
-            "VISMA_HRM_CLIENT_ID": sb.client_id,
-            "VISMA_HRM_SECRETS_FILE": str(secrets),
-            "VISMA_HRM_TENANTS": ",".join(sb.tenant_ids),
-            "VISMA_HRM_DUCKDB_PATH": str(tmp_path / "hrm.duckdb"),
-            "VISMA_HRM_PIPELINES_DIR": str(tmp_path / "pipelines"),
-            "VISMA_HRM_PRIVACY_PROFILE": profile,
-        }
+    env = cli_env(
+        sb,
+        tmp_path,
+        VISMA_HRM_SECRETS_FILE=str(secrets),
+        VISMA_HRM_DUCKDB_PATH=str(tmp_path / "hrm.duckdb"),
+        VISMA_HRM_PRIVACY_PROFILE=profile,
     )
+    del env["VISMA_HRM_CLIENT_SECRET"]  # the secret comes from the secrets file only
     return env
 
 
@@ -364,9 +355,7 @@ def test_postcodes_keep_their_four_digits_and_birth_dates_their_year() -> None:
 def test_no_clear_identifier_reaches_postgres(
     sb: Sandbox, postgres_server: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    dsn = postgres_server.dsn("postgres").replace("postgres@", "postgres:unused@", 1)
-    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", dsn)
-    schema = f"pseudo_{uuid.uuid4().hex[:8]}"
+    schema = use_as_dlt_destination(postgres_server, monkeypatch, "pseudo")
     settings = _settings(sb, tmp_path, keys_too=True, destination="postgres", dataset_name=schema)
     copies = tmp_path / "copies"
     copies.mkdir()

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.postgres_server import PostgresServer
+from tests.support.postgres_server import PostgresServer, use_as_dlt_destination
 from tests.support.settings import sandbox_settings
 from tests.support.tables import fetch_rows
 from tests.support.truth import differences
@@ -177,9 +176,7 @@ def test_the_cutoff_is_n_calendar_years_back() -> None:
 def test_retention_on_postgres_empty_then_remove(
     sb: Sandbox, postgres_server: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    dsn = postgres_server.dsn("postgres").replace("postgres@", "postgres:unused@", 1)
-    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", dsn)
-    schema = f"ret_{uuid.uuid4().hex[:8]}"
+    schema = use_as_dlt_destination(postgres_server, monkeypatch, "ret")
     base: dict[str, Any] = {"destination": "postgres", "dataset_name": schema}
     settings = sandbox_settings(sb, tmp_path, retention=YEARS, **base)
     _sync(settings)

@@ -36,7 +36,7 @@ from tests.reliability.helpers import (
 from tests.reliability.recorder import Recording, recording_sandbox
 from tests.support.cli import CLI, cli_env, run_and_kill
 from tests.support.runs import keep_dlt_quiet, run
-from tests.support.settings import sandbox_settings
+from tests.support.settings import cli_settings
 from visma_hrm.client import ClientSettings
 from visma_hrm.config import Settings
 from visma_hrm.pipeline import SyncSettings, sync
@@ -61,16 +61,6 @@ def recorded() -> Iterator[tuple[Sandbox, Recording]]:
     )
     with recording_sandbox(config) as pair:
         yield pair
-
-
-def _settings(sb: Sandbox, tmp_path: Path) -> Settings:
-    return sandbox_settings(
-        sb,
-        tmp_path,
-        duckdb_path=tmp_path / "visma_hrm.duckdb",
-        pipelines_dir=tmp_path / "pipelines",
-        pipeline_name="visma_hrm",
-    )
 
 
 def _debug_cli(args: list[str], env: dict[str, str], cwd: Path) -> str:
@@ -107,7 +97,7 @@ def test_no_secret_token_or_link_signature_leaks_anywhere(
 def _in_process_runs(sb: Sandbox, tmp_path: Path) -> list[str]:
     """A full sync, then one whose links keep expiring (its messages name the links)."""
     keep_dlt_quiet()
-    cfg = _settings(sb, tmp_path)
+    cfg = cli_settings(sb, tmp_path)
     stream = io.StringIO()
     sync(SyncSettings(cfg), PlainReporter(stream))
     sb.advance(days=30)

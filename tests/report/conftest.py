@@ -4,27 +4,14 @@ tests: its truth is kept to compute every figure independently."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import pytest
 
+from tests.report.checks import DATASETS, Synced
 from tests.support.runs import run_sync
 from tests.support.settings import clock_date, loaded_sandbox_settings
 from visma_hrm.sandbox import SandboxConfig, start_sandbox
-
-DATASETS = ("employees", "contracts", "organization_units")
-
-
-@dataclass
-class Synced:
-    path: Path
-    as_of: dt.date
-    tenants: list[str]
-    truth: dict[str, dict[str, list[dict[str, Any]]]]
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.report.conftest import Synced
+from tests.report.checks import Synced
 from visma_hrm.report import collect, write_report
 
 ARTIFACTS = Path(os.environ.get("VISMA_HRM_TEST_ARTIFACTS", "test-artifacts"))

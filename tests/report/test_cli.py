@@ -8,7 +8,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from tests.report.conftest import Synced
+from tests.report.checks import Synced
 from visma_hrm.cli import _register, app
 
 _register()

@@ -12,32 +12,8 @@ import duckdb
 import pytest
 
 from tests.report import reference
-from tests.report.conftest import Synced
+from tests.report.checks import Synced, assert_figures
 from visma_hrm.report import ReportData, collect, render_html
-
-
-def assert_figures(data: ReportData, exp: reference.Expected) -> None:
-    got = [
-        (
-            m.month,
-            m.persons,
-            m.employments,
-            m.fte,
-            m.inflow,
-            m.outflow,
-            m.employments_started,
-            m.employments_ended,
-            m.turnover_pct,
-        )
-        for m in data.months
-    ]
-    assert got == exp.months
-    assert data.begin_persons == exp.begin_persons
-    assert {(u.tenant_id, u.orgunitid): (u.persons, u.fte) for u in data.units} == exp.units
-    assert data.contract_mix == exp.contract_mix
-    assert data.age_gender == exp.age_gender
-    assert {(i.tenant_id, i.employeeid, i.contractid, i.date) for i in data.ending} == exp.ending
-    assert all(i.days == (i.date - data.as_of).days for i in data.ending + data.starting)
 
 
 def _starting(data: ReportData, synced: Synced) -> set[tuple[str, str, dt.date]]:

@@ -3,7 +3,6 @@ through the CLI too."""
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.report import reference
-from tests.report.conftest import DATASETS
-from tests.report.test_figures import assert_figures
-from tests.report.test_model import assert_model
-from tests.support.postgres_server import PostgresServer
+from tests.report.checks import DATASETS, assert_figures, assert_model
+from tests.support.postgres_server import PostgresServer, use_as_dlt_destination
 from tests.support.runs import run_sync
 from tests.support.settings import clock_date, loaded_sandbox_settings
 from visma_hrm.cli import _register, app
@@ -31,9 +28,7 @@ _register()
 def test_report_on_postgres_equals_the_python_computation(
     postgres_server: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    dsn = postgres_server.dsn("postgres").replace("postgres@", "postgres:unused@", 1)
-    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", dsn)
-    schema = f"hrm_{uuid.uuid4().hex[:8]}"
+    schema = use_as_dlt_destination(postgres_server, monkeypatch, "hrm")
     with start_sandbox(SandboxConfig(tenants=2, employees=60, seed=4)) as sb:
         settings = loaded_sandbox_settings(
             sb, tmp_path, destination="postgres", dataset_name=schema

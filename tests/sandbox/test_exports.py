@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from tests.sandbox.conftest import (
+from tests.support.sandbox_api import (
     PATHS,
     export,
     get_token,

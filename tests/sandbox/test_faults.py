@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.sandbox.conftest import (
+from tests.support.sandbox_api import (
     export,
     get_token,
     parse_csv,

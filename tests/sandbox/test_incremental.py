@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.sandbox.conftest import PATHS, export, get_token, keyed
+from tests.support.sandbox_api import PATHS, export, get_token, keyed, start_job
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
 
 Keyed = dict[tuple[str | None, ...], dict[str, str | None]]
@@ -105,8 +105,6 @@ def test_incremental_from_before_the_start_sends_recent_history(sb: Sandbox) -> 
 
 
 def export_status(sb: Sandbox, token: str, after: str) -> int:
-    from tests.sandbox.conftest import start_job
-
     return start_job(sb, token, "contracts", {"changeTimestampAfter": after}).status_code
 
 

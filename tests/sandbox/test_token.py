@@ -9,7 +9,7 @@ import httpx
 import jwt
 import pytest
 
-from tests.sandbox.conftest import ALL_SCOPES, PATHS, start_job, token_response
+from tests.support.sandbox_api import ALL_SCOPES, PATHS, start_job, token_response
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
 
 ALL_DATASETS = list(PATHS)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -145,11 +145,14 @@ def differences(
     return problems
 
 
-def assert_equal_to_truth(sb: Any, settings: Settings, *, deleted_may_linger: bool = False) -> None:
-    """Every tenant x dataset of the destination equals the sandbox's truth."""
+def destination_problems(
+    sb: Any, read: Callable[[str], Sequence[Row]], *, deleted_may_linger: bool = False
+) -> list[str]:
+    """Differences between every table (``read(dataset)`` gives its rows) and the sandbox's
+    truth, per tenant; rows of a tenant the sandbox does not have fail at once."""
     problems: list[str] = []
     for name in DATASETS:
-        loaded = fetch_rows(settings, name)
+        loaded = read(name)
         tenants = {r[TENANT_COLUMN] for r in loaded}
         assert tenants <= set(sb.tenant_ids), f"{name}: rows of unknown tenants {tenants}"
         for tenant in sb.tenant_ids:
@@ -161,6 +164,14 @@ def assert_equal_to_truth(sb: Any, settings: Settings, *, deleted_may_linger: bo
                 deleted_may_linger=deleted_may_linger,
             )
             problems += [f"{tenant[:8]} {name}: {p}" for p in found]
+    return problems
+
+
+def assert_equal_to_truth(sb: Any, settings: Settings, *, deleted_may_linger: bool = False) -> None:
+    """Every tenant x dataset of the destination equals the sandbox's truth."""
+    problems = destination_problems(
+        sb, lambda name: fetch_rows(settings, name), deleted_may_linger=deleted_may_linger
+    )
     assert not problems, "\n".join(problems[:30])
 
 

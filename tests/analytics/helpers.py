@@ -1,7 +1,6 @@
-"""Sandbox -> real sync -> DuckDB, and reading the analytics views back per tenant.
+"""Reading the analytics views back per tenant, and what they should hold by the reference.
 
-``settings_for``, ``run_sync``, ``clock_date`` and ``query`` are the shared ones of
-``tests.support``, under the names the analytics tests use.
+Syncing the sandbox into DuckDB is ``tests.support`` (settings, runs, tables).
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.support import hr_reference as ref
-from tests.support.tables import duckdb_query as query
+from tests.support.tables import duckdb_query
 
 SCHEMA = "visma_hrm_analytics"
 UnitCounts = dict[tuple[dt.date, str | None], tuple[int, Decimal]]
@@ -24,12 +23,14 @@ def truth(sb: Any, tenant: str) -> list[ref.Version]:
 
 
 def view_persons(path: Path, tenant: str) -> set[frozenset[str]]:
-    rows = query(path, f"SELECT employeeids FROM {SCHEMA}.persons WHERE tenant_id = ?", [tenant])
+    rows = duckdb_query(
+        path, f"SELECT employeeids FROM {SCHEMA}.persons WHERE tenant_id = ?", [tenant]
+    )
     return {frozenset(str(r[0]).split(",")) for r in rows}
 
 
 def view_headcount(path: Path, tenant: str) -> UnitCounts:
-    rows = query(
+    rows = duckdb_query(
         path,
         f"SELECT reference_date, orgunitid, headcount, fte FROM {SCHEMA}.headcount_monthly "
         "WHERE tenant_id = ?",
@@ -39,7 +40,7 @@ def view_headcount(path: Path, tenant: str) -> UnitCounts:
 
 
 def view_totals(path: Path, tenant: str) -> dict[dt.date, tuple[int, Decimal]]:
-    rows = query(
+    rows = duckdb_query(
         path,
         f"SELECT reference_date, headcount, fte FROM {SCHEMA}.headcount_monthly_total "
         "WHERE tenant_id = ?",
@@ -49,7 +50,7 @@ def view_totals(path: Path, tenant: str) -> dict[dt.date, tuple[int, Decimal]]:
 
 
 def view_flows(path: Path, tenant: str) -> dict[dt.date, tuple[int, int, int, int]]:
-    rows = query(
+    rows = duckdb_query(
         path,
         f"SELECT month, inflow, rehires, outflow, transfers FROM {SCHEMA}.flows_monthly "
         "WHERE tenant_id = ?",

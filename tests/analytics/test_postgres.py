@@ -11,6 +11,8 @@ import pytest
 from tests.analytics import helpers as h
 from tests.support import hr_reference as ref
 from tests.support.postgres_server import PostgresServer, use_as_dlt_destination
+from tests.support.runs import run_sync
+from tests.support.settings import clock_date, loaded_sandbox_settings
 from tests.support.tables import postgres_rows
 from visma_hrm.analytics import build_analytics, summary
 from visma_hrm.sandbox import SandboxConfig, start_sandbox
@@ -23,9 +25,11 @@ def test_views_on_postgres_equal_the_python_computation(
     schema = use_as_dlt_destination(postgres_server, monkeypatch, "hrm")
     target = f"{schema}_analytics"
     with start_sandbox(SandboxConfig(tenants=2, employees=40, seed=9)) as sb:
-        settings = h.settings_for(sb, tmp_path, destination="postgres", dataset_name=schema)
-        h.run_sync(settings)
-        as_of = h.clock_date(sb)
+        settings = loaded_sandbox_settings(
+            sb, tmp_path, destination="postgres", dataset_name=schema
+        )
+        run_sync(settings)
+        as_of = clock_date(sb)
         truth = {t: h.truth(sb, t) for t in sb.tenant_ids}
         persons = {t: h.expected_persons(sb, t) for t in sb.tenant_ids}
     conn = psycopg2.connect(postgres_server.dsn("postgres"))

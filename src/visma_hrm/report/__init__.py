@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from visma_hrm.report.data import ReportData, collect
+from visma_hrm.report.data import collect
+from visma_hrm.report.definitions import ReportData
 from visma_hrm.report.render import render_html
 
 __all__ = ["ReportData", "collect", "render_html", "write_report"]

@@ -17,6 +17,8 @@ from tests.support.settings import clock_date, loaded_sandbox_settings
 from visma_hrm.cli import _register, app
 from visma_hrm.sandbox import SandboxConfig, start_sandbox
 
+pytestmark = pytest.mark.slow  # a sync, then the analytics command in a subprocess
+
 _register()
 
 

@@ -17,6 +17,8 @@ from tests.support.tables import postgres_rows
 from visma_hrm.analytics import build_analytics, summary
 from visma_hrm.sandbox import SandboxConfig, start_sandbox
 
+pytestmark = pytest.mark.slow  # a sync into PostgreSQL and the views built there
+
 
 @pytest.mark.postgres
 def test_views_on_postgres_equal_the_python_computation(

@@ -149,6 +149,7 @@ def test_org_tree_and_managers(loaded: Loaded) -> None:
     assert managers and all(m[2] == keys[users[m[1]]] for m in managers)
 
 
+@pytest.mark.slow
 def test_advance_incremental_then_full_refresh_drop_deleted_rows(tmp_path: Path) -> None:
     with start_sandbox(SandboxConfig(tenants=2, employees=50, seed=6)) as sb:
         settings = loaded_sandbox_settings(sb, tmp_path)

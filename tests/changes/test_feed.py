@@ -31,6 +31,8 @@ from visma_hrm.config import Settings
 from visma_hrm.pipeline import SyncReport, SyncSettings, sync
 from visma_hrm.sandbox import Sandbox, SandboxConfig, SandboxEvent, start_sandbox
 
+pytestmark = pytest.mark.slow  # the feed is checked over many advances of a 150-person sandbox
+
 
 @pytest.fixture
 def sb() -> Iterator[Sandbox]:

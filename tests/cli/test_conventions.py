@@ -157,6 +157,7 @@ def _env(sb: Sandbox, tmp_path: Path, **extra: str) -> dict[str, str]:
 DATASETS = ["--dataset", "users", "--dataset", "contracts"]
 
 
+@pytest.mark.slow
 def test_plain_output_is_a_short_log_and_the_summary_fits_80_columns(
     sb: Sandbox, tmp_path: Path
 ) -> None:
@@ -177,6 +178,7 @@ def test_plain_output_is_a_short_log_and_the_summary_fits_80_columns(
     assert quiet.returncode == 0 and (quiet.stdout, quiet.stderr) == ("", "")
 
 
+@pytest.mark.slow
 def test_a_column_unknown_to_the_catalog_is_a_warning_and_passed_on(
     sb: Sandbox, tmp_path: Path
 ) -> None:
@@ -189,6 +191,7 @@ def test_a_column_unknown_to_the_catalog_is_a_warning_and_passed_on(
     )
 
 
+@pytest.mark.slow
 def test_the_secret_is_masked_as_a_value_not_inside_other_words(
     sb: Sandbox, tmp_path: Path
 ) -> None:
@@ -200,6 +203,7 @@ def test_the_secret_is_masked_as_a_value_not_inside_other_words(
     assert not re.search(r"(?<![\w-])sandbox(?![\w-])", done.stdout)
 
 
+@pytest.mark.slow
 def test_a_destination_error_has_the_same_shape_with_the_root_cause_first(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VISMA_HRM_")}
     env.update(
@@ -218,6 +222,7 @@ def test_a_destination_error_has_the_same_shape_with_the_root_cause_first(tmp_pa
     assert "pw-4711" not in done.stdout + done.stderr
 
 
+@pytest.mark.slow
 def test_the_readme_query_works_with_what_is_installed(sb: Sandbox, tmp_path: Path) -> None:
     """The README's query runs with the duckdb Python module on the default file of a sync."""
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")

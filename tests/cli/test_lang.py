@@ -21,6 +21,8 @@ import pytest
 from tests.support.cli import CLI, cli_process
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
 
+pytestmark = pytest.mark.slow  # every case runs the command in a subprocess, most a sync
+
 UNLINKED = "11111111-2222-3333-4444-555555555555"
 DATASETS = ["--dataset", "users", "--dataset", "contracts", "--dataset", "employees"]
 

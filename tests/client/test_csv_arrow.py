@@ -205,6 +205,7 @@ def typed_rows(draw: st.DrawFn) -> tuple[list[str], dict[str, object]]:
     return text, expected | {"flag": flag}
 
 
+@pytest.mark.slow
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -199,6 +199,7 @@ def test_transient_faults_are_recovered_without_losing_or_doubling_rows(
     assert not list(tmp_path.glob("*.part"))
 
 
+@pytest.mark.slow
 def test_a_tenant_rate_limit_slows_parallel_exports_but_loses_nothing(
     faults: Sandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -214,6 +215,7 @@ def test_a_tenant_rate_limit_slows_parallel_exports_but_loses_nothing(
     assert "429" in caplog.text
 
 
+@pytest.mark.slow
 def test_429_retry_after_is_honoured(faults: Sandbox, tmp_path: Path) -> None:
     faults.set_faults(FaultConfig(rate_limit_first=2, retry_after=1))
     started = time.monotonic()
@@ -368,6 +370,7 @@ def test_unapproved_datasets_are_named_in_both_scope_behaviours(mode: str, tmp_p
 
 
 # ----------------------------------------------------------------------------- tokens and links
+@pytest.mark.slow
 def test_token_refreshed_in_the_middle_of_a_long_export(tmp_path: Path) -> None:
     config = SandboxConfig(tenants=1, employees=10, job_duration_s=2.5)
     with start_sandbox(config) as sandbox:
@@ -380,6 +383,7 @@ def test_token_refreshed_in_the_middle_of_a_long_export(tmp_path: Path) -> None:
         assert len(spy.to("/v1/query/")) >= 6
 
 
+@pytest.mark.slow
 def test_an_expired_link_is_fetched_again_from_fresh_links(tmp_path: Path) -> None:
     config = SandboxConfig(tenants=1, employees=10, link_ttl_s=2, rows_per_file=5)
     with start_sandbox(config) as sandbox:

@@ -50,6 +50,7 @@ def _expected(shape: str, failure: str) -> str:
     return "token_refused" if shape == "opaque" else EXPECTED[failure]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("failure", list(EXPECTED))
 def test_check_diagnoses_every_failure_in_every_shape(
     shaped: tuple[str, Any], failure: str, tmp_path: Path
@@ -98,6 +99,7 @@ def test_init_names_the_cause_in_every_shape(shaped: tuple[str, Any], tmp_path: 
     assert not (tmp_path / "visma-hrm.toml").exists()
 
 
+@pytest.mark.slow
 def test_sync_reports_a_wrong_secret_once_per_tenant_in_every_shape(
     shaped: tuple[str, Any], tmp_path: Path
 ) -> None:

@@ -52,6 +52,7 @@ def test_sync_json_parses_and_reports_every_tenant_and_dataset(sb: Sandbox, tmp_
     assert count == sum(len(sb.truth(t, "contracts")) for t in sb.tenant_ids)
 
 
+@pytest.mark.slow
 def test_expected_errors_print_a_message_not_a_traceback_nor_the_secret(
     sb: Sandbox, tmp_path: Path
 ) -> None:
@@ -70,6 +71,7 @@ def test_expected_errors_print_a_message_not_a_traceback_nor_the_secret(
     assert json.loads(done.stdout)["error_code"] == "configuration"
 
 
+@pytest.mark.slow
 def test_demo_runs_and_prints_its_summary(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VISMA_HRM_")}
     env["RUNTIME__DLTHUB_TELEMETRY"] = "false"
@@ -132,6 +134,7 @@ def _sigkill_matrix(sb: Sandbox, tmp_path: Path, moments: list[tuple[str, float]
     assert kills >= 2, "the kills came too late to interrupt anything: the test proved nothing"
 
 
+@pytest.mark.slow
 def test_a_sync_killed_at_random_moments_ends_equal_to_the_truth(
     sb: Sandbox, tmp_path: Path
 ) -> None:

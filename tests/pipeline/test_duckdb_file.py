@@ -16,6 +16,8 @@ from tests.support.settings import sandbox_settings
 from tests.support.truth import assert_truth
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
 
+pytestmark = pytest.mark.slow  # every case runs CLI syncs in a subprocess
+
 
 def _user_env(sb: Sandbox, tmp_path: Path) -> dict[str, str]:
     """A user's environment: no duckdb path and no pipelines folder set (the real defaults)."""

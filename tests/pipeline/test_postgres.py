@@ -19,6 +19,8 @@ from visma_hrm.catalog import DELETED_COLUMN
 from visma_hrm.pipeline import SyncSettings, sync
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
 
+pytestmark = pytest.mark.slow  # full, incremental and concurrent syncs into PostgreSQL
+
 
 @pytest.mark.postgres
 def test_full_incremental_and_full_refresh_into_postgres(

@@ -15,6 +15,8 @@ from tests.support.truth import differences
 from visma_hrm import apply_deletions, visma_hrm_source
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
 
+pytestmark = pytest.mark.slow  # a user-written dlt pipeline: full then incremental
+
 DATASETS = ["employees", "contracts", "users"]
 
 

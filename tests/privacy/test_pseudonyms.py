@@ -154,6 +154,7 @@ def _snapshot_before_load(monkeypatch: pytest.MonkeyPatch, into: Path) -> None:
 
 
 # ------------------------------------------------------------------------------ DuckDB
+@pytest.mark.slow
 def test_no_clear_identifier_reaches_the_destination_or_the_working_folder(
     sb: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -182,6 +183,7 @@ def test_no_clear_identifier_reaches_the_destination_or_the_working_folder(
     assert {r["employeeid"] for r in employees} == truth_ids
 
 
+@pytest.mark.slow
 def test_pseudonyms_are_stable_across_runs_and_tenants_and_keep_joins(
     sb: Sandbox, tmp_path: Path
 ) -> None:
@@ -232,6 +234,7 @@ def _canon_key(value: str | None) -> str:
     return value
 
 
+@pytest.mark.slow
 def test_keys_too_keep_every_join_and_no_clear_id(sb: Sandbox, tmp_path: Path) -> None:
     settings = _settings(sb, tmp_path, keys_too=True)
     assert sync(SyncSettings(settings)).ok
@@ -276,6 +279,7 @@ def _cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Complete
     return done
 
 
+@pytest.mark.slow
 def test_cli_output_report_and_rejected_rows_hold_no_clear_value_nor_the_key(
     sb: Sandbox, tmp_path: Path
 ) -> None:
@@ -296,6 +300,7 @@ def test_cli_output_report_and_rejected_rows_hold_no_clear_value_nor_the_key(
     assert fetch_rows(settings, PRIVACY_TABLE)[0]["keys_pseudonymized"] is False
 
 
+@pytest.mark.slow
 def test_mixing_clear_data_pseudonyms_or_two_keys_is_refused(sb: Sandbox, tmp_path: Path) -> None:
     clear_run = _cli(["sync", "--dataset", "users"], _env(sb, tmp_path, profile=""), tmp_path)
     assert clear_run.returncode == 0, clear_run.stderr
@@ -351,6 +356,7 @@ def test_postcodes_keep_their_four_digits_and_birth_dates_their_year() -> None:
 
 
 # ------------------------------------------------------------------------------ PostgreSQL
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_no_clear_identifier_reaches_postgres(
     sb: Sandbox, postgres_server: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -126,6 +126,7 @@ def _note(report: SyncReport) -> str:
     return notes[0]
 
 
+@pytest.mark.slow
 def test_personal_columns_of_people_gone_long_ago_are_emptied_run_after_run(
     sb: Sandbox, tmp_path: Path
 ) -> None:
@@ -151,6 +152,7 @@ def test_personal_columns_of_people_gone_long_ago_are_emptied_run_after_run(
         ever |= now
 
 
+@pytest.mark.slow
 def test_remove_takes_the_rows_out_and_a_bad_setting_is_refused(
     sb: Sandbox, tmp_path: Path
 ) -> None:
@@ -172,6 +174,7 @@ def test_the_cutoff_is_n_calendar_years_back() -> None:
     assert Retention(1).cutoff(dt.date(2028, 2, 29)) == dt.date(2027, 2, 28)
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_retention_on_postgres_empty_then_remove(
     sb: Sandbox, postgres_server: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -187,6 +190,7 @@ def test_retention_on_postgres_empty_then_remove(
     _check(sb, removing, "remove", set())
 
 
+@pytest.mark.slow
 def test_the_change_feed_of_people_gone_long_ago_is_emptied_too(
     sb: Sandbox, tmp_path: Path
 ) -> None:

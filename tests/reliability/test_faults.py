@@ -37,6 +37,8 @@ from visma_hrm.catalog import REJECTED_ROWS_TABLE, SYNCED_AT_COLUMN, TENANT_COLU
 from visma_hrm.pipeline import EXIT_REJECTED_ROWS, SyncReport
 from visma_hrm.sandbox import FaultConfig, Sandbox, SandboxConfig
 
+pytestmark = pytest.mark.slow  # every case syncs a recorded sandbox end to end
+
 DATASETS = ("contracts", "users")
 """contracts (several files per export) carries the fault; users shows the others go on."""
 FAST_GIVE_UP = {"backoff_max_s": 0.05, "rate_limit_patience_s": 3.0}

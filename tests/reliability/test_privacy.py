@@ -21,6 +21,8 @@ from visma_hrm.catalog import DATASETS
 from visma_hrm.config import Settings
 from visma_hrm.sandbox import Sandbox, SandboxConfig
 
+pytestmark = pytest.mark.slow  # every case syncs a recorded sandbox end to end
+
 PERSONAL = set(DATASETS["employees"].contact_columns())
 EXTRA = ("nickname", "dateofbirth")
 """Excluded on top of the profile with ``--fields``."""

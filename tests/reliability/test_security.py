@@ -44,6 +44,8 @@ from visma_hrm.progress import PlainReporter
 from visma_hrm.redact import Secret
 from visma_hrm.sandbox import FaultConfig, Sandbox, SandboxConfig
 
+pytestmark = pytest.mark.slow  # every case syncs a recorded sandbox end to end
+
 SECRET = "relsec-7c1f0e9a4b2d8e6f3a5c"
 WRONG = "wrongsec-2b9d4f6e8a1c3e5d"
 DEBUG_CLI = [

@@ -22,10 +22,14 @@ ARTIFACTS = Path(os.environ.get("VISMA_HRM_TEST_ARTIFACTS", "test-artifacts"))
 CHROMIUM = next(
     (p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None
 )
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="chromium is not installed (bash scripts/test.sh installs Debian's chromium as root)",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="chromium is not installed "
+        "(bash scripts/test.sh installs Debian's chromium as root)",
+    ),
+    pytest.mark.slow,  # a headless browser per language
+]
 
 # chart id -> plotly layer that must hold its traces, and how many traces
 EXPECTED = {

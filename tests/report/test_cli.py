@@ -46,6 +46,7 @@ def test_report_command_refuses_bad_input_with_one_message(synced: Synced, tmp_p
     assert not (tmp_path / "r.html").exists()
 
 
+@pytest.mark.slow
 def test_demo_writes_the_report_and_prints_where(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -40,6 +40,7 @@ def test_all_tenants_together_equal_the_python_computation(synced: Synced) -> No
     )
 
 
+@pytest.mark.slow
 def test_another_period_sees_the_hires_registered_after_it(synced: Synced) -> None:
     as_of = synced.as_of - dt.timedelta(days=40)
     data = collect(synced.path, as_of=as_of, months=6)
@@ -50,6 +51,7 @@ def test_another_period_sees_the_hires_registered_after_it(synced: Synced) -> No
     assert data.starting, "no hire starting after the as-of date: the list would be untested"
 
 
+@pytest.mark.slow
 def test_one_tenant(synced: Synced) -> None:
     tenant = synced.tenants[1]
     data = collect(synced.path, tenants=[tenant], as_of=synced.as_of)
@@ -72,6 +74,7 @@ def test_default_period_ends_on_the_last_day_the_data_covers(synced: Synced) -> 
     assert "visma_hrm_report" in schemas
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "nl"])
 def test_html_is_self_contained_and_carries_the_figures(
     synced: Synced, lang: str, tmp_path: Path

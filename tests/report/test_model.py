@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 import duckdb
+import pytest
 
 from tests.report.checks import Synced, assert_model
 from visma_hrm.model import build_model
@@ -15,6 +16,7 @@ from visma_hrm.report.data import month_add
 M = "visma_hrm_model"
 
 
+@pytest.mark.slow
 def test_star_model_on_duckdb(synced: Synced) -> None:
     start = month_add(synced.as_of.replace(day=1), -12)
     views = build_model(synced.path, as_of=synced.as_of, start=start)

@@ -21,6 +21,8 @@ from visma_hrm.report import collect
 from visma_hrm.report.data import month_add
 from visma_hrm.sandbox import SandboxConfig, start_sandbox
 
+pytestmark = pytest.mark.slow  # a sync into PostgreSQL and the report built there
+
 _register()
 
 

@@ -57,6 +57,7 @@ def test_incremental_has_every_change_and_only_current_rows(
         assert len(unchanged) < len(after[dataset]) / 2
 
 
+@pytest.mark.slow
 def test_full_export_after_advance_drops_deleted_rows(
     moved: tuple[Sandbox, dict[str, Keyed], dict[str, Keyed], str],
 ) -> None:
@@ -108,6 +109,7 @@ def export_status(sb: Sandbox, token: str, after: str) -> int:
     return start_job(sb, token, "contracts", {"changeTimestampAfter": after}).status_code
 
 
+@pytest.mark.slow
 def test_admin_api_moves_the_clock_and_changes_approvals() -> None:
     with start_sandbox(SandboxConfig(tenants=1, employees=40, job_duration_s=0)) as sb:
         tenant = sb.tenant_ids[0]

@@ -9,7 +9,7 @@ import pytest
 
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
-from tests.postgres_server import PostgresServer, find_bindir, running_postgres
+from tests.support.postgres_server import PostgresServer, find_bindir, running_postgres
 
 
 @pytest.fixture(scope="session")

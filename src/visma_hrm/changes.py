@@ -21,47 +21,25 @@ duplicate and a missed night loses no new version.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 from visma_hrm.catalog import DATASETS, DELETED_AT_COLUMN, DELETED_COLUMN, TENANT_COLUMN
+from visma_hrm.change_events import (
+    CONTRACT_EVENTS,
+    PERSONAL,
+    Event,
+    derive,
+    person_keys,
+    text_value,
+)
 from visma_hrm.sqlclient import stored_columns
+
+__all__ = ["CHANGES_TABLE", "CONTRACT_EVENTS", "FIELDS", "PERSONAL", "SEEN_TABLE", "update_feed"]
 
 CHANGES_TABLE = "changes"
 SEEN_TABLE = "_visma_changes_seen"
-
-CONTRACT_EVENTS: dict[str, tuple[str, ...]] = {
-    "transfer": ("orgunit",),
-    "function_change": ("functionid",),
-    "hours_change": ("ptfactor", "weekhoursfixed"),
-    "manager_change": ("manageruserid",),
-    "cost_centre_change": ("costcenter",),
-}
-PERSONAL = (
-    "initials",
-    "firstname",
-    "nickname",
-    "birthname",
-    "prefixbirthname",
-    "formattedname",
-    "partnername",
-    "prefixpartnername",
-    *(
-        f"{p}{c}"
-        for p in ("home", "postal", "sickness")
-        for c in ("street", "housenumber", "housenumberext", "zipcode", "city", "country")
-    ),
-    "homeemailaddress",
-    "businessemailaddress",
-    "homephonenumber",
-    "mobilephonenumber",
-    "officephonenumber",
-    "emergencyphonenumber",
-)
-"""Employee columns whose change is a personal data change (name, address, contact)."""
 
 FIELDS = (
     "event_id",
@@ -80,223 +58,6 @@ FIELDS = (
 """The feed's columns: a contract for scripts reading it (docs/changes.md)."""
 
 
-@dataclass(frozen=True)
-class Event:
-    tenant_id: str
-    type: str
-    employeeid: str | None
-    contractid: str | None
-    effective_date: dt.date | None
-    before: dict[str, Any]
-    after: dict[str, Any]
-    identity: tuple[Any, ...]
-    dataset: str | None = None
-    row_key: str | None = None
-
-    @property
-    def event_id(self) -> str:
-        text = json.dumps([self.tenant_id, *self.identity], default=str)
-        return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-def _text(value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-def _norm(value: Any) -> str:
-    return str(value).strip().lower() if value is not None else ""
-
-
-def person_keys(employees: Sequence[dict[str, Any]], ids: Iterable[str]) -> dict[str, str]:
-    """employeeid -> person key, the analytics' grouping (initials, gender, birth date, name)."""
-    latest: dict[str, dict[str, Any]] = {}
-    for row in employees:
-        known = latest.get(row["employeeid"])
-        if known is None or str(row["existencestartutc"]) > str(known["existencestartutc"]):
-            latest[row["employeeid"]] = row
-    groups: dict[str, list[str]] = {}
-    for employeeid in set(ids) | set(latest):
-        newest = latest.get(employeeid)
-        identity = f"employeeid:{employeeid}"
-        if newest is not None:
-            row = newest
-            initials = _norm(row.get("initials")).replace(".", "").replace(" ", "")
-            parts = [initials, _norm(row.get("gender")), _text(row.get("dateofbirth")) or ""]
-            parts.append(_norm(row.get("birthname")))
-            if all(parts):
-                identity = "|".join(parts)
-        groups.setdefault(identity, []).append(employeeid)
-    out: dict[str, str] = {}
-    for members in groups.values():
-        key = min(members, key=lambda e: (len(e), e))
-        out.update(dict.fromkeys(members, key))
-    return out
-
-
-def derive(
-    tenant_id: str,
-    contracts: Sequence[dict[str, Any]],
-    employees: Sequence[dict[str, Any]],
-    seen: dict[tuple[str, str], dict[str, Any]],
-    ignored: frozenset[str] = frozenset(),
-) -> tuple[list[Event], dict[tuple[str, str], dict[str, Any]]]:
-    """The tenant's events not seen before, and what this sync sees (for next time).
-
-    ``ignored``: personal columns the user keeps out (fields, privacy profile): their values,
-    emptied in stored rows, are neither compared nor kept, so the feed never repeats them.
-    """
-    events: list[Event] = []
-    now_seen: dict[tuple[str, str], dict[str, Any]] = {}
-    persons = person_keys(employees, [c["employeeid"] for c in contracts])
-    live = [c for c in contracts if not c[DELETED_COLUMN]]
-    by_contract: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for row in live:
-        by_contract.setdefault((row["employeeid"], row["contractid"]), []).append(row)
-    ends_of_person: dict[str, list[tuple[Any, Any, tuple[str, str]]]] = {}
-    for key, versions in by_contract.items():
-        versions.sort(key=lambda r: (r["startdate"] or dt.date.min, _int(r["subcontractid"])))
-        first, last = versions[0]["startdate"], versions[-1]["enddate"]
-        ends_of_person.setdefault(persons[key[0]], []).append((first, last, key))
-    for key, versions in by_contract.items():
-        employeeid, contractid = key
-        for j, row in enumerate(versions):
-            row_key = f"{employeeid}|{contractid}|{row['subcontractid']}"
-            tracked = {c: _text(row.get(c)) for cs in CONTRACT_EVENTS.values() for c in cs}
-            tracked["enddate"] = _text(row["enddate"])
-            now_seen[("contracts", row_key)] = tracked
-            old = seen.get(("contracts", row_key))
-            if old is None:
-                if j == 0:
-                    events.append(_start(tenant_id, key, row, persons, ends_of_person))
-                else:
-                    previous = {c: _text(versions[j - 1].get(c)) for c in tracked}
-                    events += _attribute_events(tenant_id, row, previous, tracked, row_key, False)
-            else:
-                events += _attribute_events(tenant_id, row, old, tracked, row_key, True)
-            ended = j == len(versions) - 1 and row["enddate"] is not None
-            if ended and (old is None or old.get("enddate") != tracked["enddate"]):
-                events.append(
-                    Event(
-                        tenant_id,
-                        "leave",
-                        employeeid,
-                        contractid,
-                        row["enddate"],
-                        {"enddate": old.get("enddate") if old else None},
-                        {"enddate": tracked["enddate"]},
-                        ("leave", employeeid, contractid, tracked["enddate"]),
-                    )
-                )
-    events += _personal_events(tenant_id, employees, seen, now_seen, ignored)
-    return events, now_seen
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
-
-
-def _start(
-    tenant_id: str,
-    key: tuple[str, str],
-    row: dict[str, Any],
-    persons: dict[str, str],
-    ends_of_person: dict[str, list[tuple[Any, Any, tuple[str, str]]]],
-) -> Event:
-    start = row["startdate"]
-    earlier = [
-        end
-        for first, end, other in ends_of_person[persons[key[0]]]
-        if other != key and end is not None and start is not None and end < start
-    ]
-    kind = "rehire" if earlier else "hire"
-    after = {"startdate": _text(start)}
-    return Event(tenant_id, kind, key[0], key[1], start, {}, after, ("start", *key))
-
-
-def _attribute_events(
-    tenant_id: str,
-    row: dict[str, Any],
-    before: dict[str, Any],
-    after: dict[str, Any],
-    row_key: str,
-    in_place: bool,
-) -> list[Event]:
-    out = []
-    for kind, columns in CONTRACT_EVENTS.items():
-        if any(before.get(c) != after.get(c) for c in columns):
-            was = {c: before.get(c) for c in columns}
-            now = {c: after.get(c) for c in columns}
-            identity: tuple[Any, ...] = (kind, row_key)
-            if in_place:
-                identity += (json.dumps(now, sort_keys=True),)
-            out.append(
-                Event(
-                    tenant_id,
-                    kind,
-                    row["employeeid"],
-                    row["contractid"],
-                    row["startdate"],
-                    was,
-                    now,
-                    identity,
-                )
-            )
-    return out
-
-
-def _personal_events(
-    tenant_id: str,
-    employees: Sequence[dict[str, Any]],
-    seen: dict[tuple[str, str], dict[str, Any]],
-    now_seen: dict[tuple[str, str], dict[str, Any]],
-    ignored: frozenset[str] = frozenset(),
-) -> list[Event]:
-    out: list[Event] = []
-    by_employee: dict[str, list[dict[str, Any]]] = {}
-    for row in employees:
-        if not row[DELETED_COLUMN]:
-            by_employee.setdefault(row["employeeid"], []).append(row)
-    for employeeid, versions in by_employee.items():
-        versions.sort(key=lambda r: str(r["existencestartutc"]))
-        for j, row in enumerate(versions):
-            row_key = f"{employeeid}|{_text(row['existencestartutc'])}"
-            values = {c: _text(row.get(c)) for c in PERSONAL if c in row and c not in ignored}
-            now_seen[("employees", row_key)] = values
-            old = seen.get(("employees", row_key))
-            if old is None and j == 0:
-                continue
-            before = old if old is not None else {c: _text(versions[j - 1].get(c)) for c in values}
-            changed = [c for c in values if before.get(c) != values[c]]
-            if not changed:
-                continue
-            identity: tuple[Any, ...] = ("personal", row_key)
-            if old is not None:
-                identity += (json.dumps({c: values[c] for c in changed}, sort_keys=True),)
-            stamp = row["existencestartutc"]
-            effective = stamp.date() if isinstance(stamp, dt.datetime) and old is None else None
-            out.append(
-                Event(
-                    tenant_id,
-                    "personal_data_change",
-                    employeeid,
-                    None,
-                    effective,
-                    {c: before.get(c) for c in changed},
-                    {c: values[c] for c in changed},
-                    identity,
-                )
-            )
-    return out
-
-
-# --------------------------------------------------------------------------- destination
 _DDL = {
     CHANGES_TABLE: (
         "event_id VARCHAR(64) NOT NULL, tenant_id VARCHAR(64) NOT NULL, type VARCHAR(32) NOT "
@@ -396,14 +157,14 @@ def _deletions(client: Any, tenant: str) -> list[Event]:
         )
         for row in rows or []:
             values = dict(zip(keys, row[:-1], strict=True))
-            row_key = "|".join(str(_text(values[k])) for k in keys)
+            row_key = "|".join(str(text_value(values[k])) for k in keys)
             deleted_at = row[-1]
             out.append(
                 Event(
                     tenant,
                     "record_deleted",
-                    _text(values.get("employeeid")),
-                    _text(values.get("contractid")),
+                    text_value(values.get("employeeid")),
+                    text_value(values.get("contractid")),
                     deleted_at.date() if isinstance(deleted_at, dt.datetime) else None,
                     {},
                     {},

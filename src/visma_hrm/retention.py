@@ -6,7 +6,7 @@ personal columns in every stored row (``retention_action = "empty"``, the defaul
 organisation and pay stay, so headcount and turnover history still add up) or removes their rows
 from every dataset keyed by employeeid (``"remove"``).
 
-A *person* is the analytics' person grouping (``visma_hrm.analytics.models``): employeeids of one
+A *person* is the analytics' person grouping (``visma_hrm.analytics.people``): employeeids of one
 tenant whose newest employee record shares initials, gender, birth date and birth name are one
 person, so a rehire under a new employeeid keeps the old one's data. A person counts as gone
 when every contract row of every one of their employeeids (not marked deleted) has an end date,

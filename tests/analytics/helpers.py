@@ -1,4 +1,7 @@
-"""Sandbox -> real sync -> DuckDB, and reading the analytics views back per tenant."""
+"""Reading the analytics views back per tenant, and what they should hold by the reference.
+
+Syncing the sandbox into DuckDB is ``tests.support`` (settings, runs, tables).
+"""
 
 from __future__ import annotations
 
@@ -7,57 +10,27 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
-from tests.analytics import reference as ref
-from visma_hrm.config import Settings, load_settings
-from visma_hrm.sync import SyncReport, SyncSettings, sync
+from tests.support import hr_reference as ref
+from tests.support.tables import duckdb_query
 
 SCHEMA = "visma_hrm_analytics"
 UnitCounts = dict[tuple[dt.date, str | None], tuple[int, Decimal]]
 Totals = dict[dt.date, tuple[int, Decimal]]
 
 
-def settings_for(sb: Any, tmp_path: Path, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "api_url": sb.api_url,
-        "token_url": sb.token_url,
-        "client_id": sb.client_id,
-        "tenants": tuple(sb.tenant_ids),
-        "duckdb_path": tmp_path / "hrm.duckdb",
-        "pipelines_dir": tmp_path / "pipelines",
-        "pipeline_name": "visma_hrm_analytics_test",
-    }
-    values.update(overrides)
-    return load_settings(None, env={"VISMA_HRM_CLIENT_SECRET": sb.client_secret}, overrides=values)
-
-
-def run_sync(settings: Settings, full_refresh: bool = False) -> SyncReport:
-    report = sync(SyncSettings(settings, full_refresh=full_refresh))
-    assert report.ok, [t for t in report.tables if t.status != "ok"]
-    return report
-
-
-def clock_date(sb: Any) -> dt.date:
-    return dt.date.fromisoformat(str(sb.clock)[:10])
-
-
 def truth(sb: Any, tenant: str) -> list[ref.Version]:
     return ref.versions(sb.truth(tenant, "employees"), sb.truth(tenant, "contracts"))
 
 
-def query(path: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-    with duckdb.connect(str(path)) as db:
-        return list(db.execute(sql, params or []).fetchall())
-
-
 def view_persons(path: Path, tenant: str) -> set[frozenset[str]]:
-    rows = query(path, f"SELECT employeeids FROM {SCHEMA}.persons WHERE tenant_id = ?", [tenant])
+    rows = duckdb_query(
+        path, f"SELECT employeeids FROM {SCHEMA}.persons WHERE tenant_id = ?", [tenant]
+    )
     return {frozenset(str(r[0]).split(",")) for r in rows}
 
 
 def view_headcount(path: Path, tenant: str) -> UnitCounts:
-    rows = query(
+    rows = duckdb_query(
         path,
         f"SELECT reference_date, orgunitid, headcount, fte FROM {SCHEMA}.headcount_monthly "
         "WHERE tenant_id = ?",
@@ -67,7 +40,7 @@ def view_headcount(path: Path, tenant: str) -> UnitCounts:
 
 
 def view_totals(path: Path, tenant: str) -> dict[dt.date, tuple[int, Decimal]]:
-    rows = query(
+    rows = duckdb_query(
         path,
         f"SELECT reference_date, headcount, fte FROM {SCHEMA}.headcount_monthly_total "
         "WHERE tenant_id = ?",
@@ -77,7 +50,7 @@ def view_totals(path: Path, tenant: str) -> dict[dt.date, tuple[int, Decimal]]:
 
 
 def view_flows(path: Path, tenant: str) -> dict[dt.date, tuple[int, int, int, int]]:
-    rows = query(
+    rows = duckdb_query(
         path,
         f"SELECT month, inflow, rehires, outflow, transfers FROM {SCHEMA}.flows_monthly "
         "WHERE tenant_id = ?",

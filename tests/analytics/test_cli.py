@@ -11,11 +11,13 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.analytics import helpers as h
-from tests.analytics import reference as ref
-from visma_hrm.cli import _register, app
+from tests.support import hr_reference as ref
+from tests.support.runs import run_sync
+from tests.support.settings import clock_date, loaded_sandbox_settings
+from visma_hrm.cli import app
 from visma_hrm.sandbox import SandboxConfig, start_sandbox
 
-_register()
+pytestmark = pytest.mark.slow  # a sync, then the analytics command in a subprocess
 
 
 def test_analytics_command_builds_views_and_reports_headcount(
@@ -24,9 +26,9 @@ def test_analytics_command_builds_views_and_reports_headcount(
     # the default file name: DuckDB then keeps the tables in schema main (pipeline.duckdb_schema)
     monkeypatch.chdir(tmp_path)
     with start_sandbox(SandboxConfig(tenants=2, employees=40, seed=3)) as sb:
-        settings = h.settings_for(sb, tmp_path, duckdb_path=tmp_path / "visma-hrm.duckdb")
-        h.run_sync(settings)
-        as_of = h.clock_date(sb)
+        settings = loaded_sandbox_settings(sb, tmp_path, duckdb_path=tmp_path / "visma-hrm.duckdb")
+        run_sync(settings)
+        as_of = clock_date(sb)
         expected = {t: ref.headcount(h.truth(sb, t), as_of)[1] for t in sb.tenant_ids}
         flows = {t: ref.flows(h.truth(sb, t), as_of) for t in sb.tenant_ids}
         last_change = max(

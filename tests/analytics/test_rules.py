@@ -14,67 +14,10 @@ from typing import Any
 import duckdb
 import pytest
 
+from tests.support.hr_tables import T1, T2, contract_row, create_table, employee_row
 from visma_hrm.analytics import build_analytics
-from visma_hrm.catalog import DATASETS, ColumnType
 
-T1, T2 = "tenant-1", "tenant-2"
 AS_OF = dt.date(2025, 6, 15)
-_TYPES = {
-    ColumnType.TEXT: "TEXT",
-    ColumnType.DATE: "DATE",
-    ColumnType.TIMESTAMP: "TIMESTAMPTZ",
-    ColumnType.INTEGER: "BIGINT",
-    ColumnType.DECIMAL: "DECIMAL(18, 6)",
-    ColumnType.BOOLEAN: "BOOLEAN",
-}
-
-
-def _table(db: duckdb.DuckDBPyConnection, name: str, rows: list[dict[str, Any]]) -> None:
-    dataset = DATASETS[name]
-    cols = [(c.name, _TYPES[c.type]) for c in dataset.columns]
-    cols += [("tenant_id", "TEXT"), ("_visma_deleted", "BOOLEAN")]
-    db.execute(f"CREATE TABLE visma_hrm.{name} ({', '.join(f'{n} {t}' for n, t in cols)})")
-    for row in rows:
-        names = list(row)
-        marks = ", ".join("?" for _ in names)
-        db.execute(
-            f"INSERT INTO visma_hrm.{name} ({', '.join(names)}) VALUES ({marks})",
-            [row[n] for n in names],
-        )
-
-
-def _emp(tenant: str, eid: str, initials: str | None, birthname: str, **kw: Any) -> dict[str, Any]:
-    row = {
-        "tenant_id": tenant,
-        "employeeid": eid,
-        "existencestartutc": "2020-01-01T00:00:00Z",
-        "initials": initials,
-        "gender": "V",
-        "dateofbirth": "1980-05-05",
-        "birthname": birthname,
-        "formattedname": f"{initials} {birthname}",
-        "_visma_deleted": False,
-    }
-    row.update(kw)
-    return row
-
-
-def _con(
-    tenant: str, eid: str, sub: str, start: str, end: str | None, unit: str, pt: str, **kw: Any
-) -> dict[str, Any]:
-    row = {
-        "tenant_id": tenant,
-        "employeeid": eid,
-        "contractid": "1",
-        "subcontractid": sub,
-        "startdate": start,
-        "enddate": end,
-        "orgunit": unit,
-        "ptfactor": pt,
-        "_visma_deleted": False,
-    }
-    row.update(kw)
-    return row
 
 
 @pytest.fixture
@@ -82,39 +25,39 @@ def db_path(tmp_path: Path) -> Path:
     path = tmp_path / "rules.duckdb"
     with duckdb.connect(str(path)) as db:
         db.execute("CREATE SCHEMA visma_hrm")
-        _table(
+        create_table(
             db,
             "employees",
             [
-                _emp(T1, "1", "J.A.", "Jansen"),
-                _emp(T1, "2", "JA", " jansen "),  # same person, written differently
-                _emp(T1, "3", None, "Bakker"),  # no initials: alone
-                _emp(T1, "4", None, "Bakker"),
-                _emp(T1, "5", "P.", "Smit"),
-                _emp(T1, "6", "P.", "Smit"),
-                _emp(T1, "7", "Q.", "Deleted"),
-                _emp(T2, "1", "J.A.", "Jansen"),  # another tenant, same keys
+                employee_row(T1, "1", "J.A.", "Jansen"),
+                employee_row(T1, "2", "JA", " jansen "),  # same person, written differently
+                employee_row(T1, "3", None, "Bakker"),  # no initials: alone
+                employee_row(T1, "4", None, "Bakker"),
+                employee_row(T1, "5", "P.", "Smit"),
+                employee_row(T1, "6", "P.", "Smit"),
+                employee_row(T1, "7", "Q.", "Deleted"),
+                employee_row(T2, "1", "J.A.", "Jansen"),  # another tenant, same keys
             ],
         )
-        _table(
+        create_table(
             db,
             "contracts",
             [
                 # renewal under a new employeeid the next day, in another unit
-                _con(T1, "1", "1", "2025-01-01", "2025-03-31", "U1", "1.0"),
-                _con(T1, "2", "1", "2025-04-01", None, "U2", "0.8"),
-                _con(T1, "3", "1", "2025-02-10", "2025-05-20", "U1", "0.5"),
-                _con(T1, "4", "1", "2025-02-10", None, "U1", "0.5"),
+                contract_row(T1, "1", "1", "2025-01-01", "2025-03-31", "U1", "1.0"),
+                contract_row(T1, "2", "1", "2025-04-01", None, "U2", "0.8"),
+                contract_row(T1, "3", "1", "2025-02-10", "2025-05-20", "U1", "0.5"),
+                contract_row(T1, "4", "1", "2025-02-10", None, "U1", "0.5"),
                 # overlapping versions of one contract, plus a parallel contract
-                _con(T1, "5", "1", "2025-01-01", None, "U1", "1.0"),
-                _con(T1, "5", "2", "2025-03-01", None, "U1", "0.5"),
-                _con(T1, "6", "1", "2025-01-15", None, "U2", "0.2"),
-                _con(T1, "7", "1", "2023-01-01", None, "U1", "1.0", _visma_deleted=True),
-                _con(T1, "8", "1", "2025-05-01", None, "U2", "0.4"),  # no employee record
-                _con(T2, "1", "1", "2024-12-01", None, "U1", "1.0"),
+                contract_row(T1, "5", "1", "2025-01-01", None, "U1", "1.0"),
+                contract_row(T1, "5", "2", "2025-03-01", None, "U1", "0.5"),
+                contract_row(T1, "6", "1", "2025-01-15", None, "U2", "0.2"),
+                contract_row(T1, "7", "1", "2023-01-01", None, "U1", "1.0", _visma_deleted=True),
+                contract_row(T1, "8", "1", "2025-05-01", None, "U2", "0.4"),  # no employee record
+                contract_row(T2, "1", "1", "2024-12-01", None, "U1", "1.0"),
             ],
         )
-        _table(db, "organization_units", [])
+        create_table(db, "organization_units", [])
     return path
 
 

@@ -16,7 +16,10 @@ from pathlib import Path
 import pytest
 
 from tests.analytics import helpers as h
-from tests.analytics import reference as ref
+from tests.support import hr_reference as ref
+from tests.support.runs import run_sync
+from tests.support.settings import clock_date, loaded_sandbox_settings
+from tests.support.tables import duckdb_query
 from visma_hrm.analytics import build_analytics
 from visma_hrm.catalog import DELETED_COLUMN
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
@@ -33,9 +36,9 @@ class Loaded:
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loaded]:
     tmp = tmp_path_factory.mktemp("analytics")
     with start_sandbox(SandboxConfig(tenants=2, employees=70, seed=21)) as sb:
-        settings = h.settings_for(sb, tmp)
-        h.run_sync(settings)
-        as_of = h.clock_date(sb)
+        settings = loaded_sandbox_settings(sb, tmp)
+        run_sync(settings)
+        as_of = clock_date(sb)
         build_analytics(settings.duckdb_path, as_of=as_of)
         yield Loaded(sb, settings.duckdb_path, as_of)
 
@@ -76,14 +79,14 @@ def test_tenants_share_source_keys_but_never_mix(loaded: Loaded) -> None:
         for t in loaded.sb.tenant_ids
     )
     assert first & second  # a join without tenant_id would mix them and fail the tests above
-    rows = h.query(
+    rows = duckdb_query(
         loaded.path,
         f"SELECT count(*) FROM {h.SCHEMA}.contract_periods c JOIN {h.SCHEMA}.persons p "
         "ON p.person_key = c.person_key AND p.tenant_id <> c.tenant_id "
         "WHERE position(c.employeeid IN p.employeeids) > 0 AND p.tenant_id IS NOT NULL",
     )
     assert rows[0][0] > 0  # same keys exist in both tenants
-    per_tenant = h.query(
+    per_tenant = duckdb_query(
         loaded.path,
         f"SELECT tenant_id, count(*) FROM {h.SCHEMA}.persons GROUP BY 1 ORDER BY 1",
     )
@@ -92,7 +95,7 @@ def test_tenants_share_source_keys_but_never_mix(loaded: Loaded) -> None:
 
 
 def test_contract_periods_flag_one_current_version_per_started_contract(loaded: Loaded) -> None:
-    rows = h.query(
+    rows = duckdb_query(
         loaded.path,
         f"""SELECT tenant_id, employeeid, contractid, count(*) FILTER (WHERE is_current),
                    max(subcontractid) FILTER (WHERE is_current)
@@ -113,7 +116,7 @@ def test_contract_periods_flag_one_current_version_per_started_contract(loaded: 
 
 def test_org_tree_and_managers(loaded: Loaded) -> None:
     tenant = loaded.sb.tenant_ids[0]
-    units = h.query(
+    units = duckdb_query(
         loaded.path,
         f"SELECT orgunitid, parent_orgunitid, level, id_path FROM {h.SCHEMA}.org_units_current "
         "WHERE tenant_id = ?",
@@ -137,7 +140,7 @@ def test_org_tree_and_managers(loaded: Loaded) -> None:
     users = {str(r["userid"]): str(r["employeeid"]) for r in loaded.sb.truth(tenant, "users")}
     truth = loaded.sb.truth
     keys = ref.person_keys(truth(tenant, "employees"), truth(tenant, "contracts"))
-    managers = h.query(
+    managers = duckdb_query(
         loaded.path,
         f"SELECT orgunitid, manageruserid, manager_person_key FROM {h.SCHEMA}.managers "
         "WHERE tenant_id = ? AND source = 'org_unit'",
@@ -146,19 +149,20 @@ def test_org_tree_and_managers(loaded: Loaded) -> None:
     assert managers and all(m[2] == keys[users[m[1]]] for m in managers)
 
 
+@pytest.mark.slow
 def test_advance_incremental_then_full_refresh_drop_deleted_rows(tmp_path: Path) -> None:
     with start_sandbox(SandboxConfig(tenants=2, employees=50, seed=6)) as sb:
-        settings = h.settings_for(sb, tmp_path)
+        settings = loaded_sandbox_settings(sb, tmp_path)
         path = settings.duckdb_path
-        h.run_sync(settings)
+        run_sync(settings)
         before = {t: sb.truth(t, "contracts") for t in sb.tenant_ids}
-        old_clock = h.clock_date(sb)
+        old_clock = clock_date(sb)
         build_analytics(path, as_of=old_clock)
         old_persons = {t: h.view_persons(path, t) for t in sb.tenant_ids}
 
         sb.advance(days=60)
-        h.run_sync(settings)
-        as_of = h.clock_date(sb)
+        run_sync(settings)
+        as_of = clock_date(sb)
         build_analytics(path, as_of=as_of)
         new_hires = 0
         for tenant in sb.tenant_ids:
@@ -179,20 +183,20 @@ def test_advance_incremental_then_full_refresh_drop_deleted_rows(tmp_path: Path)
                 break
             sb.advance(days=240)
         assert gone, "the sandbox deleted no contract row: the test would prove nothing"
-        h.run_sync(settings, full_refresh=True)
-        as_of = h.clock_date(sb)
+        run_sync(settings, full_refresh=True)
+        as_of = clock_date(sb)
         build_analytics(path, as_of=as_of)
         for tenant in sb.tenant_ids:
             versions = h.truth(sb, tenant)
             h.assert_views_match(path, tenant, versions, as_of)
             assert h.view_persons(path, tenant) == h.expected_persons(sb, tenant)
-        marked = h.query(
+        marked = duckdb_query(
             path,
             f"SELECT tenant_id, employeeid, contractid, subcontractid FROM hrm.visma_hrm.contracts "
             f"WHERE {DELETED_COLUMN}",
         )
         assert {tuple(map(str, m)) for m in marked} >= gone
-        shown = h.query(
+        shown = duckdb_query(
             path,
             f"SELECT tenant_id, employeeid, contractid, subcontractid "
             f"FROM {h.SCHEMA}.contract_periods",
@@ -243,7 +247,7 @@ def test_rollup_counts_each_unit_with_its_sub_units(loaded: Loaded) -> None:
                 if mine:
                     fte = sum((v.ptfactor or Decimal(0) for v in mine), Decimal(0))
                     expected[(day, unit)] = (len({v.person for v in mine}), fte)
-        rows = h.query(
+        rows = duckdb_query(
             loaded.path,
             f"SELECT reference_date, orgunitid, headcount, fte "
             f"FROM {h.SCHEMA}.headcount_monthly_rollup WHERE tenant_id = ?",

@@ -14,8 +14,6 @@ import io
 import json
 import os
 import subprocess
-import sys
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
@@ -24,12 +22,16 @@ from typing import Any
 
 import pytest
 
-from tests.pipeline.truth import fetch_rows, sandbox_settings
-from tests.postgres_server import PostgresServer
+from tests.support.cli import CLI
+from tests.support.postgres_server import PostgresServer, use_as_dlt_destination
+from tests.support.settings import sandbox_settings
+from tests.support.tables import fetch_rows
 from visma_hrm.changes import FIELDS
 from visma_hrm.config import Settings
 from visma_hrm.sandbox import Sandbox, SandboxConfig, SandboxEvent, start_sandbox
 from visma_hrm.sync import SyncReport, SyncSettings, sync
+
+pytestmark = pytest.mark.slow  # the feed is checked over many advances of a 150-person sandbox
 
 
 @pytest.fixture
@@ -175,7 +177,6 @@ def test_the_feed_equals_the_sandbox_record_over_advances_and_re_runs(
 
 
 # ------------------------------------------------------------------------------ the command
-CLI = str(Path(sys.executable).parent / "visma-hrm")
 
 
 def _cli(args: list[str], settings: Settings) -> subprocess.CompletedProcess[str]:
@@ -223,9 +224,7 @@ def test_the_changes_command_filters_and_writes_jsonl_csv_and_a_table(
 def test_the_feed_on_postgres_equals_the_record(
     sb: Sandbox, postgres_server: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    dsn = postgres_server.dsn("postgres").replace("postgres@", "postgres:unused@", 1)
-    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", dsn)
-    schema = f"feed_{uuid.uuid4().hex[:8]}"
+    schema = use_as_dlt_destination(postgres_server, monkeypatch, "feed")
     settings = sandbox_settings(
         sb, tmp_path, change_feed=True, destination="postgres", dataset_name=schema
     )

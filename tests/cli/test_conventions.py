@@ -17,12 +17,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.onboarding.conftest import closed_port
+from tests.support.cli import cli_env, cli_process, closed_port
 from visma_hrm import __version__
 from visma_hrm.cli import WORKFLOW_ORDER, app
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
 
-CLI = str(Path(sys.executable).parent / "visma-hrm")
 COMMANDS = list(WORKFLOW_ORDER)
 TRANSLATED = ("init", "check", "datasets", "sync", "analytics", "sandbox", "demo")
 """Commands whose messages and errors come in the --lang language."""
@@ -144,36 +143,24 @@ def sb() -> Iterator[Sandbox]:
 
 
 def _env(sb: Sandbox, tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VISMA_HRM_")}
-    env.update(
-        RUNTIME__DLTHUB_TELEMETRY="false",
+    return cli_env(
+        sb,
+        tmp_path,
         NO_PROXY="127.0.0.1,localhost",
         COLUMNS="80",
-        VISMA_HRM_API_URL=sb.api_url,
-        VISMA_HRM_TOKEN_URL=sb.token_url,
-        VISMA_HRM_CLIENT_ID=sb.client_id,
-        VISMA_HRM_CLIENT_SECRET=sb.client_secret,
-        VISMA_HRM_TENANTS=",".join(sb.tenant_ids),
         VISMA_HRM_DUCKDB_PATH=str(tmp_path / "out.duckdb"),
-        VISMA_HRM_PIPELINES_DIR=str(tmp_path / "pipelines"),
-    )
-    env.update(extra)
-    return env
-
-
-def _cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [CLI, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=240
+        **extra,
     )
 
 
 DATASETS = ["--dataset", "users", "--dataset", "contracts"]
 
 
+@pytest.mark.slow
 def test_plain_output_is_a_short_log_and_the_summary_fits_80_columns(
     sb: Sandbox, tmp_path: Path
 ) -> None:
-    done = _cli(["sync", *DATASETS], _env(sb, tmp_path), tmp_path)
+    done = cli_process(["sync", *DATASETS], _env(sb, tmp_path), tmp_path)
     assert done.returncode == 0, done.stderr
     log = done.stderr.splitlines()
     assert len(log) <= 2 * len(sb.tenant_ids) + 4, log  # one line per export, a few phases
@@ -184,17 +171,18 @@ def test_plain_output_is_a_short_log_and_the_summary_fits_80_columns(
     for tenant in sb.tenant_ids:
         assert tenant in done.stdout  # whole, as people copy them
     sb.advance(days=3)
-    verbose = _cli(["sync", "-v", *DATASETS], _env(sb, tmp_path), tmp_path)
+    verbose = cli_process(["sync", "-v", *DATASETS], _env(sb, tmp_path), tmp_path)
     assert verbose.returncode == 0 and len(verbose.stderr.splitlines()) > len(log)
-    quiet = _cli(["-q", "sync", *DATASETS], _env(sb, tmp_path), tmp_path)
+    quiet = cli_process(["-q", "sync", *DATASETS], _env(sb, tmp_path), tmp_path)
     assert quiet.returncode == 0 and (quiet.stdout, quiet.stderr) == ("", "")
 
 
+@pytest.mark.slow
 def test_a_column_unknown_to_the_catalog_is_a_warning_and_passed_on(
     sb: Sandbox, tmp_path: Path
 ) -> None:
     args = ["sync", "--dataset", "users", "--fields", "users=!favouritecolour"]
-    done = _cli(args, _env(sb, tmp_path), tmp_path)
+    done = cli_process(args, _env(sb, tmp_path), tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stderr.startswith(
         "warning: --fields users: 'favouritecolour' is not in the catalog; it may be a column "
@@ -202,15 +190,19 @@ def test_a_column_unknown_to_the_catalog_is_a_warning_and_passed_on(
     )
 
 
+@pytest.mark.slow
 def test_the_secret_is_masked_as_a_value_not_inside_other_words(
     sb: Sandbox, tmp_path: Path
 ) -> None:
-    done = _cli(["check", "--tenant", sb.unlinked_tenant_ids[0]], _env(sb, tmp_path), tmp_path)
+    done = cli_process(
+        ["check", "--tenant", sb.unlinked_tenant_ids[0]], _env(sb, tmp_path), tmp_path
+    )
     assert done.returncode == 1
     assert "isv_sandbox" in done.stdout and "isv_*" not in done.stdout
     assert not re.search(r"(?<![\w-])sandbox(?![\w-])", done.stdout)
 
 
+@pytest.mark.slow
 def test_a_destination_error_has_the_same_shape_with_the_root_cause_first(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VISMA_HRM_")}
     env.update(
@@ -221,7 +213,7 @@ def test_a_destination_error_has_the_same_shape_with_the_root_cause_first(tmp_pa
         VISMA_HRM_PIPELINES_DIR=str(tmp_path / "pipelines"),
         DESTINATION__POSTGRES__CREDENTIALS=f"postgresql://u:pw-4711@127.0.0.1:{closed_port()}/db",
     )
-    done = _cli(["sync", "--destination", "postgres"], env, tmp_path)
+    done = cli_process(["sync", "--destination", "postgres"], env, tmp_path)
     assert done.returncode == 1
     assert done.stderr.startswith("error (destination): The destination failed (prepare): ")
     assert "Connection refused" in done.stderr.splitlines()[0]
@@ -229,13 +221,14 @@ def test_a_destination_error_has_the_same_shape_with_the_root_cause_first(tmp_pa
     assert "pw-4711" not in done.stdout + done.stderr
 
 
+@pytest.mark.slow
 def test_the_readme_query_works_with_what_is_installed(sb: Sandbox, tmp_path: Path) -> None:
     """The README's query runs with the duckdb Python module on the default file of a sync."""
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     (command,) = [line for line in readme.splitlines() if line.startswith(".venv/bin/python -c")]
     env = _env(sb, tmp_path)
     del env["VISMA_HRM_DUCKDB_PATH"]  # the default file name, as the README assumes
-    assert _cli(["sync", "--dataset", "contracts"], env, tmp_path).returncode == 0
+    assert cli_process(["sync", "--dataset", "contracts"], env, tmp_path).returncode == 0
     command = command.replace(".venv/bin/python", sys.executable, 1)
     done = subprocess.run(
         command, shell=True, cwd=tmp_path, capture_output=True, text=True, timeout=60

@@ -13,15 +13,16 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.support.cli import CLI, cli_process
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
 
-CLI = str(Path(sys.executable).parent / "visma-hrm")
+pytestmark = pytest.mark.slow  # every case runs the command in a subprocess, most a sync
+
 UNLINKED = "11111111-2222-3333-4444-555555555555"
 DATASETS = ["--dataset", "users", "--dataset", "contracts", "--dataset", "employees"]
 
@@ -49,15 +50,9 @@ def _env(sb: Sandbox | None, tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def _cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [CLI, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=240
-    )
-
-
 def test_sync_and_analytics_speak_dutch_and_json_stays_english(sb: Sandbox, tmp_path: Path) -> None:
     env = _env(sb, tmp_path)
-    done = _cli(["sync", "--lang", "nl", *DATASETS], env, tmp_path)
+    done = cli_process(["sync", "--lang", "nl", *DATASETS], env, tmp_path)
     assert done.returncode == 0, done.stderr
     out = done.stdout
     for word in ("Samenvatting sync", "ontvangen", "nieuw", "gewijzigd", "gelijk"):
@@ -74,24 +69,24 @@ def test_sync_and_analytics_speak_dutch_and_json_stays_english(sb: Sandbox, tmp_
 
     # the language from the environment (as from the config file), on an incremental run
     sb.advance(days=30)
-    again = _cli(["sync", *DATASETS], {**env, "VISMA_HRM_LANG": "nl"}, tmp_path)
+    again = cli_process(["sync", *DATASETS], {**env, "VISMA_HRM_LANG": "nl"}, tmp_path)
     assert again.returncode == 0, again.stderr
     assert "ok, incrementeel" in again.stdout and "alles geladen" in again.stdout
 
-    english = _cli(["sync", "--json", "--dataset", "users"], env, tmp_path)
-    dutch = _cli(["sync", "--json", "--lang", "nl", "--dataset", "users"], env, tmp_path)
+    english = cli_process(["sync", "--json", "--dataset", "users"], env, tmp_path)
+    dutch = cli_process(["sync", "--json", "--lang", "nl", "--dataset", "users"], env, tmp_path)
     assert english.returncode == dutch.returncode == 0, dutch.stderr
     assert _keys(json.loads(dutch.stdout)) == _keys(json.loads(english.stdout))
 
-    said = _cli(["analytics", "--lang", "nl"], env, tmp_path)
+    said = cli_process(["analytics", "--lang", "nl"], env, tmp_path)
     assert said.returncode == 0, said.stderr
     assert said.stderr.startswith("Peildatum ")
     for word in ("maand", "instroom", "terugkeer", "uitstroom", "doorstroom", "Verder met SQL"):
         assert word in said.stdout, word
     assert re.search(r"headcount \d+, fte \d+(,\d+)? op \d{4}-\d\d-\d\d", said.stdout)
     assert "inflow" not in said.stdout and "Query them next" not in said.stdout
-    as_json = _cli(["analytics", "--lang", "nl", "--json"], env, tmp_path)
-    english_json = _cli(["analytics", "--json"], env, tmp_path)
+    as_json = cli_process(["analytics", "--lang", "nl", "--json"], env, tmp_path)
+    english_json = cli_process(["analytics", "--json"], env, tmp_path)
     assert json.loads(as_json.stdout) == json.loads(english_json.stdout)
 
 
@@ -107,7 +102,7 @@ def test_a_failed_tenant_is_said_once_in_dutch_with_the_verdict(
 ) -> None:
     env = _env(sb, tmp_path)
     env["VISMA_HRM_TENANTS"] += "," + UNLINKED
-    done = _cli(["sync", "--lang", "nl", *DATASETS], env, tmp_path)
+    done = cli_process(["sync", "--lang", "nl", *DATASETS], env, tmp_path)
     assert done.returncode == 1
     assert f"fout (tenant_not_linked): tenant {UNLINKED}, alle datasets: " in done.stdout
     assert "mislukt" in done.stdout
@@ -119,7 +114,7 @@ def test_demo_speaks_dutch(tmp_path: Path) -> None:
     # 120 columns: with every dataset (employee_udf_histories) the table is wider than 80 in
     # either language; the 80-column promise is checked above with the short dataset names
     env = _env(None, tmp_path, COLUMNS="120")
-    done = _cli(["demo", "--employees", "10", "--lang", "nl"], env, tmp_path)
+    done = cli_process(["demo", "--employees", "10", "--lang", "nl"], env, tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
     for expected in (
@@ -142,7 +137,7 @@ def test_demo_speaks_dutch(tmp_path: Path) -> None:
     assert "…" not in out
     # its refusal to overwrite somebody's file is Dutch too
     (tmp_path / "mine.duckdb").write_text("somebody's own file")
-    refused = _cli(
+    refused = cli_process(
         ["demo", "--lang", "nl", "--duckdb-path", "mine.duckdb"], _env(None, tmp_path), tmp_path
     )
     assert refused.returncode == 2
@@ -150,7 +145,7 @@ def test_demo_speaks_dutch(tmp_path: Path) -> None:
 
 
 def test_sandbox_banner_and_errors_in_dutch(tmp_path: Path) -> None:
-    help_text = _cli(["sandbox", "-h"], _env(None, tmp_path), tmp_path)
+    help_text = cli_process(["sandbox", "-h"], _env(None, tmp_path), tmp_path)
     assert "--lang" in help_text.stdout
     args = ["sandbox", "--lang", "nl", "--port", "0", "--tenants", "1", "--employees", "3"]
     proc = subprocess.Popen(
@@ -176,10 +171,12 @@ def test_sandbox_banner_and_errors_in_dutch(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = str(taken.getsockname()[1])
-        busy = _cli(["sandbox", "--lang", "nl", "--port", port], _env(None, tmp_path), tmp_path)
+        busy = cli_process(
+            ["sandbox", "--lang", "nl", "--port", port], _env(None, tmp_path), tmp_path
+        )
     assert busy.returncode == 1
     assert busy.stderr.startswith(f"fout (sandbox): Kan niet luisteren op 127.0.0.1:{port}")
-    bad = _cli(
+    bad = cli_process(
         ["sandbox", "--lang", "nl", "--faults", "nonsense=1"], _env(None, tmp_path), tmp_path
     )
     assert bad.returncode == 2 and bad.stderr.startswith("fout (configuration): --faults")

@@ -13,28 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from visma_hrm.catalog import DATASETS, Column, ColumnType, Dataset
+from tests.client.typed import TYPED
+from visma_hrm.catalog import DATASETS, Dataset
 from visma_hrm.client import RejectedRow, read_export
 from visma_hrm.errors import MalformedDataError
-
-TYPED = Dataset(
-    name="typed",
-    path="x/typed",
-    uris_field="typedFileUris",
-    scope="s",
-    primary_key=("id",),
-    key_reason="test",
-    description="every type once",
-    columns=(
-        Column("id"),
-        Column("day", ColumnType.DATE),
-        Column("at", ColumnType.TIMESTAMP),
-        Column("n", ColumnType.INTEGER),
-        Column("amount", ColumnType.DECIMAL),
-        Column("flag", ColumnType.BOOLEAN),
-        Column("absent", ColumnType.DATE),
-    ),
-)
 
 
 def write(tmp_path: Path, text: str, name: str = "0.csv", bom: bool = False) -> Path:
@@ -223,6 +205,7 @@ def typed_rows(draw: st.DrawFn) -> tuple[list[str], dict[str, object]]:
     return text, expected | {"flag": flag}
 
 
+@pytest.mark.slow
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -9,9 +9,8 @@ import psutil
 import pyarrow as pa
 import pytest
 
+from tests.client.typed import TYPED
 from visma_hrm.client import RejectedRow, read_export
-
-from .test_csv_arrow import TYPED
 
 
 @pytest.mark.slow

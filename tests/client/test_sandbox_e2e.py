@@ -14,6 +14,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.client.sandbox_helpers import (
+    Spy,
+    canonical,
+    expected_rows,
+    export_one,
+    read_rows,
+    settings_for,
+    with_client,
+)
 from visma_hrm.catalog import DATASETS, get_dataset
 from visma_hrm.client import Export, ExportProgress, FieldSelection, VismaClient
 from visma_hrm.client.csv_arrow import last_record_is_complete
@@ -31,16 +40,18 @@ from visma_hrm.errors import (
 )
 from visma_hrm.sandbox import FaultConfig, Sandbox, SandboxConfig, start_sandbox
 
-from .sandbox_helpers import (
-    Spy,
-    assert_matches_truth,
-    canonical,
-    expected_rows,
-    export_one,
-    read_rows,
-    settings_for,
-    with_client,
-)
+
+@pytest.fixture(scope="module")
+def sb() -> Iterator[Sandbox]:
+    with start_sandbox(SandboxConfig(tenants=2, employees=25, rows_per_file=20, seed=3)) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def faults(sb: Sandbox) -> Iterator[Sandbox]:
+    """The shared sandbox, with faults cleared after the test whatever happens."""
+    yield sb
+    sb.set_faults(FaultConfig())
 
 
 @pytest.fixture(autouse=True)
@@ -49,6 +60,14 @@ def no_secrets_in_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     yield
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert "sig=" not in text and "eyJ" not in text and "Bearer " not in text
+
+
+def assert_matches_truth(sb: Sandbox, export: Export) -> None:
+    rows, rejected = read_rows(export)
+    assert rejected == []
+    truth = sb.truth(export.tenant_id, export.dataset.name)
+    assert truth, "the sandbox should hold rows for this dataset"
+    assert canonical(rows) == canonical(expected_rows(export.dataset, truth))
 
 
 # ----------------------------------------------------------------------------- happy path
@@ -180,6 +199,7 @@ def test_transient_faults_are_recovered_without_losing_or_doubling_rows(
     assert not list(tmp_path.glob("*.part"))
 
 
+@pytest.mark.slow
 def test_a_tenant_rate_limit_slows_parallel_exports_but_loses_nothing(
     faults: Sandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -195,6 +215,7 @@ def test_a_tenant_rate_limit_slows_parallel_exports_but_loses_nothing(
     assert "429" in caplog.text
 
 
+@pytest.mark.slow
 def test_429_retry_after_is_honoured(faults: Sandbox, tmp_path: Path) -> None:
     faults.set_faults(FaultConfig(rate_limit_first=2, retry_after=1))
     started = time.monotonic()
@@ -349,6 +370,7 @@ def test_unapproved_datasets_are_named_in_both_scope_behaviours(mode: str, tmp_p
 
 
 # ----------------------------------------------------------------------------- tokens and links
+@pytest.mark.slow
 def test_token_refreshed_in_the_middle_of_a_long_export(tmp_path: Path) -> None:
     config = SandboxConfig(tenants=1, employees=10, job_duration_s=2.5)
     with start_sandbox(config) as sandbox:
@@ -361,6 +383,7 @@ def test_token_refreshed_in_the_middle_of_a_long_export(tmp_path: Path) -> None:
         assert len(spy.to("/v1/query/")) >= 6
 
 
+@pytest.mark.slow
 def test_an_expired_link_is_fetched_again_from_fresh_links(tmp_path: Path) -> None:
     config = SandboxConfig(tenants=1, employees=10, link_ttl_s=2, rows_per_file=5)
     with start_sandbox(config) as sandbox:

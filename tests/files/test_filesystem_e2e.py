@@ -28,7 +28,7 @@ from tests.files.lake import (
     row_counts,
     table_dir,
 )
-from tests.pipeline.truth import sandbox_settings
+from tests.support.settings import sandbox_settings
 from visma_hrm import files_reconcile
 from visma_hrm.catalog import (
     DATASETS,
@@ -104,6 +104,7 @@ def _vanished(sb: Sandbox, before: dict[tuple[str, str], set[tuple[object, ...]]
     return sum(len(keys - now[pair]) for pair, keys in before.items())
 
 
+@pytest.mark.slow
 def test_full_incremental_rerun_and_full_refresh_leave_delta_files_equal_to_the_truth(
     sb: Sandbox, tmp_path: Path, lake: Path
 ) -> None:
@@ -164,6 +165,7 @@ def test_full_incremental_rerun_and_full_refresh_leave_delta_files_equal_to_the_
     assert_lake_equals_truth(sb, lake)
 
 
+@pytest.mark.slow
 def test_positions_in_the_files_survive_a_lost_local_folder_and_heal_a_crash(
     sb: Sandbox, tmp_path: Path, lake: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -187,6 +189,7 @@ def test_positions_in_the_files_survive_a_lost_local_folder_and_heal_a_crash(
     assert_lake_equals_truth(sb, lake)
 
 
+@pytest.mark.slow
 def test_excluded_columns_are_emptied_in_the_delta_rows_and_rejected_raw_text(
     sb: Sandbox, tmp_path: Path, lake: Path
 ) -> None:
@@ -265,6 +268,7 @@ def test_dlt_appends_instead_of_merging_into_plain_parquet(tmp_path: Path) -> No
     assert len(parquet_rows(tmp_path / "lake", "people")) == 4
 
 
+@pytest.mark.slow
 def test_a_failed_deletion_marking_fails_the_run_and_the_next_run_marks(
     sb: Sandbox, tmp_path: Path, lake: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -290,6 +294,7 @@ def test_a_failed_deletion_marking_fails_the_run_and_the_next_run_marks(
     assert_lake_equals_truth(sb, lake)
 
 
+@pytest.mark.slow
 def test_plain_parquet_tables_of_an_earlier_version_stop_the_sync(
     sb: Sandbox, tmp_path: Path, lake: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

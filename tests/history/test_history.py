@@ -17,12 +17,16 @@ from typing import Any
 
 import pytest
 
-from tests.pipeline.truth import canon, canon_row, fetch_rows, key_of, sandbox_settings
-from tests.postgres_server import PostgresServer
+from tests.support.postgres_server import PostgresServer
+from tests.support.settings import sandbox_settings
+from tests.support.tables import fetch_rows
+from tests.support.truth import canon, canon_row, key_of
 from visma_hrm.catalog import DATASETS, TENANT_COLUMN, ColumnType
 from visma_hrm.config import Settings
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
 from visma_hrm.sync import SyncReport, SyncSettings, sync
+
+pytestmark = pytest.mark.slow  # four syncs per test, against a sandbox with every kind of change
 
 HISTORY = ("contracts", "employees")
 Version = tuple[Any, ...]

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.onboarding.conftest import (
+from tests.support.cli import (
     assert_secret_nowhere,
     closed_port,
     run_cli,
@@ -224,6 +224,7 @@ def test_closed_api_port_is_reported_even_with_good_tokens(sandbox: Any) -> None
         assert api_url in problem["message"] and "niet bereikbaar" in problem["message"]
 
 
+@pytest.mark.slow
 def test_token_endpoint_outage_is_vismas_and_says_try_later(tmp_path: Path) -> None:
     config = SandboxConfig(tenants=1, employees=2, seed=3, faults=FaultConfig(token_outage=True))
     with start_sandbox(config) as sb:
@@ -251,6 +252,7 @@ def test_a_url_that_is_no_token_endpoint_is_named(sandbox: Any) -> None:
         assert f"{token_url} answered HTTP 404" in problem["message"]
 
 
+@pytest.mark.slow
 def test_a_short_token_outage_is_ridden_out() -> None:
     faults = FaultConfig(token_outage_first=2)
     with start_sandbox(SandboxConfig(tenants=1, employees=2, seed=3, faults=faults)) as sb:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.onboarding.conftest import run_cli, sandbox_env
+from tests.support.cli import run_cli, sandbox_env
 from visma_hrm.catalog import DATASETS
 from visma_hrm.sandbox import SandboxConfig, start_sandbox
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.onboarding.conftest import assert_secret_nowhere, run_cli, sandbox_env
+from tests.support.cli import assert_secret_nowhere, run_cli, sandbox_env
 from visma_hrm.sandbox import SandboxConfig, start_sandbox
 
 HIDDEN = {"Client secret"}
@@ -107,6 +107,7 @@ def _assert_written(config: Path, sb: Any, secret: str, tenants: list[str]) -> N
     assert tomllib.loads(secrets.read_text()) == {"client_secret": secret}
 
 
+@pytest.mark.slow
 def test_interactive_init_checks_and_writes_without_echoing_the_secret(
     sandbox: Any, tmp_path: Path
 ) -> None:
@@ -128,6 +129,7 @@ def test_interactive_init_checks_and_writes_without_echoing_the_secret(
     assert again.exit_code == 0, again.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("write_anyway", [False, True], ids=["declined", "accepted"])
 def test_interactive_init_with_a_wrong_secret_says_why_and_asks(
     sandbox: Any, tmp_path: Path, write_anyway: bool

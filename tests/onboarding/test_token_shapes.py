@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.onboarding.conftest import assert_secret_nowhere, run_cli, sandbox_env
+from tests.support.cli import CLI, assert_secret_nowhere, run_cli, sandbox_env
 from visma_hrm.sandbox import TOKEN_ERROR_SHAPES, SandboxConfig, start_sandbox
 
 EXPECTED = {
@@ -27,8 +26,6 @@ EXPECTED = {
     "scope": "dataset_refused",
 }
 """What each failure must be diagnosed as, whenever the answer names its cause."""
-
-CLI = str(Path(sys.executable).parent / "visma-hrm")
 
 
 @pytest.fixture(scope="module", params=list(TOKEN_ERROR_SHAPES))
@@ -53,6 +50,7 @@ def _expected(shape: str, failure: str) -> str:
     return "token_refused" if shape == "opaque" else EXPECTED[failure]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("failure", list(EXPECTED))
 def test_check_diagnoses_every_failure_in_every_shape(
     shaped: tuple[str, Any], failure: str, tmp_path: Path
@@ -101,6 +99,7 @@ def test_init_names_the_cause_in_every_shape(shaped: tuple[str, Any], tmp_path: 
     assert not (tmp_path / "visma-hrm.toml").exists()
 
 
+@pytest.mark.slow
 def test_sync_reports_a_wrong_secret_once_per_tenant_in_every_shape(
     shaped: tuple[str, Any], tmp_path: Path
 ) -> None:

@@ -9,10 +9,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import signal
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,11 +16,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.pipeline.truth import assert_equal_to_truth, sandbox_settings
-from visma_hrm.config import Settings
+from tests.support.cli import cli_env, cli_process, run_and_kill
+from tests.support.settings import cli_settings
+from tests.support.truth import assert_equal_to_truth
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
 
-CLI = str(Path(sys.executable).parent / "visma-hrm")
 SECRET = "cli-test-secret-do-not-print"
 
 
@@ -35,45 +31,10 @@ def sb() -> Iterator[Sandbox]:
         yield sandbox
 
 
-def _env(sb: Sandbox, tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VISMA_HRM_")}
-    env.update(
-        {
-            "RUNTIME__DLTHUB_TELEMETRY": "false",
-            "VISMA_HRM_API_URL": sb.api_url,
-            "VISMA_HRM_TOKEN_URL": sb.token_url,
-            "VISMA_HRM_CLIENT_ID": sb.client_id,
-            "VISMA_HRM_CLIENT_SECRET": sb.client_secret,
-            "VISMA_HRM_TENANTS": ",".join(sb.tenant_ids),
-            # the default file name: its catalog is called like the dataset (see duckdb_schema)
-            "VISMA_HRM_DUCKDB_PATH": str(tmp_path / "visma_hrm.duckdb"),
-            "VISMA_HRM_PIPELINES_DIR": str(tmp_path / "pipelines"),
-        }
-    )
-    env.update(extra)
-    return env
-
-
-def _cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [CLI, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=240
-    )
-
-
-def _settings(sb: Sandbox, tmp_path: Path) -> Settings:
-    return sandbox_settings(
-        sb,
-        tmp_path,
-        duckdb_path=tmp_path / "visma_hrm.duckdb",
-        pipelines_dir=tmp_path / "pipelines",
-        pipeline_name="visma_hrm",
-    )
-
-
 def test_sync_json_parses_and_reports_every_tenant_and_dataset(sb: Sandbox, tmp_path: Path) -> None:
-    done = _cli(
+    done = cli_process(
         ["sync", "--json", "--dataset", "users", "--dataset", "contracts"],
-        _env(sb, tmp_path),
+        cli_env(sb, tmp_path),
         tmp_path,
     )
     assert done.returncode == 0, done.stderr
@@ -91,34 +52,36 @@ def test_sync_json_parses_and_reports_every_tenant_and_dataset(sb: Sandbox, tmp_
     assert count == sum(len(sb.truth(t, "contracts")) for t in sb.tenant_ids)
 
 
+@pytest.mark.slow
 def test_expected_errors_print_a_message_not_a_traceback_nor_the_secret(
     sb: Sandbox, tmp_path: Path
 ) -> None:
-    wrong = _env(sb, tmp_path, VISMA_HRM_CLIENT_SECRET="wrong-" + SECRET)
-    done = _cli(["sync"], wrong, tmp_path)
+    wrong = cli_env(sb, tmp_path, VISMA_HRM_CLIENT_SECRET="wrong-" + SECRET)
+    done = cli_process(["sync"], wrong, tmp_path)
     assert done.returncode == 1
     output = done.stdout + done.stderr
     assert "Traceback" not in output
     assert "invalid_client" in output
     assert SECRET not in output
-    missing = _env(sb, tmp_path)
+    missing = cli_env(sb, tmp_path)
     del missing["VISMA_HRM_CLIENT_SECRET"]
-    done = _cli(["sync", "--dataset", "salaries", "--json"], missing, tmp_path)
+    done = cli_process(["sync", "--dataset", "salaries", "--json"], missing, tmp_path)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "VISMA_HRM_CLIENT_SECRET" in done.stderr
     assert json.loads(done.stdout)["error_code"] == "configuration"
 
 
+@pytest.mark.slow
 def test_demo_runs_and_prints_its_summary(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VISMA_HRM_")}
     env["RUNTIME__DLTHUB_TELEMETRY"] = "false"
     (tmp_path / "visma_hrm_demo.duckdb").write_text("somebody's own file")
-    refused = _cli(["demo", "--employees", "30"], env, tmp_path)
+    refused = cli_process(["demo", "--employees", "30"], env, tmp_path)
     assert refused.returncode == 2
     assert refused.stderr.startswith("error (configuration): ") and "--force" in refused.stderr
     assert (tmp_path / "visma_hrm_demo.duckdb").read_text() == "somebody's own file"
     started = time.monotonic()
-    done = _cli(["demo", "--employees", "30", "--force"], env, tmp_path)
+    done = cli_process(["demo", "--employees", "30", "--force"], env, tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert time.monotonic() - started < 120
     out = done.stdout
@@ -140,39 +103,6 @@ def test_demo_runs_and_prints_its_summary(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- SIGKILL
-def _run_and_kill(env: dict[str, str], cwd: Path, anchor: str, delay: float) -> bool:
-    """Start a sync; SIGKILL it ``delay`` seconds after a log line containing ``anchor``.
-
-    ``-v``: the verbose log has a line for every step (the short log leaves the downloads out).
-    """
-    proc = subprocess.Popen(
-        [CLI, "sync", "-v"],
-        env=env,
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    seen = threading.Event()
-
-    def read() -> None:
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            if anchor in line:
-                seen.set()
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    seen.wait(timeout=120)
-    time.sleep(delay)
-    killed = proc.poll() is None
-    if killed:
-        proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=60)
-    reader.join(timeout=10)
-    return killed
-
-
 def _kill_moments(count: int, seed: int) -> list[tuple[str, float]]:
     """Seeded moments: some during the downloads, most during dlt's extract/normalize/load."""
     rng = random.Random(seed)
@@ -184,15 +114,15 @@ def _kill_moments(count: int, seed: int) -> list[tuple[str, float]]:
 
 
 def _sigkill_matrix(sb: Sandbox, tmp_path: Path, moments: list[tuple[str, float]]) -> None:
-    env = _env(sb, tmp_path, VISMA_HRM_CONCURRENCY="2")
-    settings = _settings(sb, tmp_path)
+    env = cli_env(sb, tmp_path, VISMA_HRM_CONCURRENCY="2")
+    settings = cli_settings(sb, tmp_path)
     kills = 0
     for n, (anchor, delay) in enumerate(moments):
         if n:
             sb.advance(days=30)  # later moments interrupt incremental runs
-        killed = _run_and_kill(env, tmp_path, anchor, delay)
+        killed = run_and_kill(env, tmp_path, anchor, delay)
         kills += killed
-        rerun = _cli(["sync", "--json"], env, tmp_path)
+        rerun = cli_process(["sync", "--json"], env, tmp_path)
         assert rerun.returncode == 0, f"after kill at {anchor}+{delay}: {rerun.stderr[-2000:]}"
         report = json.loads(rerun.stdout)
         assert report["ok"]
@@ -204,6 +134,7 @@ def _sigkill_matrix(sb: Sandbox, tmp_path: Path, moments: list[tuple[str, float]
     assert kills >= 2, "the kills came too late to interrupt anything: the test proved nothing"
 
 
+@pytest.mark.slow
 def test_a_sync_killed_at_random_moments_ends_equal_to_the_truth(
     sb: Sandbox, tmp_path: Path
 ) -> None:

@@ -5,25 +5,21 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
-import uuid
 from pathlib import Path
 
 import psycopg2
 import pytest
 
-from tests.pipeline.truth import (
-    assert_equal_to_truth,
-    differences,
-    fetch_rows,
-    sandbox_settings,
-)
-from tests.postgres_server import PostgresServer
+from tests.support.cli import CLI
+from tests.support.postgres_server import PostgresServer, use_as_dlt_destination
+from tests.support.settings import sandbox_settings
+from tests.support.tables import fetch_rows
+from tests.support.truth import assert_equal_to_truth, differences
 from visma_hrm.catalog import DELETED_COLUMN
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
 from visma_hrm.sync import SyncSettings, sync
 
-CLI = str(Path(sys.executable).parent / "visma-hrm")
+pytestmark = pytest.mark.slow  # full, incremental and concurrent syncs into PostgreSQL
 
 
 @pytest.mark.postgres
@@ -31,9 +27,7 @@ def test_full_incremental_and_full_refresh_into_postgres(
     postgres_server: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # dlt insists on a password; the test server trusts every local connection
-    dsn = postgres_server.dsn("postgres").replace("postgres@", "postgres:unused@", 1)
-    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", dsn)
-    schema = f"hrm_{uuid.uuid4().hex[:8]}"
+    schema = use_as_dlt_destination(postgres_server, monkeypatch, "hrm")
     with start_sandbox(SandboxConfig(tenants=2, employees=30, seed=13)) as sb:
         settings = sandbox_settings(sb, tmp_path, destination="postgres", dataset_name=schema)
         first = sync(SyncSettings(settings))
@@ -95,9 +89,8 @@ def _start(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
 def test_syncs_of_different_tenants_run_side_by_side_and_the_same_tenant_never_twice(
     postgres_server: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    dsn = postgres_server.dsn("postgres").replace("postgres@", "postgres:unused@", 1)
-    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", dsn)
-    schema = f"hrm_{uuid.uuid4().hex[:8]}"
+    schema = use_as_dlt_destination(postgres_server, monkeypatch, "hrm")
+    dsn = postgres_server.dlt_dsn()
     config = SandboxConfig(tenants=4, employees=15, seed=17, job_duration_s=1.5)
     with start_sandbox(config) as sb:
         first, second = sb.tenant_ids[:2], sb.tenant_ids[2:]

@@ -11,9 +11,11 @@ from typing import Any
 import dlt
 import pytest
 
-from tests.pipeline.truth import differences
+from tests.support.truth import differences
 from visma_hrm import apply_deletions, visma_hrm_source
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
+
+pytestmark = pytest.mark.slow  # a user-written dlt pipeline: full then incremental
 
 DATASETS = ["employees", "contracts", "users"]
 

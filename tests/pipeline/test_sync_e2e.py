@@ -14,7 +14,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.pipeline.truth import assert_equal_to_truth, fetch_rows, sandbox_settings
+from tests.support.settings import sandbox_settings
+from tests.support.tables import fetch_rows
+from tests.support.truth import assert_equal_to_truth, truth_problems
 from visma_hrm.catalog import DATASETS, DELETED_AT_COLUMN, DELETED_COLUMN, TENANT_COLUMN
 from visma_hrm.config import Settings
 from visma_hrm.sandbox import FaultConfig, Sandbox, SandboxConfig, start_sandbox
@@ -94,6 +96,7 @@ def test_full_sync_equals_the_truth_and_tenants_never_mix(sb: Sandbox, tmp_path:
     assert first & second
 
 
+@pytest.mark.slow
 def test_incremental_rerun_and_full_refresh_reconcile_deletions(
     sb: Sandbox, tmp_path: Path
 ) -> None:
@@ -135,6 +138,7 @@ def test_incremental_rerun_and_full_refresh_reconcile_deletions(
     assert_equal_to_truth(sb, settings)
 
 
+@pytest.mark.slow
 def test_the_cursor_survives_a_lost_pipeline_folder(sb: Sandbox, tmp_path: Path) -> None:
     settings = sandbox_settings(sb, tmp_path)
     _sync(settings)
@@ -145,6 +149,7 @@ def test_the_cursor_survives_a_lost_pipeline_folder(sb: Sandbox, tmp_path: Path)
     assert_equal_to_truth(sb, settings, deleted_may_linger=True)
 
 
+@pytest.mark.slow
 def test_unapproved_datasets_are_skipped_unless_asked_for(tmp_path: Path) -> None:
     config = SandboxConfig(
         tenants=2, employees=EMPLOYEES, seed=3, approvals={0: ["employees", "contracts"]}
@@ -170,6 +175,7 @@ def test_unapproved_datasets_are_skipped_unless_asked_for(tmp_path: Path) -> Non
         assert {r[TENANT_COLUMN] for r in users} == {full_tenant}
 
 
+@pytest.mark.slow
 def test_privacy_profile_keeps_contact_data_at_the_source(sb: Sandbox, tmp_path: Path) -> None:
     settings = sandbox_settings(sb, tmp_path, datasets=("employees",), privacy_profile="contact")
     _sync(settings)
@@ -179,6 +185,7 @@ def test_privacy_profile_keeps_contact_data_at_the_source(sb: Sandbox, tmp_path:
     assert any(r["businessemailaddress"] for r in rows)
 
 
+@pytest.mark.slow
 def test_one_tenant_failing_neither_stops_nor_spoils_the_others(
     sb: Sandbox, tmp_path: Path
 ) -> None:
@@ -195,6 +202,7 @@ def test_one_tenant_failing_neither_stops_nor_spoils_the_others(
     assert_equal_to_truth(sb, settings)
 
 
+@pytest.mark.slow
 def test_deletions_missed_by_a_crash_after_the_load_are_marked_by_the_next_run(
     sb: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -213,6 +221,7 @@ def test_deletions_missed_by_a_crash_after_the_load_are_marked_by_the_next_run(
     assert_equal_to_truth(sb, settings)
 
 
+@pytest.mark.slow
 def test_failed_jobs_malformed_rows_and_schema_drift_are_reported_and_contained(
     sb: Sandbox, tmp_path: Path
 ) -> None:
@@ -251,6 +260,7 @@ def test_failed_jobs_malformed_rows_and_schema_drift_are_reported_and_contained(
     assert_equal_to_truth(sb, settings)
 
 
+@pytest.mark.slow
 def test_the_report_tells_the_apis_job_time_from_the_connectors_work(tmp_path: Path) -> None:
     config = SandboxConfig(tenants=1, employees=10, seed=3, job_duration_s=1.0)
     with start_sandbox(config) as sandbox:
@@ -263,6 +273,7 @@ def test_the_report_tells_the_apis_job_time_from_the_connectors_work(tmp_path: P
     assert "job_seconds" in report.to_dict()["tables"][0]
 
 
+@pytest.mark.slow
 def test_a_field_selection_the_api_refuses_empties_nothing_and_a_good_one_empties_stored_rows(
     tmp_path: Path,
 ) -> None:
@@ -295,6 +306,7 @@ def _refused_then_accepted(sb: Sandbox, tmp_path: Path) -> None:
     assert rows and not [r for r in rows if r["emailaddress"]]
 
 
+@pytest.mark.slow
 def test_rows_sent_again_unchanged_are_told_from_rows_that_changed(
     sb: Sandbox, tmp_path: Path
 ) -> None:
@@ -321,11 +333,10 @@ def test_rows_sent_again_unchanged_are_told_from_rows_that_changed(
     ]
 
 
+@pytest.mark.slow
 def test_an_incremental_export_with_a_rejected_row_is_asked_again_until_it_loads(
     sb: Sandbox, tmp_path: Path
 ) -> None:
-    from tests.reliability.helpers import truth_problems
-
     settings = sandbox_settings(sb, tmp_path, datasets=("contracts",))
     _sync(settings)
     sb.advance(days=120)  # many changed contracts: the malformed (second) row is one of them

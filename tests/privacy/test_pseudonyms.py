@@ -10,12 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,8 +22,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.pipeline.truth import fetch_rows, sandbox_settings
-from tests.postgres_server import PostgresServer
+from tests.support.cli import CLI, cli_env
+from tests.support.postgres_server import PostgresServer, use_as_dlt_destination
+from tests.support.settings import sandbox_settings
+from tests.support.tables import fetch_rows
 from visma_hrm.catalog import DATASETS, TENANT_COLUMN
 from visma_hrm.config import Settings, load_settings
 from visma_hrm.errors import ConfigurationError
@@ -43,7 +42,6 @@ from visma_hrm.sandbox import FaultConfig, Sandbox, SandboxConfig, start_sandbox
 from visma_hrm.sync import SyncSettings, make_pipeline, sync
 
 KEY = "test-pseudonym-key-0123456789-abcdefghijklmnop"
-CLI = str(Path(sys.executable).parent / "visma-hrm")
 MIN_SCAN = 6
 """Clear values at least this long are searched as substrings of every text (shorter ones,
 such as house number 12, occur by chance in any hex digest; they are checked cell by cell)."""
@@ -156,6 +154,7 @@ def _snapshot_before_load(monkeypatch: pytest.MonkeyPatch, into: Path) -> None:
 
 
 # ------------------------------------------------------------------------------ DuckDB
+@pytest.mark.slow
 def test_no_clear_identifier_reaches_the_destination_or_the_working_folder(
     sb: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -184,6 +183,7 @@ def test_no_clear_identifier_reaches_the_destination_or_the_working_folder(
     assert {r["employeeid"] for r in employees} == truth_ids
 
 
+@pytest.mark.slow
 def test_pseudonyms_are_stable_across_runs_and_tenants_and_keep_joins(
     sb: Sandbox, tmp_path: Path
 ) -> None:
@@ -234,6 +234,7 @@ def _canon_key(value: str | None) -> str:
     return value
 
 
+@pytest.mark.slow
 def test_keys_too_keep_every_join_and_no_clear_id(sb: Sandbox, tmp_path: Path) -> None:
     settings = _settings(sb, tmp_path, keys_too=True)
     assert sync(SyncSettings(settings)).ok
@@ -258,20 +259,14 @@ def _env(
     secrets = tmp_path / "secrets.toml"
     secrets.write_text(f'client_secret = "{sb.client_secret}"\npseudonym_key = "{key}"\n')
     secrets.chmod(0o600)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VISMA_HRM_")}
-    env.update(
-        {
-            "RUNTIME__DLTHUB_TELEMETRY": "false",
-            "VISMA_HRM_API_URL": sb.api_url,
-            "VISMA_HRM_TOKEN_URL": sb.token_url,
-            "VISMA_HRM_CLIENT_ID": sb.client_id,
-            "VISMA_HRM_SECRETS_FILE": str(secrets),
-            "VISMA_HRM_TENANTS": ",".join(sb.tenant_ids),
-            "VISMA_HRM_DUCKDB_PATH": str(tmp_path / "hrm.duckdb"),
-            "VISMA_HRM_PIPELINES_DIR": str(tmp_path / "pipelines"),
-            "VISMA_HRM_PRIVACY_PROFILE": profile,
-        }
+    env = cli_env(
+        sb,
+        tmp_path,
+        VISMA_HRM_SECRETS_FILE=str(secrets),
+        VISMA_HRM_DUCKDB_PATH=str(tmp_path / "hrm.duckdb"),
+        VISMA_HRM_PRIVACY_PROFILE=profile,
     )
+    del env["VISMA_HRM_CLIENT_SECRET"]  # the secret comes from the secrets file only
     return env
 
 
@@ -284,6 +279,7 @@ def _cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Complete
     return done
 
 
+@pytest.mark.slow
 def test_cli_output_report_and_rejected_rows_hold_no_clear_value_nor_the_key(
     sb: Sandbox, tmp_path: Path
 ) -> None:
@@ -304,6 +300,7 @@ def test_cli_output_report_and_rejected_rows_hold_no_clear_value_nor_the_key(
     assert fetch_rows(settings, PRIVACY_TABLE)[0]["keys_pseudonymized"] is False
 
 
+@pytest.mark.slow
 def test_mixing_clear_data_pseudonyms_or_two_keys_is_refused(sb: Sandbox, tmp_path: Path) -> None:
     clear_run = _cli(["sync", "--dataset", "users"], _env(sb, tmp_path, profile=""), tmp_path)
     assert clear_run.returncode == 0, clear_run.stderr
@@ -359,13 +356,12 @@ def test_postcodes_keep_their_four_digits_and_birth_dates_their_year() -> None:
 
 
 # ------------------------------------------------------------------------------ PostgreSQL
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_no_clear_identifier_reaches_postgres(
     sb: Sandbox, postgres_server: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    dsn = postgres_server.dsn("postgres").replace("postgres@", "postgres:unused@", 1)
-    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", dsn)
-    schema = f"pseudo_{uuid.uuid4().hex[:8]}"
+    schema = use_as_dlt_destination(postgres_server, monkeypatch, "pseudo")
     settings = _settings(sb, tmp_path, keys_too=True, destination="postgres", dataset_name=schema)
     copies = tmp_path / "copies"
     copies.mkdir()

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.pipeline.truth import differences, fetch_rows, sandbox_settings
-from tests.postgres_server import PostgresServer
+from tests.support.postgres_server import PostgresServer, use_as_dlt_destination
+from tests.support.settings import sandbox_settings
+from tests.support.tables import fetch_rows
+from tests.support.truth import differences
 from visma_hrm.catalog import TENANT_COLUMN
 from visma_hrm.config import Settings
 from visma_hrm.errors import ConfigurationError
@@ -125,6 +126,7 @@ def _note(report: SyncReport) -> str:
     return notes[0]
 
 
+@pytest.mark.slow
 def test_personal_columns_of_people_gone_long_ago_are_emptied_run_after_run(
     sb: Sandbox, tmp_path: Path
 ) -> None:
@@ -150,6 +152,7 @@ def test_personal_columns_of_people_gone_long_ago_are_emptied_run_after_run(
         ever |= now
 
 
+@pytest.mark.slow
 def test_remove_takes_the_rows_out_and_a_bad_setting_is_refused(
     sb: Sandbox, tmp_path: Path
 ) -> None:
@@ -171,13 +174,12 @@ def test_the_cutoff_is_n_calendar_years_back() -> None:
     assert Retention(1).cutoff(dt.date(2028, 2, 29)) == dt.date(2027, 2, 28)
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_retention_on_postgres_empty_then_remove(
     sb: Sandbox, postgres_server: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    dsn = postgres_server.dsn("postgres").replace("postgres@", "postgres:unused@", 1)
-    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", dsn)
-    schema = f"ret_{uuid.uuid4().hex[:8]}"
+    schema = use_as_dlt_destination(postgres_server, monkeypatch, "ret")
     base: dict[str, Any] = {"destination": "postgres", "dataset_name": schema}
     settings = sandbox_settings(sb, tmp_path, retention=YEARS, **base)
     _sync(settings)
@@ -188,6 +190,7 @@ def test_retention_on_postgres_empty_then_remove(
     _check(sb, removing, "remove", set())
 
 
+@pytest.mark.slow
 def test_the_change_feed_of_people_gone_long_ago_is_emptied_too(
     sb: Sandbox, tmp_path: Path
 ) -> None:
@@ -211,6 +214,7 @@ def test_the_change_feed_of_people_gone_long_ago_is_emptied_too(
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("action", ["empty", "remove"])
 def test_every_history_version_of_people_gone_long_ago_follows_the_retention(
     sb: Sandbox, tmp_path: Path, action: str

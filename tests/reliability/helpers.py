@@ -1,4 +1,5 @@
-"""What a reliability test needs to judge a run: the truth, the destination, the positions.
+"""What a reliability test needs to judge a run beyond the truth (``tests.support.truth``):
+the destination, the state, the positions, the files left behind.
 
 "The destination still holds exactly the previous good state" is checked literally: every row,
 every column (load ids and sync times included), of the (tenant, dataset) pairs that failed,
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,66 +20,20 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from tests.pipeline.truth import differences, fetch_rows, sandbox_settings
+from tests.support.settings import sandbox_settings
+from tests.support.tables import canonical_rows, duckdb_rows
+from tests.support.truth import Pair
 from visma_hrm.catalog import REJECTED_ROWS_TABLE, TENANT_COLUMN
 from visma_hrm.config import Settings
 from visma_hrm.positions import Position, read_positions
 from visma_hrm.sandbox import Sandbox
-from visma_hrm.sync import SyncReport, SyncSettings, make_pipeline, sync
+from visma_hrm.sync import make_pipeline
 from visma_hrm.sync import run as run_module
-
-Pair = tuple[str, str]
-"""(tenant_id, dataset)."""
 
 
 def settings_for(sb: Sandbox, tmp_path: Path, datasets: Sequence[str], **extra: Any) -> Settings:
+    """Sandbox settings limited to these datasets."""
     return sandbox_settings(sb, tmp_path, datasets=tuple(datasets), **extra)
-
-
-def run(settings: Settings, full_refresh: bool = False) -> SyncReport:
-    return sync(SyncSettings(settings, full_refresh=full_refresh))
-
-
-def run_ok(settings: Settings, full_refresh: bool = False) -> SyncReport:
-    report = run(settings, full_refresh)
-    failed = [(t.tenant_id[:8], t.dataset, t.message) for t in report.tables if t.status != "ok"]
-    assert report.ok and report.exit_code == 0 and not failed, failed
-    return report
-
-
-def truth_problems(
-    sb: Sandbox,
-    settings: Settings,
-    pairs: Iterable[Pair],
-    *,
-    deleted_may_linger: bool = True,
-) -> list[str]:
-    """Differences between the destination and the sandbox's truth for these pairs."""
-    problems: list[str] = []
-    by_dataset: dict[str, list[dict[str, Any]]] = {}
-    for tenant, name in pairs:
-        if name not in by_dataset:
-            by_dataset[name] = fetch_rows(settings, name)
-        found = differences(
-            sb.truth(tenant, name),
-            by_dataset[name],
-            name,
-            tenant,
-            deleted_may_linger=deleted_may_linger,
-        )
-        problems += [f"{tenant[:8]} {name}: {p}" for p in found]
-    return problems
-
-
-def assert_truth(
-    sb: Sandbox, settings: Settings, pairs: Iterable[Pair], *, deleted_may_linger: bool = True
-) -> None:
-    problems = truth_problems(sb, settings, pairs, deleted_may_linger=deleted_may_linger)
-    assert not problems, "\n".join(problems[:30])
-
-
-def all_pairs(sb: Sandbox, datasets: Sequence[str]) -> list[Pair]:
-    return [(t, d) for t in sb.tenant_ids for d in datasets]
 
 
 # ------------------------------------------------------------------------------ snapshots
@@ -95,21 +49,7 @@ def table_rows(settings: Settings, table: str) -> list[dict[str, Any]]:
     """Every row and column of one table; [] when the table (or the database) does not exist."""
     if not Path(_db_path(settings)).exists():
         return []
-    with duckdb.connect(_db_path(settings), read_only=True) as db:
-        exists = db.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
-            "AND table_name = ?",
-            [_schema(settings), table],
-        ).fetchone()
-        if not exists or not exists[0]:
-            return []
-        cursor = db.execute(f'SELECT * FROM "{_schema(settings)}"."{table}"')
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-def _canonical(rows: Iterable[dict[str, Any]]) -> list[str]:
-    return sorted(json.dumps(r, sort_keys=True, default=str) for r in rows)
+    return duckdb_rows(Path(_db_path(settings)), _schema(settings), table)
 
 
 def pair_snapshot(settings: Settings, pairs: Iterable[Pair]) -> dict[str, Any]:
@@ -119,8 +59,8 @@ def pair_snapshot(settings: Settings, pairs: Iterable[Pair]) -> dict[str, Any]:
     positions = stored_positions(settings)
     for tenant, name in pairs:
         rows = [r for r in table_rows(settings, name) if r[TENANT_COLUMN] == tenant]
-        out[f"{tenant}/{name}/rows"] = _canonical(rows)
-        out[f"{tenant}/{name}/rejected"] = _canonical(
+        out[f"{tenant}/{name}/rows"] = canonical_rows(rows)
+        out[f"{tenant}/{name}/rejected"] = canonical_rows(
             r for r in rejected if r[TENANT_COLUMN] == tenant and r["dataset"] == name
         )
         out[f"{tenant}/{name}/position"] = repr(positions.get((tenant, name)))
@@ -134,7 +74,7 @@ def whole_snapshot(settings: Settings) -> dict[str, list[str]]:
             "SELECT table_name FROM information_schema.tables WHERE table_schema = ?",
             [_schema(settings)],
         ).fetchall()
-    return {str(n): _canonical(table_rows(settings, str(n))) for (n,) in sorted(names)}
+    return {str(n): canonical_rows(table_rows(settings, str(n))) for (n,) in sorted(names)}
 
 
 def stored_positions(settings: Settings) -> dict[tuple[str, str], Position]:

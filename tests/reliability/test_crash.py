@@ -22,9 +22,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.pipeline.test_cli import CLI, _env, _run_and_kill
-from tests.pipeline.truth import keep_dlt_quiet
-from tests.reliability.helpers import all_pairs, assert_truth, run, settings_for
+from tests.reliability.helpers import settings_for
+from tests.support.cli import CLI, cli_env, run_and_kill
+from tests.support.runs import keep_dlt_quiet, run
+from tests.support.truth import all_pairs, assert_truth
 from visma_hrm.config import Settings
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
 
@@ -101,7 +102,7 @@ def test_a_sync_killed_at_20_moments_over_every_step_ends_equal_to_the_truth(
     sb: Sandbox, tmp_path: Path
 ) -> None:
     keep_dlt_quiet()
-    env = _env(sb, tmp_path, VISMA_HRM_DATASETS=",".join(DATASETS), VISMA_HRM_CONCURRENCY="2")
+    env = cli_env(sb, tmp_path, VISMA_HRM_DATASETS=",".join(DATASETS), VISMA_HRM_CONCURRENCY="2")
     settings = _settings(sb, tmp_path)
     durations = _phase_durations(env, tmp_path)
     assert_truth(sb, settings, all_pairs(sb, DATASETS), deleted_may_linger=False)
@@ -112,7 +113,7 @@ def test_a_sync_killed_at_20_moments_over_every_step_ends_equal_to_the_truth(
         phase = list(PHASES)[n % len(PHASES)]
         delay = round(rng.uniform(0, durations[phase]), 3)
         sb.advance(days=30)  # every moment interrupts an incremental run with new data
-        killed = _run_and_kill(env, tmp_path, PHASES[phase], delay)
+        killed = run_and_kill(env, tmp_path, PHASES[phase], delay)
         left = _pending(tmp_path / "pipelines") if killed else "finished"
         landed[left] += 1
         folders = len(_run_folders(tmp_path / "pipelines"))

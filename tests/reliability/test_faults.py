@@ -23,23 +23,21 @@ from typing import Any, Literal
 
 import pytest
 
-from tests.pipeline.truth import keep_dlt_quiet
 from tests.reliability.helpers import (
-    all_pairs,
-    assert_truth,
     client_tuning,
     pair_snapshot,
-    run,
-    run_ok,
     settings_for,
     table_rows,
-    truth_problems,
     whole_snapshot,
 )
 from tests.reliability.recorder import Call, Recording, recording_sandbox
+from tests.support.runs import keep_dlt_quiet, run, run_ok
+from tests.support.truth import all_pairs, assert_truth, truth_problems
 from visma_hrm.catalog import REJECTED_ROWS_TABLE, SYNCED_AT_COLUMN, TENANT_COLUMN
 from visma_hrm.sandbox import FaultConfig, Sandbox, SandboxConfig
 from visma_hrm.sync import EXIT_REJECTED_ROWS, SyncReport
+
+pytestmark = pytest.mark.slow  # every case syncs a recorded sandbox end to end
 
 DATASETS = ("contracts", "users")
 """contracts (several files per export) carries the fault; users shows the others go on."""

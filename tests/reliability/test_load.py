@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.pipeline.truth import keep_dlt_quiet
-from tests.reliability.helpers import all_pairs, assert_truth, run, settings_for
+from tests.reliability.helpers import settings_for
 from tests.reliability.recorder import recording_sandbox
+from tests.support.runs import keep_dlt_quiet, run
+from tests.support.truth import all_pairs, assert_truth
 from visma_hrm.sandbox import FaultConfig, SandboxConfig
 
 TENANTS = 50

@@ -14,12 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.pipeline.test_cli import _cli, _env
 from tests.reliability.helpers import destination_texts, file_texts, table_rows, working_files
 from tests.reliability.recorder import Recording, recording_sandbox
+from tests.support.cli import cli_env, cli_process
 from visma_hrm.catalog import DATASETS
 from visma_hrm.config import Settings
 from visma_hrm.sandbox import Sandbox, SandboxConfig
+
+pytestmark = pytest.mark.slow  # every case syncs a recorded sandbox end to end
 
 PERSONAL = set(DATASETS["employees"].contact_columns())
 EXTRA = ("nickname", "dateofbirth")
@@ -37,11 +39,11 @@ def test_the_contact_profile_and_field_excludes_never_leave_the_api(
 ) -> None:
     sb, recording = recorded
     assert {"homeemailaddress", "mobilephonenumber", "homestreet"} <= PERSONAL
-    env = _env(sb, tmp_path)
+    env = cli_env(sb, tmp_path)
     args = ["sync", "--privacy-profile", "contact", "--fields", f"employees=!{','.join(EXTRA)}"]
     args += ["--dataset", "employees", "--dataset", "users"]
     for _ in range(2):  # a full run and an incremental one
-        done = _cli(args, env, tmp_path)
+        done = cli_process(args, env, tmp_path)
         assert done.returncode == 0, done.stderr
         sb.advance(days=30)
 

@@ -27,22 +27,24 @@ from typing import Any
 
 import pytest
 
-from tests.pipeline.test_cli import CLI, _env, _run_and_kill
-from tests.pipeline.truth import keep_dlt_quiet, sandbox_settings
 from tests.reliability.helpers import (
     client_tuning,
     destination_texts,
     file_texts,
-    run,
     working_files,
 )
 from tests.reliability.recorder import Recording, recording_sandbox
+from tests.support.cli import CLI, cli_env, run_and_kill
+from tests.support.runs import keep_dlt_quiet, run
+from tests.support.settings import cli_settings
 from visma_hrm.client import ClientSettings
 from visma_hrm.config import Settings
 from visma_hrm.progress import PlainReporter
 from visma_hrm.redact import Secret
 from visma_hrm.sandbox import FaultConfig, Sandbox, SandboxConfig
 from visma_hrm.sync import SyncSettings, sync
+
+pytestmark = pytest.mark.slow  # every case syncs a recorded sandbox end to end
 
 SECRET = "relsec-7c1f0e9a4b2d8e6f3a5c"
 WRONG = "wrongsec-2b9d4f6e8a1c3e5d"
@@ -61,16 +63,6 @@ def recorded() -> Iterator[tuple[Sandbox, Recording]]:
     )
     with recording_sandbox(config) as pair:
         yield pair
-
-
-def _settings(sb: Sandbox, tmp_path: Path) -> Settings:
-    return sandbox_settings(
-        sb,
-        tmp_path,
-        duckdb_path=tmp_path / "visma_hrm.duckdb",
-        pipelines_dir=tmp_path / "pipelines",
-        pipeline_name="visma_hrm",
-    )
 
 
 def _debug_cli(args: list[str], env: dict[str, str], cwd: Path) -> str:
@@ -107,7 +99,7 @@ def test_no_secret_token_or_link_signature_leaks_anywhere(
 def _in_process_runs(sb: Sandbox, tmp_path: Path) -> list[str]:
     """A full sync, then one whose links keep expiring (its messages name the links)."""
     keep_dlt_quiet()
-    cfg = _settings(sb, tmp_path)
+    cfg = cli_settings(sb, tmp_path)
     stream = io.StringIO()
     sync(SyncSettings(cfg), PlainReporter(stream))
     sb.advance(days=30)
@@ -122,7 +114,7 @@ def _in_process_runs(sb: Sandbox, tmp_path: Path) -> list[str]:
 
 def _cli_runs(sb: Sandbox, tmp_path: Path) -> list[str]:
     """The CLI with Python and dlt logging at DEBUG: a sync, failing syncs, check."""
-    env = _env(sb, tmp_path, RUNTIME__LOG_LEVEL="DEBUG", VISMA_HRM_JOB_TIMEOUT="1")
+    env = cli_env(sb, tmp_path, RUNTIME__LOG_LEVEL="DEBUG", VISMA_HRM_JOB_TIMEOUT="1")
     wrong = {**env, "VISMA_HRM_CLIENT_SECRET": WRONG}
     outputs = [_debug_cli(["sync"], env, tmp_path)]
     sb.advance(days=30)
@@ -141,7 +133,7 @@ def _cli_runs(sb: Sandbox, tmp_path: Path) -> list[str]:
     # (until the next run), and the scan reads it
     assert not working_files(tmp_path / "pipelines")
     sb.advance(days=30)
-    assert _run_and_kill(env, tmp_path, "(dlt load)", 0.0), "the run ended before the kill"
+    assert run_and_kill(env, tmp_path, "(dlt load)", 0.0), "the run ended before the kill"
     assert working_files(tmp_path / "pipelines")
     return outputs
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from tests.analytics import reference as ref
+from tests.support import hr_reference as ref
 
 Row = Mapping[str, Any]
 

@@ -15,17 +15,21 @@ from pathlib import Path
 
 import pytest
 
-from tests.report.conftest import Synced
+from tests.report.checks import Synced
 from visma_hrm.report import collect, write_report
 
 ARTIFACTS = Path(os.environ.get("VISMA_HRM_TEST_ARTIFACTS", "test-artifacts"))
 CHROMIUM = next(
     (p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None
 )
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="chromium is not installed (bash scripts/test.sh installs Debian's chromium as root)",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="chromium is not installed "
+        "(bash scripts/test.sh installs Debian's chromium as root)",
+    ),
+    pytest.mark.slow,  # a headless browser per language
+]
 
 # chart id -> plotly layer that must hold its traces, and how many traces
 EXPECTED = {

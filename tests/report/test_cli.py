@@ -8,10 +8,8 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from tests.report.conftest import Synced
-from visma_hrm.cli import _register, app
-
-_register()
+from tests.report.checks import Synced
+from visma_hrm.cli import app
 
 
 def test_report_command_writes_the_file_and_says_where(synced: Synced, tmp_path: Path) -> None:
@@ -46,6 +44,7 @@ def test_report_command_refuses_bad_input_with_one_message(synced: Synced, tmp_p
     assert not (tmp_path / "r.html").exists()
 
 
+@pytest.mark.slow
 def test_demo_writes_the_report_and_prints_where(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

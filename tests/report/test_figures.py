@@ -12,37 +12,13 @@ import duckdb
 import pytest
 
 from tests.report import reference
-from tests.report.conftest import Synced
+from tests.report.checks import Synced, assert_figures
 from visma_hrm.report import ReportData, collect, render_html
-
-
-def assert_figures(data: ReportData, exp: reference.Expected) -> None:
-    got = [
-        (
-            m.month,
-            m.persons,
-            m.employments,
-            m.fte,
-            m.inflow,
-            m.outflow,
-            m.employments_started,
-            m.employments_ended,
-            m.turnover_pct,
-        )
-        for m in data.months
-    ]
-    assert got == exp.months
-    assert data.begin_persons == exp.begin_persons
-    assert {(u.tenant_id, u.orgunitid): (u.persons, u.fte) for u in data.units} == exp.units
-    assert data.contract_mix == exp.contract_mix
-    assert data.age_gender == exp.age_gender
-    assert {(i.tenant_id, i.employeeid, i.contractid, i.date) for i in data.ending} == exp.ending
-    assert all(i.days == (i.date - data.as_of).days for i in data.ending + data.starting)
 
 
 def _starting(data: ReportData, synced: Synced) -> set[tuple[str, str, dt.date]]:
     """The report names the employeeid of the first contract; map it to the person key."""
-    from tests.analytics import reference as ref
+    from tests.support import hr_reference as ref
 
     keys = {t: ref.person_keys(d["employees"], d["contracts"]) for t, d in synced.truth.items()}
     return {(i.tenant_id, keys[i.tenant_id][i.employeeid], i.date) for i in data.starting}
@@ -64,6 +40,7 @@ def test_all_tenants_together_equal_the_python_computation(synced: Synced) -> No
     )
 
 
+@pytest.mark.slow
 def test_another_period_sees_the_hires_registered_after_it(synced: Synced) -> None:
     as_of = synced.as_of - dt.timedelta(days=40)
     data = collect(synced.path, as_of=as_of, months=6)
@@ -74,6 +51,7 @@ def test_another_period_sees_the_hires_registered_after_it(synced: Synced) -> No
     assert data.starting, "no hire starting after the as-of date: the list would be untested"
 
 
+@pytest.mark.slow
 def test_one_tenant(synced: Synced) -> None:
     tenant = synced.tenants[1]
     data = collect(synced.path, tenants=[tenant], as_of=synced.as_of)
@@ -96,6 +74,7 @@ def test_default_period_ends_on_the_last_day_the_data_covers(synced: Synced) -> 
     assert "visma_hrm_report" in schemas
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "nl"])
 def test_html_is_self_contained_and_carries_the_figures(
     synced: Synced, lang: str, tmp_path: Path

@@ -3,7 +3,6 @@ through the CLI too."""
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -11,32 +10,31 @@ import psycopg2  # type: ignore[import-untyped]
 import pytest
 from typer.testing import CliRunner
 
-from tests.analytics import helpers as h
-from tests.postgres_server import PostgresServer
 from tests.report import reference
-from tests.report.conftest import DATASETS
-from tests.report.test_figures import assert_figures
-from tests.report.test_model import assert_model
-from visma_hrm.cli import _register, app
+from tests.report.checks import DATASETS, assert_figures, assert_model
+from tests.support.postgres_server import PostgresServer, use_as_dlt_destination
+from tests.support.runs import run_sync
+from tests.support.settings import clock_date, loaded_sandbox_settings
+from visma_hrm.cli import app
 from visma_hrm.model import build_model
 from visma_hrm.report import collect
 from visma_hrm.report.data import month_add
 from visma_hrm.sandbox import SandboxConfig, start_sandbox
 
-_register()
+pytestmark = pytest.mark.slow  # a sync into PostgreSQL and the report built there
 
 
 @pytest.mark.postgres
 def test_report_on_postgres_equals_the_python_computation(
     postgres_server: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    dsn = postgres_server.dsn("postgres").replace("postgres@", "postgres:unused@", 1)
-    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", dsn)
-    schema = f"hrm_{uuid.uuid4().hex[:8]}"
+    schema = use_as_dlt_destination(postgres_server, monkeypatch, "hrm")
     with start_sandbox(SandboxConfig(tenants=2, employees=60, seed=4)) as sb:
-        settings = h.settings_for(sb, tmp_path, destination="postgres", dataset_name=schema)
-        h.run_sync(settings)
-        as_of = h.clock_date(sb)
+        settings = loaded_sandbox_settings(
+            sb, tmp_path, destination="postgres", dataset_name=schema
+        )
+        run_sync(settings)
+        as_of = clock_date(sb)
         truth = {t: {d: list(sb.truth(t, d)) for d in DATASETS} for t in sb.tenant_ids}
     conn = psycopg2.connect(postgres_server.dsn("postgres"))
     try:

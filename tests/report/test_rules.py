@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from tests.analytics.test_rules import T1, _con, _emp, _table
+from tests.support.hr_tables import T1, contract_row, create_table, employee_row
 from visma_hrm.errors import ConfigurationError
 from visma_hrm.report import collect
 
@@ -36,29 +36,29 @@ def _make(path: Path) -> None:
     permanent = {"contracttypeindication_en": "Indefinite"}
     with duckdb.connect(str(path)) as db:
         db.execute("CREATE SCHEMA visma_hrm")
-        _table(
+        create_table(
             db,
             "employees",
             [
-                _emp(T1, "5", "P.", "Smit"),  # 5 and 6: one person, two contracts at once
-                _emp(T1, "6", "P.", "Smit"),
-                _emp(T1, "1", "J.", "Jansen"),
-                _emp(T1, "4", "M.", "Meijer", gender="M", dateofbirth="2003-07-01"),
-                _emp(T1, "2", "K.", "Kok"),
+                employee_row(T1, "5", "P.", "Smit"),  # 5 and 6: one person, two contracts at once
+                employee_row(T1, "6", "P.", "Smit"),
+                employee_row(T1, "1", "J.", "Jansen"),
+                employee_row(T1, "4", "M.", "Meijer", gender="M", dateofbirth="2003-07-01"),
+                employee_row(T1, "2", "K.", "Kok"),
             ],
         )
-        _table(
+        create_table(
             db,
             "contracts",
             [
-                _con(T1, "5", "1", "2025-01-01", None, "U1", "1.0", **permanent),
-                _con(T1, "6", "1", "2025-01-15", "2025-08-15", "U2", "0.2", **fixed),
-                _con(T1, "1", "1", "2024-01-01", "2025-05-10", "U1", "0.8", **permanent),
-                _con(T1, "4", "1", "2024-06-01", None, "U2", "0.5", **permanent),
-                _con(T1, "2", "1", "2025-07-20", None, "U2", "1.0", **fixed),
+                contract_row(T1, "5", "1", "2025-01-01", None, "U1", "1.0", **permanent),
+                contract_row(T1, "6", "1", "2025-01-15", "2025-08-15", "U2", "0.2", **fixed),
+                contract_row(T1, "1", "1", "2024-01-01", "2025-05-10", "U1", "0.8", **permanent),
+                contract_row(T1, "4", "1", "2024-06-01", None, "U2", "0.5", **permanent),
+                contract_row(T1, "2", "1", "2025-07-20", None, "U2", "1.0", **fixed),
             ],
         )
-        _table(
+        create_table(
             db,
             "organization_units",
             [_unit("U0", None, "Org"), _unit("U1", "U0", "Team A"), _unit("U2", "U0", "Team B")],
@@ -98,7 +98,7 @@ def test_a_database_without_contracts_is_one_clear_error(tmp_path: Path) -> None
     path = tmp_path / "empty.duckdb"
     with duckdb.connect(str(path)) as db:
         db.execute("CREATE SCHEMA visma_hrm")
-        _table(db, "employees", [])
-        _table(db, "contracts", [])
+        create_table(db, "employees", [])
+        create_table(db, "contracts", [])
     with pytest.raises(ConfigurationError, match="No contracts"):
         collect(path, as_of=AS_OF)

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 
 def _command() -> list[str]:
@@ -19,6 +20,7 @@ def _command() -> list[str]:
     return [sys.executable, "-c", "from visma_hrm.cli import main; main()"]
 
 
+@pytest.mark.slow
 def test_sandbox_command_prints_what_a_client_needs_and_serves_it() -> None:
     args = ["sandbox", "--port", "0", "--tenants", "2", "--employees", "5", "--seed", "9"]
     args += ["--faults", "token_outage_first=1", "--token-errors", "opaque"]
@@ -62,6 +64,7 @@ def test_sandbox_command_prints_what_a_client_needs_and_serves_it() -> None:
     assert "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_sandbox_command_rejects_a_bad_fault_spec() -> None:
     proc = subprocess.run(
         [*_command(), "sandbox", "--faults", "rate_limit_rate=lots"],
@@ -74,6 +77,7 @@ def test_sandbox_command_rejects_a_bad_fault_spec() -> None:
     assert "rate_limit_rate" in proc.stderr
 
 
+@pytest.mark.slow
 def test_sandbox_command_rejects_an_unknown_token_error_shape() -> None:
     proc = subprocess.run(
         [*_command(), "sandbox", "--token-errors", "polite"],

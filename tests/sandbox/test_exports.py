@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from tests.sandbox.conftest import (
+from tests.support.sandbox_api import (
     PATHS,
     export,
     get_token,
@@ -143,6 +143,7 @@ PRODUCTION_EXCLUDES = (
 """The exclude list a public identity-provisioning client sends for contracts in production."""
 
 
+@pytest.mark.slow
 def test_the_production_exclude_list_is_accepted_and_applied(sb: Sandbox) -> None:
     tenant = sb.tenant_ids[0]
     token = get_token(sb, tenant)
@@ -235,6 +236,7 @@ def test_same_seed_same_data() -> None:
         assert other.tenant_ids != one.tenant_ids
 
 
+@pytest.mark.slow
 def test_link_expiry_is_403_and_requery_gives_fresh_links() -> None:
     config = SandboxConfig(tenants=1, employees=10, link_ttl_s=1, job_duration_s=0)
     with start_sandbox(config) as sb:
@@ -255,6 +257,7 @@ def test_link_expiry_is_403_and_requery_gives_fresh_links() -> None:
         assert httpx.get(tampered).status_code == 403
 
 
+@pytest.mark.slow
 def test_in_progress_200_variant_and_bom() -> None:
     config = SandboxConfig(
         tenants=1, employees=10, in_progress_status=200, csv_bom=True, job_duration_s=0.5

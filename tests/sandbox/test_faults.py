@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.sandbox.conftest import (
+from tests.support.sandbox_api import (
     export,
     get_token,
     parse_csv,
@@ -54,6 +54,7 @@ def test_429_without_retry_after(fsb: Sandbox) -> None:
     assert "Retry-After" not in refused.headers
 
 
+@pytest.mark.slow
 def test_rate_faults_are_reproducible(fsb: Sandbox) -> None:
     token = get_token(fsb, fsb.tenant_ids[0])
 
@@ -166,6 +167,7 @@ def test_token_outage_first_calls_and_always(fsb: Sandbox) -> None:
     assert all(token_response(fsb, tenant).status_code == 503 for _ in range(3))
 
 
+@pytest.mark.slow
 def test_very_short_token_lifetime(fsb: Sandbox) -> None:
     fsb.set_faults(FaultConfig(token_lifetime_s=1))
     response = token_response(fsb, fsb.tenant_ids[0])
@@ -175,6 +177,7 @@ def test_very_short_token_lifetime(fsb: Sandbox) -> None:
     assert start_job(fsb, token, "users").status_code == 401
 
 
+@pytest.mark.slow
 def test_per_tenant_token_bucket(fsb: Sandbox) -> None:
     one, two = (get_token(fsb, t) for t in fsb.tenant_ids)
     fsb.set_faults(FaultConfig(tenant_rate=1, tenant_burst=3))  # 4 calls well within 1 s

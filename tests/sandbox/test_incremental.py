@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.sandbox.conftest import PATHS, export, get_token, keyed
+from tests.support.sandbox_api import PATHS, export, get_token, keyed, start_job
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
 
 Keyed = dict[tuple[str | None, ...], dict[str, str | None]]
@@ -57,6 +57,7 @@ def test_incremental_has_every_change_and_only_current_rows(
         assert len(unchanged) < len(after[dataset]) / 2
 
 
+@pytest.mark.slow
 def test_full_export_after_advance_drops_deleted_rows(
     moved: tuple[Sandbox, dict[str, Keyed], dict[str, Keyed], str],
 ) -> None:
@@ -105,11 +106,10 @@ def test_incremental_from_before_the_start_sends_recent_history(sb: Sandbox) -> 
 
 
 def export_status(sb: Sandbox, token: str, after: str) -> int:
-    from tests.sandbox.conftest import start_job
-
     return start_job(sb, token, "contracts", {"changeTimestampAfter": after}).status_code
 
 
+@pytest.mark.slow
 def test_admin_api_moves_the_clock_and_changes_approvals() -> None:
     with start_sandbox(SandboxConfig(tenants=1, employees=40, job_duration_s=0)) as sb:
         tenant = sb.tenant_ids[0]

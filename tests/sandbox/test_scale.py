@@ -21,7 +21,7 @@ import httpx
 import psutil
 import pytest
 
-from tests.sandbox.conftest import PATHS, start_job, wait_job
+from tests.support.sandbox_api import PATHS, start_job, wait_job
 
 PERSONS = 405_000  # about 2.47 contract rows per person
 ROWS_PER_FILE = 100_000

@@ -9,7 +9,7 @@ import httpx
 import jwt
 import pytest
 
-from tests.sandbox.conftest import ALL_SCOPES, PATHS, start_job, token_response
+from tests.support.sandbox_api import ALL_SCOPES, PATHS, start_job, token_response
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
 
 ALL_DATASETS = list(PATHS)
@@ -127,6 +127,7 @@ def test_approval_change_takes_effect(sb: Sandbox) -> None:
         sb.approve(tenant, ALL_DATASETS)
 
 
+@pytest.mark.slow
 def test_expired_and_forged_tokens_are_401() -> None:
     with start_sandbox(SandboxConfig(tenants=1, employees=5, token_lifetime_s=1)) as sb:
         response = token_response(sb, sb.tenant_ids[0])

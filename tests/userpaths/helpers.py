@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,9 @@ from typing import Any
 
 import duckdb
 
-from tests.pipeline.truth import differences
+from tests.support.cli import CLI
+from tests.support.tables import canonical_rows, duckdb_rows
+from tests.support.truth import differences
 from visma_hrm.catalog import DATASETS, TENANT_COLUMN
 from visma_hrm.config import Settings
 from visma_hrm.duckdb_file import DEFAULT_FILE as DEFAULT_DUCKDB_FILE
@@ -31,7 +32,6 @@ from visma_hrm.duckdb_file import duckdb_schema
 from visma_hrm.sandbox import Sandbox
 from visma_hrm.sync import Target
 
-CLI = str(Path(sys.executable).parent / "visma-hrm")
 DEFAULT_FILE = DEFAULT_DUCKDB_FILE.name
 ALL = tuple(DATASETS)
 PROGRESS_LINE = re.compile(r"^(\d\d:\d\d:\d\d |\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ visma_hrm)")
@@ -130,18 +130,7 @@ def tables_of(db: Path) -> dict[str, list[str]]:
 
 def rows_of(db: Path, table: str, schema: str | None = None) -> list[dict[str, Any]]:
     """Every row and column of one table; [] when the table does not exist."""
-    schema = schema or schema_of(db)
-    with duckdb.connect(str(db), read_only=True) as con:
-        exists = con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
-            "AND table_name = ?",
-            [schema, table],
-        ).fetchone()
-        if not exists or not exists[0]:
-            return []
-        cursor = con.execute(f'SELECT * FROM "{schema}"."{table}"')
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return duckdb_rows(db, schema or schema_of(db), table)
 
 
 def columns_of(db: Path, table: str) -> list[str]:
@@ -157,7 +146,7 @@ def columns_of(db: Path, table: str) -> list[str]:
 def tenant_rows(db: Path, table: str, tenant: str) -> list[str]:
     """One tenant's rows of a table, every column, as sorted text (for before/after checks)."""
     rows = [r for r in rows_of(db, table) if r[TENANT_COLUMN] == tenant]
-    return sorted(json.dumps(r, sort_keys=True, default=str) for r in rows)
+    return canonical_rows(rows)
 
 
 def truth_problems(

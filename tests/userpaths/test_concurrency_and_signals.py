@@ -37,6 +37,8 @@ from tests.userpaths.helpers import (
 )
 from visma_hrm.sandbox import FaultConfig, Sandbox, SandboxConfig, start_sandbox
 
+pytestmark = pytest.mark.slow  # whole user journeys: several CLI syncs each
+
 Project = Callable[[str], Path]
 
 
@@ -155,7 +157,6 @@ MOMENTS = [
 printed exceptions or lost the signal), each in one of the other steps, and a double Ctrl-C."""
 
 
-@pytest.mark.slow
 def test_sigint_and_sigterm_at_every_step_end_with_one_line_and_the_next_run_catches_up(
     home: Path, project: Project
 ) -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.userpaths.helpers import (
     DEFAULT_FILE,
     all_pairs,
@@ -31,6 +33,8 @@ from visma_hrm.catalog import (
     privacy_excludes,
 )
 from visma_hrm.sandbox import FaultConfig, Sandbox
+
+pytestmark = pytest.mark.slow  # whole user journeys: several CLI syncs each
 
 Project = Callable[[str], Path]
 PERSONAL = privacy_excludes("contact", DATASETS["employees"])  # what the profile keeps out

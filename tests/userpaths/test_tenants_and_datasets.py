@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.userpaths.helpers import (
     ALL,
     DEFAULT_FILE,
@@ -24,6 +26,8 @@ from tests.userpaths.helpers import (
 )
 from visma_hrm.catalog import SYNC_STATE_TABLE
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
+
+pytestmark = pytest.mark.slow  # whole user journeys: several CLI syncs each
 
 Project = Callable[[str], Path]
 

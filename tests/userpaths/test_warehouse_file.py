@@ -13,6 +13,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.userpaths.helpers import (
     DEFAULT_FILE,
     all_pairs,
@@ -27,6 +29,8 @@ from tests.userpaths.helpers import (
     user_env,
 )
 from visma_hrm.sandbox import FaultConfig, Sandbox, SandboxConfig, start_sandbox
+
+pytestmark = pytest.mark.slow  # whole user journeys: several CLI syncs each
 
 Project = Callable[[str], Path]
 

@@ -25,12 +25,5 @@ from visma_hrm.cli.app import WORKFLOW_ORDER, app
 __all__ = ["WORKFLOW_ORDER", "app", "main"]
 
 
-def _register() -> None:
-    """Nothing left to do: importing this package registers every command.
-
-    Kept for callers written when registration was a separate step (some test suites).
-    """
-
-
 def main() -> None:
     app()

@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from visma_hrm.report.data import ReportData, collect
+from visma_hrm.report.data import collect
+from visma_hrm.report.definitions import ReportData
 
 if TYPE_CHECKING:
     from visma_hrm.report.render import render_html

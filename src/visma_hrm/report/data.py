@@ -1,15 +1,15 @@
 """The figures of the HR report, read from the analytics views (see ``docs/analytics.md``).
 
-Everything the report shows is computed here, once, into plain dataclasses: the HTML is only a
-rendering of them, and the tests check these numbers against an independent computation from
-the sandbox's truth. The analytics views are built into their own schema with a fixed as-of
-date, so the user's live views are left alone.
+Everything the report shows is computed here, once, into the dataclasses of ``definitions``:
+the HTML is only a rendering of them, and the tests check these numbers against an independent
+computation from the sandbox's truth. The analytics views are built into their own schema with
+a fixed as-of date, so the user's live views are left alone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -22,137 +22,22 @@ from visma_hrm.analytics.build import (
 )
 from visma_hrm.analytics.models import quote
 from visma_hrm.errors import ConfigurationError
-
-DEFAULT_REPORT_SCHEMA = "visma_hrm_report"
-"""Where the report builds its own analytics views (with the report's as-of date)."""
-PERIOD_MONTHS = 12
-ACTION_DAYS = 90
-AGE_BANDS: tuple[tuple[int, int | None], ...] = (
-    (0, 24),
-    (25, 34),
-    (35, 44),
-    (45, 54),
-    (55, 64),
-    (65, None),
+from visma_hrm.report.definitions import (
+    ACTION_DAYS,
+    DEFAULT_REPORT_SCHEMA,
+    PERIOD_MONTHS,
+    TEMPORARY_TYPES,
+    ActionItem,
+    Month,
+    ReportData,
+    Unit,
+    age_band,
+    gender_group,
+    month_add,
+    turnover,
 )
-TEMPORARY_TYPES = ("fixed term",)
-"""``contracttypeindication_en`` values of a temporary contract (Dutch: bepaalde tijd)."""
 
-
-@dataclass
-class Month:
-    month: dt.date
-    reference_date: dt.date
-    persons: int
-    employments: int
-    fte: Decimal
-    inflow: int
-    outflow: int
-    employments_started: int
-    employments_ended: int
-    turnover_pct: float | None
-    """Outflow / ((persons at the previous reference date + persons now) / 2) x 100."""
-
-
-@dataclass
-class Unit:
-    tenant_id: str
-    orgunitid: str
-    name: str
-    level: int
-    name_path: str
-    persons: list[int]
-    """Persons (the unit with its sub-units) on each month's reference date of the period."""
-    fte: Decimal
-    """FTE at the end of the period, sub-units included."""
-
-
-@dataclass
-class ActionItem:
-    tenant_id: str
-    name: str
-    employeeid: str
-    contractid: str
-    unit: str
-    function: str
-    date: dt.date
-    days: int
-    """Days from the as-of date to ``date``."""
-
-
-@dataclass
-class ReportData:
-    tenants: list[str]
-    as_of: dt.date
-    begin_date: dt.date
-    """The reference date before the period (the last day of the month before it)."""
-    begin_persons: int
-    begin_employments: int
-    months: list[Month]
-    units: list[Unit]
-    contract_mix: dict[str, int]
-    """Employments valid at the end of the period per contract type."""
-    age_gender: dict[str, dict[str, int]]
-    """Persons employed at the end of the period: age band -> gender -> count."""
-    ending: list[ActionItem]
-    starting: list[ActionItem]
-    generated_at: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat()[:19])
-
-    @property
-    def end(self) -> Month:
-        return self.months[-1]
-
-    @property
-    def period_outflow(self) -> int:
-        return sum(m.outflow for m in self.months)
-
-    @property
-    def period_inflow(self) -> int:
-        return sum(m.inflow for m in self.months)
-
-    @property
-    def period_turnover_pct(self) -> float | None:
-        return turnover(self.period_outflow, self.begin_persons, self.end.persons)
-
-    def to_dict(self) -> dict[str, Any]:
-        document = asdict(self)
-        document["period_inflow"] = self.period_inflow
-        document["period_outflow"] = self.period_outflow
-        document["period_turnover_pct"] = self.period_turnover_pct
-        return document
-
-
-def turnover(leavers: int, begin: int, end: int) -> float | None:
-    """Leavers / average headcount ((begin + end) / 2) x 100; None when nobody was employed."""
-    average = (begin + end) / 2
-    return round(leavers / average * 100, 2) if average else None
-
-
-def _band_label(low: int, high: int | None) -> str:
-    return f"{low}+" if high is None else (f"<{high + 1}" if low == 0 else f"{low}-{high}")
-
-
-BAND_LABELS = tuple(_band_label(low, high) for low, high in AGE_BANDS)
-
-
-def age_band(born: dt.date, on: dt.date) -> str:
-    """The band of the age in whole years on a day."""
-    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-    for (low, high), label in zip(AGE_BANDS, BAND_LABELS, strict=True):
-        if age >= low and (high is None or age <= high):
-            return label
-    return BAND_LABELS[0]
-
-
-def gender_group(value: str | None) -> str:
-    """Visma's codes: M (man), V (vrouw); F is read as female too; anything else: unknown."""
-    text = (value or "").strip().upper()
-    return {"M": "male", "V": "female", "F": "female"}.get(text, "unknown")
-
-
-def month_add(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
+__all__ = ["DEFAULT_REPORT_SCHEMA", "PERIOD_MONTHS", "ReportData", "collect", "month_add"]
 
 
 def default_as_of(connection_or_path: Any, schema: str = DEFAULT_SOURCE_SCHEMA) -> dt.date:

@@ -14,202 +14,27 @@ import json
 from decimal import Decimal
 from typing import Any
 
-import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from visma_hrm.progress import short_tenant
-from visma_hrm.report.data import BAND_LABELS, ActionItem, ReportData
-from visma_hrm.report.texts import DEFINITIONS, LABELS, MONTHS
-
-NAVY, TEAL, SAND, CORAL, GREY = "#1f3a5f", "#2a9d8f", "#e9c46a", "#e76f51", "#8d99ae"
-FONT = "-apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
-
-
-class _Page:
-    """Number and date formats and the words of one language."""
-
-    def __init__(self, lang: str) -> None:
-        self.lang = lang
-        self.words = LABELS[lang]
-        self.defs = DEFINITIONS[lang]
-
-    def t(self, key: str) -> str:
-        return self.words.get(key, key)
-
-    def num(self, value: float | Decimal | int | None, digits: int = 0) -> str:
-        if value is None:
-            return "-"
-        text = f"{float(value):,.{digits}f}"
-        if self.lang == "nl":
-            text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-        return text
-
-    def month(self, day: dt.date) -> str:
-        return f"{MONTHS[self.lang][day.month - 1]} {day.year}"
-
-    def date(self, day: dt.date) -> str:
-        if self.lang == "nl":
-            return f"{day.day} {MONTHS['nl'][day.month - 1]} {day.year}"
-        return f"{day.day} {MONTHS['en'][day.month - 1]} {day.year}"
-
-    def info(self, key: str) -> str:
-        """The definition one hover (title) or one click (details) away."""
-        text = html.escape(self.defs[key])
-        label = html.escape(self.t("definition"))
-        return (
-            f'<details class="def" data-def="{key}"><summary title="{text}" '
-            f'aria-label="{label}">i</summary><p>{text}</p></details>'
-        )
-
-
-def _layout(page: _Page, **extra: Any) -> dict[str, Any]:
-    layout: dict[str, Any] = {
-        "font": {"family": FONT, "size": 12, "color": "#243447"},
-        "margin": {"l": 48, "r": 48, "t": 16, "b": 40},
-        "paper_bgcolor": "rgba(0,0,0,0)",
-        "plot_bgcolor": "rgba(0,0,0,0)",
-        "separators": ",." if page.lang == "nl" else ".,",
-        "legend": {"orientation": "h", "y": -0.18, "x": 0},
-        "hovermode": "x unified",
-        "xaxis": {"showgrid": False, "linecolor": "#ccd3dc"},
-        "yaxis": {"gridcolor": "#e6eaf0", "zeroline": False, "rangemode": "tozero"},
-        "height": 320,
-    }
-    layout.update(extra)
-    return layout
-
-
-def figures(data: ReportData, page: _Page) -> dict[str, go.Figure]:
-    """Every chart of the report by the id of its element."""
-    x = [page.month(m.month) for m in data.months]
-    out: dict[str, go.Figure] = {}
-    out["chart-headcount"] = go.Figure(
-        [
-            go.Bar(
-                x=x,
-                y=[float(m.fte) for m in data.months],
-                name=page.t("fte"),
-                marker_color="#c9d6e8",
-                hovertemplate="%{y:.1f}",
-            ),
-            go.Scatter(
-                x=x,
-                y=[m.persons for m in data.months],
-                name=page.t("persons"),
-                mode="lines+markers",
-                line={"color": NAVY, "width": 3},
-            ),
-            go.Scatter(
-                x=x,
-                y=[m.employments for m in data.months],
-                name=page.t("employments"),
-                mode="lines+markers",
-                line={"color": TEAL, "width": 2, "dash": "dot"},
-            ),
-        ],
-        _layout(page),
-    )
-    out["chart-flows"] = go.Figure(
-        [
-            go.Bar(
-                x=x, y=[m.inflow for m in data.months], name=page.t("inflow"), marker_color=TEAL
-            ),
-            go.Bar(
-                x=x, y=[m.outflow for m in data.months], name=page.t("outflow"), marker_color=CORAL
-            ),
-            go.Scatter(
-                x=x,
-                y=[m.turnover_pct for m in data.months],
-                name=page.t("turnover"),
-                yaxis="y2",
-                mode="lines+markers",
-                line={"color": NAVY, "width": 2},
-                hovertemplate="%{y:.1f}%",
-            ),
-        ],
-        _layout(
-            page,
-            barmode="group",
-            yaxis2={
-                "overlaying": "y",
-                "side": "right",
-                "ticksuffix": "%",
-                "showgrid": False,
-                "rangemode": "tozero",
-                "tickformat": ".1f",
-            },
-        ),
-    )
-    order = {"Indefinite": 0, "Fixed term": 1}
-    mix = dict(sorted(data.contract_mix.items(), key=lambda kv: (order.get(kv[0], 2), kv[0])))
-    out["chart-contracts"] = go.Figure(
-        [
-            go.Pie(
-                labels=[page.t(k) for k in mix],
-                values=list(mix.values()),
-                hole=0.55,
-                sort=False,
-                marker={"colors": [NAVY, SAND, GREY, TEAL]},
-                textinfo="value+percent",
-            )
-        ],
-        _layout(
-            page,
-            hovermode="closest",
-            height=300,
-            margin={"l": 8, "r": 8, "t": 8, "b": 8},
-            legend={"orientation": "h", "y": -0.05},
-        ),
-    )
-    bands = [*BAND_LABELS, "unknown"] if "unknown" in data.age_gender else list(BAND_LABELS)
-    colours = {"male": NAVY, "female": CORAL, "unknown": GREY}
-    genders = [
-        g
-        for g in ("female", "male", "unknown")
-        if any(g in cell for cell in data.age_gender.values())
-    ]
-    out["chart-age"] = go.Figure(
-        [
-            go.Bar(
-                x=bands,
-                y=[data.age_gender.get(b, {}).get(g, 0) for b in bands],
-                name=page.t(g),
-                marker_color=colours[g],
-            )
-            for g in genders
-        ],
-        _layout(page, barmode="group", height=300, xaxis={"title": {"text": page.t("age")}}),
-    )
-    for n, unit in enumerate(data.units):
-        out[f"spark-{n}"] = go.Figure(
-            [
-                go.Scatter(
-                    x=x,
-                    y=unit.persons,
-                    mode="lines",
-                    line={"color": NAVY, "width": 1.5},
-                    fill="tozeroy",
-                    fillcolor="rgba(31,58,95,0.08)",
-                )
-            ],
-            {
-                "margin": {"l": 0, "r": 0, "t": 2, "b": 2},
-                "height": 28,
-                "width": 150,
-                "xaxis": {"visible": False},
-                "showlegend": False,
-                "yaxis": {"visible": False, "rangemode": "tozero"},
-                "paper_bgcolor": "rgba(0,0,0,0)",
-                "plot_bgcolor": "rgba(0,0,0,0)",
-            },
-        )
-    return out
+from visma_hrm.report.charts import figures
+from visma_hrm.report.definitions import ReportData
+from visma_hrm.report.page import Page
+from visma_hrm.report.sections import (
+    actions,
+    chart_section,
+    glossary,
+    header,
+    kpis,
+    monthly_table,
+    units,
+)
 
 
 def render_html(data: ReportData, lang: str = "en") -> str:
     """The whole report as one HTML document."""
-    page = _Page(lang)
+    page = Page(lang)
     figs = figures(data, page)
     figure_json = (
         "{"
@@ -220,27 +45,27 @@ def render_html(data: ReportData, lang: str = "en") -> str:
     tenants = ", ".join(short_tenant(t) for t in data.tenants)
     body = "\n".join(
         [
-            _header(data, page, tenants),
-            _kpis(data, page),
-            _chart_section(
+            header(data, page, tenants),
+            kpis(data, page),
+            chart_section(
                 page,
                 "headcount_chart",
                 "persons",
                 "chart-headcount",
                 extra_defs=("employments", "fte"),
             ),
-            _chart_section(
+            chart_section(
                 page, "flows_chart", "turnover", "chart-flows", extra_defs=("inflow", "outflow")
             ),
-            _units(data, page),
+            units(data, page),
             '<div class="row">'
-            + _chart_section(page, "contract_mix", "contract_mix", "chart-contracts")
-            + _chart_section(page, "age_gender", "age_gender", "chart-age")
+            + chart_section(page, "contract_mix", "contract_mix", "chart-contracts")
+            + chart_section(page, "age_gender", "age_gender", "chart-age")
             + "</div>",
-            _actions(data.ending, page, "ending", "end_date", len(data.tenants) > 1),
-            _actions(data.starting, page, "starting", "start_date", len(data.tenants) > 1),
-            _monthly_table(data, page),
-            _glossary(page),
+            actions(data.ending, page, "ending", "end_date", len(data.tenants) > 1),
+            actions(data.starting, page, "starting", "start_date", len(data.tenants) > 1),
+            monthly_table(data, page),
+            glossary(page),
             f"<footer>{html.escape(page.t('generated'))} {data.generated_at} UTC. "
             f"{html.escape(page.t('footer'))}</footer>",
         ]
@@ -281,190 +106,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     raise TypeError(type(value).__name__)
-
-
-def _header(data: ReportData, page: _Page, tenants: str) -> str:
-    first = data.months[0].month
-    key = "tenants" if len(data.tenants) > 1 else "tenant"
-    return f"""<header>
-<div><h1>{html.escape(page.t("title"))}</h1>
-<p class="sub">{html.escape(page.t(key))}: <strong>{html.escape(tenants)}</strong></p></div>
-<div class="period"><span>{html.escape(page.t("period"))} {page.info("period")}</span>
-<strong>{page.month(first)} – {page.month(data.as_of)}</strong>
-<span>{html.escape(page.t("as_of"))} {page.date(data.as_of)}</span></div>
-</header>"""
-
-
-def _card(page: _Page, key: str, value: str, note: str, label: str | None = None) -> str:
-    return f"""<div class="card" data-figure="{key}">
-<div class="label">{html.escape(label or page.t(key))} {page.info(key)}</div>
-<div class="value">{value}</div><div class="note">{html.escape(note)}</div></div>"""
-
-
-def _delta(page: _Page, now: float, before: float, digits: int = 0) -> str:
-    diff = now - before
-    sign = "+" if diff > 0 else ("−" if diff < 0 else "±")
-    return f"{sign}{page.num(abs(diff), digits)} {page.t('vs_begin')}"
-
-
-def _kpis(data: ReportData, page: _Page) -> str:
-    end, first = data.end, data.months[0]
-    cards = [
-        _card(
-            page, "persons", page.num(end.persons), _delta(page, end.persons, data.begin_persons)
-        ),
-        _card(
-            page,
-            "employments",
-            page.num(end.employments),
-            _delta(page, end.employments, data.begin_employments),
-        ),
-        _card(
-            page,
-            "fte",
-            page.num(end.fte, 1),
-            f"{page.t('at_end')} ({page.num(first.fte, 1)} → {page.num(end.fte, 1)})",
-        ),
-        _card(page, "inflow", page.num(data.period_inflow), page.t("in_period")),
-        _card(page, "outflow", page.num(data.period_outflow), page.t("in_period")),
-        _card(
-            page,
-            "turnover",
-            page.num(data.period_turnover_pct, 1) + "%",
-            page.t("in_period"),
-            label=page.t("period_turnover"),
-        ),
-    ]
-    return f'<section class="kpis">{"".join(cards)}</section>'
-
-
-def _chart_section(
-    page: _Page, title: str, definition: str, chart: str, extra_defs: tuple[str, ...] = ()
-) -> str:
-    more = "".join(
-        f'<span class="legend-def">{html.escape(page.t(k))} {page.info(k)}</span>'
-        for k in extra_defs
-    )
-    return f"""<section class="panel">
-<h2>{html.escape(page.t(title))} {page.info(definition)}</h2>
-{f'<div class="defs">{more}</div>' if more else ""}
-<div id="{chart}" class="chart" data-chart="{chart}"></div>
-</section>"""
-
-
-def _units(data: ReportData, page: _Page) -> str:
-    rows = []
-    several = len(data.tenants) > 1
-    last_tenant = None
-    for n, unit in enumerate(data.units):
-        if several and unit.tenant_id != last_tenant:
-            rows.append(
-                f'<tr class="group"><td colspan="5">{html.escape(page.t("tenant"))} '
-                f"{html.escape(short_tenant(unit.tenant_id))}</td></tr>"
-            )
-            last_tenant = unit.tenant_id
-        now, before = unit.persons[-1], unit.persons[0]
-        indent = (unit.level - 1) * 1.2 + 0.4
-        rows.append(
-            f'<tr class="level-{unit.level}"><td style="padding-left:{indent:.1f}em"'
-            f' title="{html.escape(unit.name_path)}">{html.escape(unit.name)}</td>'
-            f'<td class="n">{page.num(now)}</td><td class="n">{page.num(unit.fte, 1)}</td>'
-            f'<td class="n">{_signed(page, now - before)}</td>'
-            f'<td><div id="spark-{n}" class="spark" data-chart="spark-{n}"></div></td></tr>'
-        )
-    head = "".join(
-        f"<th>{html.escape(h)}</th>"
-        for h in (
-            page.t("unit"),
-            page.t("persons"),
-            page.t("fte"),
-            page.t("change"),
-            page.t("trend"),
-        )
-    )
-    return f"""<section class="panel" id="units">
-<h2>{html.escape(page.t("units"))} {page.info("units")}</h2>
-<table class="units"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>
-</section>"""
-
-
-def _signed(page: _Page, value: int) -> str:
-    return ("+" if value > 0 else ("−" if value < 0 else "")) + page.num(abs(value))
-
-
-def _actions(items: list[ActionItem], page: _Page, key: str, date_key: str, tenant: bool) -> str:
-    heads = [
-        page.t("name"),
-        page.t("employeeid"),
-        page.t("unit"),
-        page.t("function"),
-        page.t(date_key),
-        page.t("days"),
-    ]
-    if tenant:
-        heads.insert(0, page.t("tenant"))
-    rows = []
-    for item in items:
-        cells = [item.name, item.employeeid, item.unit, item.function]
-        if tenant:
-            cells.insert(0, short_tenant(item.tenant_id))
-        rows.append(
-            "<tr>"
-            + "".join(f"<td>{html.escape(c)}</td>" for c in cells)
-            + f'<td class="n">{page.date(item.date)}</td><td class="n">{item.days}</td></tr>'
-        )
-    if not rows:
-        rows.append(f'<tr><td colspan="{len(heads)}">{html.escape(page.t("none"))}</td></tr>')
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in heads)
-    return f"""<section class="panel action" id="{key}">
-<h2>{html.escape(page.t(key))} <span class="count">{len(items)}</span> {page.info(key)}</h2>
-<table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>
-</section>"""
-
-
-def _monthly_table(data: ReportData, page: _Page) -> str:
-    keys = (
-        "persons",
-        "employments",
-        "fte",
-        "inflow",
-        "outflow",
-        "employments_started",
-        "employments_ended",
-        "turnover",
-    )
-    head = f"<th>{html.escape(page.t('month'))}</th>" + "".join(
-        f'<th title="{html.escape(page.defs[k])}">{html.escape(page.t(k))}</th>' for k in keys
-    )
-    rows = []
-    for m in data.months:
-        values = [
-            page.num(m.persons),
-            page.num(m.employments),
-            page.num(m.fte, 1),
-            page.num(m.inflow),
-            page.num(m.outflow),
-            page.num(m.employments_started),
-            page.num(m.employments_ended),
-            page.num(m.turnover_pct, 1) + ("%" if m.turnover_pct is not None else ""),
-        ]
-        rows.append(
-            f"<tr><td>{page.month(m.month)}</td>"
-            + "".join(f'<td class="n">{v}</td>' for v in values)
-            + "</tr>"
-        )
-    return f"""<section class="panel" id="monthly">
-<h2>{html.escape(page.t("monthly_table"))} {page.info("period")}</h2>
-<table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>
-</section>"""
-
-
-def _glossary(page: _Page) -> str:
-    items = "".join(
-        f"<dt>{html.escape(page.t(k))}</dt><dd>{html.escape(v)}</dd>" for k, v in page.defs.items()
-    )
-    return f"""<section class="panel glossary" id="definitions">
-<h2>{html.escape(page.t("definitions"))}</h2><dl>{items}</dl></section>"""
 
 
 ERROR_HOOK = """window.addEventListener('error', function (e) {

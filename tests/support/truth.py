@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import dlt
-
+from tests.support.tables import fetch_rows
 from visma_hrm.catalog import (
     DATASETS,
     DELETED_COLUMN,
@@ -25,10 +23,11 @@ from visma_hrm.catalog import (
     Dataset,
 )
 from visma_hrm.config import Settings
-from visma_hrm.sync import make_pipeline
 
 Row = Mapping[str, Any]
 Key = tuple[str | None, ...]
+Pair = tuple[str, str]
+"""(tenant_id, dataset)."""
 
 _TRUE = {"true", "1", "yes", "ja"}
 _FALSE = {"false", "0", "no", "nee"}
@@ -96,16 +95,6 @@ def truth_table(
     return columns, table
 
 
-def fetch_rows(settings: Settings, dataset: str) -> list[dict[str, Any]]:
-    """Every row of one table of the destination the settings point at (any dlt destination)."""
-    pipeline = make_pipeline(settings)
-    with pipeline.sql_client() as client:
-        name = client.make_qualified_table_name(dataset)
-        with client.execute_query(f"SELECT * FROM {name}") as cursor:
-            columns = [d[0] for d in cursor.description]
-            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-
-
 def destination_table(
     rows: Sequence[Row], dataset: Dataset, tenant_id: str, columns: Sequence[str]
 ) -> dict[Key, dict[str, Any]]:
@@ -156,29 +145,14 @@ def differences(
     return problems
 
 
-def sandbox_settings(sb: Any, tmp_path: Path, **overrides: Any) -> Settings:
-    """Settings for a sync against a running sandbox into a DuckDB file under ``tmp_path``."""
-    from visma_hrm.redact import Secret
-
-    values: dict[str, Any] = {
-        "api_url": sb.api_url,
-        "token_url": sb.token_url,
-        "client_id": sb.client_id,
-        "client_secret": Secret(sb.client_secret),
-        "tenants": tuple(sb.tenant_ids),
-        "duckdb_path": tmp_path / "hrm.duckdb",
-        "pipelines_dir": tmp_path / "pipelines",
-        "pipeline_name": "visma_hrm_test",
-    }
-    values.update(overrides)
-    return Settings(**values)
-
-
-def assert_equal_to_truth(sb: Any, settings: Settings, *, deleted_may_linger: bool = False) -> None:
-    """Every tenant x dataset of the destination equals the sandbox's truth."""
+def destination_problems(
+    sb: Any, read: Callable[[str], Sequence[Row]], *, deleted_may_linger: bool = False
+) -> list[str]:
+    """Differences between every table (``read(dataset)`` gives its rows) and the sandbox's
+    truth, per tenant; rows of a tenant the sandbox does not have fail at once."""
     problems: list[str] = []
     for name in DATASETS:
-        loaded = fetch_rows(settings, name)
+        loaded = read(name)
         tenants = {r[TENANT_COLUMN] for r in loaded}
         assert tenants <= set(sb.tenant_ids), f"{name}: rows of unknown tenants {tenants}"
         for tenant in sb.tenant_ids:
@@ -190,9 +164,49 @@ def assert_equal_to_truth(sb: Any, settings: Settings, *, deleted_may_linger: bo
                 deleted_may_linger=deleted_may_linger,
             )
             problems += [f"{tenant[:8]} {name}: {p}" for p in found]
+    return problems
+
+
+def assert_equal_to_truth(sb: Any, settings: Settings, *, deleted_may_linger: bool = False) -> None:
+    """Every tenant x dataset of the destination equals the sandbox's truth."""
+    problems = destination_problems(
+        sb, lambda name: fetch_rows(settings, name), deleted_may_linger=deleted_may_linger
+    )
     assert not problems, "\n".join(problems[:30])
 
 
-def keep_dlt_quiet() -> None:
-    """dlt's INFO/WARNING chatter drowns test output; errors still show."""
-    dlt.config["runtime.log_level"] = "ERROR"
+def truth_problems(
+    sb: Any,
+    settings: Settings,
+    pairs: Iterable[Pair],
+    *,
+    deleted_may_linger: bool = True,
+) -> list[str]:
+    """Differences between the destination and the sandbox's truth for these pairs."""
+    problems: list[str] = []
+    by_dataset: dict[str, list[dict[str, Any]]] = {}
+    for tenant, name in pairs:
+        if name not in by_dataset:
+            by_dataset[name] = fetch_rows(settings, name)
+        found = differences(
+            sb.truth(tenant, name),
+            by_dataset[name],
+            name,
+            tenant,
+            deleted_may_linger=deleted_may_linger,
+        )
+        problems += [f"{tenant[:8]} {name}: {p}" for p in found]
+    return problems
+
+
+def assert_truth(
+    sb: Any, settings: Settings, pairs: Iterable[Pair], *, deleted_may_linger: bool = True
+) -> None:
+    """These pairs of the destination equal the sandbox's truth (deletions may linger)."""
+    problems = truth_problems(sb, settings, pairs, deleted_may_linger=deleted_may_linger)
+    assert not problems, "\n".join(problems[:30])
+
+
+def all_pairs(sb: Any, datasets: Sequence[str]) -> list[Pair]:
+    """Every (tenant, dataset) pair of the sandbox for these datasets."""
+    return [(t, d) for t in sb.tenant_ids for d in datasets]

@@ -14,9 +14,12 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+
+import pytest
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,19 @@ class PostgresServer:
 
     def dsn(self, database: str = "postgres") -> str:
         return f"postgresql://{self.user}@{self.host}:{self.port}/{database}"
+
+    def dlt_dsn(self, database: str = "postgres") -> str:
+        """The DSN for dlt, which insists on a password (the server trusts local connections)."""
+        return self.dsn(database).replace("postgres@", "postgres:unused@", 1)
+
+
+def use_as_dlt_destination(
+    server: PostgresServer, monkeypatch: pytest.MonkeyPatch, prefix: str
+) -> str:
+    """Configure dlt's postgres destination for this test the usual dlt way (its environment
+    variable) and return a fresh schema name starting with ``prefix``."""
+    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", server.dlt_dsn())
+    return f"{prefix}_{uuid.uuid4().hex[:8]}"
 
 
 def find_bindir() -> str | None:

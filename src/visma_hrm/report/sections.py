@@ -1,0 +1,197 @@
+"""The report's HTML sections: header, key figures, chart panels, units, action lists, the
+monthly table and the glossary, each a function from the figures to HTML text.
+
+The charts themselves are drawn in the browser from ``charts``; here is the text around them.
+"""
+
+from __future__ import annotations
+
+import html
+
+from visma_hrm.progress import short_tenant
+from visma_hrm.report.definitions import ActionItem, ReportData
+from visma_hrm.report.page import Page
+
+
+def header(data: ReportData, page: Page, tenants: str) -> str:
+    first = data.months[0].month
+    key = "tenants" if len(data.tenants) > 1 else "tenant"
+    return f"""<header>
+<div><h1>{html.escape(page.t("title"))}</h1>
+<p class="sub">{html.escape(page.t(key))}: <strong>{html.escape(tenants)}</strong></p></div>
+<div class="period"><span>{html.escape(page.t("period"))} {page.info("period")}</span>
+<strong>{page.month(first)} – {page.month(data.as_of)}</strong>
+<span>{html.escape(page.t("as_of"))} {page.date(data.as_of)}</span></div>
+</header>"""
+
+
+def _card(page: Page, key: str, value: str, note: str, label: str | None = None) -> str:
+    return f"""<div class="card" data-figure="{key}">
+<div class="label">{html.escape(label or page.t(key))} {page.info(key)}</div>
+<div class="value">{value}</div><div class="note">{html.escape(note)}</div></div>"""
+
+
+def _delta(page: Page, now: float, before: float, digits: int = 0) -> str:
+    diff = now - before
+    sign = "+" if diff > 0 else ("−" if diff < 0 else "±")
+    return f"{sign}{page.num(abs(diff), digits)} {page.t('vs_begin')}"
+
+
+def kpis(data: ReportData, page: Page) -> str:
+    end, first = data.end, data.months[0]
+    cards = [
+        _card(
+            page, "persons", page.num(end.persons), _delta(page, end.persons, data.begin_persons)
+        ),
+        _card(
+            page,
+            "employments",
+            page.num(end.employments),
+            _delta(page, end.employments, data.begin_employments),
+        ),
+        _card(
+            page,
+            "fte",
+            page.num(end.fte, 1),
+            f"{page.t('at_end')} ({page.num(first.fte, 1)} → {page.num(end.fte, 1)})",
+        ),
+        _card(page, "inflow", page.num(data.period_inflow), page.t("in_period")),
+        _card(page, "outflow", page.num(data.period_outflow), page.t("in_period")),
+        _card(
+            page,
+            "turnover",
+            page.num(data.period_turnover_pct, 1) + "%",
+            page.t("in_period"),
+            label=page.t("period_turnover"),
+        ),
+    ]
+    return f'<section class="kpis">{"".join(cards)}</section>'
+
+
+def chart_section(
+    page: Page, title: str, definition: str, chart: str, extra_defs: tuple[str, ...] = ()
+) -> str:
+    more = "".join(
+        f'<span class="legend-def">{html.escape(page.t(k))} {page.info(k)}</span>'
+        for k in extra_defs
+    )
+    return f"""<section class="panel">
+<h2>{html.escape(page.t(title))} {page.info(definition)}</h2>
+{f'<div class="defs">{more}</div>' if more else ""}
+<div id="{chart}" class="chart" data-chart="{chart}"></div>
+</section>"""
+
+
+def units(data: ReportData, page: Page) -> str:
+    rows = []
+    several = len(data.tenants) > 1
+    last_tenant = None
+    for n, unit in enumerate(data.units):
+        if several and unit.tenant_id != last_tenant:
+            rows.append(
+                f'<tr class="group"><td colspan="5">{html.escape(page.t("tenant"))} '
+                f"{html.escape(short_tenant(unit.tenant_id))}</td></tr>"
+            )
+            last_tenant = unit.tenant_id
+        now, before = unit.persons[-1], unit.persons[0]
+        indent = (unit.level - 1) * 1.2 + 0.4
+        rows.append(
+            f'<tr class="level-{unit.level}"><td style="padding-left:{indent:.1f}em"'
+            f' title="{html.escape(unit.name_path)}">{html.escape(unit.name)}</td>'
+            f'<td class="n">{page.num(now)}</td><td class="n">{page.num(unit.fte, 1)}</td>'
+            f'<td class="n">{_signed(page, now - before)}</td>'
+            f'<td><div id="spark-{n}" class="spark" data-chart="spark-{n}"></div></td></tr>'
+        )
+    head = "".join(
+        f"<th>{html.escape(h)}</th>"
+        for h in (
+            page.t("unit"),
+            page.t("persons"),
+            page.t("fte"),
+            page.t("change"),
+            page.t("trend"),
+        )
+    )
+    return f"""<section class="panel" id="units">
+<h2>{html.escape(page.t("units"))} {page.info("units")}</h2>
+<table class="units"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>
+</section>"""
+
+
+def _signed(page: Page, value: int) -> str:
+    return ("+" if value > 0 else ("−" if value < 0 else "")) + page.num(abs(value))
+
+
+def actions(items: list[ActionItem], page: Page, key: str, date_key: str, tenant: bool) -> str:
+    heads = [
+        page.t("name"),
+        page.t("employeeid"),
+        page.t("unit"),
+        page.t("function"),
+        page.t(date_key),
+        page.t("days"),
+    ]
+    if tenant:
+        heads.insert(0, page.t("tenant"))
+    rows = []
+    for item in items:
+        cells = [item.name, item.employeeid, item.unit, item.function]
+        if tenant:
+            cells.insert(0, short_tenant(item.tenant_id))
+        rows.append(
+            "<tr>"
+            + "".join(f"<td>{html.escape(c)}</td>" for c in cells)
+            + f'<td class="n">{page.date(item.date)}</td><td class="n">{item.days}</td></tr>'
+        )
+    if not rows:
+        rows.append(f'<tr><td colspan="{len(heads)}">{html.escape(page.t("none"))}</td></tr>')
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in heads)
+    return f"""<section class="panel action" id="{key}">
+<h2>{html.escape(page.t(key))} <span class="count">{len(items)}</span> {page.info(key)}</h2>
+<table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>
+</section>"""
+
+
+def monthly_table(data: ReportData, page: Page) -> str:
+    keys = (
+        "persons",
+        "employments",
+        "fte",
+        "inflow",
+        "outflow",
+        "employments_started",
+        "employments_ended",
+        "turnover",
+    )
+    head = f"<th>{html.escape(page.t('month'))}</th>" + "".join(
+        f'<th title="{html.escape(page.defs[k])}">{html.escape(page.t(k))}</th>' for k in keys
+    )
+    rows = []
+    for m in data.months:
+        values = [
+            page.num(m.persons),
+            page.num(m.employments),
+            page.num(m.fte, 1),
+            page.num(m.inflow),
+            page.num(m.outflow),
+            page.num(m.employments_started),
+            page.num(m.employments_ended),
+            page.num(m.turnover_pct, 1) + ("%" if m.turnover_pct is not None else ""),
+        ]
+        rows.append(
+            f"<tr><td>{page.month(m.month)}</td>"
+            + "".join(f'<td class="n">{v}</td>' for v in values)
+            + "</tr>"
+        )
+    return f"""<section class="panel" id="monthly">
+<h2>{html.escape(page.t("monthly_table"))} {page.info("period")}</h2>
+<table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>
+</section>"""
+
+
+def glossary(page: Page) -> str:
+    items = "".join(
+        f"<dt>{html.escape(page.t(k))}</dt><dd>{html.escape(v)}</dd>" for k, v in page.defs.items()
+    )
+    return f"""<section class="panel glossary" id="definitions">
+<h2>{html.escape(page.t("definitions"))}</h2><dl>{items}</dl></section>"""

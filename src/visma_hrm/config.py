@@ -23,11 +23,14 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from visma_hrm.duckdb_file import DEFAULT_FILE
 from visma_hrm.errors import ConfigurationError
 from visma_hrm.redact import Secret
+
+if TYPE_CHECKING:
+    from visma_hrm.client.settings import ClientSettings
 
 DEFAULT_API_URL = "https://api.analytics1.hrm.visma.net"
 DEFAULT_TOKEN_URL = "https://connect.visma.com/connect/token"
@@ -98,6 +101,25 @@ class Settings:
                 "Visma Developer Portal), or run `visma-hrm init`."
             )
         return self.client_id, self.client_secret
+
+    def client_settings(self, **tuning: Any) -> ClientSettings:
+        """The API client's settings for these settings: the one place that builds them.
+
+        ``tuning`` overrides the client's waits (``check`` gives up sooner than a nightly
+        sync); the sync and the reusable dlt source keep the client's defaults.
+        """
+        from visma_hrm.client.settings import ClientSettings  # httpx stays out of --help
+
+        client_id, secret = self.require_credentials()
+        values: dict[str, Any] = {
+            "api_url": self.api_url,
+            "token_url": self.token_url,
+            "client_id": client_id,
+            "client_secret": secret,
+            "job_timeout_s": self.job_timeout_s,
+            "verify_tls": self.verify_tls,
+        }
+        return ClientSettings(**{**values, **tuning})
 
     def require_tenants(self) -> tuple[str, ...]:
         if not self.tenants:

@@ -54,21 +54,15 @@ async def client_probe(settings: Settings) -> AsyncIterator[ApprovalProbe]:
     The sync's patience (many retries, minutes of 429s) is right for a nightly export and
     wrong for a person waiting at a prompt; a check that gives up sooner and says why helps more.
     """
-    from visma_hrm.client import ClientSettings, VismaClient
+    from visma_hrm.client import VismaClient
 
-    client_id, secret = settings.require_credentials()
-    client_settings = ClientSettings(
-        api_url=settings.api_url,
-        token_url=settings.token_url,
-        client_id=client_id,
-        client_secret=secret,
+    client_settings = settings.client_settings(
         max_retries=2,
         backoff_base_s=0.2,
         backoff_max_s=2.0,
         rate_limit_patience_s=20.0,
         connect_timeout_s=PROBE_TIMEOUT_S,
         read_timeout_s=30.0,
-        verify_tls=settings.verify_tls,
     )
     async with VismaClient(client_settings) as client:
         yield client

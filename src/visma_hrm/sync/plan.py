@@ -20,20 +20,12 @@ from visma_hrm.positions import Positions
 
 
 def client_settings_from(cfg: Settings) -> ClientSettings:
-    """The API client's settings for these user settings: the one place that builds them.
+    """The client's settings a run uses (built by ``Settings.client_settings``, the one place).
 
     ``visma-hrm sync`` and the reusable dlt source (``visma_hrm.dlt_source``) both call it;
     the client's rarely changed waits (retries, backoff) keep their defaults.
     """
-    client_id, secret = cfg.require_credentials()
-    return ClientSettings(
-        api_url=cfg.api_url,
-        token_url=cfg.token_url,
-        client_id=client_id,
-        client_secret=secret,
-        job_timeout_s=cfg.job_timeout_s,
-        verify_tls=cfg.verify_tls,
-    )
+    return cfg.client_settings()
 
 
 def wanted_datasets(cfg: Settings) -> tuple[list[Dataset], bool]:

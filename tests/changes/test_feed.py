@@ -25,7 +25,8 @@ import pytest
 from tests.support.cli import CLI
 from tests.support.postgres_server import PostgresServer, use_as_dlt_destination
 from tests.support.settings import sandbox_settings
-from tests.support.tables import fetch_rows
+from tests.support.tables import duckdb_query, fetch_rows
+from visma_hrm.analytics import build_analytics
 from visma_hrm.changes import FIELDS
 from visma_hrm.config import Settings
 from visma_hrm.sandbox import Sandbox, SandboxConfig, SandboxEvent, start_sandbox
@@ -285,3 +286,50 @@ def test_columns_excluded_later_never_reach_the_feed(sb: Sandbox, tmp_path: Path
     assert all(
         "homestreet" not in json.loads(r["seen"]) for r in seen if r["dataset"] == "employees"
     )
+
+
+def test_the_analytics_view_shows_every_event_with_the_person_and_unit(
+    sb: Sandbox, tmp_path: Path
+) -> None:
+    settings = sandbox_settings(sb, tmp_path, change_feed=True)
+    _sync(settings)
+    sb.advance(days=40)
+    _sync(settings)
+    build_analytics(settings.duckdb_path)
+    view = duckdb_query(
+        settings.duckdb_path,
+        "SELECT event_id, tenant_id, employeeid, contractid, formattedname, orgunitid "
+        "FROM visma_hrm_analytics.changes",
+    )
+    assert sorted(r[0] for r in view) == sorted(r["event_id"] for r in _feed(settings))
+    named = 0
+    for event_id, tenant, employeeid, contractid, name, unit in view:
+        names = _names_of_person(sb, tenant, employeeid)
+        assert (name in names) if names else name is None, (event_id, name, names)
+        named += bool(names)
+        versions = [
+            c
+            for c in sb.truth(tenant, "contracts")
+            if c["employeeid"] == employeeid and c["contractid"] == contractid
+        ]
+        if versions:
+            latest = max(versions, key=lambda c: str(c["startdate"]))
+            assert unit == latest["orgunit"], (event_id, unit)
+    assert named > 10
+
+
+def _names_of_person(sb: Sandbox, tenant: str, employeeid: str | None) -> set[str | None]:
+    """The formatted names of everyone the analytics count as the same person as employeeid
+    (initials, gender, birth date and birth name of their latest record; docs/analytics.md)."""
+    records = sb.truth(tenant, "employees")
+    latest: dict[str, dict[str, Any]] = {}
+    for row in records:
+        known = latest.get(str(row["employeeid"]))
+        if known is None or str(row["existencestartutc"]) > str(known["existencestartutc"]):
+            latest[str(row["employeeid"])] = row
+    mine = latest.get(str(employeeid))
+    if mine is None:
+        return set()
+    fields = ("initials", "gender", "dateofbirth", "birthname")
+    same = [r for r in latest.values() if all(r[f] == mine[f] for f in fields)]
+    return {r["formattedname"] for r in same}

@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from visma_hrm.analytics.feed import FEED_TABLE
 from visma_hrm.analytics.models import STAGED_COLUMNS, VIEWS, Context, quote
 from visma_hrm.catalog import SYNC_STATE_TABLE
 from visma_hrm.duckdb_file import schema_in_catalog
@@ -109,7 +110,7 @@ def resolve_source_schema(db: _Db, schema: str) -> tuple[str, set[str]]:
     A DuckDB file named like the dataset (``visma_hrm.duckdb``) gets its tables in ``main``
     (the rule of ``visma_hrm.duckdb_file``): fall back to it then.
     """
-    wanted = set(STAGED_COLUMNS)
+    wanted = {*STAGED_COLUMNS, FEED_TABLE}
     found = _tables_in(db, schema) & wanted
     if not found and db.duckdb and schema_in_catalog(db.current_catalog(), schema) == "main":
         schema, found = "main", _tables_in(db, "main") & wanted

@@ -20,6 +20,7 @@ from visma_hrm.analytics.counts import (
     transfers,
     valid_on_reference_dates,
 )
+from visma_hrm.analytics.feed import changes
 from visma_hrm.analytics.people import (
     contract_periods,
     employee_persons,
@@ -60,4 +61,5 @@ VIEWS: tuple[View, ...] = (
     View("transfers", transfers, "Org unit changes between consecutive versions."),
     View("flows_monthly", flows_monthly, "Inflow, rehires, outflow, transfers per month."),
     View("managers", managers, "Unit and contract -> manager person."),
+    View("changes", changes, "The change feed's events with the person's name and unit."),
 )

@@ -53,6 +53,7 @@ def make_dag(
     datasets: list[str] | None = None,
     config_file: str | None = None,
     deleted_share_limit: float = DEFAULT_DELETED_SHARE_LIMIT,
+    full_refresh: bool = False,
     retries: int = 3,
     retry_delay: timedelta = timedelta(minutes=1),
     max_active_tenants: int = 8,
@@ -66,6 +67,7 @@ def make_dag(
         catchup=False,
         max_active_runs=1,
         tags=["visma-hrm"],
+        params={"full_refresh": full_refresh},  # full exports mark rows gone at the source
         doc_md=__doc__,
     )
     def visma_hrm() -> None:
@@ -85,10 +87,12 @@ def make_dag(
             map_index_template="{{ tenant_id }}",
         )
         def sync(tenant: str) -> dict[str, Any]:
-            get_current_context()["tenant_id"] = tenant  # type: ignore[typeddict-unknown-key]
+            context = get_current_context()
+            context["tenant_id"] = tenant  # type: ignore[typeddict-unknown-key]
+            full = bool(context["params"].get("full_refresh"))
             warehouse = Warehouse(destination, duckdb_path, _destination_secret(), dataset_name)
             try:
-                outcome = sync_tenant(tenant, _connection(), warehouse, datasets)
+                outcome = sync_tenant(tenant, _connection(), warehouse, datasets, full_refresh=full)
             except Exception as exc:
                 error = visma_error(exc)
                 if error is not None and error.retryable:

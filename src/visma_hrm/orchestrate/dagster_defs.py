@@ -247,6 +247,15 @@ def visma_hrm_tenants(
     )
 
 
+def _every_tenant(
+    context: dg.ScheduleEvaluationContext, kind: str, tags: Mapping[str, str]
+) -> Iterator[dg.RunRequest]:
+    """A run per tenant partition, once per scheduled day and kind."""
+    day = context.scheduled_execution_time.strftime("%Y-%m-%d")
+    for tenant in context.instance.get_dynamic_partitions(TENANTS_NAME):
+        yield dg.RunRequest(run_key=f"{tenant}:{day}:{kind}", partition_key=tenant, tags=tags)
+
+
 @dg.schedule(
     job=SYNC_JOB,
     cron_schedule=os.environ.get("VISMA_HRM_DAGSTER_CRON", "0 3 * * *"),
@@ -255,9 +264,7 @@ def visma_hrm_tenants(
 )
 def visma_hrm_daily(context: dg.ScheduleEvaluationContext) -> Iterator[dg.RunRequest]:
     """Every tenant partition once a day (what changed since its last loaded export)."""
-    day = context.scheduled_execution_time.strftime("%Y-%m-%d")
-    for tenant in context.instance.get_dynamic_partitions(TENANTS_NAME):
-        yield dg.RunRequest(run_key=f"{tenant}:{day}", partition_key=tenant)
+    return _every_tenant(context, "daily", {})
 
 
 @dg.schedule(
@@ -268,13 +275,7 @@ def visma_hrm_daily(context: dg.ScheduleEvaluationContext) -> Iterator[dg.RunReq
 )
 def visma_hrm_weekly_full(context: dg.ScheduleEvaluationContext) -> Iterator[dg.RunRequest]:
     """Every tenant once a week with full exports: what they no longer carry is marked deleted."""
-    day = context.scheduled_execution_time.strftime("%Y-%m-%d")
-    for tenant in context.instance.get_dynamic_partitions(TENANTS_NAME):
-        yield dg.RunRequest(
-            run_key=f"{tenant}:{day}:full",
-            partition_key=tenant,
-            tags={FULL_REFRESH_TAG: "true"},
-        )
+    return _every_tenant(context, "full", {FULL_REFRESH_TAG: "true"})
 
 
 def _resource() -> VismaHrmResource:

@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export RUNTIME__DLTHUB_TELEMETRY=false
 python3 -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+# dagster and airflow: the orchestrator tests (tests/orchestrate); their pins do not clash with ours
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,dagster,airflow]'
 # The PostgreSQL tests need the server binaries (the tests start and stop the server).
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \

@@ -23,7 +23,7 @@ import asyncio
 import concurrent.futures
 import logging
 import tempfile
-from collections.abc import Coroutine, Iterator
+from collections.abc import Collection, Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -162,15 +162,20 @@ def _run(coroutine: Coroutine[Any, Any, T]) -> T:
         return worker.submit(asyncio.run, coroutine).result()
 
 
-def apply_deletions(pipeline: dlt.Pipeline) -> dict[tuple[str, str], int]:
+def apply_deletions(
+    pipeline: dlt.Pipeline, tenants: Collection[str] | None = None
+) -> dict[tuple[str, str], int]:
     """Mark rows gone from each pair's newest complete full export as deleted; per pair, how many.
 
-    Idempotent: call it after every ``pipeline.run`` of the source.
+    Idempotent: call it after every ``pipeline.run`` of the source. ``tenants`` limits it to
+    those tenants (an orchestrator's run of one tenant need not touch the others' rows).
     """
     marked: dict[tuple[str, str], int] = {}
     with pipeline.sql_client() as client:
         positions = read_positions(client)
         for (tenant, dataset), position in positions.by_pair.items():
+            if tenants is not None and tenant not in tenants:
+                continue
             if position.complete_full_at is not None and dataset in DATASETS:
                 table = DATASETS[dataset].table
                 marked[(tenant, dataset)] = mark_deleted(

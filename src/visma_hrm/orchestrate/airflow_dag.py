@@ -1,0 +1,138 @@
+"""An Airflow DAG factory: one DAG, one mapped task per tenant (dynamic task mapping).
+
+Put a file in your dags folder::
+
+    from visma_hrm.orchestrate.airflow_dag import make_dag
+    dag = make_dag()
+
+Each run lists the tenants at run time (Airflow Variable ``visma_hrm_tenants``, a JSON list,
+else the visma-hrm configuration), then maps ``sync_tenant`` over them: a task instance per
+tenant, named by its tenant id, failing and retrying on its own. Temporary errors (the client's
+``retryable``: network, 429, 5xx, a concurrent run of the tenant) are retried with exponential
+backoff; anything else fails the tenant's task at once (``AirflowFailException``). A run that
+rejected rows or marked an unusual share of rows deleted loads its data, then fails its task so
+that it is seen. Secrets come from Airflow connections, never from code: ``visma_hrm`` (login:
+client id, password: client secret, extra ``{"api_url": ..., "token_url": ...}``) and,
+for a server destination, ``visma_hrm_destination`` (its URI). See ``docs/scale.md``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from airflow.sdk import DAG, BaseHook, Variable, dag, get_current_context, task
+from airflow.sdk.exceptions import AirflowFailException
+
+from visma_hrm.config import DEFAULT_API_URL, DEFAULT_TOKEN_URL
+from visma_hrm.orchestrate.run import (
+    DEFAULT_DELETED_SHARE_LIMIT,
+    Connection,
+    Warehouse,
+    check_problems,
+    sync_tenant,
+    visma_error,
+)
+from visma_hrm.orchestrate.tenants import configured_tenants
+from visma_hrm.redact import Secret
+
+TENANTS_VARIABLE = "visma_hrm_tenants"
+VISMA_CONN_ID = "visma_hrm"
+DESTINATION_CONN_ID = "visma_hrm_destination"
+
+
+def make_dag(
+    dag_id: str = "visma_hrm",
+    *,
+    schedule: str | None = "@daily",
+    start_date: datetime = datetime(2026, 1, 1),
+    destination: str = "duckdb",
+    duckdb_path: str = "visma-hrm.duckdb",
+    dataset_name: str = "visma_hrm",
+    datasets: list[str] | None = None,
+    config_file: str | None = None,
+    deleted_share_limit: float = DEFAULT_DELETED_SHARE_LIMIT,
+    full_refresh: bool = False,
+    retries: int = 3,
+    retry_delay: timedelta = timedelta(minutes=1),
+    max_active_tenants: int = 8,
+) -> DAG:
+    """The DAG; every argument is a non-secret setting (secrets: the connections above)."""
+
+    @dag(
+        dag_id=dag_id,
+        schedule=schedule,
+        start_date=start_date,
+        catchup=False,
+        max_active_runs=1,
+        tags=["visma-hrm"],
+        params={"full_refresh": full_refresh},  # full exports mark rows gone at the source
+        doc_md=__doc__,
+    )
+    def visma_hrm() -> None:
+        @task
+        def tenants() -> list[str]:
+            listed = Variable.get(TENANTS_VARIABLE, default=None)
+            if listed:
+                return [str(t) for t in json.loads(listed)]
+            return list(configured_tenants(config_file))
+
+        @task(
+            retries=retries,
+            retry_delay=retry_delay,
+            retry_exponential_backoff=2.0,
+            max_retry_delay=timedelta(minutes=30),
+            max_active_tis_per_dag=max_active_tenants,
+            map_index_template="{{ tenant_id }}",
+        )
+        def sync(tenant: str) -> dict[str, Any]:
+            context = get_current_context()
+            context["tenant_id"] = tenant  # type: ignore[typeddict-unknown-key]
+            full = bool(context["params"].get("full_refresh"))
+            warehouse = Warehouse(destination, duckdb_path, _destination_secret(), dataset_name)
+            try:
+                outcome = sync_tenant(tenant, _connection(), warehouse, datasets, full_refresh=full)
+            except Exception as exc:
+                error = visma_error(exc)
+                if error is not None and error.retryable:
+                    raise  # retried with backoff
+                message = error.message if error else f"{type(exc).__name__}: {exc}"
+                raise AirflowFailException(message) from exc
+            problems = [
+                p for o in outcome.datasets.values() for p in check_problems(o, deleted_share_limit)
+            ]
+            if problems:  # loaded; fail without retries so that a person looks
+                raise AirflowFailException(f"tenant {tenant}: " + "; ".join(problems))
+            return {
+                name: {"rows_received": o.rows_received, "full_export": o.full_export}
+                for name, o in outcome.datasets.items()
+            }
+
+        sync.expand(tenant=tenants())
+
+    return visma_hrm()
+
+
+def _connection() -> Connection:
+    conn = BaseHook.get_connection(VISMA_CONN_ID)
+    extra = conn.extra_dejson
+    if not conn.login or not conn.password:
+        raise AirflowFailException(
+            f"Airflow connection {VISMA_CONN_ID} needs login = the client id (isv_...) and "
+            "password = the client secret (Visma Developer Portal, Credentials tab)."
+        )
+    return Connection(
+        client_id=conn.login,
+        client_secret=Secret(conn.password),
+        api_url=extra.get("api_url", DEFAULT_API_URL),
+        token_url=extra.get("token_url", DEFAULT_TOKEN_URL),
+    )
+
+
+def _destination_secret() -> Secret | None:
+    try:
+        conn = BaseHook.get_connection(DESTINATION_CONN_ID)
+    except Exception:  # no such connection: a DuckDB file, or dlt's own config
+        return None
+    return Secret(conn.get_uri())

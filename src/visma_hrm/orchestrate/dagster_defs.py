@@ -1,0 +1,304 @@
+"""A ready Dagster code location: ``dagster dev -m visma_hrm.orchestrate.dagster_defs``.
+
+One asset per dataset (``visma_hrm/employees``, ...; specs made by dagster-dlt's translator
+from ``visma_hrm_source``'s resources), one dynamic partition per tenant. A run materialises one
+tenant: its own source, its own temporary dlt folder, where it starts read from the destination,
+so runs of different tenants share nothing local and run side by side (the multiprocess
+executor, several runs at once). Errors the client classifies as temporary (network, 429, 5xx,
+a concurrent run of the same tenant) are retried with exponential backoff; others fail the
+partition at once with the connector's message. Asset checks flag rejected rows and an unusual
+share of rows marked deleted.
+
+The tenants come from the visma-hrm configuration (``visma-hrm.toml`` / ``VISMA_HRM_CONFIG`` /
+``VISMA_HRM_TENANTS``): the sensor ``visma_hrm_tenants`` adds a partition for each new one (and
+loads it at once) and removes dropped ones; ``visma_hrm_daily`` runs every partition each day.
+Secrets come from the environment through ``dagster.EnvVar`` (``VISMA_HRM_CLIENT_SECRET``,
+``VISMA_HRM_DESTINATION_CREDENTIALS``), never from code or run config. See ``docs/scale.md``.
+"""
+
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dlt import DagsterDltTranslator
+from dagster_dlt.translator import DltResourceTranslatorData
+
+from visma_hrm.catalog import DATASETS
+from visma_hrm.config import load_settings
+from visma_hrm.dlt_source import visma_hrm_source
+from visma_hrm.orchestrate.run import (
+    DEFAULT_DELETED_SHARE_LIMIT,
+    Connection,
+    TenantOutcome,
+    Warehouse,
+    check_problems,
+    sync_tenant,
+    visma_error,
+)
+from visma_hrm.orchestrate.tenants import configured_tenants, tenant_changes
+from visma_hrm.redact import Secret
+
+GROUP = "visma_hrm"
+JOB_NAME = "visma_hrm_sync"
+TENANTS_NAME = "visma_hrm_tenants"
+TENANTS = dg.DynamicPartitionsDefinition(name=TENANTS_NAME)
+RETRY = dg.RetryPolicy(
+    max_retries=3, delay=60, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+)
+"""Temporary errors only (the others raise ``Failure(allow_retries=False)``): 1, 3, 7 minutes."""
+NO_REJECTED_ROWS = "no_rejected_rows"
+DELETED_SHARE = "deleted_share_within_limit"
+SECRET_ENV = "VISMA_HRM_CLIENT_SECRET"
+CREDENTIALS_ENV = "VISMA_HRM_DESTINATION_CREDENTIALS"
+FULL_REFRESH_TAG = "visma_hrm/full_refresh"
+"""Run tag: ``true`` makes the run's exports full, so rows gone at the source get marked."""
+
+
+class VismaHrmResource(dg.ConfigurableResource):  # type: ignore[type-arg]
+    """Where to reach Visma and where to load; unset fields come from the visma-hrm config."""
+
+    config_file: str | None = None
+    """visma-hrm.toml (default: ``$VISMA_HRM_CONFIG``, else ./visma-hrm.toml, else the env)."""
+    client_id: str | None = None
+    client_secret: str | None = None
+    api_url: str | None = None
+    token_url: str | None = None
+    destination: str | None = None
+    duckdb_path: str | None = None
+    destination_credentials: str | None = None
+    dataset_name: str | None = None
+    datasets: list[str] | None = None
+    """Datasets to load; unset: every one the tenant approved."""
+    concurrency: int | None = None
+    deleted_share_limit: float = DEFAULT_DELETED_SHARE_LIMIT
+    """An asset check fails when a run marks more than this share of a tenant's rows deleted."""
+
+    def tenants(self) -> tuple[str, ...]:
+        return configured_tenants(self.config_file)
+
+    def sync(self, tenant_id: str, datasets: list[str], full_refresh: bool) -> TenantOutcome:
+        settings = load_settings(Path(self.config_file) if self.config_file else None)
+        settings = replace(
+            settings,
+            client_id=self.client_id or settings.client_id,
+            client_secret=Secret(self.client_secret)
+            if self.client_secret
+            else settings.client_secret,
+        )
+        client_id, client_secret = settings.require_credentials()
+        connection = Connection(
+            client_id,
+            client_secret,
+            self.api_url or settings.api_url,
+            self.token_url or settings.token_url,
+        )
+        warehouse = Warehouse(
+            destination=self.destination or settings.destination,
+            duckdb_path=self.duckdb_path or str(settings.duckdb_path),
+            credentials=Secret(self.destination_credentials)
+            if self.destination_credentials
+            else None,
+            dataset_name=self.dataset_name or settings.dataset_name,
+        )
+        explicit = self.datasets or list(settings.datasets)
+        if explicit:
+            datasets = [d for d in datasets if d in explicit]
+        return sync_tenant(
+            tenant_id,
+            connection,
+            warehouse,
+            datasets if (explicit or len(datasets) < len(DATASETS)) else None,
+            full_refresh=full_refresh,
+            concurrency=self.concurrency or settings.concurrency,
+        )
+
+
+class _Translator(DagsterDltTranslator):
+    """``visma_hrm/<dataset>`` in group visma_hrm, no upstream placeholder assets."""
+
+    def get_asset_spec(self, data: DltResourceTranslatorData) -> dg.AssetSpec:
+        return (
+            super()
+            .get_asset_spec(data)
+            .replace_attributes(
+                key=dg.AssetKey([GROUP, data.resource.name]),
+                deps=[],
+                group_name=GROUP,
+                skippable=True,  # a dataset the tenant did not approve is left out
+                kinds={"dlt", "visma"},
+            )
+        )
+
+
+def _asset_specs() -> list[dg.AssetSpec]:
+    # the source is only read for its resources here: nothing is called, nothing is secret
+    source = visma_hrm_source(client_id="-", client_secret="-", tenants=["-"])
+    translator = _Translator()
+    return [
+        translator.get_asset_spec(DltResourceTranslatorData(resource=resource, pipeline=None))
+        for resource in source.resources.values()
+    ]
+
+
+SPECS = _asset_specs()
+CHECKS = [
+    dg.AssetCheckSpec(
+        name,
+        asset=spec.key,
+        description=description,
+        blocking=True,
+    )
+    for spec in SPECS
+    for name, description in (
+        (NO_REJECTED_ROWS, "The run parsed every row (none went to _visma_rejected_rows)."),
+        (DELETED_SHARE, "The run marked no more than the configured share of rows deleted."),
+    )
+]
+
+
+@dg.multi_asset(
+    name="visma_hrm",
+    specs=SPECS,
+    check_specs=CHECKS,
+    partitions_def=TENANTS,
+    can_subset=True,
+    retry_policy=RETRY,
+    backfill_policy=dg.BackfillPolicy.multi_run(1),
+    op_tags={"visma_hrm/one_tenant_per_run": "true"},
+)
+def visma_hrm_assets(
+    context: dg.AssetExecutionContext, visma_hrm: VismaHrmResource
+) -> Iterator[dg.MaterializeResult[Any] | dg.AssetCheckResult]:
+    """The partition's tenant: every selected dataset, then the checks of what was loaded."""
+    tenant = context.partition_key
+    wanted = {key.path[-1]: key for key in context.selected_asset_keys}
+    try:
+        full = context.run.tags.get(FULL_REFRESH_TAG, "").lower() == "true"
+        outcome = visma_hrm.sync(tenant, list(wanted), full)
+    except Exception as exc:
+        error = visma_error(exc)
+        if error is not None and error.retryable:
+            raise  # RETRY: backoff, then again
+        message = error.message if error is not None else f"{type(exc).__name__}: {exc}"
+        raise dg.Failure(description=message, allow_retries=False) from exc
+    for skipped in outcome.skipped:
+        context.log.warning(f"tenant {tenant} did not approve {skipped}: left out")
+    for name, result in outcome.datasets.items():
+        key = wanted[name]
+        yield dg.MaterializeResult(asset_key=key, metadata=_metadata(result, outcome))
+        problems = check_problems(result, visma_hrm.deleted_share_limit)
+        checks = {
+            NO_REJECTED_ROWS: not result.rows_rejected,
+            DELETED_SHARE: result.deleted_share <= visma_hrm.deleted_share_limit,
+        }
+        for check, passed in checks.items():
+            if dg.AssetCheckKey(key, check) in context.selected_asset_check_keys:
+                yield dg.AssetCheckResult(
+                    asset_key=key,
+                    check_name=check,
+                    passed=passed,
+                    severity=dg.AssetCheckSeverity.ERROR,
+                    metadata={"tenant": tenant, "problems": "; ".join(problems) or "none"},
+                )
+
+
+def _metadata(result: Any, outcome: TenantOutcome) -> Mapping[str, Any]:
+    return {
+        "tenant": outcome.tenant_id,
+        "full_export": result.full_export,
+        "rows_received": result.rows_received,
+        "rows_rejected": result.rows_rejected,
+        "rows_marked_deleted": result.rows_marked_deleted,
+        "rows_current": result.rows_current,
+        "dlt_load_ids": ", ".join(outcome.load_ids),
+    }
+
+
+SYNC_JOB = dg.define_asset_job(
+    JOB_NAME,
+    selection=dg.AssetSelection.groups(GROUP),
+    partitions_def=TENANTS,
+    description="One tenant (the partition): every dataset it approved, then the checks.",
+)
+
+
+@dg.sensor(
+    job=SYNC_JOB,
+    minimum_interval_seconds=300,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def visma_hrm_tenants(
+    context: dg.SensorEvaluationContext, visma_hrm: VismaHrmResource
+) -> dg.SensorResult:
+    """Make the partitions the configured tenants: add new ones (and load them), drop others."""
+    known = context.instance.get_dynamic_partitions(TENANTS_NAME)
+    changes = tenant_changes(known, visma_hrm.tenants())
+    requests: list[Any] = []
+    if changes.add:
+        requests.append(TENANTS.build_add_request(list(changes.add)))
+    if changes.remove:
+        requests.append(TENANTS.build_delete_request(list(changes.remove)))
+    return dg.SensorResult(
+        run_requests=[dg.RunRequest(partition_key=t) for t in changes.add],
+        dynamic_partitions_requests=requests,
+    )
+
+
+def _every_tenant(
+    context: dg.ScheduleEvaluationContext, kind: str, tags: Mapping[str, str]
+) -> Iterator[dg.RunRequest]:
+    """A run per tenant partition, once per scheduled day and kind."""
+    day = context.scheduled_execution_time.strftime("%Y-%m-%d")
+    for tenant in context.instance.get_dynamic_partitions(TENANTS_NAME):
+        yield dg.RunRequest(run_key=f"{tenant}:{day}:{kind}", partition_key=tenant, tags=tags)
+
+
+@dg.schedule(
+    job=SYNC_JOB,
+    cron_schedule=os.environ.get("VISMA_HRM_DAGSTER_CRON", "0 3 * * *"),
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+def visma_hrm_daily(context: dg.ScheduleEvaluationContext) -> Iterator[dg.RunRequest]:
+    """Every tenant partition once a day (what changed since its last loaded export)."""
+    return _every_tenant(context, "daily", {})
+
+
+@dg.schedule(
+    job=SYNC_JOB,
+    cron_schedule=os.environ.get("VISMA_HRM_DAGSTER_FULL_CRON", "0 2 * * 0"),
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+def visma_hrm_weekly_full(context: dg.ScheduleEvaluationContext) -> Iterator[dg.RunRequest]:
+    """Every tenant once a week with full exports: what they no longer carry is marked deleted."""
+    return _every_tenant(context, "full", {FULL_REFRESH_TAG: "true"})
+
+
+def _resource() -> VismaHrmResource:
+    """Secrets through ``EnvVar`` (read by Dagster at run time, never stored in run config)."""
+    extra: dict[str, Any] = {}
+    if CREDENTIALS_ENV in os.environ:
+        extra["destination_credentials"] = dg.EnvVar(CREDENTIALS_ENV)
+    return VismaHrmResource(client_secret=dg.EnvVar(SECRET_ENV), **extra)
+
+
+defs = dg.Definitions(
+    assets=[visma_hrm_assets],
+    jobs=[SYNC_JOB],
+    schedules=[visma_hrm_daily, visma_hrm_weekly_full],
+    sensors=[visma_hrm_tenants],
+    resources={"visma_hrm": _resource()},
+    executor=dg.multiprocess_executor.configured(
+        # each step a process of its own, forked from a server that imported dlt and dagster once
+        {"start_method": {"forkserver": {"preload_modules": [__name__]}}}
+    ),
+)
+
+
+def sync_job() -> dg.JobDefinition:
+    """The job, for ``dagster.reconstructable`` (runs in other processes import this module)."""
+    return defs.resolve_job_def(JOB_NAME)

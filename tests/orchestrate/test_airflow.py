@@ -1,0 +1,99 @@
+"""The Airflow DAG factory with ``dag.test()`` over a handful of sandbox tenants into DuckDB:
+one mapped task per tenant, named by its tenant id, full then incremental, equal to the truth.
+Secrets come as Airflow connections in the environment, the tenants as an Airflow Variable."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import dlt
+import pytest
+
+pytest.importorskip("airflow")
+
+from tests.orchestrate.support import assert_truth, newest_modes, reader
+from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+
+RUNNER = Path(__file__).with_name("airflow_runner.py")
+BIN = Path(sys.executable).parent
+
+
+def _environment(sb: Sandbox, home: Path) -> dict[str, str]:
+    connection = {
+        "conn_type": "generic",
+        "login": sb.client_id,
+        "password": sb.client_secret,
+        "extra": {"api_url": sb.api_url, "token_url": sb.token_url},
+    }
+    return {
+        **os.environ,
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home}/airflow.db",
+        "AIRFLOW_CONN_VISMA_HRM": json.dumps(connection),
+        "AIRFLOW_VAR_VISMA_HRM_TENANTS": json.dumps(list(sb.tenant_ids)),
+        "RUNTIME__DLTHUB_TELEMETRY": "false",
+    }
+
+
+DAG_FILE = """
+from visma_hrm.orchestrate.airflow_dag import make_dag
+
+dag = make_dag("visma_hrm_test", schedule=None, duckdb_path={path!r}, dataset_name="hr")
+"""
+
+
+def _dag_test(env: dict[str, str], dag_file: Path, cwd: Path) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, str(RUNNER), str(dag_file)],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    assert done.returncode == 0 and lines, done.stdout[-3000:] + done.stderr[-3000:]
+    result: dict[str, Any] = json.loads(lines[-1].removeprefix("RESULT "))
+    return result
+
+
+def test_dag_test_maps_one_task_per_tenant_full_then_incremental(tmp_path: Path) -> None:
+    home = tmp_path / "airflow"
+    (home / "dags").mkdir(parents=True)
+    duckdb = tmp_path / "hrm.duckdb"
+    dag_file = home / "dags" / "visma_hrm_dag.py"  # as a deployment has it
+    dag_file.write_text(DAG_FILE.format(path=str(duckdb)), encoding="utf-8")
+    with start_sandbox(SandboxConfig(tenants=3, employees=5, seed=18)) as sb:
+        env = _environment(sb, home)
+        migrate = subprocess.run(
+            [str(BIN / "airflow"), "db", "migrate"], env=env, capture_output=True, text=True
+        )
+        assert migrate.returncode == 0, migrate.stderr[-3000:]
+
+        first = _dag_test(env, dag_file, tmp_path)
+        assert first["state"] == "success", first
+        mapped = [t for t in first["tasks"] if t["task_id"] == "sync"]
+        assert sorted(t["name"] for t in mapped) == sorted(sb.tenant_ids)
+        assert {t["state"] for t in mapped} == {"success"}
+        check = reader(tmp_path, dlt.destinations.duckdb(str(duckdb)), "hr")
+        assert_truth(sb, check, sb.tenant_ids, deleted_may_linger=False)
+        assert set(map(frozenset, newest_modes(check, sb.tenant_ids).values())) == {
+            frozenset({True})
+        }
+
+        sb.advance(days=30)
+        second = _dag_test(env, dag_file, tmp_path)
+        assert second["state"] == "success", second
+        assert set(map(frozenset, newest_modes(check, sb.tenant_ids).values())) == {
+            frozenset({False})
+        }
+        assert_truth(sb, check, sb.tenant_ids, deleted_may_linger=True)

@@ -98,13 +98,18 @@ def known_destinations() -> list[str]:
     return sorted(n for n in names if n not in ("destination", "dummy"))
 
 
-def resolve_destination(name: str) -> Any:
-    """dlt's destination factory for a name, or one message that says what to do instead."""
+def resolve_destination(name: str, credentials: str | None = None) -> Any:
+    """dlt's destination factory for a name, or one message that says what to do instead.
+
+    ``credentials``: a connection string; None leaves them to dlt's config and secrets.
+    """
     if name not in known_destinations():
         raise ConfigurationError(
             f"Unknown destination {name!r}. Known destinations: {', '.join(known_destinations())}."
         )
     try:
+        if credentials is not None:
+            return Destination.from_reference(name, credentials=credentials)
         return Destination.from_reference(name)
     except ImportError as exc:
         raise ConfigurationError(missing_extra_message(name, exc)) from None

@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import Any
 
 import dlt
-from dlt.common.destination import Destination
 
 from visma_hrm.catalog import DATASETS, DELETED_COLUMN, SYNC_STATE_TABLE, TENANT_COLUMN
 from visma_hrm.config import DEFAULT_API_URL, DEFAULT_TOKEN_URL
+from visma_hrm.dlt_internals import resolve_destination
 from visma_hrm.dlt_source import apply_deletions, visma_hrm_source
 from visma_hrm.errors import DatasetNotApprovedError, UnreachableError, VismaHrmError
 from visma_hrm.redact import Secret
@@ -66,11 +66,8 @@ class Warehouse:
     def dlt_destination(self) -> Any:
         if self.destination == "duckdb":
             return dlt.destinations.duckdb(str(Path(self.duckdb_path).resolve()))
-        if self.credentials:
-            return Destination.from_reference(
-                self.destination, credentials=self.credentials.reveal()
-            )
-        return Destination.from_reference(self.destination)
+        secret = self.credentials.reveal() if self.credentials else None
+        return resolve_destination(self.destination, secret)
 
     @property
     def label(self) -> str:

@@ -14,11 +14,11 @@ from __future__ import annotations
 import functools
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import dlt
 import pyarrow as pa
@@ -133,12 +133,14 @@ def visma_source(
     tally: ParseTally | None = None,
     reader: Reader = default_reader,
     pseudonymizer: Pseudonymizer | None = None,
+    append: Collection[str] = frozenset(),
 ) -> DltSource:
     """A dlt source with one merge resource per dataset present in ``exports``.
 
     ``synced_at`` is the run's start: every row gets it as ``_visma_synced_at``, which is what
     deletion reconciliation compares after a full export. With a ``pseudonymizer`` every batch
     and rejected row is pseudonymized before dlt sees it, and the load carries its marker.
+    Tables named in ``append`` are appended instead (a first load: ``visma_hrm.first_load``).
     """
     tally = tally if tally is not None else ParseTally()
     by_dataset: dict[str, list[SpooledExport]] = {}
@@ -148,7 +150,15 @@ def visma_source(
     @dlt.source(name=SOURCE_NAME, max_table_nesting=0, root_key=False)
     def _source() -> list[Any]:
         resources = [
-            _dataset_resource(group[0].dataset, group, synced_at, tally, reader, pseudonymizer)
+            _dataset_resource(
+                group[0].dataset,
+                group,
+                synced_at,
+                tally,
+                reader,
+                pseudonymizer,
+                "append" if group[0].dataset.table in append else "merge",
+            )
             for group in by_dataset.values()
         ]
         if pseudonymizer is not None:
@@ -167,6 +177,7 @@ def _dataset_resource(
     tally: ParseTally,
     reader: Reader,
     pseudonymizer: Pseudonymizer | None = None,
+    disposition: Literal["merge", "append"] = "merge",
 ) -> Any:
     def rows() -> Iterator[Any]:
         for export in exports:
@@ -177,7 +188,7 @@ def _dataset_resource(
         rows(),
         name=dataset.name,
         table_name=dataset.table,
-        write_disposition="merge",
+        write_disposition=disposition,
         primary_key=list(dataset.key),
         columns=columns,
     )

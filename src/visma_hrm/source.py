@@ -182,8 +182,26 @@ def _dataset_resource(
     disposition: Literal["merge", "append"] = "merge",
 ) -> Any:
     def rows() -> Iterator[Any]:
+        # Position rows travel as one table after the dataset's last export: still in the
+        # same load package as the rows, with dlt's per-item schema work done once.
+        # Small exports' tables are gathered into batches of BATCH_ROWS too: dlt recomputes
+        # and validates a table's schema for every Arrow item, a fixed cost per item that
+        # made hundreds of small tenants slow.
+        positions: list[dict[str, Any]] = []
+        pending: list[pa.Table] = []
         for export in exports:
-            yield from export_items(export, synced_at, tally, reader, pseudonymizer)
+            for item in export_items(export, synced_at, tally, reader, pseudonymizer, positions):
+                if not isinstance(item, pa.Table):  # rejected rows: a table variant
+                    yield item
+                    continue
+                pending.append(item)
+                if sum(t.num_rows for t in pending) >= BATCH_ROWS:
+                    yield _joined(pending)
+                    pending = []
+        if pending:
+            yield _joined(pending)
+        if positions:
+            yield _positions_table(positions)
 
     columns: Any = dataset.dlt_columns()
     return dlt.resource(
@@ -196,18 +214,27 @@ def _dataset_resource(
     )
 
 
+def _joined(tables: list[pa.Table]) -> pa.Table:
+    """One table of several exports' tables (columns one lacks are null in its rows)."""
+    if len(tables) == 1:
+        return tables[0]
+    return pa.concat_tables(tables, promote_options="default")
+
+
 def export_items(
     export: SpooledExport,
     synced_at: datetime,
     tally: ParseTally,
     reader: Reader,
     pseudonymizer: Pseudonymizer | None = None,
+    positions: list[dict[str, Any]] | None = None,
 ) -> Iterator[Any]:
     """Yield one tenant's batches, then its rejected rows, then move its cursor.
 
     A parse failure stops this export only: rows already yielded are real rows and stay (the
     merge makes a later re-load harmless), but the cursor does not move, so the next run asks
-    again from the old position.
+    again from the old position. With ``positions`` the position row is appended there, for
+    the caller to yield in the same extract, instead of being yielded here.
     """
     key = (export.tenant_id, export.dataset.name)
     started = time.monotonic()
@@ -240,10 +267,16 @@ def export_items(
         yield _rejected_item(rejected, export.tenant_id, synced_at)
         tally.add(tally.rejected, key, len(rejected))
     tally.received.setdefault(key, 0)
-    yield position_item(export, synced_at, tally.received[key], tally.rejected.get(key, 0))
+    row = position_row(export, synced_at, tally.received[key], tally.rejected.get(key, 0))
+    if positions is None:
+        yield _positions_table([row])
+    else:
+        positions.append(row)
 
 
-def position_item(export: SpooledExport, synced_at: datetime, received: int, rejected: int) -> Any:
+def position_row(
+    export: SpooledExport, synced_at: datetime, received: int, rejected: int
+) -> dict[str, Any]:
     """The export's row for ``_visma_sync_state``, tagged with the load package it travels in.
 
     ``complete_export`` is what deletions rest on: a full export whose every row was parsed.
@@ -264,6 +297,11 @@ def position_item(export: SpooledExport, synced_at: datetime, received: int, rej
         "fields": export.fields,
         "load_id": dlt.current.load_package_state()["load_id"],
     }
+    return row
+
+
+def _positions_table(rows: list[dict[str, Any]]) -> Any:
+    """Position rows as an append-only table variant into ``_visma_sync_state``."""
     hints = dlt.mark.make_hints(
         table_name=SYNC_STATE_TABLE,
         write_disposition="append",
@@ -271,7 +309,7 @@ def position_item(export: SpooledExport, synced_at: datetime, received: int, rej
         primary_key=[],
         merge_key=[],
     )
-    table = pa.Table.from_pylist([row], schema=_STATE_SCHEMA)
+    table = pa.Table.from_pylist(rows, schema=_STATE_SCHEMA)
     return dlt.mark.with_hints(table, hints, create_table_variant=True)
 
 

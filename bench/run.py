@@ -6,7 +6,11 @@ One run, one machine, against a sandbox (in its own process) serving one tenant 
 2. ``visma-hrm sync`` (full) into DuckDB, as a user runs it;
 3. the naive way of the public clients: ``csv.DictReader`` and row-by-row inserts (SQLite, the
    fastest naive variant; so "N x faster than naive" is a conservative figure);
-4. an incremental sync after the sandbox clock moved so that about 1% of the rows changed.
+4. an incremental sync after the sandbox clock moved so that about 1% of the rows changed;
+5. many tenants (``--tenants 200x500``) in one sync: own time per tenant, peak RSS;
+6. start-up: CPU time (user + sys) of ``visma-hrm --help`` in a subprocess.
+
+The machine is shared: every step records the load average (1/5/15 min) when it ended.
 
 Each step runs in its own process, whose peak RSS (with its children) is sampled. Then, with
 job delays switched on, the polling overhead per job: how long after a job is done the client
@@ -109,11 +113,14 @@ def measured(cmd: Sequence[str], env: dict[str, str] | None = None) -> tuple[flo
 
 
 class SandboxProcess:
-    def __init__(self, employees: int, job_seconds: float = 0.0, seed: int = 7) -> None:
+    def __init__(
+        self, employees: int, job_seconds: float = 0.0, seed: int = 7, tenants: int = 1
+    ) -> None:
         cmd = [
             sys.executable,
             str(HERE / "sandbox_process.py"),
             f"--employees={employees}",
+            f"--tenants={tenants}",
             f"--job-seconds={job_seconds}",
             f"--seed={seed}",
         ]
@@ -136,10 +143,23 @@ def lower_bound(info: dict[str, Any], work: Path) -> Step:
     )
     detail = json.loads(out.strip().splitlines()[-1])
     detail["api_wait_s"] = detail["jobs_s"]
+    detail["load_average"] = load_average()
     return Step("lower bound (download + DuckDB read_csv)", wall, detail["rows"], rss, detail)
 
 
-def sync_step(name: str, info: dict[str, Any], work: Path, full: bool) -> Step:
+def sync_step(
+    name: str,
+    info: dict[str, Any],
+    work: Path,
+    full: bool,
+    tenants: Sequence[str] = (),
+    concurrency: int = len(EXPORTS),
+) -> Step:
+    """``visma-hrm sync`` of the first tenant (or of ``tenants``), measured in its process.
+
+    By default every export of the tenant runs at once, as the lower bound does: the API's
+    job time is then the longest job, and the rest is the connector's own work.
+    """
     cmd = [
         str(Path(sys.executable).with_name("visma-hrm")),
         "sync",
@@ -147,12 +167,11 @@ def sync_step(name: str, info: dict[str, Any], work: Path, full: bool) -> Step:
         f"--api-url={info['api_url']}",
         f"--token-url={info['token_url']}",
         f"--client-id={info['client_id']}",
-        f"--tenant={info['tenant_ids'][0]}",
         f"--duckdb-path={work / 'visma_hrm.duckdb'}",
-        # every export of the tenant at once, as the lower bound does: the API's job time
-        # is then the longest job, and the rest is the connector's own work
-        f"--concurrency={len(EXPORTS)}",
+        f"--concurrency={concurrency}",
     ]
+    if not tenants:
+        cmd.append(f"--tenant={info['tenant_ids'][0]}")
     if full:
         cmd.append("--full-refresh")
     env = {
@@ -160,6 +179,8 @@ def sync_step(name: str, info: dict[str, Any], work: Path, full: bool) -> Step:
         "VISMA_HRM_CLIENT_SECRET": info["client_secret"],
         "VISMA_HRM_PIPELINES_DIR": str(work / "pipelines"),
     }
+    if tenants:
+        env["VISMA_HRM_TENANTS"] = ",".join(tenants)
     wall, rss, out = measured(cmd, env)
     report = json.loads(out[out.index("{") :])
     rows = sum(t["rows_received"] for t in report["tables"])
@@ -168,6 +189,9 @@ def sync_step(name: str, info: dict[str, Any], work: Path, full: bool) -> Step:
         "seconds": report.get("seconds"),
         "inserted": sum(t["rows_inserted"] for t in report["tables"]),
         "api_wait_s": max((t.get("job_seconds") or 0.0) for t in report["tables"]),
+        "job_seconds_sum": sum((t.get("job_seconds") or 0.0) for t in report["tables"]),
+        "failed": [t["dataset"] for t in report["tables"] if t["status"] != "ok"],
+        "load_average": load_average(),
     }
     return Step(name, wall, rows, rss, detail)
 
@@ -181,6 +205,58 @@ def naive(work: Path, download_s: float, target: str, sample: int = 2000) -> Ste
     how = "extrapolated from a sample" if target == "duckdb" else "every row"
     name = f"naive: DictReader + row inserts into {target} ({how})"
     return Step(name, detail["estimated_s"] + download_s, detail["rows"], rss, detail)
+
+
+def many_tenants(tenants: int, employees: int, concurrency: int) -> Step:
+    """``tenants`` tenants of ``employees`` employees in one ``visma-hrm sync`` (full, first).
+
+    The API's job time here is the sum of every export's job time spread over the
+    concurrency limit: the wall time a run bound only by the API would take. The rest, per
+    tenant, is the connector's own time per tenant.
+    """
+    sandbox = SandboxProcess(employees, tenants=tenants)
+    work = Path(tempfile.mkdtemp(prefix=f"visma-hrm-bench-{tenants}x{employees}-"))
+    try:
+        step = sync_step(
+            f"visma-hrm sync, {tenants} tenants x {employees:,} employees",
+            sandbox.info,
+            work,
+            full=True,
+            tenants=sandbox.info["tenant_ids"],
+            concurrency=concurrency,
+        )
+    finally:
+        sandbox.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    jobs = float(step.detail.pop("job_seconds_sum"))
+    step.detail.update(
+        tenants=tenants,
+        concurrency=concurrency,
+        api_wait_s=jobs / concurrency,
+        own_per_tenant_s=(step.wall_s - jobs / concurrency) / tenants,
+    )
+    return step
+
+
+def startup(runs: int = 5) -> dict[str, Any]:
+    """CPU time (user + sys) of ``visma-hrm --help`` in a subprocess, each run and the least."""
+    import resource
+
+    exe = str(Path(sys.executable).with_name("visma-hrm"))
+    cpu: list[float] = []
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run([exe, "--help"], env=ENV, check=True, capture_output=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        used = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+        cpu.append(round(used, 3))
+    return {"command": "visma-hrm --help", "cpu_s": cpu, "min_cpu_s": min(cpu)}
+
+
+def load_average() -> str:
+    """The machine's 1/5/15-minute load, to read every figure against (it is shared)."""
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f}, {five:.2f}, {fifteen:.2f}"
 
 
 # ----------------------------------------------------------------------------- in the child
@@ -338,13 +414,39 @@ def bench_size(employees: int, advance_days: float) -> list[Step]:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def render_extra(tenants: Step | None, start: dict[str, Any] | None) -> str:
+    """The many-tenant case and the start-up figure, as Markdown tables."""
+    lines: list[str] = []
+    if tenants is not None:
+        d = tenants.detail
+        lines += [
+            "| case | wall s | API job time / concurrency s | own s per tenant | rows "
+            "| peak RSS MB | load average |",
+            "|---|---|---|---|---|---|---|",
+            f"| {tenants.name} (concurrency {d['concurrency']}) | {tenants.wall_s:.1f} "
+            f"| {d['api_wait_s']:.1f} | {d['own_per_tenant_s']:.3f} | {tenants.rows:,} "
+            f"| {tenants.peak_rss_mb:.0f} | {d['load_average']} |",
+            "",
+        ]
+    if start is not None:
+        runs = ", ".join(f"{c:.2f}" for c in start["cpu_s"])
+        lines += [
+            "| start-up | CPU s (user+sys), least of runs | runs |",
+            "|---|---|---|",
+            f"| `{start['command']}` | {start['min_cpu_s']:.2f} | {runs} |",
+            "",
+        ]
+    return "\n".join(lines)
+
+
 def render(results: dict[int, list[Step]], polling: list[dict[str, float]]) -> str:
     """Tables for BENCHMARKS.md. "own s" leaves out the wait for the API's export jobs (the
     sandbox generates data in Python, the real API takes its own time): it is the work of
     the connector, or of the lower bound, alone."""
     lines = [
         f"Machine: {platform.machine()}, {psutil.cpu_count()} cores, "
-        f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}",
+        f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}, "
+        f"load average (1/5/15 min) at the end: {load_average()}",
         "",
         "| employees | step | wall s | own s | rows | rows/s (wall) | peak RSS MB |",
         "|---|---|---|---|---|---|---|",
@@ -385,19 +487,39 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--job-delays", default="2,10")
     parser.add_argument("--markdown", type=Path, help="also write the tables to this file")
     parser.add_argument("--json", type=Path, help="also write raw figures as JSON")
+    parser.add_argument(
+        "--tenants",
+        default="200x500",
+        help="many-tenant case: TENANTSxEMPLOYEES in one sync ('' to skip)",
+    )
+    parser.add_argument("--tenant-concurrency", type=int, default=8)
     opts = parser.parse_args(args)
+    start = startup()
+    print(render_extra(None, start), flush=True)
     results = {}
-    for size in (int(s) for s in opts.sizes.split(",")):
+    for size in (int(s) for s in opts.sizes.split(",") if s):
         results[size] = bench_size(size, opts.advance_days)
         print(render({size: results[size]}, []), flush=True)
+    tenants = None
+    if opts.tenants:
+        count, employees = (int(n) for n in opts.tenants.lower().split("x"))
+        tenants = many_tenants(count, employees, opts.tenant_concurrency)
+        print(render_extra(tenants, None), flush=True)
     polling = polling_overhead([float(d) for d in opts.job_delays.split(",") if d])
-    table = render(results, polling)
+    table = render(results, polling) + "\n" + render_extra(tenants, start)
     print(table)
     if opts.markdown:
         opts.markdown.write_text(table, encoding="utf-8")
     if opts.json:
         raw = {str(k): [asdict(s) for s in v] for k, v in results.items()}
-        opts.json.write_text(json.dumps({"sizes": raw, "polling": polling}, indent=2))
+        figures = {
+            "sizes": raw,
+            "polling": polling,
+            "many_tenants": asdict(tenants) if tenants else None,
+            "startup": start,
+            "load_average": load_average(),
+        }
+        opts.json.write_text(json.dumps(figures, indent=2))
     return None
 
 

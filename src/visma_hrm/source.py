@@ -14,11 +14,11 @@ from __future__ import annotations
 import functools
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import dlt
 import pyarrow as pa
@@ -121,9 +121,11 @@ about 100 MB in flight; 16k rows keep memory flat at no measurable cost in speed
 def default_reader(
     dataset: Dataset, files: Sequence[Path], on_rejected: RejectedCallback
 ) -> Iterable[pa.RecordBatch]:
-    """The production reader: the client's streaming CSV parser."""
+    """The production reader: the client's streaming CSV parser, on a heap kept small."""
     from visma_hrm.client import read_export
+    from visma_hrm.native_heap import keep_native_heap_small
 
+    keep_native_heap_small()
     return read_export(dataset, list(files), on_rejected=on_rejected, batch_rows=BATCH_ROWS)
 
 
@@ -133,12 +135,14 @@ def visma_source(
     tally: ParseTally | None = None,
     reader: Reader = default_reader,
     pseudonymizer: Pseudonymizer | None = None,
+    append: Collection[str] = frozenset(),
 ) -> DltSource:
     """A dlt source with one merge resource per dataset present in ``exports``.
 
     ``synced_at`` is the run's start: every row gets it as ``_visma_synced_at``, which is what
     deletion reconciliation compares after a full export. With a ``pseudonymizer`` every batch
     and rejected row is pseudonymized before dlt sees it, and the load carries its marker.
+    Tables named in ``append`` are appended instead (a first load: ``visma_hrm.first_load``).
     """
     tally = tally if tally is not None else ParseTally()
     by_dataset: dict[str, list[SpooledExport]] = {}
@@ -148,7 +152,15 @@ def visma_source(
     @dlt.source(name=SOURCE_NAME, max_table_nesting=0, root_key=False)
     def _source() -> list[Any]:
         resources = [
-            _dataset_resource(group[0].dataset, group, synced_at, tally, reader, pseudonymizer)
+            _dataset_resource(
+                group[0].dataset,
+                group,
+                synced_at,
+                tally,
+                reader,
+                pseudonymizer,
+                "append" if group[0].dataset.table in append else "merge",
+            )
             for group in by_dataset.values()
         ]
         if pseudonymizer is not None:
@@ -167,20 +179,46 @@ def _dataset_resource(
     tally: ParseTally,
     reader: Reader,
     pseudonymizer: Pseudonymizer | None = None,
+    disposition: Literal["merge", "append"] = "merge",
 ) -> Any:
     def rows() -> Iterator[Any]:
+        # Position rows travel as one table after the dataset's last export: still in the
+        # same load package as the rows, with dlt's per-item schema work done once.
+        # Small exports' tables are gathered into batches of BATCH_ROWS too: dlt recomputes
+        # and validates a table's schema for every Arrow item, a fixed cost per item that
+        # made hundreds of small tenants slow.
+        positions: list[dict[str, Any]] = []
+        pending: list[pa.Table] = []
         for export in exports:
-            yield from export_items(export, synced_at, tally, reader, pseudonymizer)
+            for item in export_items(export, synced_at, tally, reader, pseudonymizer, positions):
+                if not isinstance(item, pa.Table):  # rejected rows: a table variant
+                    yield item
+                    continue
+                pending.append(item)
+                if sum(t.num_rows for t in pending) >= BATCH_ROWS:
+                    yield _joined(pending)
+                    pending = []
+        if pending:
+            yield _joined(pending)
+        if positions:
+            yield _positions_table(positions)
 
     columns: Any = dataset.dlt_columns()
     return dlt.resource(
         rows(),
         name=dataset.name,
         table_name=dataset.table,
-        write_disposition="merge",
+        write_disposition=disposition,
         primary_key=list(dataset.key),
         columns=columns,
     )
+
+
+def _joined(tables: list[pa.Table]) -> pa.Table:
+    """One table of several exports' tables (columns one lacks are null in its rows)."""
+    if len(tables) == 1:
+        return tables[0]
+    return pa.concat_tables(tables, promote_options="default")
 
 
 def export_items(
@@ -189,12 +227,14 @@ def export_items(
     tally: ParseTally,
     reader: Reader,
     pseudonymizer: Pseudonymizer | None = None,
+    positions: list[dict[str, Any]] | None = None,
 ) -> Iterator[Any]:
     """Yield one tenant's batches, then its rejected rows, then move its cursor.
 
     A parse failure stops this export only: rows already yielded are real rows and stay (the
     merge makes a later re-load harmless), but the cursor does not move, so the next run asks
-    again from the old position.
+    again from the old position. With ``positions`` the position row is appended there, for
+    the caller to yield in the same extract, instead of being yielded here.
     """
     key = (export.tenant_id, export.dataset.name)
     started = time.monotonic()
@@ -227,10 +267,16 @@ def export_items(
         yield _rejected_item(rejected, export.tenant_id, synced_at)
         tally.add(tally.rejected, key, len(rejected))
     tally.received.setdefault(key, 0)
-    yield position_item(export, synced_at, tally.received[key], tally.rejected.get(key, 0))
+    row = position_row(export, synced_at, tally.received[key], tally.rejected.get(key, 0))
+    if positions is None:
+        yield _positions_table([row])
+    else:
+        positions.append(row)
 
 
-def position_item(export: SpooledExport, synced_at: datetime, received: int, rejected: int) -> Any:
+def position_row(
+    export: SpooledExport, synced_at: datetime, received: int, rejected: int
+) -> dict[str, Any]:
     """The export's row for ``_visma_sync_state``, tagged with the load package it travels in.
 
     ``complete_export`` is what deletions rest on: a full export whose every row was parsed.
@@ -251,6 +297,11 @@ def position_item(export: SpooledExport, synced_at: datetime, received: int, rej
         "fields": export.fields,
         "load_id": dlt.current.load_package_state()["load_id"],
     }
+    return row
+
+
+def _positions_table(rows: list[dict[str, Any]]) -> Any:
+    """Position rows as an append-only table variant into ``_visma_sync_state``."""
     hints = dlt.mark.make_hints(
         table_name=SYNC_STATE_TABLE,
         write_disposition="append",
@@ -258,7 +309,7 @@ def position_item(export: SpooledExport, synced_at: datetime, received: int, rej
         primary_key=[],
         merge_key=[],
     )
-    table = pa.Table.from_pylist([row], schema=_STATE_SCHEMA)
+    table = pa.Table.from_pylist(rows, schema=_STATE_SCHEMA)
     return dlt.mark.with_hints(table, hints, create_table_variant=True)
 
 

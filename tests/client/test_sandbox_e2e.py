@@ -25,7 +25,7 @@ from tests.client.sandbox_helpers import (
 )
 from visma_hrm.catalog import DATASETS, get_dataset
 from visma_hrm.client import Export, ExportProgress, FieldSelection, VismaClient
-from visma_hrm.client.csv_arrow import last_record_is_complete
+from visma_hrm.client.csv_files import last_record_is_complete
 from visma_hrm.errors import (
     ApiError,
     AuthenticationError,

@@ -23,13 +23,13 @@ import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from visma_hrm.catalog import ColumnType, Dataset
+from visma_hrm.client.csv_files import cut_tail, read_header
 from visma_hrm.client.models import RejectedRow
 from visma_hrm.errors import MalformedDataError
 
@@ -100,7 +100,7 @@ def read_export(
 def _read_file(
     dataset: Dataset, path: Path, on_rejected: RejectedCallback, batch_rows: int
 ) -> Iterator[pa.RecordBatch]:
-    names = _header(path)
+    names = read_header(path)
     if names is None:
         return
     columns = _column_names(dataset, names)
@@ -150,67 +150,6 @@ def _read_file(
         on_rejected(RejectedRow(dataset.name, path.name, reason, cut_tail))
 
 
-def file_is_whole(path: Path) -> bool:
-    """True when the file is empty or ends with a line break that is outside quotes.
-
-    The last byte alone is not enough: a download cut right after a line break *inside* a
-    quoted value also ends with one, and pyarrow would load the open value as if it were
-    closed. With RFC 4180 quoting a line break is outside quotes when an even number of quote
-    characters precedes it (a doubled quote counts twice, so escaping keeps the parity).
-    """
-    with path.open("rb") as handle:
-        return _whole(handle, path.stat().st_size, _count_quotes(handle))
-
-
-def _count_quotes(handle: BinaryIO) -> int:
-    handle.seek(0)
-    quotes = 0
-    while chunk := handle.read(1 << 20):
-        quotes += chunk.count(b'"')
-    return quotes
-
-
-def _whole(handle: BinaryIO, size: int, quotes: int) -> bool:
-    if size == 0:
-        return True
-    handle.seek(size - 1)
-    return handle.read(1) == b"\n" and quotes % 2 == 0
-
-
-def last_record_is_complete(path: Path) -> bool:
-    """True when a file that lacks its final line break still ends in a whole record.
-
-    Some producers simply omit the last line break. Such a file is kept when its quotes are
-    balanced and its last line has as many fields as the header; anything else was cut off in
-    transfer, and loading it would silently lose the rows after the cut.
-    """
-    header = _header(path)
-    cut = _cut_tail(path)
-    if header is None or cut is None:
-        return True
-    _, tail = cut
-    # the quotes before the tail are balanced by construction, so the tail's decide
-    if tail.count('"') % 2:
-        return False
-    fields = next(csv.reader(io.StringIO(tail)), [])
-    return len(fields) == len(header)
-
-
-def _cut_tail(path: Path) -> tuple[int, str] | None:
-    """Where the text after the last line break outside quotes starts, and that text.
-
-    None when the file is whole (see ``file_is_whole``).
-    """
-    size = path.stat().st_size
-    with path.open("rb") as handle:
-        quotes = _count_quotes(handle)
-        if _whole(handle, size, quotes):
-            return None
-        end = _last_record_end(handle, size, quotes)
-        handle.seek(end)
-        return end, handle.read().decode("utf-8", errors="replace")
-
-
 def _complete_records(path: Path) -> tuple[str | pa.NativeFile, str | None]:
     """What pyarrow should read, and the text of a cut last record (None when whole).
 
@@ -218,7 +157,7 @@ def _complete_records(path: Path) -> tuple[str | pa.NativeFile, str | None]:
     inside its last value, where the field count still looks right. So its tail after the
     last line break outside quotes is split off and reported as rejected instead of loaded.
     """
-    cut = _cut_tail(path)
+    cut = cut_tail(path)
     if cut is None:
         return str(path), None
     end, tail = cut
@@ -226,24 +165,6 @@ def _complete_records(path: Path) -> tuple[str | pa.NativeFile, str | None]:
         raise MalformedDataError(f"Result file {path.name} ends inside its header row.")
     mapped = pa.memory_map(str(path))
     return pa.BufferReader(mapped.read_buffer(end)), tail
-
-
-def _last_record_end(handle: BinaryIO, size: int, quotes: int) -> int:
-    """Offset just after the last line feed that has an even number of quotes before it."""
-    after = 0  # quotes at or after the current window's end
-    position = size
-    while position > 0:
-        start = max(0, position - (1 << 16))
-        handle.seek(start)
-        window = handle.read(position - start)
-        index = len(window)
-        while (index := window.rfind(b"\n", 0, index)) >= 0:
-            before = quotes - after - window.count(b'"', index)
-            if before % 2 == 0:
-                return start + index + 1
-        after += window.count(b'"')
-        position = start
-    return 0
 
 
 def _batches(reader: pcsv.CSVStreamingReader) -> Iterator[pa.RecordBatch]:
@@ -258,28 +179,6 @@ def _flush(rows: list[RejectedRow], on_rejected: RejectedCallback) -> None:
     """Hand rejected rows over in the consumer's thread (pyarrow may call from its own)."""
     while rows:
         on_rejected(rows.pop(0))
-
-
-def _header(path: Path) -> list[str] | None:
-    """The header's column names, read with the csv module; None for an empty file.
-
-    Only the header line is decoded here; the rows are pyarrow's business.
-    """
-    with path.open("rb") as handle:
-        head = handle.read(1 << 16)
-        while b"\n" not in head and (more := handle.read(1 << 16)):
-            head += more
-    if not head.strip():
-        return None
-    line = head.split(b"\n", 1)[0]
-    try:
-        text = line.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise MalformedDataError(f"Result file {path.name}: header is not UTF-8 ({exc}).") from None
-    row = next(csv.reader([text]), [])
-    if not any(name.strip() for name in row):
-        raise MalformedDataError(f"Result file {path.name} has no header row.")
-    return row
 
 
 def _column_names(dataset: Dataset, header: list[str]) -> list[str]:

@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 
 from visma_hrm.client.answers import JobResult
+from visma_hrm.client.csv_files import file_is_whole, last_record_is_complete
 from visma_hrm.client.http import Http
 from visma_hrm.client.retry import Context
 from visma_hrm.errors import LinkExpiredError, MalformedDataError, VismaHrmError
@@ -89,8 +90,6 @@ class Downloader:
                 raise _link_expired(ctx)
             if response.status_code != 200:
                 raise self.job.unexpected(response, ctx)
-            from visma_hrm.client.csv_arrow import file_is_whole  # pyarrow: not for check
-
             if file_is_whole(dest):
                 break
             log.warning(
@@ -127,8 +126,6 @@ def _keep_unterminated(dest: Path, ctx: Context) -> None:
     A file still cut after every attempt would load without the rows after the cut while
     the cursor moved past them: no later incremental run would bring them back.
     """
-    from visma_hrm.client.csv_arrow import last_record_is_complete  # pyarrow: not for check
-
     if not last_record_is_complete(dest):
         raise MalformedDataError(
             f"{ctx.what} was cut off in each of {NEWLINE_ATTEMPTS} downloads, so nothing "

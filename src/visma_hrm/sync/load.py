@@ -19,6 +19,7 @@ import dlt
 import pyarrow as pa
 
 from visma_hrm import files_reconcile as files
+from visma_hrm import first_load
 from visma_hrm.catalog import DELETED_COLUMN, TENANT_COLUMN, Dataset
 from visma_hrm.dlt_internals import DatabaseUndefinedRelation, is_signal_failure, normalized_files
 from visma_hrm.pseudonyms import Pseudonymizer
@@ -66,6 +67,7 @@ def load_exports(
             tally,
             reporter,
             pseudonymizer,
+            before,
         )
     except Exception as exc:
         if is_signal_failure(exc):
@@ -90,19 +92,27 @@ def _extract_normalize_load(
     tally: ParseTally,
     reporter: Reporter,
     pseudonymizer: Pseudonymizer | None = None,
+    stored: dict[tuple[str, str], int] | None = None,
 ) -> dict[tuple[str, str], int] | None:
     """dlt's three steps one by one, stopping between them when a signal arrived.
 
     The extract step puts data and position rows in one load package; the destination counts
-    the positions only once dlt has recorded the whole package as loaded.
+    the positions only once dlt has recorded the whole package as loaded. ``stored`` (rows per
+    tenant and table before the run) lets first loads append (``visma_hrm.first_load``).
     """
     reporter.info(f"Parsing {len(exports)} export(s) (dlt extract)")
-    source = visma_source(exports, started, tally, pseudonymizer=pseudonymizer)
+    duck = pipeline.destination is not None and pipeline.destination.destination_name == "duckdb"
+    pairs = [(e.tenant_id, e.dataset) for e in exports]
+    append = first_load.append_tables(pairs, stored) if duck and stored is not None else set()
+    source = visma_source(exports, started, tally, pseudonymizer=pseudonymizer, append=append)
     pipeline.extract(files.with_table_format(source, pipeline))
     stop_if_signalled()
     reporter.info("Normalizing (dlt normalize)")
     pipeline.normalize()
     stop_if_signalled()
+    if append:
+        datasets = {e.dataset for e in exports}
+        first_load.collapse_duplicate_keys(normalized_files(pipeline), datasets, append)
     unchanged = count_unchanged(pipeline, sorted({e.dataset for e in exports}, key=str))
     reporter.info(f"Loading into {pipeline.destination.destination_name} (dlt load)")
     pipeline.load()

@@ -1,0 +1,83 @@
+"""A tenant's first load of a table as ``append`` instead of ``merge``, where that is provably safe.
+
+A merge on the key costs a staging copy, a delete join and a deduplicating insert: at 1M rows
+it was two thirds of a full sync's CPU (py-spy, BENCHMARKS.md). When the destination holds no
+row of any tenant in the run for a table, there is nothing to delete or update, so the merge
+can only do two things an append does not: collapse rows of the export that share a key. So:
+
+1. ``append_tables`` picks the tables where every tenant of the run has no stored row (counted
+   before the extract, under the run's write lock, so no other run can add any meanwhile), on
+   DuckDB only: there dlt normalizes Arrow items to Parquet files, which step 2 can read.
+2. ``collapse_duplicate_keys``, between normalize and load, finds keys that occur more than
+   once in those tables' files (one native GROUP BY over the key columns) and rewrites the
+   files without the extra rows, keeping the first, as the merge would have kept one.
+
+The destination then ends exactly as after a merge; later runs merge as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import duckdb
+
+from visma_hrm.catalog import Dataset
+
+
+def append_tables(
+    pairs: Iterable[tuple[str, Dataset]], stored: Mapping[tuple[str, str], int]
+) -> frozenset[str]:
+    """Tables of ``pairs`` (tenant, dataset) for which no tenant of the run has a stored row."""
+    seen: dict[str, bool] = {}
+    for tenant, dataset in pairs:
+        empty = stored.get((tenant, dataset.table), 0) == 0
+        seen[dataset.table] = seen.get(dataset.table, True) and empty
+    return frozenset(table for table, empty in seen.items() if empty)
+
+
+def collapse_duplicate_keys(
+    files: Mapping[str, Sequence[str]], datasets: Iterable[Dataset], tables: Iterable[str]
+) -> int:
+    """Drop the rows whose key already occurred, in the appended tables' files; how many.
+
+    ``files`` are the normalized package's job files per table. A file that is not Parquet
+    cannot be checked, so it raises: the caller picked append where it cannot prove safety.
+    """
+    wanted = set(tables)
+    dropped = 0
+    with duckdb.connect() as db:
+        for dataset in datasets:
+            paths = list(files.get(dataset.table, ())) if dataset.table in wanted else []
+            if not paths:
+                continue
+            if any(not p.endswith(".parquet") for p in paths):
+                raise RuntimeError(f"{dataset.table}: append needs Parquet job files, got {paths}")
+            dropped += _collapse(db, paths, dataset.key)
+    return dropped
+
+
+def _collapse(db: duckdb.DuckDBPyConnection, paths: list[str], key: Sequence[str]) -> int:
+    keys = ", ".join(f'"{k}"' for k in key)
+    numbered = (
+        f"SELECT filename, file_row_number, row_number() OVER (PARTITION BY {keys} "
+        "ORDER BY filename, file_row_number) AS n "
+        "FROM read_parquet(?, filename = true, file_row_number = true)"
+    )
+    extra = db.execute(f"SELECT filename, file_row_number FROM ({numbered}) WHERE n > 1", [paths])
+    drop: dict[str, list[int]] = {}
+    for name, row in extra.fetchall():
+        drop.setdefault(str(name), []).append(int(row))
+    for name, rows in drop.items():
+        _rewrite_without(db, name, rows)
+    return sum(len(rows) for rows in drop.values())
+
+
+def _rewrite_without(db: duckdb.DuckDBPyConnection, path: str, rows: list[int]) -> None:
+    """Rewrite one Parquet file without the given row numbers (same columns and types)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    keep = pc.invert(pc.is_in(pa.array(range(table.num_rows)), value_set=pa.array(rows)))
+    pq.write_table(table.filter(keep), path)

@@ -22,11 +22,11 @@ from visma_hrm.catalog import DATASETS, Dataset
 from visma_hrm.client import read_export
 from visma_hrm.errors import MalformedDataError
 from visma_hrm.positions import read_positions
+from visma_hrm.rows import to_microseconds
 from visma_hrm.source import (
     ParseTally,
     RejectedCallback,
     SpooledExport,
-    to_microseconds,
     visma_source,
 )
 

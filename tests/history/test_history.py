@@ -18,13 +18,14 @@ from typing import Any
 import pytest
 
 from tests.support.postgres_server import PostgresServer
+from tests.support.runs import run_sync
 from tests.support.settings import sandbox_settings
 from tests.support.tables import fetch_rows
 from tests.support.truth import canon, canon_row, key_of
 from visma_hrm.catalog import DATASETS, TENANT_COLUMN, ColumnType
 from visma_hrm.config import Settings
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
-from visma_hrm.sync import SyncReport, SyncSettings, sync
+from visma_hrm.sync import SyncSettings, sync
 
 pytestmark = pytest.mark.slow  # four syncs per test, against a sandbox with every kind of change
 
@@ -37,12 +38,6 @@ def sb() -> Iterator[Sandbox]:
     config = SandboxConfig(tenants=2, employees=60, seed=23, all_changes=True)
     with start_sandbox(config) as sandbox:
         yield sandbox
-
-
-def _sync(settings: Settings, full_refresh: bool = False) -> SyncReport:
-    report = sync(SyncSettings(settings, full_refresh=full_refresh))
-    assert report.ok, [t for t in report.tables if t.status != "ok"]
-    return report
 
 
 class Expected:
@@ -111,13 +106,13 @@ def _short(version: Version) -> tuple[Any, ...]:
 
 def _run_rounds(sb: Sandbox, settings: Settings) -> dict[str, Expected]:
     expected = {name: Expected(sb, name) for name in HISTORY}
-    _sync(settings)
+    run_sync(settings)
     for exp in expected.values():
         exp.observe(full=True)
     _assert_history(settings, expected, "first sync")
     for round_, full in enumerate((False, False, True)):
         sb.advance(days=45)
-        _sync(settings, full_refresh=full)
+        run_sync(settings, full_refresh=full)
         for exp in expected.values():
             exp.observe(full=full)
         _assert_history(settings, expected, f"round {round_} ({'full' if full else 'incr.'})")
@@ -129,10 +124,10 @@ def test_history_equals_the_versions_the_source_went_through(sb: Sandbox, tmp_pa
     expected = _run_rounds(sb, settings)
     closed = sum(len(e.closed) for e in expected.values())
     assert closed > 10, "the sandbox's changes must close versions for this test to mean much"
-    again = _sync(settings)
+    again = run_sync(settings)
     assert "contracts_history: 0 version(s) opened, 0 closed" in again.notes
     _assert_history(settings, expected, "re-run")
-    again_full = _sync(settings, full_refresh=True)
+    again_full = run_sync(settings, full_refresh=True)
     assert "employees_history: 0 version(s) opened, 0 closed" in again_full.notes
     _assert_history(settings, expected, "full re-run")
 
@@ -142,7 +137,7 @@ def test_a_run_killed_in_the_history_step_is_finished_by_the_next(
 ) -> None:
     settings = sandbox_settings(sb, tmp_path, history=HISTORY)
     expected = {name: Expected(sb, name) for name in HISTORY}
-    _sync(settings)
+    run_sync(settings)
     for exp in expected.values():
         exp.observe(full=True)
     sb.advance(days=45)
@@ -160,15 +155,15 @@ def test_a_run_killed_in_the_history_step_is_finished_by_the_next(
     monkeypatch.undo()
     for exp in expected.values():
         exp.observe(full=False)
-    _sync(settings)  # the rows are loaded already: this run finishes the history
+    run_sync(settings)  # the rows are loaded already: this run finishes the history
     _assert_history(settings, expected, "after the killed run")
 
 
 def test_history_switched_on_later_starts_from_the_loaded_rows(sb: Sandbox, tmp_path: Path) -> None:
-    _sync(sandbox_settings(sb, tmp_path))
+    run_sync(sandbox_settings(sb, tmp_path))
     settings = sandbox_settings(sb, tmp_path, history=("contracts",))
     expected = {"contracts": Expected(sb, "contracts")}
-    _sync(settings)
+    run_sync(settings)
     expected["contracts"].observe(full=True)
     _assert_history(settings, expected, "switched on")
     assert not fetch_rows_or_none(settings, "employees_history")
@@ -183,14 +178,14 @@ def fetch_rows_or_none(settings: Settings, table: str) -> list[dict[str, Any]]:
 
 def test_excluded_columns_leave_every_version(sb: Sandbox, tmp_path: Path) -> None:
     settings = sandbox_settings(sb, tmp_path, history=("employees",))
-    _sync(settings)
+    run_sync(settings)
     sb.advance(days=45)
-    _sync(settings)
+    run_sync(settings)
     assert any(r["mobilephonenumber"] for r in fetch_rows(settings, "employees_history"))
     narrowed = sandbox_settings(
         sb, tmp_path, history=("employees",), fields={"employees": "!mobilephonenumber"}
     )
-    _sync(narrowed)
+    run_sync(narrowed)
     rows = fetch_rows(narrowed, "employees_history")
     assert rows and not any(r["mobilephonenumber"] for r in rows)
 

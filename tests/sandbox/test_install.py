@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import cli_env
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
 
 HIDDEN = ("starlette", "uvicorn", "faker")
@@ -101,15 +102,7 @@ def sb() -> Iterator[Sandbox]:
 
 
 def test_a_sync_never_imports_a_sandbox_dependency(sb: Sandbox, tmp_path: Path) -> None:
-    env = {
-        "VISMA_HRM_API_URL": sb.api_url,
-        "VISMA_HRM_TOKEN_URL": sb.token_url,
-        "VISMA_HRM_CLIENT_ID": sb.client_id,
-        "VISMA_HRM_CLIENT_SECRET": sb.client_secret,
-        "VISMA_HRM_TENANTS": ",".join(sb.tenant_ids),
-        "VISMA_HRM_DUCKDB_PATH": str(tmp_path / "visma_hrm.duckdb"),
-        "VISMA_HRM_PIPELINES_DIR": str(tmp_path / "pipelines"),
-    }
+    env = cli_env(sb, tmp_path)
     done, imports = run_without_extra(["sync", "--json", "--dataset", "users"], tmp_path, env)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["exit_code"] == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -20,8 +21,18 @@ from tests.support.sandbox_api import (
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
 
 
+@pytest.fixture(scope="module")
+def patient_sb() -> Iterator[Sandbox]:
+    """Jobs that stay InProgress long enough to be seen so on a busy machine (the shared
+    sandbox's 0.3 s can pass between the POST and the first GET under load)."""
+    config = SandboxConfig(tenants=2, employees=30, rows_per_file=40, job_duration_s=2.0)
+    with start_sandbox(config) as sandbox:
+        yield sandbox
+
+
 @pytest.mark.parametrize("dataset", list(PATHS))
-def test_full_job_lifecycle_matches_truth(sb: Sandbox, dataset: str) -> None:
+def test_full_job_lifecycle_matches_truth(patient_sb: Sandbox, dataset: str) -> None:
+    sb = patient_sb
     tenant = sb.tenant_ids[0]
     token = get_token(sb, tenant)
     started = start_job(sb, token, dataset)

@@ -91,7 +91,9 @@ def test_syncs_of_different_tenants_run_side_by_side_and_the_same_tenant_never_t
 ) -> None:
     schema = use_as_dlt_destination(postgres_server, monkeypatch, "hrm")
     dsn = postgres_server.dlt_dsn()
-    config = SandboxConfig(tenants=4, employees=15, seed=17, job_duration_s=1.5)
+    # jobs long enough that the first worker surely still holds its tenants when the third
+    # process (seconds of imports on a busy machine) asks for one of them
+    config = SandboxConfig(tenants=4, employees=15, seed=17, job_duration_s=8.0)
     with start_sandbox(config) as sb:
         first, second = sb.tenant_ids[:2], sb.tenant_ids[2:]
         # two workers, two folders, one warehouse: different tenants at the same time

@@ -107,8 +107,9 @@ def test_a_privacy_profile_added_later_empties_the_stored_rows_in_the_same_run(
     values = {str(r[c]) for r in stored for c in telling if r[c] is not None}
     assert len(values) > 10, "no personal values stored: the case would prove nothing"
     # dlt's merge copies every load into <schema>_staging: emptied after each load, even
-    # before any exclusion, so that no second copy of personal data stays in the file
-    assert _staging_rows(db) == {}, "the staging copy of the first load is still there"
+    # before any exclusion, so that no second copy of personal data stays in the file (a
+    # first load appends, visma_hrm.first_load: then there is no staging copy at all)
+    assert _staging_rows(db, required=False) == {}, "the first load's staging copy is there"
     sb.advance(days=30)
 
     run = cli(["sync", "--privacy-profile", "contact"], env, folder, as_json=False)
@@ -137,9 +138,10 @@ def test_a_privacy_profile_added_later_empties_the_stored_rows_in_the_same_run(
     _assert_nothing_personal_left(db, values | births)
 
 
-def _staging_rows(db: Path) -> dict[str, int]:
+def _staging_rows(db: Path, required: bool = True) -> dict[str, int]:
     """Data tables of dlt's ``*_staging`` schemas that hold rows, with their row counts (dlt's
-    own ``_dlt_version`` there holds its schema, no data)."""
+    own ``_dlt_version`` there holds its schema, no data). ``required``: a merge ran, so a
+    staging schema must exist for the check to mean anything."""
     counts = {
         f"{schema}.{table}": len(rows_of(db, table, schema))
         for schema, tables in tables_of(db).items()
@@ -147,7 +149,7 @@ def _staging_rows(db: Path) -> dict[str, int]:
         for table in tables
         if not table.startswith("_dlt")
     }
-    assert counts, "no staging schema: the check would prove nothing"
+    assert counts or not required, "no staging schema: the check would prove nothing"
     return {name: n for name, n in counts.items() if n}
 
 

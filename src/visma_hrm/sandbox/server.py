@@ -121,6 +121,10 @@ class Sandbox:
             access_log=False,
             lifespan="off",
             timeout_graceful_shutdown=2,
+            # the same server wherever it runs: uvicorn would switch to uvloop and httptools
+            # whenever another package happened to install them (the orchestrator extras do)
+            loop="asyncio",
+            http="h11",
         )
         self._server = uvicorn.Server(uv_config)
         server = self._server

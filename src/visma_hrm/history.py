@@ -128,7 +128,8 @@ def empty_history_columns(client: Any, table: str, columns: Sequence[str]) -> No
 
 
 def _bookkeeping(column: str) -> bool:
-    return column != TENANT_COLUMN and column.startswith(("_visma_", "_dlt_"))
+    """Columns visma-hrm and dlt add (the tenant, part of every key, is kept as a value)."""
+    return column.startswith(("_visma_", "_dlt_"))
 
 
 class _Sql:

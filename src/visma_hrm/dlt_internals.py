@@ -12,8 +12,9 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib.metadata import PackageNotFoundError, version
 from types import FrameType
 from typing import Any
@@ -211,11 +212,33 @@ def intercepted_signals() -> Iterator[None]:
         return
     original = dlt_signals._signal_receiver
     dlt_signals._signal_receiver = _receive_quietly
+    original_hook = sys.unraisablehook
+    sys.unraisablehook = _quiet_unraisable_interrupts(original_hook)
     try:
         with dlt_signals.intercepted_signals():
             yield
     finally:
         dlt_signals._signal_receiver = original
+        sys.unraisablehook = original_hook
+
+
+def _quiet_unraisable_interrupts(
+    fallback: Callable[[Any], object],
+) -> Callable[[Any], object]:
+    """An unraisable hook that drops the KeyboardInterrupt of a second Ctrl-C.
+
+    When the second signal's KeyboardInterrupt lands inside a ``__del__`` (dlt's DuckDB
+    connection pool has one), Python cannot raise it and prints "Exception ignored in" with a
+    traceback. The first signal already stops the run at its next safe point, so the interrupt
+    is not lost; only its noise is. Every other unraisable exception goes to ``fallback``.
+    """
+
+    def hook(unraisable: Any) -> object:
+        if isinstance(unraisable.exc_value, KeyboardInterrupt):
+            return None
+        return fallback(unraisable)
+
+    return hook
 
 
 def signal_received() -> int | None:

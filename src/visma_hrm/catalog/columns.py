@@ -132,7 +132,7 @@ class Dataset:
         return f"/v1/query/{self.path}/{job_id}"
 
     def column(self, name: str) -> Column | None:
-        return self._by_name().get(name)
+        return self._by_name.get(name)
 
     def column_type(self, name: str) -> ColumnType:
         """Type of a column; unknown columns are text (schema drift never loses data)."""
@@ -168,5 +168,7 @@ class Dataset:
                 hint["nullable"] = False
         return hints
 
+    @functools.cached_property
     def _by_name(self) -> Mapping[str, Column]:
+        """Built once per dataset: the parser asks for every column of every batch."""
         return {c.name: c for c in self.columns}

@@ -17,11 +17,18 @@ The destination then ends exactly as after a merge; later runs merge as before.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 
 import duckdb
 
 from visma_hrm.catalog import Dataset
+
+_SMALL_AND_SPILLING = {"memory_limit": "64MB", "preserve_insertion_order": "false"}
+"""The check runs between normalize and load, where its memory would add to the load's: the
+keys are counted first (a hash aggregate), only repeated keys are numbered (a sort over the
+few rows that share a key instead of over every row), and DuckDB spills into the package's
+folder (removed with the run's folder) rather than growing."""
 
 
 def append_tables(
@@ -45,7 +52,9 @@ def collapse_duplicate_keys(
     """
     wanted = set(tables)
     dropped = 0
-    with duckdb.connect() as db:
+    every = [p for paths in files.values() for p in paths]
+    spill = os.path.join(os.path.commonpath(every), "collapse-spill") if every else "."
+    with duckdb.connect(config={**_SMALL_AND_SPILLING, "temp_directory": spill}) as db:
         for dataset in datasets:
             paths = list(files.get(dataset.table, ())) if dataset.table in wanted else []
             if not paths:
@@ -58,12 +67,16 @@ def collapse_duplicate_keys(
 
 def _collapse(db: duckdb.DuckDBPyConnection, paths: list[str], key: Sequence[str]) -> int:
     keys = ", ".join(f'"{k}"' for k in key)
+    source = "read_parquet(?, filename = true, file_row_number = true)"
+    repeated = f"SELECT {keys} FROM {source} GROUP BY ALL HAVING count(*) > 1"
     numbered = (
         f"SELECT filename, file_row_number, row_number() OVER (PARTITION BY {keys} "
-        "ORDER BY filename, file_row_number) AS n "
-        "FROM read_parquet(?, filename = true, file_row_number = true)"
+        f"ORDER BY filename, file_row_number) AS n FROM {source} SEMI JOIN ({repeated}) "
+        f"USING ({keys})"
     )
-    extra = db.execute(f"SELECT filename, file_row_number FROM ({numbered}) WHERE n > 1", [paths])
+    extra = db.execute(
+        f"SELECT filename, file_row_number FROM ({numbered}) WHERE n > 1", [paths, paths]
+    )
     drop: dict[str, list[int]] = {}
     for name, row in extra.fetchall():
         drop.setdefault(str(name), []).append(int(row))

@@ -1,9 +1,10 @@
-"""A second Ctrl-C that lands inside a finaliser stops quietly: no "Exception ignored" traceback.
+"""A second Ctrl-C ends a sync with its one error line wherever it lands (two CI failures).
 
 The CLI promises one line on Ctrl-C. The second signal's KeyboardInterrupt can arrive while
 Python runs a ``__del__`` (dlt's DuckDB connection pool has one), where it cannot be raised and
-Python prints a traceback instead. The run is already stopping on the first signal. The checks
-run in a fresh interpreter: pytest replaces Python's unraisable hook with its own.
+Python prints a traceback instead; or while the CLI words the first signal's error line, where
+Typer turned it into exit 130 and no line at all. The checks run in fresh interpreters: pytest
+replaces Python's unraisable hook and signal handlers with its own.
 """
 
 from __future__ import annotations
@@ -52,3 +53,36 @@ def test_only_the_interrupt_inside_a_run_is_quiet() -> None:
     assert "Exception ignored" not in quiet
     assert "a real bug in a finaliser" in real_bug
     assert "KeyboardInterrupt" in after
+
+
+IMPATIENT = textwrap.dedent(
+    """
+    import os, signal, typer
+    from visma_hrm.cli.common import errors_to_exit
+    from visma_hrm.errors import Interrupted
+
+    class SecondCtrlCWhileWording(Interrupted):
+        @property
+        def code(self):  # read while the error line is worded: the second Ctrl-C lands here
+            os.kill(os.getpid(), signal.SIGINT)
+            return "interrupted"
+
+    app = typer.Typer()
+
+    @app.command()
+    @errors_to_exit
+    def sync() -> None:
+        raise SecondCtrlCWhileWording(2, "Stopped by SIGINT (Ctrl-C).")
+
+    app()
+    """
+)
+
+
+def test_a_second_ctrl_c_while_the_error_is_worded_still_ends_with_the_one_line() -> None:
+    """Typer turns a KeyboardInterrupt escaping the error handler into exit 130 and silence."""
+    done = subprocess.run(
+        [sys.executable, "-c", IMPATIENT], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 130, done.stderr
+    assert done.stderr.strip() == "error (interrupted): Stopped by SIGINT (Ctrl-C).", done.stderr

@@ -20,7 +20,9 @@ import functools
 import json
 import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -244,16 +246,41 @@ def expected_errors(json_output: bool = False, lang: str = "en") -> Iterator[Non
     try:
         yield
     except VismaHrmError as exc:
-        fail(exc.code, exc.message, exit_code_for(exc), lang, json_output)
+        with _deaf_to_signals():
+            fail(exc.code, exc.message, exit_code_for(exc), lang, json_output)
     except KeyboardInterrupt:  # a second Ctrl-C: stopped at once
         message = "Stopped at once by a second Ctrl-C; the next sync redoes what was not finished."
-        fail("interrupted", message, EXIT_INTERRUPTED, lang, json_output)
+        with _deaf_to_signals():
+            fail("interrupted", message, EXIT_INTERRUPTED, lang, json_output)
     except Exception as exc:
-        if _is_database_error(exc):
-            fail("destination", _first_line(exc), EXIT_FAILED, lang, json_output)
-        if isinstance(exc, OSError):
-            fail("file", _first_line(exc), EXIT_FAILED, lang, json_output)
+        with _deaf_to_signals():
+            if _is_database_error(exc):
+                fail("destination", _first_line(exc), EXIT_FAILED, lang, json_output)
+            if isinstance(exc, OSError):
+                fail("file", _first_line(exc), EXIT_FAILED, lang, json_output)
         raise
+
+
+@contextmanager
+def _deaf_to_signals() -> Iterator[None]:
+    """Ignore SIGINT and SIGTERM while the command words and prints its error line.
+
+    The run stops holding signals once it raised; a second Ctrl-C arriving in the moment
+    between that and the error line would raise KeyboardInterrupt inside this module's
+    ``except`` branch, which Typer turns into exit 130 with no line at all (seen in CI: a
+    Ctrl-C sent twice 50 ms apart on a busy machine). The command is ending anyway; the
+    handlers come back after the line (callers in-process, such as tests, keep theirs).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            if handler is not None:  # None: set outside Python, cannot be put back
+                signal.signal(sig, handler)
 
 
 def _is_database_error(exc: Exception) -> bool:

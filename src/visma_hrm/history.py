@@ -36,6 +36,7 @@ from visma_hrm.catalog import (
     SYNCED_AT_COLUMN,
     TENANT_COLUMN,
     Dataset,
+    is_added_column,
 )
 from visma_hrm.errors import ConfigurationError
 from visma_hrm.sqlclient import stored_columns
@@ -97,7 +98,7 @@ def update_history(client: Any, dataset: Dataset, tenants: Sequence[str]) -> His
     stored = stored_columns(client, dataset.table)
     if not stored or not tenants:
         return HistoryCount(dataset.name, 0, 0)
-    values = [c for c in stored if not _bookkeeping(c)]
+    values = [c for c in stored if not is_added_column(c)]  # the tenant stays a value
     sql = _Sql(client, dataset, values)
     with client.begin_transaction():
         sql.ensure_table(stored)
@@ -125,11 +126,6 @@ def empty_history_columns(client: Any, table: str, columns: Sequence[str]) -> No
     client.execute_sql(
         f"UPDATE {name} SET {', '.join(f'{c} = NULL' for c in present)} WHERE {holding}"
     )
-
-
-def _bookkeeping(column: str) -> bool:
-    """Columns visma-hrm and dlt add (the tenant, part of every key, is kept as a value)."""
-    return column.startswith(("_visma_", "_dlt_"))
 
 
 class _Sql:

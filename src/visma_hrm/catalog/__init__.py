@@ -23,6 +23,8 @@ from visma_hrm.catalog.columns import (
     Column,
     ColumnType,
     Dataset,
+    is_added_column,
+    is_bookkeeping,
 )
 from visma_hrm.catalog.datasets import DATASETS, EXPORT_SCOPE_PREFIX, get_dataset
 from visma_hrm.catalog.privacy import (
@@ -49,6 +51,8 @@ __all__ = [
     "ColumnType",
     "Dataset",
     "get_dataset",
+    "is_added_column",
+    "is_bookkeeping",
     "privacy_excludes",
     "privacy_profiles",
 ]

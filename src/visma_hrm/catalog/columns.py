@@ -34,6 +34,20 @@ SYNC_STATE_TABLE = "_visma_sync_state"
 """One row per loaded export (tenant, dataset, cursor, full or not, complete or not): where the
 next sync starts is read from here, in the destination (see ``visma_hrm.positions``)."""
 
+ADDED_COLUMN_PREFIXES = ("_visma_", "_dlt_")
+"""Columns visma-hrm and dlt add to a dataset's table: never the source's values."""
+
+
+def is_added_column(column: str) -> bool:
+    """A column visma-hrm or dlt added (``_visma_*``, ``_dlt_*``), not one of the export."""
+    return column.startswith(ADDED_COLUMN_PREFIXES)
+
+
+def is_bookkeeping(column: str) -> bool:
+    """The tenant and the added columns: never compared as values, never emptied."""
+    return column == TENANT_COLUMN or is_added_column(column)
+
+
 DECIMAL_PRECISION, DECIMAL_SCALE = 18, 6
 """Hours, factors and amounts: 12 integer digits and 6 decimals (part-time factors such as
 0.888889 keep their precision; a value with more decimals is rejected, never rounded)."""

@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from visma_hrm import files_reconcile as files
 from visma_hrm import first_load
-from visma_hrm.catalog import DELETED_COLUMN, TENANT_COLUMN, Dataset
+from visma_hrm.catalog import DELETED_COLUMN, TENANT_COLUMN, Dataset, is_bookkeeping
 from visma_hrm.dlt_internals import DatabaseUndefinedRelation, is_signal_failure, normalized_files
 from visma_hrm.pseudonyms import Pseudonymizer
 from visma_hrm.source import ParseTally, SpooledExport, visma_source
@@ -202,8 +202,3 @@ def count_rows(pipeline: dlt.Pipeline, tables: Sequence[str]) -> dict[tuple[str,
                 continue
             counts.update({(str(t), name): int(n) for t, n in rows})
     return counts
-
-
-def is_bookkeeping(column: str) -> bool:
-    """The tenant and the columns visma-hrm and dlt add: never compared, never emptied."""
-    return column == TENANT_COLUMN or column.startswith(("_visma_", "_dlt_"))

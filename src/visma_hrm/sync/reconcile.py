@@ -24,7 +24,7 @@ from typing import Any
 import dlt
 
 from visma_hrm import files_reconcile as files
-from visma_hrm.catalog import DATASETS, REJECTED_ROWS_TABLE, Dataset
+from visma_hrm.catalog import DATASETS, REJECTED_ROWS_TABLE, Dataset, is_bookkeeping
 from visma_hrm.changes import PERSONAL, update_feed
 from visma_hrm.client.settings import FieldSelection
 from visma_hrm.config import Settings
@@ -37,7 +37,6 @@ from visma_hrm.sqlclient import stored_columns
 from visma_hrm.sync.deletions import mark_deleted
 from visma_hrm.sync.destination import destination_error, destination_message, sql_client
 from visma_hrm.sync.extract import Outcome
-from visma_hrm.sync.load import is_bookkeeping
 from visma_hrm.sync.plan import Plan, field_selection
 from visma_hrm.sync.report import Reporter, SyncReport, TableReport
 

@@ -265,5 +265,15 @@ SIGNAL_NAMES: dict[int, str] = {signal.SIGINT: "SIGINT (Ctrl-C)", signal.SIGTERM
 
 
 def quiet_dlt_logs() -> None:
-    """dlt logs its own view of failures the run already reports; keep it for ``--verbose``."""
+    """dlt logs its own view of failures the run already reports; keep it for ``--verbose``.
+
+    dlt also looks for Airflow's secrets on its first configuration lookup whenever Airflow is
+    installed, importing ``airflow.models``; that import reconfigures the process's logging
+    (``logging.config.dictConfig`` disables every logger that exists), so ``sync -v`` printed
+    no line at all next to Airflow. A command-line run reads its secrets from its own config
+    and environment, never from Airflow: the lookup is off unless the user turns it on
+    (``PROVIDERS__ENABLE_AIRFLOW_SECRETS=true``). Inside Airflow tasks
+    (``visma_hrm.orchestrate``) this function is not called, and dlt keeps its default.
+    """
     os.environ.setdefault("RUNTIME__LOG_LEVEL", "CRITICAL")
+    os.environ.setdefault("PROVIDERS__ENABLE_AIRFLOW_SECRETS", "false")

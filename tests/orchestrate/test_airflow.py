@@ -17,7 +17,7 @@ import pytest
 pytest.importorskip("airflow")
 
 from tests.orchestrate.support import assert_truth, newest_modes, reader
-from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
+from visma_hrm.sandbox import FaultConfig, Sandbox, SandboxConfig, start_sandbox
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -97,3 +97,38 @@ def test_dag_test_maps_one_task_per_tenant_full_then_incremental(tmp_path: Path)
             frozenset({False})
         }
         assert_truth(sb, check, sb.tenant_ids, deleted_may_linger=True)
+
+
+def test_the_command_line_logs_its_steps_with_airflow_installed(tmp_path: Path) -> None:
+    """dlt imported ``airflow.models`` on its first lookup of settings, and Airflow's logging
+    set-up silenced every logger: ``sync -v`` printed nothing (issue 16's known leftover)."""
+    with start_sandbox(SandboxConfig(tenants=1, employees=5, seed=18)) as sb:
+        # a 429 on the first job query: the client logs it through the ``visma_hrm`` logger
+        sb.set_faults(FaultConfig(endpoints=("query",), rate_limit_first=1, retry_after=1))
+        env = {
+            **os.environ,
+            "AIRFLOW_HOME": str(tmp_path / "airflow"),
+            "VISMA_HRM_CLIENT_SECRET": sb.client_secret,
+            "RUNTIME__DLTHUB_TELEMETRY": "false",
+        }
+        done = subprocess.run(
+            [
+                str(BIN / "visma-hrm"),
+                "sync",
+                "-v",
+                f"--api-url={sb.api_url}",
+                f"--token-url={sb.token_url}",
+                f"--client-id={sb.client_id}",
+                f"--tenant={sb.tenant_ids[0]}",
+                "--dataset=cost_centers",
+                f"--duckdb-path={tmp_path / 'hrm.duckdb'}",
+            ],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "visma_hrm.client: polling export job" in done.stderr, done.stderr[-3000:]
+    assert "429 at" in done.stderr, done.stderr[-3000:]

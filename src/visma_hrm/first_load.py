@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import duckdb
 
@@ -51,28 +52,43 @@ def collapse_duplicate_keys(
     cannot be checked, so it raises: the caller picked append where it cannot prove safety.
     """
     wanted = set(tables)
+    jobs = {d.table: (list(files.get(d.table, ())), d.key) for d in datasets if d.table in wanted}
+    for table, (paths, _) in jobs.items():
+        if any(not p.endswith(".parquet") for p in paths):
+            raise RuntimeError(f"{table}: append needs Parquet job files, got {paths}")
+    folders = [os.path.dirname(p) for paths, _ in jobs.values() for p in paths]
+    spill = os.path.join(os.path.commonpath(folders), "collapse-spill") if folders else "."
+    try:
+        return _collapse_all(jobs, {**_SMALL_AND_SPILLING, "temp_directory": spill})
+    except duckdb.OutOfMemoryException:
+        # Many repeated keys need more than the bound (numbering them cannot always spill):
+        # the check is redone without it. Files already rewritten hold no repeats any more,
+        # so doing a table again drops nothing twice.
+        return _collapse_all(jobs, {"temp_directory": spill})
+
+
+def _collapse_all(
+    jobs: Mapping[str, tuple[list[str], Sequence[str]]], config: dict[str, Any]
+) -> int:
     dropped = 0
-    every = [p for paths in files.values() for p in paths]
-    spill = os.path.join(os.path.commonpath(every), "collapse-spill") if every else "."
-    with duckdb.connect(config={**_SMALL_AND_SPILLING, "temp_directory": spill}) as db:
-        for dataset in datasets:
-            paths = list(files.get(dataset.table, ())) if dataset.table in wanted else []
-            if not paths:
-                continue
-            if any(not p.endswith(".parquet") for p in paths):
-                raise RuntimeError(f"{dataset.table}: append needs Parquet job files, got {paths}")
-            dropped += _collapse(db, paths, dataset.key)
+    with duckdb.connect(config=config) as db:
+        for paths, key in jobs.values():
+            if paths:
+                dropped += _collapse(db, paths, key)
     return dropped
 
 
 def _collapse(db: duckdb.DuckDBPyConnection, paths: list[str], key: Sequence[str]) -> int:
+    """Rows are matched to repeated keys NULL-safely, as PARTITION BY groups them (key columns
+    are NOT NULL in practice: rows missing a key are rejected before they get here)."""
     keys = ", ".join(f'"{k}"' for k in key)
     source = "read_parquet(?, filename = true, file_row_number = true)"
     repeated = f"SELECT {keys} FROM {source} GROUP BY ALL HAVING count(*) > 1"
+    same = " AND ".join(f'i."{k}" IS NOT DISTINCT FROM r."{k}"' for k in key)
     numbered = (
         f"SELECT filename, file_row_number, row_number() OVER (PARTITION BY {keys} "
-        f"ORDER BY filename, file_row_number) AS n FROM {source} SEMI JOIN ({repeated}) "
-        f"USING ({keys})"
+        f"ORDER BY filename, file_row_number) AS n FROM {source} i "
+        f"SEMI JOIN ({repeated}) r ON {same}"
     )
     extra = db.execute(
         f"SELECT filename, file_row_number FROM ({numbered}) WHERE n > 1", [paths, paths]

@@ -261,14 +261,28 @@ def startup(runs: int = 5) -> dict[str, Any]:
 
 
 def production_install(venv: Path) -> Path:
-    """``visma-hrm`` of a plain install of this checkout in ``venv`` (created when missing)."""
-    exe = venv / "bin" / "visma-hrm"
-    if not exe.exists():
-        print(f"bench: installing visma-hrm (no extras) into {venv}", flush=True)
+    """``visma-hrm`` of this checkout installed with its production dependencies only (no
+    extras; editable, so the code is the checkout's) in ``venv``: created when missing, and
+    brought up to the checkout's pins on every run."""
+    if not (venv / "bin" / "python").exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q"]
-        subprocess.run([*pip, "-e", str(PROJECT)], check=True)
-    return exe
+    print(f"bench: visma-hrm (no extras) in {venv}", flush=True)
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q"]
+    subprocess.run([*pip, "-e", str(PROJECT)], check=True)
+    return venv / "bin" / "visma-hrm"
+
+
+def installed_versions(exe: Path) -> dict[str, str]:
+    """The versions the measured ``visma-hrm`` runs with (its own venv's, not the bench's)."""
+    code = (
+        "import json; from importlib.metadata import version as v; "
+        "print(json.dumps({p: v(p) for p in ('visma-hrm', 'dlt', 'duckdb', 'pyarrow', 'httpx')}))"
+    )
+    done = subprocess.run(
+        [str(exe.with_name("python")), "-c", code], check=True, capture_output=True, text=True
+    )
+    versions: dict[str, str] = json.loads(done.stdout)
+    return versions
 
 
 def load_average() -> str:
@@ -543,7 +557,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "polling": polling,
             "many_tenants": asdict(tenants) if tenants else None,
             "startup": start,
-            "sync_install": str(opts.sync_venv),
+            "sync_install": {"venv": str(opts.sync_venv), **installed_versions(SYNC_EXE)},
             "load_average": load_average(),
         }
         opts.json.write_text(json.dumps(figures, indent=2))

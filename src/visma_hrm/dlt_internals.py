@@ -229,8 +229,10 @@ def _quiet_unraisable_interrupts(
 
     When the second signal's KeyboardInterrupt lands inside a ``__del__`` (dlt's DuckDB
     connection pool has one), Python cannot raise it and prints "Exception ignored in" with a
-    traceback. The first signal already stops the run at its next safe point, so the interrupt
-    is not lost; only its noise is. Every other unraisable exception goes to ``fallback``.
+    traceback. The first signal still stops the run at its next safe point, and a third Ctrl-C
+    stops it at once; only this one interrupt's "at once" is lost. Re-sending it to the main
+    thread does not help: it is handled in the next bytecode, inside this hook, where it is
+    unraisable again. Every other unraisable exception goes to ``fallback``.
     """
 
     def hook(unraisable: Any) -> object:

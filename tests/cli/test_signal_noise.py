@@ -1,4 +1,4 @@
-"""A second Ctrl-C ends a sync with its one error line wherever it lands (two CI failures).
+"""A second Ctrl-C ends a sync with its one error line, in the two places CI found it lost.
 
 The CLI promises one line on Ctrl-C. The second signal's KeyboardInterrupt can arrive while
 Python runs a ``__del__`` (dlt's DuckDB connection pool has one), where it cannot be raised and

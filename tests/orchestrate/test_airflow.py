@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ def _environment(sb: Sandbox, home: Path) -> dict[str, str]:
         "extra": {"api_url": sb.api_url, "token_url": sb.token_url},
     }
     return {
-        **os.environ,
+        **_without_cli_defaults(os.environ),
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
@@ -42,6 +43,13 @@ def _environment(sb: Sandbox, home: Path) -> dict[str, str]:
         "AIRFLOW_VAR_VISMA_HRM_TENANTS": json.dumps(list(sb.tenant_ids)),
         "RUNTIME__DLTHUB_TELEMETRY": "false",
     }
+
+
+def _without_cli_defaults(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment without what an in-process CLI run of an earlier test may have set
+    (``quiet_dlt_logs``), so that each subprocess shows its own defaults."""
+    cli_defaults = ("PROVIDERS__ENABLE_AIRFLOW_SECRETS", "RUNTIME__LOG_LEVEL")
+    return {k: v for k, v in environ.items() if k not in cli_defaults}
 
 
 DAG_FILE = """
@@ -106,7 +114,7 @@ def test_the_command_line_logs_its_steps_with_airflow_installed(tmp_path: Path) 
         # a 429 on the first job query: the client logs it through the ``visma_hrm`` logger
         sb.set_faults(FaultConfig(endpoints=("query",), rate_limit_first=1, retry_after=1))
         env = {
-            **os.environ,
+            **_without_cli_defaults(os.environ),
             "AIRFLOW_HOME": str(tmp_path / "airflow"),
             "VISMA_HRM_CLIENT_SECRET": sb.client_secret,
             "RUNTIME__DLTHUB_TELEMETRY": "false",

@@ -181,7 +181,8 @@ def _receive_quietly(sig: int, frame: FrameType | None) -> None:
     """dlt's signal receiver without its console message: the CLI prints its own one line.
 
     The first signal of a kind sets dlt's flag (dlt's steps check it and stop at a safe point);
-    a second one reaches the previous handler (KeyboardInterrupt for SIGINT) and stops at once.
+    a second one reaches the previous handler (KeyboardInterrupt for SIGINT) and stops at once,
+    unless the process was started ignoring that signal.
     """
     counts = dlt_signals._signal_counts
     counts[sig] = counts.get(sig, 0) + 1
@@ -191,9 +192,11 @@ def _receive_quietly(sig: int, frame: FrameType | None) -> None:
         previous = dlt_signals._original_handlers.get(sig, signal.SIG_DFL)
         if callable(previous):
             previous(sig, frame)
-        else:
+        elif previous == signal.SIG_DFL:
             signal.signal(sig, signal.SIG_DFL)
             signal.raise_signal(sig)
+        # SIG_IGN: started ignoring it (a background job of a shell, nohup): the first signal's
+        # stop at a safe point is what it gets; re-raising it killed the run without its line
     dlt_signals.exit_event.set()
 
 

@@ -9,6 +9,7 @@ replaces Python's unraisable hook and signal handlers with its own.
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import textwrap
@@ -86,3 +87,27 @@ def test_a_second_ctrl_c_while_the_error_is_worded_still_ends_with_the_one_line(
     )
     assert done.returncode == 130, done.stderr
     assert done.stderr.strip() == "error (interrupted): Stopped by SIGINT (Ctrl-C).", done.stderr
+
+
+STARTED_IGNORING = textwrap.dedent(
+    """
+    import signal, sys
+    from visma_hrm.dlt_internals import intercepted_signals, signal_received
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # as a shell starts a background job
+    with intercepted_signals():
+        signal.raise_signal(signal.SIGINT)
+        signal.raise_signal(signal.SIGINT)
+        print("stopping at the safe point for", signal_received(), flush=True)
+    """
+)
+
+
+def test_a_run_started_ignoring_sigint_stops_at_its_safe_point_on_a_second_one() -> None:
+    """A background job of a shell starts with SIGINT ignored (CI starts tests that way); the
+    second signal was re-raised with the default action and killed the run without its line."""
+    done = subprocess.run(
+        [sys.executable, "-c", STARTED_IGNORING], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, (done.returncode, done.stderr)
+    assert done.stdout.strip() == f"stopping at the safe point for {int(signal.SIGINT)}"

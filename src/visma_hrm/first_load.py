@@ -97,11 +97,11 @@ def _collapse(db: duckdb.DuckDBPyConnection, paths: list[str], key: Sequence[str
     for name, row in extra.fetchall():
         drop.setdefault(str(name), []).append(int(row))
     for name, rows in drop.items():
-        _rewrite_without(db, name, rows)
+        _rewrite_without(name, rows)
     return sum(len(rows) for rows in drop.values())
 
 
-def _rewrite_without(db: duckdb.DuckDBPyConnection, path: str, rows: list[int]) -> None:
+def _rewrite_without(path: str, rows: list[int]) -> None:
     """Rewrite one Parquet file without the given row numbers (same columns and types)."""
     import pyarrow as pa
     import pyarrow.compute as pc

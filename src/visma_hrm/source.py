@@ -183,15 +183,17 @@ def _dataset_resource(
         # made hundreds of small tenants slow.
         positions: list[dict[str, Any]] = []
         pending: list[pa.Table] = []
+        pending_rows = 0
         for export in exports:
             for item in export_items(export, synced_at, tally, reader, pseudonymizer, positions):
                 if not isinstance(item, pa.Table):  # rejected rows: a table variant
                     yield item
                     continue
                 pending.append(item)
-                if sum(t.num_rows for t in pending) >= BATCH_ROWS:
+                pending_rows += item.num_rows
+                if pending_rows >= BATCH_ROWS:
                     yield _joined(pending)
-                    pending = []
+                    pending, pending_rows = [], 0
         if pending:
             yield _joined(pending)
         if positions:

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from visma_hrm.duckdb_file import DEFAULT_FILE
 from visma_hrm.errors import ConfigurationError
 from visma_hrm.redact import Secret
+from visma_hrm.warehouse.duckdb_file import DEFAULT_FILE
 
 if TYPE_CHECKING:
     from visma_hrm.client.settings import ClientSettings
@@ -62,7 +62,7 @@ class Settings:
     128 MB kept a 1M-row sync under 400 MB at no measurable CPU cost (BENCHMARKS.md)."""
     table_format: str | None = None
     """Filesystem destination only: ``delta`` (the default there); ``parquet`` is refused, see
-    ``visma_hrm.files_reconcile``."""
+    ``visma_hrm.warehouse.files``."""
     dataset_name: str = "visma_hrm"
     pipeline_name: str = "visma_hrm"
     pipelines_dir: Path | None = None

@@ -4,7 +4,7 @@ Credentials and tenants come from arguments or from dlt's own config and secrets
 (``[sources.visma_hrm]`` in ``.dlt/config.toml`` / ``secrets.toml``, or
 ``SOURCES__VISMA_HRM__CLIENT_SECRET`` and friends). One merge resource per dataset, keyed by
 tenant and the dataset's key; each export's position row goes to ``_visma_sync_state`` in the
-same load package as its rows (``visma_hrm.source``). Where each tenant and dataset starts is
+same load package as its rows (``visma_hrm.load.source``). Where each tenant and dataset starts is
 read from the destination of the pipeline running the source, never from dlt's local state:
 the rule of ``visma-hrm sync``, so a new or emptied destination always gets full exports.
 
@@ -33,11 +33,10 @@ import dlt
 from visma_hrm.catalog import DATASETS, Dataset
 from visma_hrm.client.settings import ClientSettings, FieldSelection
 from visma_hrm.config import DEFAULT_API_URL, DEFAULT_TOKEN_URL, Settings
-from visma_hrm.dlt_internals import DatabaseUndefinedRelation
 from visma_hrm.errors import ConfigurationError
-from visma_hrm.positions import Positions, read_positions
-from visma_hrm.redact import Secret
-from visma_hrm.source import (
+from visma_hrm.load.dlt_internals import DatabaseUndefinedRelation
+from visma_hrm.load.positions import Positions, read_positions
+from visma_hrm.load.source import (
     SOURCE_NAME,
     ParseTally,
     SpooledExport,
@@ -45,12 +44,13 @@ from visma_hrm.source import (
     export_items,
     run_start,
 )
-from visma_hrm.sync.deletions import mark_deleted
+from visma_hrm.redact import Secret
 from visma_hrm.sync.extract import extract_all
 from visma_hrm.sync.plan import Plan, client_settings_from, wanted_datasets
 from visma_hrm.sync.report import NullReporter
+from visma_hrm.sync.steps.deletions import mark_deleted
 
-log = logging.getLogger("visma_hrm.source")
+log = logging.getLogger("visma_hrm.load.source")
 T = TypeVar("T")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from visma_hrm.dlt_internals import TESTED_DLT_VERSION, check_dlt_version
+from visma_hrm.load.dlt_internals import TESTED_DLT_VERSION, check_dlt_version
 
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 

@@ -27,10 +27,10 @@ from tests.support.postgres_server import PostgresServer, use_as_dlt_destination
 from tests.support.settings import sandbox_settings
 from tests.support.tables import duckdb_query, fetch_rows
 from visma_hrm.analytics import build_analytics
-from visma_hrm.changes import FIELDS
 from visma_hrm.config import Settings
 from visma_hrm.sandbox import Sandbox, SandboxConfig, SandboxEvent, start_sandbox
 from visma_hrm.sync import SyncReport, SyncSettings, sync
+from visma_hrm.sync.steps.changes import FIELDS
 
 pytestmark = pytest.mark.slow  # the feed is checked over many advances of a 150-person sandbox
 
@@ -252,7 +252,7 @@ def test_a_run_that_dies_inside_the_feed_step_leaves_no_half_and_no_double(
     """Events and what the feed saw are written in one transaction: a failure between them
     (here injected after the events of the first tenant are inserted) leaves neither, and
     the next run adds each event exactly once."""
-    from visma_hrm import changes
+    from visma_hrm.sync.steps import changes
 
     settings = sandbox_settings(sb, tmp_path, change_feed=True)
     _sync(settings)

@@ -17,7 +17,7 @@ import textwrap
 SCRIPT = textwrap.dedent(
     """
     import gc, sys
-    from visma_hrm.dlt_internals import intercepted_signals
+    from visma_hrm.load.dlt_internals import intercepted_signals
 
     class Interrupted:
         def __del__(self):
@@ -92,7 +92,7 @@ def test_a_second_ctrl_c_while_the_error_is_worded_still_ends_with_the_one_line(
 STARTED_IGNORING = textwrap.dedent(
     """
     import signal, sys
-    from visma_hrm.dlt_internals import intercepted_signals, signal_received
+    from visma_hrm.load.dlt_internals import intercepted_signals, signal_received
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # as a shell starts a background job
     with intercepted_signals():

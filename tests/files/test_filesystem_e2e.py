@@ -29,7 +29,6 @@ from tests.files.lake import (
     table_dir,
 )
 from tests.support.settings import sandbox_settings
-from visma_hrm import files_reconcile
 from visma_hrm.catalog import (
     DATASETS,
     DELETED_AT_COLUMN,
@@ -42,6 +41,7 @@ from visma_hrm.errors import ConfigurationError
 from visma_hrm.sandbox import FaultConfig, Sandbox, SandboxConfig, start_sandbox
 from visma_hrm.sync import SyncReport, SyncSettings, sync
 from visma_hrm.sync import run as run_module
+from visma_hrm.warehouse import files as files_reconcile
 
 EMPLOYEES = 30
 

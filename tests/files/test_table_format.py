@@ -10,7 +10,7 @@ import pytest
 
 from visma_hrm.config import load_settings
 from visma_hrm.errors import ConfigurationError
-from visma_hrm.files_reconcile import check_table_format
+from visma_hrm.warehouse.files import check_table_format
 
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 

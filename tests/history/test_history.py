@@ -141,7 +141,7 @@ def test_a_run_killed_in_the_history_step_is_finished_by_the_next(
     for exp in expected.values():
         exp.observe(full=True)
     sb.advance(days=45)
-    from visma_hrm import history
+    from visma_hrm.sync.steps import history
 
     real = history._Sql.open
 

@@ -10,9 +10,9 @@ from visma_hrm.catalog import DATASETS
 from visma_hrm.cli.sync_cmd import with_field_flags
 from visma_hrm.client import FieldSelection
 from visma_hrm.config import Settings, load_settings
-from visma_hrm.duckdb_file import duckdb_schema
 from visma_hrm.errors import ConfigurationError
 from visma_hrm.sync import field_selection, wanted_datasets
+from visma_hrm.warehouse.duckdb_file import duckdb_schema
 
 EMPLOYEES = DATASETS["employees"]
 

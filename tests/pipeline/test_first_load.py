@@ -9,9 +9,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from visma_hrm import first_load
 from visma_hrm.catalog import DATASETS, TENANT_COLUMN
-from visma_hrm.first_load import append_tables, collapse_duplicate_keys
+from visma_hrm.load import first_load
+from visma_hrm.load.first_load import append_tables, collapse_duplicate_keys
 
 EMPLOYEES = DATASETS["employees"]
 CONTRACTS = DATASETS["contracts"]

@@ -6,8 +6,8 @@ import io
 
 from rich.console import Console
 
+from visma_hrm.cli.progress import PlainReporter, RichReporter, print_summary
 from visma_hrm.client import ExportProgress
-from visma_hrm.progress import PlainReporter, RichReporter, print_summary
 from visma_hrm.sync import SyncReport, TableReport
 
 TENANT = "6e983b56-36f5-400d-8292-f9b2a7ffacf4"

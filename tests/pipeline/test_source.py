@@ -21,9 +21,9 @@ import pytest
 from visma_hrm.catalog import DATASETS, Dataset
 from visma_hrm.client import read_export
 from visma_hrm.errors import MalformedDataError
-from visma_hrm.positions import read_positions
-from visma_hrm.rows import to_microseconds
-from visma_hrm.source import (
+from visma_hrm.load.positions import read_positions
+from visma_hrm.load.rows import to_microseconds
+from visma_hrm.load.source import (
     ParseTally,
     RejectedCallback,
     SpooledExport,

@@ -29,7 +29,7 @@ from tests.support.tables import fetch_rows
 from visma_hrm.catalog import DATASETS, TENANT_COLUMN
 from visma_hrm.config import Settings, load_settings
 from visma_hrm.errors import ConfigurationError
-from visma_hrm.pseudonyms import (
+from visma_hrm.load.pseudonyms import (
     BIRTH_DATE_COLUMNS,
     KEY_DOMAINS,
     POSTCODE_COLUMNS,

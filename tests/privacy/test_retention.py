@@ -1,7 +1,8 @@
 """Retention end to end: the sandbox over HTTP, advances of its clock, DuckDB and PostgreSQL.
 
 Who is gone is computed here from the sandbox's truth, independently of the SQL in
-``visma_hrm.retention``: the analytics' person grouping, every contract row ended, the latest
+``visma_hrm.sync.steps.retention``: the analytics' person grouping, every contract row ended,
+the latest
 end before the cutoff.
 """
 
@@ -22,9 +23,14 @@ from tests.support.truth import differences
 from visma_hrm.catalog import TENANT_COLUMN
 from visma_hrm.config import Settings
 from visma_hrm.errors import ConfigurationError
-from visma_hrm.retention import PERSON_DATASETS, REMOVED_TABLE, Retention, personal_columns
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
 from visma_hrm.sync import SyncReport, SyncSettings, sync
+from visma_hrm.sync.steps.retention import (
+    PERSON_DATASETS,
+    REMOVED_TABLE,
+    Retention,
+    personal_columns,
+)
 
 YEARS = 2
 TODAY = dt.datetime.now(dt.UTC).date()

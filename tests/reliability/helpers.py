@@ -25,7 +25,7 @@ from tests.support.tables import canonical_rows, duckdb_rows
 from tests.support.truth import Pair
 from visma_hrm.catalog import REJECTED_ROWS_TABLE, TENANT_COLUMN
 from visma_hrm.config import Settings
-from visma_hrm.positions import Position, read_positions
+from visma_hrm.load.positions import Position, read_positions
 from visma_hrm.sandbox import Sandbox
 from visma_hrm.sync import make_pipeline
 from visma_hrm.sync import run as run_module

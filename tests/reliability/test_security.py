@@ -37,9 +37,9 @@ from tests.reliability.recorder import Recording, recording_sandbox
 from tests.support.cli import CLI, cli_env, run_and_kill
 from tests.support.runs import keep_dlt_quiet, run
 from tests.support.settings import cli_settings
+from visma_hrm.cli.progress import PlainReporter
 from visma_hrm.client import ClientSettings
 from visma_hrm.config import Settings
-from visma_hrm.progress import PlainReporter
 from visma_hrm.redact import Secret
 from visma_hrm.sandbox import FaultConfig, Sandbox, SandboxConfig
 from visma_hrm.sync import SyncSettings, sync

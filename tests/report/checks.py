@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.report import reference
-from visma_hrm.model import LEVELS
+from visma_hrm.analytics.star import LEVELS
 from visma_hrm.report import ReportData
 
 DATASETS = ("employees", "contracts", "organization_units")

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from tests.report.checks import Synced, assert_model
-from visma_hrm.model import build_model
+from visma_hrm.analytics.star import build_model
 from visma_hrm.report.data import month_add
 
 M = "visma_hrm_model"

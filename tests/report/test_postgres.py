@@ -15,8 +15,8 @@ from tests.report.checks import DATASETS, assert_figures, assert_model
 from tests.support.postgres_server import PostgresServer, use_as_dlt_destination
 from tests.support.runs import run_sync
 from tests.support.settings import clock_date, loaded_sandbox_settings
+from visma_hrm.analytics.star import build_model
 from visma_hrm.cli import app
-from visma_hrm.model import build_model
 from visma_hrm.report import collect
 from visma_hrm.report.data import month_add
 from visma_hrm.sandbox import SandboxConfig, start_sandbox

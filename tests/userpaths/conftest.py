@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.userpaths.helpers import DEFAULT_FILE, destination_folder, remove_destination_folder
-from visma_hrm.dlt_internals import default_pipelines_dir
+from visma_hrm.load.dlt_internals import default_pipelines_dir
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
 
 SMALL = SandboxConfig(tenants=2, employees=15, seed=10)

@@ -27,10 +27,10 @@ from tests.support.tables import canonical_rows, duckdb_rows
 from tests.support.truth import differences
 from visma_hrm.catalog import DATASETS, TENANT_COLUMN
 from visma_hrm.config import Settings
-from visma_hrm.duckdb_file import DEFAULT_FILE as DEFAULT_DUCKDB_FILE
-from visma_hrm.duckdb_file import duckdb_schema
 from visma_hrm.sandbox import Sandbox
 from visma_hrm.sync import Target
+from visma_hrm.warehouse.duckdb_file import DEFAULT_FILE as DEFAULT_DUCKDB_FILE
+from visma_hrm.warehouse.duckdb_file import duckdb_schema
 
 DEFAULT_FILE = DEFAULT_DUCKDB_FILE.name
 ALL = tuple(DATASETS)

@@ -108,7 +108,7 @@ def test_a_privacy_profile_added_later_empties_the_stored_rows_in_the_same_run(
     assert len(values) > 10, "no personal values stored: the case would prove nothing"
     # dlt's merge copies every load into <schema>_staging: emptied after each load, even
     # before any exclusion, so that no second copy of personal data stays in the file (a
-    # first load appends, visma_hrm.first_load: then there is no staging copy at all)
+    # first load appends, visma_hrm.load.first_load: then there is no staging copy at all)
     assert _staging_rows(db, required=False) == {}, "the first load's staging copy is there"
     sb.advance(days=30)
 

@@ -18,8 +18,8 @@ from typing import Any, Literal
 from visma_hrm.analytics.feed import FEED_TABLE
 from visma_hrm.analytics.models import STAGED_COLUMNS, VIEWS, Context, quote
 from visma_hrm.catalog import SYNC_STATE_TABLE
-from visma_hrm.duckdb_file import schema_in_catalog
 from visma_hrm.errors import ConfigurationError
+from visma_hrm.warehouse.duckdb_file import schema_in_catalog
 
 DEFAULT_SOURCE_SCHEMA = "visma_hrm"
 DEFAULT_TARGET_SCHEMA = "visma_hrm_analytics"
@@ -108,7 +108,7 @@ def resolve_source_schema(db: _Db, schema: str) -> tuple[str, set[str]]:
     """The schema holding the tables, and which of ours are there.
 
     A DuckDB file named like the dataset (``visma_hrm.duckdb``) gets its tables in ``main``
-    (the rule of ``visma_hrm.duckdb_file``): fall back to it then.
+    (the rule of ``visma_hrm.warehouse.duckdb_file``): fall back to it then.
     """
     wanted = {*STAGED_COLUMNS, FEED_TABLE}
     found = _tables_in(db, schema) & wanted

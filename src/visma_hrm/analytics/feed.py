@@ -1,6 +1,7 @@
 """The change feed as a view: the events of table ``changes`` with the person they are about.
 
-The feed's table (``visma_hrm.changes``) is a contract for scripts and holds keys only; people
+The feed's table (``visma_hrm.sync.steps.changes``) is a contract for scripts and holds keys
+only; people
 reading it in a BI tool want a name and the unit next to each event. The view adds them from
 the analytics' persons and contract versions and keeps every column of the table, so both read
 the same events. Without a feed (``change_feed`` off) the view exists and is empty.

@@ -32,7 +32,7 @@ REJECTED_ROWS_TABLE = "_visma_rejected_rows"
 
 SYNC_STATE_TABLE = "_visma_sync_state"
 """One row per loaded export (tenant, dataset, cursor, full or not, complete or not): where the
-next sync starts is read from here, in the destination (see ``visma_hrm.positions``)."""
+next sync starts is read from here, in the destination (see ``visma_hrm.load.positions``)."""
 
 ADDED_COLUMN_PREFIXES = ("_visma_", "_dlt_")
 """Columns visma-hrm and dlt add to a dataset's table: never the source's values."""

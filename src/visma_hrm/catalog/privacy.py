@@ -14,7 +14,7 @@ PRIVACY_PROFILES: dict[str, str] = {
     "private phone numbers) at the API: they never leave Visma.",
     "pseudonymize": "Replace names, e-mail addresses, phone numbers, streets and house numbers "
     "by keyed hashes (HMAC with pseudonym_key), birth dates by the birth year and postcodes by "
-    "their four digits, before anything reaches the destination (visma_hrm.pseudonyms).",
+    "their four digits, before anything reaches the destination (visma_hrm.load.pseudonyms).",
 }
 
 
@@ -32,7 +32,7 @@ def privacy_excludes(profile: str, dataset: Dataset) -> tuple[str, ...]:
     """Columns the privacy profile(s) keep out of a dataset (pushed down as ``fields=!...``).
 
     Only ``contact`` excludes at the API; ``pseudonymize`` keeps every column and replaces
-    values in the source (``visma_hrm.pseudonyms``).
+    values in the source (``visma_hrm.load.pseudonyms``).
     """
     if "contact" in privacy_profiles(profile):
         return dataset.contact_columns()

@@ -95,16 +95,16 @@ def _types(names: Sequence[str]) -> tuple[str, ...]:
 
 
 def _event_types() -> tuple[str, ...]:
-    from visma_hrm.changes import CONTRACT_EVENTS
+    from visma_hrm.sync.steps.changes import CONTRACT_EVENTS
 
     return ("hire", "rehire", "leave", *CONTRACT_EVENTS, "personal_data_change", "record_deleted")
 
 
 def read_changes(settings: Any, query: _Query) -> list[dict[str, Any]]:
     """The feed's rows, oldest detection first, filtered as asked."""
-    from visma_hrm.changes import CHANGES_TABLE, FIELDS
-    from visma_hrm.dlt_internals import DatabaseUndefinedRelation
+    from visma_hrm.load.dlt_internals import DatabaseUndefinedRelation
     from visma_hrm.sync import make_pipeline
+    from visma_hrm.sync.steps.changes import CHANGES_TABLE, FIELDS
 
     pipeline = make_pipeline(settings)
     conditions: list[str] = []
@@ -157,7 +157,7 @@ def write(rows: list[dict[str, Any]], output_format: str, console: Console | Non
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
         return
     if output_format == "csv":
-        from visma_hrm.changes import FIELDS
+        from visma_hrm.sync.steps.changes import FIELDS
 
         writer = csv.DictWriter(sys.stdout, fieldnames=list(FIELDS), lineterminator="\n")
         writer.writeheader()

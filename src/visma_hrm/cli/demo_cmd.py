@@ -1,6 +1,6 @@
 """The ``demo`` command: a full and an incremental sync of a local sandbox, then what it made.
 
-What the demo runs and which file it may replace is ``visma_hrm.demo``'s business; this module
+What the demo runs and which file it may replace is ``visma_hrm.cli.demo``'s business; this module
 prints: the sandbox's address, both syncs' summaries, the change feed, the rows per table, the
 analytics and where the report went.
 """
@@ -33,8 +33,8 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
+    from visma_hrm.cli.demo import TableCount
     from visma_hrm.config import Settings
-    from visma_hrm.demo import TableCount
     from visma_hrm.sync import SyncReport
 
 
@@ -49,7 +49,7 @@ def demo_command(
     verbose: VerboseOpt = False,
 ) -> None:
     """Sync a local sandbox (two tenants) fully, advance it a month, sync again incrementally."""
-    from visma_hrm import demo
+    from visma_hrm.cli import demo
     from visma_hrm.cli.changes_cmd import show_latest
 
     set_verbosity(quiet, verbose)
@@ -75,8 +75,8 @@ def demo_command(
 
 
 def _demo_step(settings: Settings, console: Console, title: str) -> SyncReport:
+    from visma_hrm.cli.progress import print_summary
     from visma_hrm.cli.sync_cmd import sync_with_display
-    from visma_hrm.progress import print_summary
     from visma_hrm.sync import SyncSettings
 
     report = sync_with_display(SyncSettings(settings), settings.lang)
@@ -88,7 +88,7 @@ def _demo_step(settings: Settings, console: Console, title: str) -> SyncReport:
 def _explain(path: Path, settings: Settings, console: Console) -> None:
     """Row counts per table and tenant, the HR analytics views, and how to query them next."""
     from visma_hrm.analytics.build import DEFAULT_TARGET_SCHEMA
-    from visma_hrm.demo import schema_of, table_counts, write_demo_report
+    from visma_hrm.cli.demo import schema_of, table_counts, write_demo_report
 
     lang = settings.lang
     schema = schema_of(path, settings)
@@ -114,7 +114,7 @@ def _show_analytics(path: Path, settings: Settings, console: Console) -> None:
     """The analytics views on the demo file: headcount, FTE and flows of the last months."""
     from visma_hrm.analytics.build import DEFAULT_TARGET_SCHEMA
     from visma_hrm.cli.analytics_cmd import print_analytics
-    from visma_hrm.demo import build_demo_analytics
+    from visma_hrm.cli.demo import build_demo_analytics
 
     built = build_demo_analytics(path, settings)
     console.print(text("demo.analytics", settings.lang, date=built.as_of), highlight=False)

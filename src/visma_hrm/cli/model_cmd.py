@@ -1,4 +1,4 @@
-"""The ``model`` command: build the Power BI-ready star model (``visma_hrm.model``)."""
+"""The ``model`` command: build the Power BI-ready star model (``visma_hrm.analytics.star``)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from visma_hrm.analytics.build import DEFAULT_SOURCE_SCHEMA, DEFAULT_TARGET_SCHEMA, data_as_of
+from visma_hrm.analytics.star import DEFAULT_MODEL_SCHEMA, build_model
 from visma_hrm.cli.app import app
 from visma_hrm.cli.common import (
     AsOfOpt,
@@ -22,7 +23,6 @@ from visma_hrm.cli.common import (
 )
 from visma_hrm.cli.report_cmd import connection
 from visma_hrm.config import load_settings
-from visma_hrm.model import DEFAULT_MODEL_SCHEMA, build_model
 
 
 @app.command("model")

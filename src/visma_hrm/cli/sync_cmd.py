@@ -79,7 +79,7 @@ def sync_command(
     verbose: VerboseOpt = False,
 ) -> None:
     """Load the approved datasets of every configured tenant into the destination."""
-    from visma_hrm.dlt_internals import quiet_dlt_logs
+    from visma_hrm.load.dlt_internals import quiet_dlt_logs
     from visma_hrm.sync import SyncSettings
 
     set_verbosity(quiet, verbose)
@@ -120,7 +120,7 @@ def with_field_flags(settings: Settings, specs: list[str]) -> Settings:
 
 def _run(settings: SyncSettings, json_output: bool, lang: str = "en") -> SyncReport:
     """Sync with the display that fits; the summary in ``lang``, ``--json`` always English."""
-    from visma_hrm.progress import PlainReporter, print_summary
+    from visma_hrm.cli.progress import PlainReporter, print_summary
     from visma_hrm.sync import NullReporter, Reporter, sync
 
     out = stdout_console()
@@ -138,7 +138,7 @@ def _run(settings: SyncSettings, json_output: bool, lang: str = "en") -> SyncRep
 
 def sync_with_display(settings: SyncSettings, lang: str = "en") -> SyncReport:
     """Sync with a live table on a terminal, plain log lines elsewhere, nothing with ``-q``."""
-    from visma_hrm.progress import PlainReporter, RichReporter
+    from visma_hrm.cli.progress import PlainReporter, RichReporter
     from visma_hrm.sync import NullReporter, sync
 
     if VERBOSITY.quiet:

@@ -7,7 +7,7 @@ removed at the end, and where each dataset starts is read from the destination
 apart is the destination itself:
 
 * DuckDB admits one writing process per file: runs take turns on a lock file next to it;
-* PostgreSQL: the advisory locks ``visma-hrm sync`` takes (``visma_hrm.sync.server_locks``): one
+* PostgreSQL: the advisory locks ``visma-hrm sync`` takes (``visma_hrm.warehouse.locks``): one
   run per tenant at a time, loads of one dataset one after the other (dlt's staging tables are
   shared), downloads in parallel;
 * other warehouses: keep their loads apart in the orchestrator (docs/scale.md).
@@ -31,11 +31,11 @@ import dlt
 
 from visma_hrm.catalog import DATASETS, DELETED_COLUMN, SYNC_STATE_TABLE, TENANT_COLUMN
 from visma_hrm.config import DEFAULT_API_URL, DEFAULT_TOKEN_URL
-from visma_hrm.dlt_internals import resolve_destination
 from visma_hrm.dlt_source import apply_deletions, visma_hrm_source
 from visma_hrm.errors import DatasetNotApprovedError, UnreachableError, VismaHrmError
+from visma_hrm.load.dlt_internals import resolve_destination
 from visma_hrm.redact import Secret
-from visma_hrm.sync.server_locks import warehouse_locks
+from visma_hrm.warehouse.locks import warehouse_locks
 
 log = logging.getLogger("visma_hrm.orchestrate")
 

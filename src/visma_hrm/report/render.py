@@ -17,7 +17,7 @@ from typing import Any
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-from visma_hrm.progress import short_tenant
+from visma_hrm.cli.progress import short_tenant
 from visma_hrm.report.charts import figures
 from visma_hrm.report.definitions import ReportData
 from visma_hrm.report.page import Page

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 
-from visma_hrm.progress import short_tenant
+from visma_hrm.cli.progress import short_tenant
 from visma_hrm.report.definitions import ActionItem, ReportData
 from visma_hrm.report.page import Page
 

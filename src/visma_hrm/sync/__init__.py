@@ -8,7 +8,6 @@ excluded columns (``deletions.py`` holds the SQL); ``destination.py`` builds the
 ``sync(SyncSettings(settings), reporter) -> SyncReport``.
 """
 
-from visma_hrm.sync.destination import Target, make_pipeline, tables_schema
 from visma_hrm.sync.interrupt import stop_if_signalled
 from visma_hrm.sync.load import count_rows, count_unchanged
 from visma_hrm.sync.plan import client_settings_from, field_selection, wanted_datasets
@@ -22,6 +21,7 @@ from visma_hrm.sync.report import (
     TableReport,
 )
 from visma_hrm.sync.run import SyncSettings, sync
+from visma_hrm.warehouse.base import Target, make_pipeline, tables_schema
 
 __all__ = [
     "EXIT_FAILED",

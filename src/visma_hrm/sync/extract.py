@@ -20,9 +20,9 @@ from visma_hrm.catalog import Dataset
 from visma_hrm.client import VismaClient
 from visma_hrm.client.models import ExportProgress
 from visma_hrm.client.settings import ClientSettings
-from visma_hrm.dlt_internals import signal_received
 from visma_hrm.errors import DatasetNotApprovedError, VismaHrmError
-from visma_hrm.source import SpooledExport
+from visma_hrm.load.dlt_internals import signal_received
+from visma_hrm.load.source import SpooledExport
 from visma_hrm.sync.interrupt import stop_if_signalled
 from visma_hrm.sync.plan import Plan
 from visma_hrm.sync.report import Reporter, Status, TableReport

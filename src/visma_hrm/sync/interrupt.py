@@ -7,8 +7,8 @@ the next run asks again for what this one did not finish.
 
 from __future__ import annotations
 
-from visma_hrm.dlt_internals import SIGNAL_NAMES, signal_received
 from visma_hrm.errors import Interrupted
+from visma_hrm.load.dlt_internals import SIGNAL_NAMES, signal_received
 
 
 def stop_if_signalled() -> None:

@@ -1,6 +1,6 @@
 """Phase 2, load: one dlt extract/normalize/load over every spooled export, then the counts.
 
-The source (``visma_hrm.source``) parses the spooled files into typed Arrow batches; each
+The source (``visma_hrm.load.source``) parses the spooled files into typed Arrow batches; each
 export's position row travels in the same load package as its rows, so the destination counts
 a position only once dlt has recorded the whole package as loaded. Rows inserted, updated and
 (on DuckDB) received unchanged are counted per (tenant, dataset) for the report. A failed load
@@ -18,17 +18,21 @@ from typing import Any
 import dlt
 import pyarrow as pa
 
-from visma_hrm import files_reconcile as files
-from visma_hrm import first_load
 from visma_hrm.catalog import DELETED_COLUMN, TENANT_COLUMN, Dataset, is_bookkeeping
-from visma_hrm.dlt_internals import DatabaseUndefinedRelation, is_signal_failure, normalized_files
-from visma_hrm.pseudonyms import Pseudonymizer
-from visma_hrm.source import ParseTally, SpooledExport, visma_source
-from visma_hrm.sqlclient import stored_columns
-from visma_hrm.sync.destination import destination_error, sql_client
+from visma_hrm.load import first_load
+from visma_hrm.load.dlt_internals import (
+    DatabaseUndefinedRelation,
+    is_signal_failure,
+    normalized_files,
+)
+from visma_hrm.load.pseudonyms import Pseudonymizer
+from visma_hrm.load.source import ParseTally, SpooledExport, visma_source
 from visma_hrm.sync.extract import Outcome
 from visma_hrm.sync.interrupt import stop_if_signalled
 from visma_hrm.sync.report import Reporter, SyncReport, TableReport
+from visma_hrm.warehouse import files
+from visma_hrm.warehouse.base import destination_error, sql_client
+from visma_hrm.warehouse.sql import stored_columns
 
 
 def release_arrow_memory_promptly() -> None:
@@ -98,7 +102,7 @@ def _extract_normalize_load(
 
     The extract step puts data and position rows in one load package; the destination counts
     the positions only once dlt has recorded the whole package as loaded. ``stored`` (rows per
-    tenant and table before the run) lets first loads append (``visma_hrm.first_load``).
+    tenant and table before the run) lets first loads append (``visma_hrm.load.first_load``).
     """
     reporter.info(f"Parsing {len(exports)} export(s) (dlt extract)")
     duck = pipeline.destination is not None and pipeline.destination.destination_name == "duckdb"

@@ -16,7 +16,7 @@ from visma_hrm.catalog import DATASETS, Dataset, privacy_excludes
 from visma_hrm.client.settings import ClientSettings, FieldSelection
 from visma_hrm.config import Settings
 from visma_hrm.errors import ConfigurationError
-from visma_hrm.positions import Positions
+from visma_hrm.load.positions import Positions
 
 
 def client_settings_from(cfg: Settings) -> ClientSettings:

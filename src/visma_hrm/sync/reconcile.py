@@ -4,13 +4,13 @@ Each step takes the run as ``Loaded`` (its pipeline, settings, plan, outcomes, s
 report) and runs whole, after phase 2, in this order (``run.py`` checks for a signal between):
 
 - **deletions**: a (tenant, dataset) whose newest complete full export (every row parsed)
-  started at T has its rows not received since T marked deleted (``visma_hrm.sync.deletions``, or
+  started at T has its rows not received since T marked deleted (``sync.steps.deletions``, or
   ``files_reconcile`` on the filesystem destination). The UPDATE is idempotent and repeated
   every run, which also heals a crash between load and reconciliation;
 - **excluded columns**: columns the user keeps out (``fields``, privacy profile) are emptied in
   rows stored before, once the API accepted the selection;
-- **history** (opt-in per dataset, ``visma_hrm.history``): every version with its validity;
-- **change feed** (opt-in, ``visma_hrm.changes``) and **retention** (``visma_hrm.retention``).
+- **history** (opt-in per dataset, ``sync.steps.history``): every version with its validity;
+- **change feed** (opt-in, ``sync.steps.changes``), **retention** (``sync.steps.retention``).
 """
 
 from __future__ import annotations
@@ -23,22 +23,22 @@ from typing import Any
 
 import dlt
 
-from visma_hrm import files_reconcile as files
 from visma_hrm.catalog import DATASETS, REJECTED_ROWS_TABLE, Dataset, is_bookkeeping
-from visma_hrm.changes import PERSONAL, update_feed
 from visma_hrm.client.settings import FieldSelection
 from visma_hrm.config import Settings
-from visma_hrm.dlt_internals import DatabaseUndefinedRelation
 from visma_hrm.errors import DestinationError, VismaHrmError
-from visma_hrm.history import empty_history_columns, history_datasets, update_history
-from visma_hrm.positions import Positions
-from visma_hrm.retention import retention_step
-from visma_hrm.sqlclient import stored_columns
-from visma_hrm.sync.deletions import mark_deleted
-from visma_hrm.sync.destination import destination_error, destination_message, sql_client
+from visma_hrm.load.dlt_internals import DatabaseUndefinedRelation
+from visma_hrm.load.positions import Positions
 from visma_hrm.sync.extract import Outcome
 from visma_hrm.sync.plan import Plan, field_selection
 from visma_hrm.sync.report import Reporter, SyncReport, TableReport
+from visma_hrm.sync.steps.changes import PERSONAL, update_feed
+from visma_hrm.sync.steps.deletions import mark_deleted
+from visma_hrm.sync.steps.history import empty_history_columns, history_datasets, update_history
+from visma_hrm.sync.steps.retention import retention_step
+from visma_hrm.warehouse import files
+from visma_hrm.warehouse.base import destination_error, destination_message, sql_client
+from visma_hrm.warehouse.sql import stored_columns
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ def _deletion_evidence(
 
 # -------------------------------------------------------------------------- retention
 def apply_retention(run: Loaded) -> None:
-    """Empty or remove the data of people gone longer than ``retention`` (visma_hrm.retention)."""
+    """Empty or remove the data of people gone longer than ``retention`` (sync.steps.retention)."""
     tenants, day = run.plan.tenants, run.started.date()
     try:
         with sql_client(run.pipeline) as sql:
@@ -139,7 +139,7 @@ def apply_retention(run: Loaded) -> None:
 
 
 def update_histories(run: Loaded) -> None:
-    """Keep every version of the datasets ``history`` names (visma_hrm.history)."""
+    """Keep every version of the datasets ``history`` names (visma_hrm.sync.steps.history)."""
     for dataset in history_datasets(run.settings.history, run.plan.datasets):
         try:
             with sql_client(run.pipeline) as sql:
@@ -153,7 +153,7 @@ def update_histories(run: Loaded) -> None:
 
 
 def update_change_feed(run: Loaded) -> None:
-    """Add this sync's business events to ``changes`` (visma_hrm.changes); opt-in for now."""
+    """Add this sync's business events to ``changes`` (sync.steps.changes)."""
     if not run.settings.change_feed:
         return
     selection = field_selection(run.settings, DATASETS["employees"])

@@ -2,7 +2,7 @@
 
 ``SyncReport`` is everything a person (summary table) or a machine (``--json``) learns of a
 run, one ``TableReport`` per (tenant, dataset); its ``exit_code`` is the CLI's. A ``Reporter``
-receives progress while the run goes (``visma_hrm.progress`` has a rich and a plain one).
+receives progress while the run goes (``visma_hrm.cli.progress`` has a rich and a plain one).
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ class SyncReport:
 
 
 class Reporter(Protocol):
-    """Receives progress while a run goes; ``visma_hrm.progress`` has a rich and a plain one."""
+    """Receives progress while a run goes; ``visma_hrm.cli.progress`` has a rich and a plain one."""
 
     def export_progress(self, progress: ExportProgress) -> None: ...
 

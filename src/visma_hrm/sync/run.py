@@ -1,8 +1,9 @@
 """One sync run, phase by phase: prepare -> plan -> extract -> load -> reconcile.
 
-**Where a run starts** is read from the destination it loads into (``visma_hrm.positions``),
+**Where a run starts** is read from the destination it loads into (``visma_hrm.load.positions``),
 never from a local folder: an empty or new destination gets full exports, a restored backup
-gets what it lacks. dlt's working folder is a cache of this run only (``visma_hrm.sync.local``),
+gets what it lacks. dlt's working folder is a cache of this run only
+(``visma_hrm.warehouse.folders``),
 removed at its end; a killed run's folder is removed by the next run, which asks again for
 what the killed one did not finish.
 
@@ -29,12 +30,9 @@ from datetime import datetime
 import dlt
 
 from visma_hrm.config import Settings
-from visma_hrm.dlt_internals import check_dlt_version, intercepted_signals
-from visma_hrm.history import history_datasets, require_supported
-from visma_hrm.pseudonyms import Pseudonymizer, check_destination
-from visma_hrm.retention import Retention
-from visma_hrm.source import run_start
-from visma_hrm.sync.destination import Target, failed_to_prepare, sql_client, stored_positions
+from visma_hrm.load.dlt_internals import check_dlt_version, intercepted_signals
+from visma_hrm.load.pseudonyms import Pseudonymizer, check_destination
+from visma_hrm.load.source import run_start
 from visma_hrm.sync.extract import Outcome, extract_all, extract_or_stop
 from visma_hrm.sync.interrupt import stop_if_signalled
 from visma_hrm.sync.load import load_exports, release_arrow_memory_promptly
@@ -48,7 +46,10 @@ from visma_hrm.sync.reconcile import (
     update_histories,
 )
 from visma_hrm.sync.report import NullReporter, Reporter, SyncReport
-from visma_hrm.sync.server_locks import warehouse_locks
+from visma_hrm.sync.steps.history import history_datasets, require_supported
+from visma_hrm.sync.steps.retention import Retention
+from visma_hrm.warehouse.base import Target, failed_to_prepare, sql_client, stored_positions
+from visma_hrm.warehouse.locks import warehouse_locks
 
 
 @dataclass(frozen=True)

@@ -38,8 +38,8 @@ from visma_hrm.catalog import (
     Dataset,
 )
 from visma_hrm.client.settings import FieldSelection
-from visma_hrm.dlt_internals import open_delta_table
 from visma_hrm.errors import ConfigurationError
+from visma_hrm.load.dlt_internals import open_delta_table
 
 FILESYSTEM = "filesystem"
 DELTA = "delta"

@@ -9,7 +9,7 @@ and without the key nobody can test a guessed name against a pseudonym. With
 ``pseudonymize_keys`` the person keys (employeeid, contractid, userid and the manageruserid that
 points at a userid) are replaced too, consistently across datasets.
 
-It runs in the source (``visma_hrm.source``) on every batch and on every rejected row, so dlt's
+It runs in the source (``visma_hrm.load.source``) on every batch and on every rejected row, so dlt's
 extract files, the load packages, the destination and the report see pseudonyms only. The
 export files as Visma sends them are the one clear copy: they live in the run's working folder
 and are removed with it at the end of the run.
@@ -37,8 +37,8 @@ import pyarrow.compute as pc
 from visma_hrm.catalog import SYNC_STATE_TABLE, Dataset, privacy_profiles
 from visma_hrm.client.models import RejectedRow
 from visma_hrm.config import Settings
-from visma_hrm.dlt_internals import DatabaseUndefinedRelation
 from visma_hrm.errors import ConfigurationError, VismaHrmError
+from visma_hrm.load.dlt_internals import DatabaseUndefinedRelation
 from visma_hrm.redact import Secret
 
 PROFILE = "pseudonymize"

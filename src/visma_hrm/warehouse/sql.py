@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from visma_hrm.dlt_internals import DatabaseUndefinedRelation
+from visma_hrm.load.dlt_internals import DatabaseUndefinedRelation
 
 
 def stored_columns(client: Any, table: str) -> list[str]:

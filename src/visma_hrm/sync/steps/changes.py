@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from visma_hrm.catalog import DATASETS, DELETED_AT_COLUMN, DELETED_COLUMN, TENANT_COLUMN
-from visma_hrm.change_events import (
+from visma_hrm.sync.steps.change_events import (
     CONTRACT_EVENTS,
     PERSONAL,
     Event,
@@ -34,7 +34,7 @@ from visma_hrm.change_events import (
     person_keys,
     text_value,
 )
-from visma_hrm.sqlclient import stored_columns
+from visma_hrm.warehouse.sql import stored_columns
 
 __all__ = ["CHANGES_TABLE", "CONTRACT_EVENTS", "FIELDS", "PERSONAL", "SEEN_TABLE", "update_feed"]
 

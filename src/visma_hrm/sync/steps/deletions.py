@@ -1,7 +1,8 @@
 """Marking rows deleted at the source, on the evidence of a complete full export.
 
 A row is never removed: it gets ``_visma_deleted = true`` and ``_visma_deleted_at``. Only a
-complete full export (every row parsed and loaded; see ``visma_hrm.positions``) is evidence: the
+complete full export (every row parsed and loaded; see ``visma_hrm.load.positions``) is evidence:
+the
 tenant's rows it did not carry are the ones with ``_visma_synced_at`` before its start.
 """
 
@@ -11,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from visma_hrm.catalog import DELETED_AT_COLUMN, DELETED_COLUMN, SYNCED_AT_COLUMN, TENANT_COLUMN
-from visma_hrm.dlt_internals import DatabaseUndefinedRelation
+from visma_hrm.load.dlt_internals import DatabaseUndefinedRelation
 
 
 def mark_deleted(client: Any, tenant_id: str, dataset: str, cutoff: datetime) -> int:

@@ -2,8 +2,9 @@
 
 From the user's settings it makes dlt's destination factory (a DuckDB file with bounded
 memory, or a destination dlt resolves by name), the schema that holds the tables (for DuckDB
-see ``visma_hrm.duckdb_file``), the label people read, the local folder keyed by location and
-dataset (``visma_hrm.sync.local``), and the dlt pipeline of a run. It also turns a destination's
+see ``visma_hrm.warehouse.duckdb_file``), the label people read, the local folder keyed by
+location and dataset (``visma_hrm.warehouse.folders``), and the dlt pipeline of a run. It also
+turns a destination's
 failure into one line a person can act on. The sync, the demo, analytics and inspection all
 take these from here.
 """
@@ -20,21 +21,21 @@ from typing import Any
 import dlt
 import duckdb
 
-from visma_hrm import files_reconcile as files
 from visma_hrm.config import Settings
-from visma_hrm.dlt_internals import (
+from visma_hrm.errors import ConcurrentRunError, DestinationError, VismaHrmError
+from visma_hrm.load.dlt_internals import (
     DuckDbCredentials,
     default_pipelines_dir,
     destination_location,
     resolve_destination,
 )
-from visma_hrm.duckdb_file import adopt_old_default, duckdb_schema
-from visma_hrm.errors import ConcurrentRunError, DestinationError, VismaHrmError
-from visma_hrm.positions import Positions, read_positions
+from visma_hrm.load.positions import Positions, read_positions
 from visma_hrm.redact import redact_text
 from visma_hrm.sync.interrupt import stop_if_signalled
-from visma_hrm.sync.local import DestinationFolder, destination_key
 from visma_hrm.sync.report import Reporter
+from visma_hrm.warehouse import files
+from visma_hrm.warehouse.duckdb_file import adopt_old_default, duckdb_schema
+from visma_hrm.warehouse.folders import DestinationFolder, destination_key
 
 
 def tables_schema(cfg: Settings) -> str:

@@ -25,17 +25,17 @@ from typing import Any
 
 from visma_hrm.catalog import DATASETS, DELETED_COLUMN, TENANT_COLUMN
 from visma_hrm.config import Settings
-from visma_hrm.dlt_internals import DatabaseUndefinedRelation
 from visma_hrm.errors import ConfigurationError
-from visma_hrm.history import history_table
-from visma_hrm.pseudonyms import (
+from visma_hrm.load.dlt_internals import DatabaseUndefinedRelation
+from visma_hrm.load.pseudonyms import (
     BIRTH_DATE_COLUMNS,
     EMAIL_COLUMNS,
     PHONE_COLUMNS,
     POSTCODE_COLUMNS,
     STREET_COLUMNS,
 )
-from visma_hrm.sqlclient import stored_columns
+from visma_hrm.sync.steps.history import history_table
+from visma_hrm.warehouse.sql import stored_columns
 
 ACTIONS = ("empty", "remove")
 _SCRATCH = "_visma_retention_people"
@@ -155,7 +155,7 @@ def apply_retention(
             for name, columns in stored.items()
             if "employeeid" in columns
         }
-        for name in PERSON_DATASETS:  # every old version too (visma_hrm.history)
+        for name in PERSON_DATASETS:  # every old version too (visma_hrm.sync.steps.history)
             columns = stored_columns(client, history_table(name))
             if "employeeid" in columns:
                 rows[history_table(name)] = _apply_to(
@@ -268,9 +268,10 @@ def _apply_to(
 
 
 def _apply_to_feed(client: Any, action: str, scratch: str) -> dict[str, int]:
-    """The change feed (``visma_hrm.changes``) holds personal values too: in the before/after
+    """The change feed (``visma_hrm.sync.steps.changes``) holds personal values too: in the
+    before/after
     of personal data changes, and in what the feed saw last (``_visma_changes_seen``)."""
-    from visma_hrm.changes import CHANGES_TABLE, SEEN_TABLE
+    from visma_hrm.sync.steps.changes import CHANGES_TABLE, SEEN_TABLE
 
     out: dict[str, int] = {}
     for table, only, assignments in (

@@ -39,7 +39,7 @@ from visma_hrm.catalog import (
     is_added_column,
 )
 from visma_hrm.errors import ConfigurationError
-from visma_hrm.sqlclient import stored_columns
+from visma_hrm.warehouse.sql import stored_columns
 
 HISTORY_SUFFIX = "_history"
 VALID_FROM = "valid_from"

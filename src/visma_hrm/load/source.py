@@ -5,7 +5,7 @@ source runs, so a failed download never leaves a half-loaded table. This module 
 turns those files into Arrow tables (dlt's fast path), adds the bookkeeping columns, and after
 each export's last batch yields its **position row** to ``_visma_sync_state`` (cursor, full or
 incremental, complete or not). The row travels in the same load package as the data, so the
-destination holds a position only together with the rows it stands for; ``visma_hrm.positions``
+destination holds a position only together with the rows it stands for; ``visma_hrm.load.positions``
 reads it back.
 """
 
@@ -30,10 +30,10 @@ from visma_hrm.catalog import (
 )
 from visma_hrm.client.models import RejectedRow
 from visma_hrm.errors import VismaHrmError
-from visma_hrm.rows import TIMESTAMP_US, split_missing_keys, with_bookkeeping
+from visma_hrm.load.rows import TIMESTAMP_US, split_missing_keys, with_bookkeeping
 
 if TYPE_CHECKING:
-    from visma_hrm.pseudonyms import Pseudonymizer
+    from visma_hrm.load.pseudonyms import Pseudonymizer
 
 SOURCE_NAME = "visma_hrm"
 """Name of the dlt source, hence of its schema and of its section in the pipeline state."""
@@ -117,7 +117,7 @@ def default_reader(
 ) -> Iterable[pa.RecordBatch]:
     """The production reader: the client's streaming CSV parser, on a heap kept small."""
     from visma_hrm.client import read_export
-    from visma_hrm.native_heap import keep_native_heap_small
+    from visma_hrm.load.native_heap import keep_native_heap_small
 
     keep_native_heap_small()
     return read_export(dataset, list(files), on_rejected=on_rejected, batch_rows=BATCH_ROWS)
@@ -136,7 +136,7 @@ def visma_source(
     ``synced_at`` is the run's start: every row gets it as ``_visma_synced_at``, which is what
     deletion reconciliation compares after a full export. With a ``pseudonymizer`` every batch
     and rejected row is pseudonymized before dlt sees it, and the load carries its marker.
-    Tables named in ``append`` are appended instead (a first load: ``visma_hrm.first_load``).
+    Tables named in ``append`` are appended instead (a first load: ``visma_hrm.load.first_load``).
     """
     tally = tally if tally is not None else ParseTally()
     by_dataset: dict[str, list[SpooledExport]] = {}
@@ -158,7 +158,7 @@ def visma_source(
             for group in by_dataset.values()
         ]
         if pseudonymizer is not None:
-            from visma_hrm.pseudonyms import marker_resource
+            from visma_hrm.load.pseudonyms import marker_resource
 
             resources.append(marker_resource(pseudonymizer, synced_at))
         return resources

@@ -1,6 +1,6 @@
 """What every parsed batch gets before dlt sees it: rows without a key taken apart as rejected,
 the bookkeeping columns (tenant, deletion mark, sync moment) added, timestamps made microsecond
-UTC. Pure Arrow, no dlt: ``visma_hrm.source`` applies it to each batch of each export.
+UTC. Pure Arrow, no dlt: ``visma_hrm.load.source`` applies it to each batch of each export.
 """
 
 from __future__ import annotations

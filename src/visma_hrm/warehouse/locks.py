@@ -1,6 +1,7 @@
 """Locks held in the warehouse itself, so that runs on different machines keep apart too.
 
-The file locks of ``visma_hrm.sync.local`` keep runs on one machine apart. Runs of one PostgreSQL
+The file locks of ``visma_hrm.warehouse.folders`` keep runs on one machine apart. Runs of one
+PostgreSQL
 warehouse from several machines (orchestrator workers), or from two users whose dlt folders
 differ (root's ``/var/dlt`` and a user's ``~/.dlt``), only meet in the warehouse: there they take
 PostgreSQL advisory locks on one connection held for the run (released by PostgreSQL when the

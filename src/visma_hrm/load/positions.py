@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from visma_hrm.catalog import SYNC_STATE_TABLE, TENANT_COLUMN
-from visma_hrm.dlt_internals import DatabaseUndefinedRelation
+from visma_hrm.load.dlt_internals import DatabaseUndefinedRelation
 
 LOADS_TABLE = "_dlt_loads"
 

@@ -1,6 +1,6 @@
 """The process's native heap kept small while big exports are parsed (glibc's malloc tuning).
 
-Process-wide and once: called by the production reader (``visma_hrm.source.default_reader``)
+Process-wide and once: called by the production reader (``visma_hrm.load.source.default_reader``)
 before the first export is parsed; a no-op where the C library is not glibc.
 """
 

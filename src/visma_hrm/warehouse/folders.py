@@ -1,7 +1,7 @@
 """The machine-local side of a sync: disposable working folders and the locks between writers.
 
 Nothing here decides what a sync loads: where each tenant and dataset starts is read from the
-destination (``visma_hrm.positions``). The local folders are a cache of one run: dlt's working
+destination (``visma_hrm.load.positions``). The local folders are a cache of one run: dlt's working
 folder and the downloaded files live in a folder of their own per run, under a folder named
 after the destination (a hash of its location and dataset), and are removed when the run ends.
 A killed run's folder is recognised by its lock being free and removed by the next run, so no

@@ -103,10 +103,10 @@ def _event_types() -> tuple[str, ...]:
 def read_changes(settings: Any, query: _Query) -> list[dict[str, Any]]:
     """The feed's rows, oldest detection first, filtered as asked."""
     from visma_hrm.load.dlt_internals import DatabaseUndefinedRelation
-    from visma_hrm.sync import make_pipeline
     from visma_hrm.sync.steps.changes import CHANGES_TABLE, FIELDS
+    from visma_hrm.warehouse.base import Warehouse
 
-    pipeline = make_pipeline(settings)
+    pipeline = Warehouse.of(settings).inspect()
     conditions: list[str] = []
     params: list[Any] = []
     if query.since is not None:

@@ -9,7 +9,6 @@ table and tenant, the analytics views and the HR report on the demo data. Heavy 
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -103,9 +102,9 @@ def _mark_as_demo(path: Path) -> None:
 
 def schema_of(path: Path, settings: Settings) -> str:
     """The schema holding the demo's tables in ``path``."""
-    from visma_hrm.sync import tables_schema
+    from visma_hrm.warehouse.duckdb_file import duckdb_schema
 
-    return tables_schema(dataclasses.replace(settings, duckdb_path=path))
+    return duckdb_schema(path.expanduser().resolve(), settings.dataset_name)
 
 
 @dataclass(frozen=True)

@@ -132,7 +132,7 @@ def test_demo_speaks_dutch(tmp_path: Path) -> None:
         assert expected in out, expected
     for english in ("Full sync", "Query it next", "HR report", "everything loaded"):
         assert english not in out, english
-    html = (tmp_path / "visma_hrm_demo_report.html").read_text(encoding="utf-8")
+    html = (tmp_path / "visma_hrm_demo_report.nl.html").read_text(encoding="utf-8")
     assert 'lang="nl"' in html
     assert "…" not in out
     # its refusal to overwrite somebody's file is Dutch too

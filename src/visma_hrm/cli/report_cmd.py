@@ -26,15 +26,18 @@ from visma_hrm.cli.common import (
     SchemaOpt,
     TenantOpt,
     VerboseOpt,
+    check_lang,
     errors_to_exit,
     parse_date,
     set_verbosity,
+    stdout_console,
 )
 from visma_hrm.config import load_settings
 from visma_hrm.errors import ConfigurationError
-from visma_hrm.report import report
+from visma_hrm.messages import number, text
+from visma_hrm.report import ReportData, report
 from visma_hrm.report.data import DEFAULT_REPORT_SCHEMA, PERIOD_MONTHS
-from visma_hrm.report.texts import LANGUAGES
+from visma_hrm.report.output import check_output
 
 
 @app.command("report")
@@ -63,9 +66,8 @@ def report_command(
 ) -> None:
     """Write the HR report: headcount, FTE, flows, units, contracts, age, action lists."""
     set_verbosity(quiet, verbose)
-    lang = lang or "en"
-    if lang not in LANGUAGES:
-        raise ConfigurationError(f"--lang {lang!r}: choose one of {', '.join(LANGUAGES)}.")
+    lang = check_lang(lang)
+    check_output(output, lang)
     day = _report_day(as_of)
     path = duckdb_path or load_settings().duckdb_path
     with connection(destination or "duckdb", path) as conn:
@@ -79,14 +81,22 @@ def report_command(
             as_of=day,
             months=months,
         )
-    from rich.console import Console
+    stdout_console().print(written_line(output, data, lang), highlight=False)
+
+
+def written_line(output: Path, data: ReportData, lang: str) -> str:
+    """Where the report went and what it counted, numbers as the reader writes them."""
     from rich.markup import escape
 
-    Console().print(
-        f"Report written: [bold]{escape(str(output.resolve()))}[/] "
-        f"({data.months[0].month:%Y-%m} to {data.as_of.isoformat()}, "
-        f"{len(data.tenants)} tenant(s), headcount {data.end.persons})",
-        highlight=False,
+    return text(
+        "report.written",
+        lang,
+        path=escape(str(output.resolve())),
+        first=f"{data.months[0].month:%Y-%m}",
+        as_of=data.as_of.isoformat(),
+        tenants=number(len(data.tenants), lang),
+        headcount=number(data.end.persons, lang),
+        fte=number(f"{float(data.end.fte):,.1f}", lang),
     )
 
 

@@ -113,17 +113,7 @@ def run_dagster(sb: Sandbox, where: Where, work: Path) -> None:
     config = config_file(sb, where, work / "visma-hrm.toml")
     env = {"VISMA_HRM_CONFIG": str(config), **_base_env(sb, where)}
     (work / "dagster").mkdir(exist_ok=True)
-    done = subprocess.run(
-        [sys.executable, str(DAGSTER_RUNNER), str(work / "dagster")],
-        env=env,
-        cwd=work,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    assert done.returncode == 0 and lines, done.stdout[-3000:] + done.stderr[-3000:]
-    result = json.loads(lines[-1].removeprefix("RESULT "))
+    result = _script(Path(sys.executable), DAGSTER_RUNNER, work / "dagster", env, work)
     assert result["failed"] == [], result
 
 
@@ -166,17 +156,7 @@ def run_airflow(sb: Sandbox, where: Where, work: Path) -> None:
             [str(bin_dir / "airflow"), "db", "migrate"], env=env, capture_output=True, text=True
         )
         assert migrate.returncode == 0, migrate.stderr[-3000:]
-    done = subprocess.run(
-        [str(AIRFLOW_PYTHON), str(AIRFLOW_RUNNER), str(dag_file)],
-        env=env,
-        cwd=work,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    assert done.returncode == 0 and lines, done.stdout[-3000:] + done.stderr[-3000:]
-    result = json.loads(lines[-1].removeprefix("RESULT "))
+    result = _script(AIRFLOW_PYTHON, AIRFLOW_RUNNER, dag_file, env, work)
     assert result["state"] == "success", result
 
 
@@ -211,6 +191,21 @@ def run_source(sb: Sandbox, where: Where, work: Path) -> None:
         )
         pipeline.run(source)
         finish(pipeline, source)
+
+
+def _script(python: Path, script: Path, arg: Path, env: dict[str, str], cwd: Path) -> Any:
+    """Run a runner script in a process of its own; its ``RESULT`` line, as JSON."""
+    done = subprocess.run(
+        [str(python), str(script), str(arg)],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    assert done.returncode == 0 and lines, done.stdout[-3000:] + done.stderr[-3000:]
+    return json.loads(lines[-1].removeprefix("RESULT "))
 
 
 class _environment:

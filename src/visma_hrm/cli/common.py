@@ -15,7 +15,6 @@ heavy library (duckdb, rich's tables, dlt) at module level.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import functools
 import json
 import logging
@@ -31,8 +30,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec
 
 import typer
 
-from visma_hrm.catalog import DATASETS
-from visma_hrm.config import Settings, load_settings
+from visma_hrm.config import Settings, close_match, load_settings
 from visma_hrm.errors import (
     ConcurrentRunError,
     ConfigurationError,
@@ -351,50 +349,6 @@ def parse_date(flag: str, value: str) -> dt.date:
 
 
 # ----------------------------------------------------------------------------- suggestions
-def did_you_mean(name: str, known: Iterable[str]) -> str | None:
-    """The closest known name when ``name`` looks like a typo of it (difflib's ratio >= 0.75)."""
-    matches = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
-    return matches[0] if matches else None
-
-
 def suggestion(name: str, known: Iterable[str]) -> str:
-    close = did_you_mean(name, known)
+    close = close_match(name, known)
     return f" Did you mean {close}?" if close else ""
-
-
-# ----------------------------------------------------------------------------- --fields
-def check_fields(fields: dict[str, str]) -> list[str]:
-    """Check ``fields`` names against the catalog before anything is asked of Visma.
-
-    Returns warnings; raises ``ConfigurationError`` for what is certainly wrong:
-
-    * an unknown dataset is an error (the catalog lists every dataset the API has);
-    * a column close to a known one is an error: it is a typo, and in an exclude list a typo
-      would let the very column through that was meant to stay at Visma;
-    * any other unknown column is a warning: Visma adds columns without notice, so it may be
-      new at the source; it is passed on to the API as given.
-    """
-    warnings: list[str] = []
-    for dataset_name, spec in fields.items():
-        dataset = DATASETS.get(dataset_name)
-        if dataset is None:
-            raise ConfigurationError(
-                f"--fields names unknown dataset {dataset_name!r}."
-                f"{suggestion(dataset_name, DATASETS)} Known datasets: {', '.join(DATASETS)}."
-            )
-        known = [c.name for c in dataset.columns]
-        names = [n.strip() for n in spec.strip().lstrip("!").split(",") if n.strip()]
-        for name in names:
-            if name.lstrip("!") in known:
-                continue
-            close = did_you_mean(name.lower(), known)
-            if close:
-                raise ConfigurationError(
-                    f"--fields {dataset_name}: {name!r} is not a column of {dataset_name}. "
-                    f"Did you mean {close}? (`visma-hrm datasets {dataset_name}` lists them.)"
-                )
-            warnings.append(
-                f"--fields {dataset_name}: {name!r} is not in the catalog; it may be a column "
-                "new at the source, so it is passed on to the API as given."
-            )
-    return warnings

@@ -24,7 +24,7 @@ from rich.text import Text
 
 from visma_hrm.catalog import REJECTED_ROWS_TABLE
 from visma_hrm.errors import root_cause_first
-from visma_hrm.messages import CATALOG, number, text
+from visma_hrm.messages import CATALOG, Note, number, text
 
 if TYPE_CHECKING:  # types only: the report's renderer imports this module without a sync
     from visma_hrm.client.models import ExportProgress
@@ -251,12 +251,13 @@ def print_summary(
     title: str | None = None,
     quiet: bool = False,
     lang: str = "en",
+    verbose: bool = False,
 ) -> None:
     """The summary table, then every problem in words (the table only has room for a code).
 
     ``quiet`` leaves out the table and the verdict of a run that loaded everything. The
-    fixed words are in ``lang``; the report's own notes, warnings and error causes come from
-    the sync engine and are English for now.
+    fixed words and the engine's notes are in ``lang``; a note that a step found nothing to do
+    shows with ``--verbose`` only. Warnings and error causes are English for now.
     """
     if not quiet:
         console.print(summary_table(report, title, lang))
@@ -266,8 +267,11 @@ def print_summary(
         line = text("warning.line", lang, message=warning)
         console.print(escape(line), soft_wrap=True, highlight=False)
     for note in report.notes:
+        if not getattr(note, "changed", True) and not verbose:
+            continue
+        shown = note.in_lang(lang) if isinstance(note, Note) else note
         console.print(
-            escape(text("sync.note", lang, message=note)), soft_wrap=True, highlight=False
+            escape(text("sync.note", lang, message=shown)), soft_wrap=True, highlight=False
         )
     if report.interrupted_runs_removed and not quiet:
         count = report.interrupted_runs_removed

@@ -112,30 +112,8 @@ DuckdbPathOpt = Annotated[
     typer.Option(
         "--duckdb-path",
         metavar="FILE",
-        help="DuckDB file (default: the duckdb_path setting; for the demo its own file).",
+        help="DuckDB file of the warehouse (default: the duckdb_path setting, ./visma-hrm.duckdb).",
     ),
-]
-AsOfOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--as-of",
-        metavar="DATE",
-        help="Reference date YYYY-MM-DD, or 'today' to follow the calendar (default: the last "
-        "date the data covers).",
-    ),
-]
-MONTHS_HELP = "Months shown, counting back from the as-of date."
-SinceOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--since",
-        metavar="DATE",
-        help="Where to start, YYYY-MM-DD: changes detected from then on; analytics' first month "
-        "('earliest': the first contract; default 24 months back).",
-    ),
-]
-SchemaOpt = Annotated[
-    str, typer.Option("--schema", metavar="SCHEMA", help="Schema holding the synced tables.")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 LangOpt = Annotated[
@@ -334,12 +312,24 @@ def load_with_lang(
 
 
 def check_lang(flag: str | None, fallback: str | None = None) -> str:
-    """The language of messages: ``--lang`` (checked), else ``fallback`` (a setting), else
-    ``VISMA_HRM_LANG``, else English."""
-    if flag is not None and not is_known_lang(flag):
+    """The language of messages: ``--lang``, else ``fallback`` (a setting, checked when the
+    settings were loaded), else ``VISMA_HRM_LANG``, else English. An unknown language is
+    refused, from the flag and from the environment alike."""
+    if flag is not None:
+        _refuse_unknown_lang(flag, flag)
+        return normalize_lang(flag)
+    if fallback:
+        return normalize_lang(fallback)
+    from_env = env_lang()
+    if from_env is not None:
+        _refuse_unknown_lang(from_env, f"{from_env} (from VISMA_HRM_LANG)")
+    return normalize_lang(from_env)
+
+
+def _refuse_unknown_lang(value: str, shown: str) -> None:
+    if not is_known_lang(value):
         known = ", ".join(CATALOG)
-        fail("configuration", text("error.lang", "en", value=flag, known=known), EXIT_USAGE)
-    return normalize_lang(flag or fallback or env_lang())
+        fail("configuration", text("error.lang", "en", value=shown, known=known), EXIT_USAGE)
 
 
 def parse_date(flag: str, value: str) -> dt.date:

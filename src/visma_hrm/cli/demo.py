@@ -165,7 +165,8 @@ def build_demo_analytics(path: Path, settings: Settings) -> DemoAnalytics:
     """Build the analytics views on the demo file, as ``visma-hrm analytics`` does without
     ``--as-of``: on the last date the data covers (the sandbox's clock, a year or more before
     today), so the months show real movement."""
-    from visma_hrm.analytics.build import build_analytics, data_as_of, summary
+    from visma_hrm.analytics.as_of import data_as_of
+    from visma_hrm.analytics.build import build_analytics, summary
 
     as_of = data_as_of(path, schema_of(path, settings))
     views = build_analytics(path, settings.dataset_name, as_of=as_of)
@@ -174,7 +175,7 @@ def build_demo_analytics(path: Path, settings: Settings) -> DemoAnalytics:
 
 def write_demo_report(path: Path, settings: Settings) -> Path:
     """The HR report of the demo data, next to the database file, as of the data's last date."""
-    from visma_hrm.analytics.build import data_as_of
+    from visma_hrm.analytics.as_of import data_as_of
     from visma_hrm.report import report
 
     out = path.with_name(path.stem + "_report.html")

@@ -1,4 +1,5 @@
-"""``analytics``: the views built and the headcount, FTE and flows per tenant.
+"""``analytics``: the views built and the headcount, FTE and flows per tenant; the one line of
+``report`` (the file written) and of ``model`` (the star model built).
 
 Looked up through ``visma_hrm.messages.text``; every key exists in both languages.
 """
@@ -24,6 +25,17 @@ EN: dict[str, str] = {
     "analytics.next": (
         "Query them next: SELECT * FROM {schema}.headcount_monthly_total ORDER BY 1, 2;"
     ),
+    # --- report and model --------------------------------------------------------------------
+    "report.written": (
+        "Report written: [bold]{path}[/] ({first} to {as_of}, {tenants} tenant(s), "
+        "headcount {headcount})"
+    ),
+    "model.views": "Views in schema [bold]{schema}[/]: {views}",
+    "model.tenant": "tenant {tenant}: headcount {headcount}, FTE {fte} on {date}",
+    "model.next": (
+        "Connect Power BI to these views (docs/powerbi.md); rebuild after a sync to move the "
+        "as-of date."
+    ),
 }
 
 NL: dict[str, str] = {
@@ -43,5 +55,15 @@ NL: dict[str, str] = {
     "analytics.no_contracts": "Geen contracten gevonden: nog niets te tellen.",
     "analytics.next": (
         "Verder met SQL: SELECT * FROM {schema}.headcount_monthly_total ORDER BY 1, 2;"
+    ),
+    "report.written": (
+        "Rapportage geschreven: [bold]{path}[/] ({first} t/m {as_of}, {tenants} tenant(s), "
+        "headcount {headcount})"
+    ),
+    "model.views": "Views in schema [bold]{schema}[/]: {views}",
+    "model.tenant": "tenant {tenant}: headcount {headcount}, fte {fte} op {date}",
+    "model.next": (
+        "Verbind Power BI met deze views (docs/powerbi.md); maak ze na een sync opnieuw om de "
+        "peildatum te verzetten."
     ),
 }

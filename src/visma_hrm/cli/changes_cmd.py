@@ -51,7 +51,7 @@ def changes_command(
         str | None,
         typer.Option(
             "--since",
-            metavar="WHEN",
+            metavar="DATE",
             help="Only events detected from then on: a date (2026-11-01) or a moment "
             "(2026-11-01T06:00:00+00:00).",
         ),

@@ -1,0 +1,207 @@
+"""The commands that read the warehouse against every bad path and every bad setting.
+
+``changes``, ``analytics``, ``report`` and ``model`` are given a path that is missing, a
+directory, an empty file, a file that is no DuckDB database, and a DuckDB file another process
+holds for writing (a second Python process with ``duckdb.connect``); then a config file with a
+value of the wrong type. Each time: no traceback, exactly one ``error (<code>)`` line, the exit
+code of the project (2 a wrong path or setting, 75 busy), and nothing created anywhere.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from visma_hrm.cli import app
+
+READERS = ("changes", "analytics", "report", "model")
+
+HOLD = """
+import sys, time, duckdb
+db = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == "read")
+if sys.argv[2] == "write":
+    db.execute("CREATE TABLE IF NOT EXISTS t (a INTEGER)")
+print("held", flush=True)
+time.sleep(600)
+"""
+
+
+def _hold(path: Path, mode: str) -> subprocess.Popen[str]:
+    """A second process holding ``path`` open with DuckDB (``write`` or ``read``)."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(path), mode], stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    return holder
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    for name in list(os.environ):
+        if name.startswith("VISMA_HRM_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    yield
+
+
+HOLDER: dict[Path, int] = {}
+"""The process id of the holder of each held file."""
+
+
+@pytest.fixture(scope="module")
+def held(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A DuckDB file another process holds open for writing, as a sync or a DuckDB shell does."""
+    path = tmp_path_factory.mktemp("held") / "busy.duckdb"
+    holder = _hold(path, "write")
+    HOLDER[path] = holder.pid
+    try:
+        yield path
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+
+
+def _bad_path(kind: str, tmp_path: Path, held: Path) -> Path:
+    path = tmp_path / "warehouse.duckdb"
+    if kind == "directory":
+        path.mkdir()
+    elif kind == "zero-byte":
+        path.touch()
+    elif kind == "foreign":
+        path.write_text("tenant_id,employeeid\n1,2\n", encoding="utf-8")
+    elif kind == "locked":
+        return held
+    return path
+
+
+def _files(*roots: Path) -> set[Path]:
+    return {p for root in roots for p in root.rglob("*")}
+
+
+def _invoke(args: list[str], env: dict[str, str] | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(app, args, env=env or {})
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception  # a crash is never read as an exit code
+    assert "Traceback" not in result.output, result.output
+    return result.exit_code, result.output
+
+
+def _one_error_line(output: str, code: str) -> str:
+    lines = [line for line in output.splitlines() if line.startswith(("error (", "fout ("))]
+    assert len(lines) == 1, output
+    assert lines[0].startswith(f"error ({code}): "), output
+    return lines[0]
+
+
+BAD_PATHS = {
+    "missing": ("configuration", 2, "does not exist: run `visma-hrm sync` first"),
+    "directory": ("configuration", 2, "is a folder, not a DuckDB file"),
+    "zero-byte": ("configuration", 2, "is empty (0 bytes), not a DuckDB database"),
+    "foreign": ("configuration", 2, "is not a DuckDB file"),
+    "locked": ("concurrent_run", 75, "is open in another program that writes to it (process "),
+}
+
+
+@pytest.mark.parametrize("kind", list(BAD_PATHS))
+@pytest.mark.parametrize("command", READERS)
+def test_a_bad_path_gets_one_line_the_right_exit_code_and_creates_nothing(
+    command: str, kind: str, tmp_path: Path, held: Path
+) -> None:
+    path = _bad_path(kind, tmp_path, held)
+    before = _files(tmp_path, held.parent)
+    args = [command, "--duckdb-path", str(path)]
+    if command == "report":
+        args += ["-o", str(tmp_path / "report.html")]
+    code, output = _invoke(args)
+    error_code, exit_code, words = BAD_PATHS[kind]
+    line = _one_error_line(output, error_code)
+    assert code == exit_code, output
+    assert words in line and str(path) in line
+    assert _files(tmp_path, held.parent) == before  # no database, WAL, report or .part file
+
+
+def test_the_busy_line_names_the_process_that_holds_the_file(held: Path) -> None:
+    for command in READERS:
+        _, output = _invoke([command, "--duckdb-path", str(held), "--lang", "nl"])
+        line = [ln for ln in output.splitlines() if ln.startswith("fout (concurrent_run): ")]
+        assert len(line) == 1 and f"(proces {HOLDER[held]})" in line[0], output
+
+
+def test_a_file_only_read_elsewhere_can_be_read_but_not_given_views(tmp_path: Path) -> None:
+    """A read-only holder (a BI tool) blocks the commands that write views, not ``changes``."""
+    path = tmp_path / "shared.duckdb"
+    writer = _hold(path, "write")  # a DuckDB file with a table, no change feed
+    writer.kill()
+    writer.wait(timeout=30)
+    reader = _hold(path, "read")
+    try:
+        code, output = _invoke(["changes", "--duckdb-path", str(path)])
+        assert code == 2 and "no change feed yet" in _one_error_line(output, "configuration")
+        code, output = _invoke(["analytics", "--duckdb-path", str(path)])
+        assert code == 75
+        assert "cannot write its views into it" in _one_error_line(output, "concurrent_run")
+    finally:
+        reader.kill()
+        reader.wait(timeout=30)
+
+
+WRONG_SETTINGS = {
+    "duckdb_path = 123": "duckdb_path = 123 (in ",
+    "history = 5": "history = 5 (in ",
+    'tenants = ["acme"]': "Tenant id 'acme' (in ",
+    'concurrency = "many"': 'concurrency = "many" (in ',
+    'lang = "fr"': "Unknown language fr (in ",
+}
+
+
+@pytest.mark.parametrize("setting", list(WRONG_SETTINGS))
+@pytest.mark.parametrize("command", READERS)
+def test_a_setting_of_the_wrong_type_is_refused_before_anything_is_opened(
+    command: str, setting: str, tmp_path: Path
+) -> None:
+    (tmp_path / "visma-hrm.toml").write_text(f"[visma_hrm]\n{setting}\n", encoding="utf-8")
+    before = _files(tmp_path)
+    code, output = _invoke([command])
+    assert code == 2
+    assert WRONG_SETTINGS[setting] in _one_error_line(output, "configuration")
+    assert _files(tmp_path) == before
+
+
+@pytest.mark.parametrize("command", READERS)
+def test_an_unknown_language_or_tenant_from_the_command_line_or_environment(
+    command: str, tmp_path: Path
+) -> None:
+    code, output = _invoke([command], {"VISMA_HRM_LANG": "xx"})
+    assert code == 2 and "Unknown language xx (from VISMA_HRM_LANG)" in output
+    code, output = _invoke([command, "--lang", "xx"])
+    assert code == 2 and "Unknown language xx" in _one_error_line(output, "configuration")
+    code, output = _invoke([command, "--tenant", "acme", "--duckdb-path", "none.duckdb"])
+    assert code == 2 and "Tenant id 'acme' (--tenant)" in _one_error_line(output, "configuration")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["changes", "--no-such-flag"], "No such option: --no-such-flag"),
+        (["analytics", "--months"], "requires an argument"),
+        (["report", "--months", "many"], "Invalid value for '--months'"),
+        (["model", "--as-of"], "requires an argument"),
+        (["sync", "--concurrency", "x"], "Invalid value for '--concurrency'"),
+        (["nosuchcommand"], "No such command 'nosuchcommand'"),
+    ],
+)
+def test_click_usage_errors_have_the_project_shape(args: list[str], words: str) -> None:
+    code, output = _invoke(args)
+    assert code == 2
+    line = _one_error_line(output, "configuration")
+    assert words in line and "-h` lists the options" in line
+    assert "Usage:" not in output and "Try '" not in output
+    code, output = _invoke([*args, "--lang", "nl"])
+    assert code == 2 and output.startswith("fout (configuration): ")

@@ -19,7 +19,8 @@ def test_report_command_writes_the_file_and_says_where(synced: Synced, tmp_path:
         app, [*args, "--tenant", synced.tenants[0], "--as-of", synced.as_of.isoformat()]
     )
     assert result.exit_code == 0, result.output
-    assert "Report written" in result.stdout and str(out.name) in result.stdout.replace("\n", "")
+    assert "Rapportage geschreven" in result.stdout  # --lang nl: the line too
+    assert str(out.name) in result.stdout.replace("\n", "")
     page = out.read_text(encoding="utf-8")
     assert "HR-rapportage" in page and synced.tenants[0][:8] in page
     assert synced.tenants[1][:8] not in page
@@ -32,7 +33,8 @@ def test_report_command_refuses_bad_input_with_one_message(synced: Synced, tmp_p
     cases = [
         (["--lang", "fr"], "en, nl"),
         (["--as-of", "15-02-2026"], "YYYY-MM-DD"),
-        (["--tenant", "no-such-tenant"], "tenants found"),
+        (["--tenant", "11111111-2222-3333-4444-555555555555"], "tenants found"),
+        (["--tenant", "no-such-tenant"], "is not a tenant id"),
         (["--destination", "bigquery"], "duckdb or postgres"),
     ]
     for extra, message in cases:

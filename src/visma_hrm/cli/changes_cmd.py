@@ -215,27 +215,29 @@ def write(
 
 
 def _table(rows: list[dict[str, Any]], lang: str) -> Any:
-    """The feed for people: headers in ``lang``, numbers as the reader writes them; event types
-    stay as ``--type`` names them."""
+    """The feed for people, narrow enough for a terminal: the day it was detected (the moment
+    is in jsonl and csv), the tenant only when there are several, the employment as
+    ``employeeid/contractid``; headers in ``lang``, decimals as the reader writes them, event
+    types as ``--type`` names them."""
+    from rich import box
     from rich.markup import escape
     from rich.table import Table
 
-    names = ("detected", "tenant", "type", "employee", "contract", "effective", "change")
-    table = Table(*(text(f"changes.col.{name}", lang) for name in names))
+    several = len({row["tenant_id"] for row in rows}) > 1
+    names = ("detected", *(("tenant",) if several else ()), "type", "employee", "effective")
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, collapse_padding=True, pad_edge=False)
+    for name in names:
+        table.add_column(text(f"changes.col.{name}", lang), no_wrap=True)
+    table.add_column(text("changes.col.change", lang), overflow="fold", min_width=16)
     for row in rows:
         change = ", ".join(
             f"{k}: {_value(row['before'].get(k), lang)} -> {_value(v, lang)}"
             for k, v in row["after"].items()
         ) or (row["row_key"] or "")
-        table.add_row(
-            str(row["detected_at"])[:19],
-            str(row["tenant_id"])[:8],
-            row["type"],
-            row["employeeid"] or "",
-            row["contractid"] or "",
-            row["effective_date"] or "",
-            escape(change),
-        )
+        employment = "/".join(str(row[k]) for k in ("employeeid", "contractid") if row[k])
+        cells = [str(row["detected_at"])[:10], *([str(row["tenant_id"])[:8]] if several else [])]
+        cells += [row["type"], employment, row["effective_date"] or "", escape(change)]
+        table.add_row(*cells)
     return table
 
 
@@ -244,6 +246,8 @@ _DECIMAL = re.compile(r"-?\d+\.\d+")
 
 def _value(value: Any, lang: str) -> str:
     """A before/after value (stored as text): a decimal in the reader's notation (``0,8`` in
-    Dutch), anything else as stored (dates, ids, names)."""
+    Dutch), nothing as ``-``, anything else as stored (dates, ids, names)."""
+    if value is None:
+        return "-"
     shown = str(value)
     return number(shown, lang) if _DECIMAL.fullmatch(shown) else shown

@@ -205,3 +205,16 @@ def test_click_usage_errors_have_the_project_shape(args: list[str], words: str) 
     assert "Usage:" not in output and "Try '" not in output
     code, output = _invoke([*args, "--lang", "nl"])
     assert code == 2 and output.startswith("fout (configuration): ")
+
+
+def test_the_defaults_spelled_for_help_are_the_libraries_own() -> None:
+    """``--help`` must not import the analytics; the defaults it shows are theirs all the same."""
+    from visma_hrm.analytics.build import DEFAULT_TARGET_SCHEMA
+    from visma_hrm.analytics.star import DEFAULT_MODEL_SCHEMA
+    from visma_hrm.cli.model_cmd import DEFAULT_MODEL_SCHEMA as MODEL_DEFAULT
+    from visma_hrm.cli.read_options import DEFAULT_ANALYTICS_SCHEMA
+
+    assert (DEFAULT_ANALYTICS_SCHEMA, MODEL_DEFAULT) == (
+        DEFAULT_TARGET_SCHEMA,
+        DEFAULT_MODEL_SCHEMA,
+    )

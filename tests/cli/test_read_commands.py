@@ -9,6 +9,7 @@ code of the project (2 a wrong path or setting, 75 busy), and nothing created an
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -18,6 +19,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.support.cli import CLI
+from tests.support.cli import closed_port as _closed_port
 from visma_hrm.cli import app
 
 READERS = ("changes", "analytics", "report", "model")
@@ -161,7 +164,7 @@ WRONG_SETTINGS = {
 
 
 @pytest.mark.parametrize("setting", list(WRONG_SETTINGS))
-@pytest.mark.parametrize("command", READERS)
+@pytest.mark.parametrize("command", [*READERS, "sync", "check", "datasets"])
 def test_a_setting_of_the_wrong_type_is_refused_before_anything_is_opened(
     command: str, setting: str, tmp_path: Path
 ) -> None:
@@ -218,3 +221,87 @@ def test_the_defaults_spelled_for_help_are_the_libraries_own() -> None:
         DEFAULT_TARGET_SCHEMA,
         DEFAULT_MODEL_SCHEMA,
     )
+
+
+FEED = """
+CREATE SCHEMA visma_hrm;
+CREATE TABLE visma_hrm.changes AS
+SELECT md5(i::VARCHAR) AS event_id, '2319d23a-7c4b-4c52-9d8e-5a1f0b6e3c21' AS tenant_id,
+       'hours_change' AS type, CAST(i AS VARCHAR) AS person_key,
+       CAST(100000 + i AS VARCHAR) AS employeeid, '1' AS contractid,
+       DATE '2026-01-01' AS effective_date,
+       TIMESTAMPTZ '2026-02-01 06:00:00+00' AS detected_at,
+       '{"ptfactor": "0.8000"}' AS before, '{"ptfactor": "1.0000"}' AS after,
+       'contracts' AS dataset, CAST(100000 + i AS VARCHAR) || '|1|0' AS row_key
+FROM range(3000) AS r(i)
+"""
+
+
+@pytest.fixture
+def feed(tmp_path: Path) -> Path:
+    """A DuckDB file with a change feed of 3,000 events (more than a pipe holds)."""
+    import duckdb
+
+    path = tmp_path / "feed.duckdb"
+    with duckdb.connect(str(path)) as db:
+        db.execute(FEED)
+    return path
+
+
+def test_the_feed_reads_in_every_format_and_the_table_speaks_dutch(feed: Path) -> None:
+    code, output = _invoke(["changes", "--duckdb-path", str(feed), "--json", "-q"])
+    document = json.loads(output)
+    assert code == 0 and document["count"] == 3000
+    assert document["events"][0]["detected_at"] == "2026-02-01T06:00:00+00:00"
+    assert document["events"][0]["after"] == {"ptfactor": "1.0000"}
+    code, output = _invoke(["changes", "--duckdb-path", str(feed), "--lang", "nl"])
+    assert code == 0 and "ptfactor: 0,8000 -> 1,0000" in output
+    assert "soort" in output and "3.000 gebeurtenis(sen)" in output
+    code, output = _invoke(["changes", "--duckdb-path", str(feed)])
+    assert "ptfactor: 0.8000 -> 1.0000" in output and "3,000 event(s)" in output
+    code, output = _invoke(["changes", "--duckdb-path", str(feed), "--json", "--format", "csv"])
+    assert code == 2 and "exclude each other" in _one_error_line(output, "configuration")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["changes", "--format", "table"],
+        ["changes", "--format", "jsonl"],
+        ["changes", "--format", "csv"],
+        ["changes", "--json"],
+        ["datasets", "--offline"],
+    ],
+    ids=lambda a: " ".join(a),
+)
+def test_a_reader_that_closes_the_pipe_ends_the_command_quietly(
+    args: list[str], feed: Path
+) -> None:
+    """``visma-hrm changes | head``: the reader goes away before the output is written."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VISMA_HRM_")}
+    env["VISMA_HRM_DUCKDB_PATH"] = str(feed)
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first line: every write meets a closed pipe
+    try:
+        done = subprocess.run(
+            [CLI, *args], stdout=write, stderr=subprocess.PIPE, env=env, text=True, timeout=120
+        )
+    finally:
+        os.close(write)
+    assert done.stderr == "" and done.returncode == 141, done.stderr
+
+
+def test_postgres_without_credentials_or_unreachable_is_one_line(tmp_path: Path) -> None:
+    code, output = _invoke(["changes", "--destination", "postgres"])  # as the sync says it
+    line = _one_error_line(output, "configuration")
+    assert code == 2 and "The postgres destination is not configured" in line
+    assert "DESTINATION__POSTGRES__CREDENTIALS" in line
+    closed = _closed_port()
+    env = {"DESTINATION__POSTGRES__CREDENTIALS": f"postgresql://u:pw-4711@127.0.0.1:{closed}/hr"}
+    for command in READERS:
+        code, output = _invoke([command, "--destination", "postgres"], env)
+        line = _one_error_line(output, "destination")
+        assert code == 1 and "PostgreSQL could not be reached" in line, output
+        assert "pw-4711" not in output
+    code, output = _invoke(["analytics", "--destination", "bigquery"])
+    assert code == 2 and "read duckdb or postgres" in _one_error_line(output, "configuration")

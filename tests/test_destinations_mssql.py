@@ -15,8 +15,8 @@ from pathlib import Path
 import dlt
 import pytest
 
+from tests.support.tables import make_pipeline
 from visma_hrm.config import load_settings
-from visma_hrm.sync import make_pipeline
 
 PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
 URL = "mssql://loader:s3cret@sql.example.com:1433/hr?driver=ODBC+Driver+18+for+SQL+Server"

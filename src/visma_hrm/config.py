@@ -21,7 +21,7 @@ import os
 import stat
 import tomllib
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,7 +44,8 @@ SECTION = "visma_hrm"
 ENV_PREFIX = "VISMA_HRM_"
 SECRET_ENV = "VISMA_HRM_CLIENT_SECRET"
 PSEUDONYM_KEY_ENV = "VISMA_HRM_PSEUDONYM_KEY"
-_SECRET_NAMES = ("client_secret", "pseudonym_key")
+DESTINATION_CREDENTIALS_ENV = "VISMA_HRM_DESTINATION_CREDENTIALS"
+_SECRET_NAMES = ("client_secret", "pseudonym_key", "destination_credentials")
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class Settings:
     datasets: tuple[str, ...] = ()
     """Datasets asked for explicitly; empty means every dataset the customer approved."""
     destination: str = "duckdb"
+    destination_credentials: Secret | None = field(default=None, repr=False)
+    """The destination's connection string, like a secret (None: dlt's own configuration)."""
     duckdb_path: Path = DEFAULT_FILE
     duckdb_memory_limit: str = "128MB"
     """DuckDB's memory limit for loads; beyond it DuckDB spills to disk instead of growing.
@@ -185,9 +188,29 @@ def load_settings(
         raise ConfigurationError("The client secret cannot be given as a setting or flag.")
     if "pseudonym_key" in values:
         raise ConfigurationError("The pseudonym key cannot be given as a setting or flag.")
+    if "destination_credentials" in values:
+        raise ConfigurationError(
+            f"Give the destination's credentials as {DESTINATION_CREDENTIALS_ENV}."
+        )
     values["client_secret"] = _secret(env, path)
     values["pseudonym_key"] = _secret(env, path, "pseudonym_key", PSEUDONYM_KEY_ENV)
+    values["destination_credentials"] = _secret(
+        env, path, "destination_credentials", DESTINATION_CREDENTIALS_ENV
+    )
     return _build(values, origins)
+
+
+def build_settings(
+    values: Mapping[str, Any], secrets: Mapping[str, str | None] | None = None
+) -> Settings:
+    """Settings from values given in code (the dlt source's arguments), checked and coerced as
+    a config file's are; ``secrets`` by their setting names. None or empty means unset."""
+    given = {k: v for k, v in values.items() if v not in (None, (), [], {})}
+    for name, secret in (secrets or {}).items():
+        if name not in _SECRET_NAMES:
+            raise ConfigurationError(f"{name} is not a secret setting.")
+        given[name] = Secret(str(secret)) if secret else None
+    return _build(given)
 
 
 def _config_path(explicit: Path | None, env: Mapping[str, str]) -> Path | None:
@@ -285,9 +308,14 @@ def _build(values: dict[str, Any], origins: Mapping[str, str] | None = None) -> 
 
 def _unknown_setting(name: str) -> str:
     """Name the unknown setting and, for a likely typo, the setting that was meant."""
-    close = difflib.get_close_matches(name, sorted(_KNOWN - {"client_secret"}), n=1, cutoff=0.6)
-    hint = f" Did you mean {close[0]}?" if close else ""
+    close = close_match(name, sorted(_KNOWN - set(_SECRET_NAMES)), cutoff=0.6)
+    hint = f" Did you mean {close}?" if close else ""
     return f"Unknown setting {name!r}.{hint} (docs/configuration.md lists every setting.)"
+
+
+def close_match(name: str, known: Iterable[str], cutoff: float = 0.75) -> str | None:
+    """The known name ``name`` most likely is a typo of (difflib's ratio >= ``cutoff``)."""
+    return next(iter(difflib.get_close_matches(name, list(known), n=1, cutoff=cutoff)), None)
 
 
 # ----------------------------------------------------------------------------------- writing

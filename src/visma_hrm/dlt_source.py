@@ -1,57 +1,61 @@
 """A dlt source for your own pipelines: ``visma_hrm_source``, the way dlt's verified sources are.
 
-Credentials and tenants come from arguments or from dlt's own config and secrets
-(``[sources.visma_hrm]`` in ``.dlt/config.toml`` / ``secrets.toml``, or
-``SOURCES__VISMA_HRM__CLIENT_SECRET`` and friends). One merge resource per dataset, keyed by
-tenant and the dataset's key; each export's position row goes to ``_visma_sync_state`` in the
-same load package as its rows (``visma_hrm.load.source``). Where each tenant and dataset starts is
-read from the destination of the pipeline running the source, never from dlt's local state:
-the rule of ``visma-hrm sync``, so a new or emptied destination always gets full exports.
+It takes the settings ``visma-hrm sync`` takes (``docs/configuration.md``), as arguments or
+from dlt's own config and secrets (``[sources.visma_hrm]`` in ``.dlt/config.toml`` /
+``secrets.toml``, ``SOURCES__VISMA_HRM__CLIENT_SECRET`` and friends), and validates them into
+the engine's ``RunPlan`` when it is made, before anything is asked of Visma. Its rows pass
+through the same transformation as the CLI's: the ``fields`` and ``contact`` exclusions asked
+of the API, pseudonyms on every batch, the bookkeeping columns, each export's position row in
+the same load package as its rows. Where each tenant and dataset starts is read from the
+destination of the pipeline running it, never from dlt's local state.
 
-What a ``visma-hrm sync`` run adds on top (every export downloaded side by side before anything
-is parsed, one tenant's failure kept from the others, excluded columns emptied, the report)
-lives in ``visma_hrm.sync``; the downloads are its phase 1 and the settings its own, so the two
-share one copy of that logic. Here a failed export stops the extract, so dlt loads nothing of
-that run and the next run asks again: nothing is half loaded. In an orchestrator, run one
-source per tenant to keep tenants apart. After a run, ``apply_deletions(pipeline)`` marks the
-rows that a complete full export no longer carried.
+The after-load steps (deletions, exclusions, retention, history, change feed) need the load to
+be done: call ``finish(pipeline, source)`` after ``pipeline.run(source)``. A load whose steps
+never ran (``finish`` forgotten, a crash in between) is caught up when the source next runs,
+before it downloads anything, and logged: a setting is never silently skipped. A destination
+that cannot do a step the settings ask for (history on Delta files) stops the run before any
+API call, naming the setting.
+
+A failed export stops the extract, so dlt loads nothing of that run and the next run asks
+again: nothing is half loaded. In an orchestrator, run one source per tenant.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import dataclasses
 import logging
 import tempfile
-from collections.abc import Collection, Coroutine, Iterator
-from dataclasses import dataclass
+from collections.abc import Coroutine, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import dlt
 
 from visma_hrm.catalog import DATASETS, Dataset
-from visma_hrm.client.settings import ClientSettings, FieldSelection
-from visma_hrm.config import DEFAULT_API_URL, DEFAULT_TOKEN_URL, Settings
+from visma_hrm.config import DEFAULT_API_URL, DEFAULT_TOKEN_URL, build_settings
 from visma_hrm.errors import ConfigurationError
-from visma_hrm.load.dlt_internals import DatabaseUndefinedRelation
-from visma_hrm.load.positions import Positions, read_positions
+from visma_hrm.load.dlt_internals import active_pipeline
 from visma_hrm.load.source import (
     SOURCE_NAME,
     ParseTally,
     SpooledExport,
-    default_reader,
-    export_items,
+    dataset_resource,
+    marker_resources,
     run_start,
 )
-from visma_hrm.redact import Secret
+from visma_hrm.messages import Note
 from visma_hrm.sync.extract import extract_all
-from visma_hrm.sync.plan import Plan, client_settings_from, wanted_datasets
+from visma_hrm.sync.plan import Plan, RunPlan
 from visma_hrm.sync.report import NullReporter
-from visma_hrm.sync.steps.deletions import mark_deleted
+from visma_hrm.sync.steps import StepContext, run_steps
+from visma_hrm.warehouse.base import Session, Warehouse
 
-log = logging.getLogger("visma_hrm.load.source")
+log = logging.getLogger("visma_hrm.source")
 T = TypeVar("T")
+PLAN_ATTRIBUTE = "visma_plan"
 
 
 @dlt.source(name=SOURCE_NAME, max_table_nesting=0, root_key=False)
@@ -64,89 +68,93 @@ def visma_hrm_source(
     token_url: str = DEFAULT_TOKEN_URL,
     full_refresh: bool = False,
     concurrency: int = 4,
+    fields: dict[str, str] | None = None,
+    privacy_profile: str | None = None,
+    pseudonym_key: str | None = dlt.secrets.value,
+    pseudonymize_keys: bool = False,
+    history: list[str] | str | None = None,
+    change_feed: bool = False,
+    retention: int | None = None,
+    retention_action: str = "empty",
 ) -> list[Any]:
     """Every dataset (or ``datasets``) of every tenant, fully the first time, then what changed.
 
     A dataset a tenant did not approve is skipped for that tenant (logged), unless it was named
-    in ``datasets``: then it fails the run, as in ``visma-hrm sync``.
+    in ``datasets``: then it fails the run, as in ``visma-hrm sync``. The other arguments mean
+    what the settings of the same name mean (``docs/configuration.md``).
     """
-    if not tenants:
-        raise ConfigurationError("visma_hrm_source needs at least one tenant id.")
-    settings = Settings(
-        api_url=api_url,
-        token_url=token_url,
-        client_id=client_id,
-        client_secret=Secret(str(client_secret)),
-        tenants=tuple(tenants),
-        datasets=tuple(datasets or ()),
-        concurrency=max(1, concurrency),
+    values: dict[str, Any] = {
+        "api_url": api_url,
+        "token_url": token_url,
+        "client_id": client_id,
+        "tenants": list(tenants or ()),
+        "datasets": list(datasets or ()),
+        "concurrency": concurrency,
+        "fields": dict(fields or {}),
+        "privacy_profile": privacy_profile,
+        "pseudonymize_keys": pseudonymize_keys,
+        "history": history or (),
+        "change_feed": change_feed,
+        "retention": retention,
+        "retention_action": retention_action,
+    }
+    secrets = {"client_secret": client_secret, "pseudonym_key": pseudonym_key}
+    plan = RunPlan.of(
+        build_settings(values, secrets), full_refresh=full_refresh, entry_point="source"
     )
-    wanted, explicit = wanted_datasets(settings)
-    plan = _SourcePlan(settings, client_settings_from(settings), explicit, full_refresh)
-    return [_dataset_resource(dataset, plan) for dataset in wanted]
+    for warning in plan.warnings:
+        log.warning(warning)
+    run = _SourceRun(plan)
+    resources = [_resource(dataset, run) for dataset in plan.datasets]
+    for resource in resources:  # finish(pipeline, source) reads the plan back from them
+        setattr(resource, PLAN_ATTRIBUTE, plan)
+    return resources + marker_resources(plan.pseudonymizer, run.started)
 
 
-@dataclass(frozen=True)
-class _SourcePlan:
-    settings: Settings
-    client: ClientSettings
-    explicit: bool
-    full_refresh: bool
+@dataclass
+class _SourceRun:
+    """One extract of the source: its plan, its start, and what was checked before it asked."""
 
-    def for_dataset(self, dataset: Dataset, positions: Positions) -> Plan:
-        """The sync's plan for one dataset of every tenant (no field selection)."""
-        selections: dict[str, FieldSelection | None] = {dataset.name: None}
-        tenants = self.settings.tenants
-        return Plan(tenants, [dataset], self.explicit, selections, positions, self.full_refresh)
+    plan: RunPlan
+    started: Any = field(default_factory=run_start)
+    session: Session | None = None
+
+    def prepared(self) -> Session:
+        """The destination checked before the first download (once per extract)."""
+        if self.session is None:
+            pipeline = active_pipeline()
+            if pipeline is None:
+                raise ConfigurationError("visma_hrm_source runs inside a dlt pipeline's run.")
+            session = Warehouse.attach(pipeline)
+            session.refuse_unsupported(self.plan.wanted_steps())
+            session.check_privacy(self.plan.pseudonymizer)
+            _catch_up(session, self.plan)
+            _PLANS[_pipeline_key(pipeline)] = self.plan
+            self.session = session
+        return self.session
 
 
-def _dataset_resource(dataset: Dataset, plan: _SourcePlan) -> Any:
-    def rows() -> Iterator[Any]:
-        synced_at = run_start()
-        positions = Positions() if plan.full_refresh else current_positions()
+def _resource(dataset: Dataset, run: _SourceRun) -> Any:
+    tally = ParseTally()
+
+    def exports() -> Iterator[SpooledExport]:
+        session = run.prepared()
+        only = dataclasses.replace(run.plan, datasets=(dataset,))
         with tempfile.TemporaryDirectory(prefix="visma-hrm-") as spool:
-            exports = _download(plan, plan.for_dataset(dataset, positions), Path(spool))
-            tally = ParseTally()
-            for export in exports:
-                yield from export_items(export, synced_at, tally, default_reader)
-        if tally.failed:
-            raise next(iter(tally.failed.values()))
+            yield from _download(Plan(only, session.positions()), Path(spool))
 
-    columns: Any = dataset.dlt_columns()
-    return dlt.resource(
-        rows,
-        name=dataset.name,
-        table_name=dataset.table,
-        write_disposition="merge",
-        primary_key=list(dataset.key),
-        columns=columns,
+    return dataset_resource(
+        dataset, exports, run.started, tally, pseudonymizer=run.plan.pseudonymizer, strict=True
     )
 
 
-def current_positions() -> Positions:
-    """Positions held by the destination of the pipeline running this source (none: full)."""
-    pipeline = dlt.current.pipeline()
-    try:
-        with pipeline.sql_client() as client:
-            return read_positions(client)
-    except DatabaseUndefinedRelation:
-        return Positions()
-    except Exception as exc:  # a destination never loaded into has no dataset yet
-        if "does not exist" in str(exc) or "not found" in str(exc).lower():
-            return Positions()
-        raise
-
-
-def _download(plan: _SourcePlan, sync_plan: Plan, spool: Path) -> list[SpooledExport]:
-    """Phase 1 of ``visma-hrm sync`` (``visma_hrm.sync.extract``); any failure stops the extract.
+def _download(plan: Plan, spool: Path) -> list[SpooledExport]:
+    """Phase 1 of the engine (``visma_hrm.sync.extract``); any failure stops the extract.
 
     Stopping keeps dlt from loading anything of this run, so nothing is half loaded and the
     next run asks again; a dataset a tenant did not approve is only logged (see the source).
     """
-    extraction = extract_all(
-        plan.client, sync_plan, spool, plan.settings.concurrency, NullReporter()
-    )
-    outcomes = _run(extraction)
+    outcomes = _run(extract_all(plan, spool, NullReporter()))
     for outcome in outcomes:
         table = outcome.table
         if table.status == "skipped":
@@ -162,23 +170,88 @@ def _run(coroutine: Coroutine[Any, Any, T]) -> T:
         return worker.submit(asyncio.run, coroutine).result()
 
 
-def apply_deletions(
-    pipeline: dlt.Pipeline, tenants: Collection[str] | None = None
-) -> dict[tuple[str, str], int]:
-    """Mark rows gone from each pair's newest complete full export as deleted; per pair, how many.
+# ------------------------------------------------------------------------------ after the load
+_PLANS: dict[tuple[str, str], RunPlan] = {}
+"""The plan of the source a pipeline last extracted in this process, for ``finish``."""
 
-    Idempotent: call it after every ``pipeline.run`` of the source. ``tenants`` limits it to
-    those tenants (an orchestrator's run of one tenant need not touch the others' rows).
+
+@dataclass(frozen=True)
+class Finished:
+    """What the after-load steps did in a user's pipeline."""
+
+    deleted: Mapping[tuple[str, str], int]
+    """Rows marked deleted now, per (tenant, dataset)."""
+    notes: tuple[Note, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+def finish(pipeline: dlt.Pipeline, source: Any | None = None) -> Finished:
+    """Run the after-load steps the source's settings ask for, after ``pipeline.run(source)``.
+
+    Deletions (rows a complete full export no longer carried), exclusions (columns kept out
+    emptied in stored rows), retention, history and the change feed, in the engine's order and
+    with its rules (``visma_hrm.sync.steps``). ``source``: the source that was run (default:
+    the one this pipeline last extracted in this process). Idempotent: call it after every run.
     """
-    marked: dict[tuple[str, str], int] = {}
-    with pipeline.sql_client() as client:
-        positions = read_positions(client)
-        for (tenant, dataset), position in positions.by_pair.items():
-            if tenants is not None and tenant not in tenants:
-                continue
-            if position.complete_full_at is not None and dataset in DATASETS:
-                table = DATASETS[dataset].table
-                marked[(tenant, dataset)] = mark_deleted(
-                    client, tenant, table, position.complete_full_at
-                )
-    return marked
+    plan = _PLANS.get(_pipeline_key(pipeline))
+    if source is not None:
+        plan = _plan_of(source)
+    if plan is None:
+        raise ConfigurationError(
+            "finish(pipeline) follows pipeline.run(visma_hrm_source(...)) in the same process; "
+            "pass the source you ran: finish(pipeline, source)."
+        )
+    session = Warehouse.attach(pipeline)
+    done = _finish(session, plan)
+    deleted = {pair: n for _, result in done for pair, n in result.deleted.items()}
+    notes = tuple(n for _, result in done for n in result.notes)
+    warnings = tuple(w for _, result in done for w in result.warnings)
+    failures = [error for _, result in done for error in result.failures.values()]
+    if failures:
+        raise failures[0]
+    return Finished(deleted, notes, warnings)
+
+
+def apply_deletions(
+    pipeline: dlt.Pipeline, source: Any | None = None
+) -> dict[tuple[str, str], int]:
+    """``finish`` by its earlier name: every after-load step; the rows marked deleted."""
+    return dict(finish(pipeline, source).deleted)
+
+
+def _finish(session: Session, plan: RunPlan) -> list[Any]:
+    context = StepContext(plan, session, run_start(), session.positions())
+    return run_steps(context)
+
+
+def _catch_up(session: Session, plan: RunPlan) -> None:
+    """Run the steps of earlier loads whose steps never ran, before this run asks anything."""
+    positions = session.positions()
+    done = session.steps_done()
+    pending = [
+        t
+        for t in plan.tenants
+        if (newest := positions.newest_load(t)) is not None and (t not in done or done[t] < newest)
+    ]
+    if not pending:
+        return
+    log.warning(Note("note.steps_caught_up").in_lang(plan.settings.lang))
+    for _, result in run_steps(StepContext(plan, session, run_start(), positions)):
+        for error in result.failures.values():
+            raise error
+
+
+def _plan_of(source: Any) -> RunPlan:
+    resources = getattr(source, "resources", {})
+    plans = [getattr(r, PLAN_ATTRIBUTE, None) for r in resources.values()]
+    plan = next((p for p in plans if isinstance(p, RunPlan)), None)
+    if plan is None:
+        raise ConfigurationError("finish(pipeline, source) takes a visma_hrm_source.")
+    return plan
+
+
+def _pipeline_key(pipeline: Any) -> tuple[str, str]:
+    return (str(pipeline.pipeline_name), str(pipeline.pipelines_dir))
+
+
+__all__ = ["DATASETS", "Finished", "apply_deletions", "finish", "visma_hrm_source"]

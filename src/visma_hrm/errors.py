@@ -140,9 +140,17 @@ class MalformedDataError(VismaHrmError):
 
 # ----------------------------------------------------------------------------- loading
 class DestinationError(VismaHrmError):
-    """The destination refused the load (full disk, permissions, schema conflict)."""
+    """The destination refused the load (full disk, permissions, schema conflict, a refused
+    password, a database that does not exist): trying again cannot help."""
 
     code = "destination"
+
+
+class DestinationUnavailableError(DestinationError):
+    """The destination could not be reached, or failed in a way it calls temporary."""
+
+    code = "destination_unavailable"
+    retryable = True
 
 
 class ConcurrentRunError(VismaHrmError):

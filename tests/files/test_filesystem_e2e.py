@@ -40,8 +40,10 @@ from visma_hrm.config import Settings
 from visma_hrm.errors import ConfigurationError
 from visma_hrm.sandbox import FaultConfig, Sandbox, SandboxConfig, start_sandbox
 from visma_hrm.sync import SyncReport, SyncSettings, sync
-from visma_hrm.sync import run as run_module
-from visma_hrm.warehouse import files as files_reconcile
+from visma_hrm.sync.steps.base import StepResult
+from visma_hrm.sync.steps.deletions import Deletions
+from visma_hrm.warehouse import delta
+from visma_hrm.warehouse.files import FilesSession
 
 EMPLOYEES = 30
 
@@ -179,7 +181,7 @@ def test_positions_in_the_files_survive_a_lost_local_folder_and_heal_a_crash(
 
     with monkeypatch.context() as crash:
         # the full refresh loads, then "dies" before marking deletions
-        crash.setattr(run_module, "mark_deletions", lambda *args: None)
+        crash.setattr(Deletions, "run", lambda self, context: StepResult())
         _sync(settings, full_refresh=True)
     with pytest.raises(AssertionError, match="not marked deleted"):
         assert_lake_equals_truth(sb, lake)
@@ -280,7 +282,7 @@ def test_a_failed_deletion_marking_fails_the_run_and_the_next_run_marks(
         raise OSError(28, "No space left on device")
 
     with monkeypatch.context() as fault:
-        fault.setattr(files_reconcile, "mark_deleted", disk_full)
+        fault.setattr(delta, "mark_deleted", disk_full)
         report = sync(SyncSettings(settings, full_refresh=True))
     # the rows are loaded, but rows gone at the source still look current: never exit 0 then
     assert report.exit_code == 1
@@ -301,8 +303,8 @@ def test_plain_parquet_tables_of_an_earlier_version_stop_the_sync(
     settings = _settings(sb, tmp_path, datasets=("employees",))
     with monkeypatch.context() as earlier:
         # what versions before Delta did: the same source, no table format, dlt appends
-        earlier.setattr(files_reconcile, "with_table_format", lambda source, pipeline: source)
-        earlier.setattr(files_reconcile, "count_rows", lambda pipeline, tables: {})
+        earlier.setattr(FilesSession, "prepare_source", lambda self, source: source)
+        earlier.setattr(FilesSession, "count_rows", lambda self, tables: {})
         sync(SyncSettings(settings))
     assert (
         parquet_rows(lake, "employees")

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 from deltalake import DeltaTable, write_deltalake
 
-from visma_hrm.warehouse.files import mark_deleted_delta
+from visma_hrm.warehouse.delta import mark_deleted_delta
 
 UTC = dt.UTC
 OLD = dt.datetime(2026, 1, 1, tzinfo=UTC)

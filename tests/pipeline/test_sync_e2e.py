@@ -21,7 +21,8 @@ from visma_hrm.catalog import DATASETS, DELETED_AT_COLUMN, DELETED_COLUMN, TENAN
 from visma_hrm.config import Settings
 from visma_hrm.sandbox import FaultConfig, Sandbox, SandboxConfig, start_sandbox
 from visma_hrm.sync import SyncReport, SyncSettings, sync
-from visma_hrm.sync import run as run_module
+from visma_hrm.sync.steps.base import StepResult
+from visma_hrm.sync.steps.deletions import Deletions
 
 EMPLOYEES = 40
 
@@ -211,7 +212,7 @@ def test_deletions_missed_by_a_crash_after_the_load_are_marked_by_the_next_run(
     sb.advance(days=720)  # long enough for the sandbox to delete rows
     with monkeypatch.context() as crash:
         # the full refresh loads, then "dies" before reconciling deletions
-        crash.setattr(run_module, "mark_deletions", lambda *args: None)
+        crash.setattr(Deletions, "run", lambda self, context: StepResult())
         _sync(settings, full_refresh=True)
     with pytest.raises(AssertionError, match="not marked deleted"):
         assert_equal_to_truth(sb, settings)

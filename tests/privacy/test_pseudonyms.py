@@ -25,7 +25,7 @@ import pytest
 from tests.support.cli import CLI, cli_env
 from tests.support.postgres_server import PostgresServer, use_as_dlt_destination
 from tests.support.settings import sandbox_settings
-from tests.support.tables import fetch_rows
+from tests.support.tables import fetch_rows, make_pipeline
 from visma_hrm.catalog import DATASETS, TENANT_COLUMN
 from visma_hrm.config import Settings, load_settings
 from visma_hrm.errors import ConfigurationError
@@ -39,7 +39,7 @@ from visma_hrm.load.pseudonyms import (
 )
 from visma_hrm.redact import Secret
 from visma_hrm.sandbox import FaultConfig, Sandbox, SandboxConfig, start_sandbox
-from visma_hrm.sync import SyncSettings, make_pipeline, sync
+from visma_hrm.sync import SyncSettings, sync
 
 KEY = "test-pseudonym-key-0123456789-abcdefghijklmnop"
 MIN_SCAN = 6

@@ -25,12 +25,8 @@ from visma_hrm.config import Settings
 from visma_hrm.errors import ConfigurationError
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
 from visma_hrm.sync import SyncReport, SyncSettings, sync
-from visma_hrm.sync.steps.retention import (
-    PERSON_DATASETS,
-    REMOVED_TABLE,
-    Retention,
-    personal_columns,
-)
+from visma_hrm.sync.plan import RetentionRule
+from visma_hrm.sync.steps.retention import PERSON_DATASETS, REMOVED_TABLE, personal_columns
 
 YEARS = 2
 TODAY = dt.datetime.now(dt.UTC).date()
@@ -46,7 +42,7 @@ def sb() -> Iterator[Sandbox]:
 
 
 def _cutoff() -> dt.date:
-    return Retention(YEARS).cutoff(TODAY)
+    return RetentionRule(YEARS).cutoff(TODAY)
 
 
 def gone(sb: Sandbox, tenant: str) -> set[str]:
@@ -179,8 +175,8 @@ def test_remove_takes_the_rows_out_and_a_bad_setting_is_refused(
 
 
 def test_the_cutoff_is_n_calendar_years_back() -> None:
-    assert Retention(2).cutoff(dt.date(2026, 11, 29)) == dt.date(2024, 11, 29)
-    assert Retention(1).cutoff(dt.date(2028, 2, 29)) == dt.date(2027, 2, 28)
+    assert RetentionRule(2).cutoff(dt.date(2026, 11, 29)) == dt.date(2024, 11, 29)
+    assert RetentionRule(1).cutoff(dt.date(2028, 2, 29)) == dt.date(2027, 2, 28)
 
 
 @pytest.mark.slow

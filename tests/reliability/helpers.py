@@ -21,14 +21,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.support.settings import sandbox_settings
-from tests.support.tables import canonical_rows, duckdb_rows
+from tests.support.tables import canonical_rows, duckdb_rows, make_pipeline
 from tests.support.truth import Pair
 from visma_hrm.catalog import REJECTED_ROWS_TABLE, TENANT_COLUMN
 from visma_hrm.config import Settings
 from visma_hrm.load.positions import Position, read_positions
 from visma_hrm.sandbox import Sandbox
-from visma_hrm.sync import make_pipeline
-from visma_hrm.sync import run as run_module
 
 
 def settings_for(sb: Sandbox, tmp_path: Path, datasets: Sequence[str], **extra: Any) -> Settings:
@@ -143,11 +141,11 @@ def client_tuning(**changes: Any) -> Iterator[None]:
     These are ``ClientSettings`` values a person rarely changes, so ``Settings`` does not carry
     them; the behaviour under test is the same, only the clock runs faster.
     """
-    original = run_module.client_settings_from
+    original = Settings.client_settings
 
-    def tuned(cfg: Settings) -> Any:
-        return dataclasses.replace(original(cfg), **changes)
+    def tuned(cfg: Settings, **tuning: Any) -> Any:
+        return dataclasses.replace(original(cfg, **tuning), **changes)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(run_module, "client_settings_from", tuned)
+        mp.setattr(Settings, "client_settings", tuned)
         yield

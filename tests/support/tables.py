@@ -17,7 +17,12 @@ import pyarrow.dataset as pads
 from deltalake import DeltaTable
 
 from visma_hrm.config import Settings
-from visma_hrm.sync import make_pipeline
+from visma_hrm.warehouse.base import Warehouse
+
+
+def make_pipeline(settings: Settings) -> Any:
+    """A dlt pipeline that reads the destination the settings point at (its own folder)."""
+    return Warehouse.of(settings).inspect()
 
 
 def fetch_rows(settings: Settings, dataset: str) -> list[dict[str, Any]]:

@@ -28,7 +28,7 @@ from tests.support.truth import differences
 from visma_hrm.catalog import DATASETS, TENANT_COLUMN
 from visma_hrm.config import Settings
 from visma_hrm.sandbox import Sandbox
-from visma_hrm.sync import Target
+from visma_hrm.warehouse.base import Warehouse
 from visma_hrm.warehouse.duckdb_file import DEFAULT_FILE as DEFAULT_DUCKDB_FILE
 from visma_hrm.warehouse.duckdb_file import duckdb_schema
 
@@ -210,7 +210,7 @@ def truth_count(sb: Sandbox, tenant: str, dataset: str) -> int:
 def destination_folder(db: Path) -> Path:
     """Where runs of this warehouse keep their per-run working folders and locks: under dlt's
     default pipelines folder of this machine (the test process has no pipelines dir set)."""
-    return Target.of(Settings(duckdb_path=db.resolve())).folder.root
+    return Warehouse.of(Settings(duckdb_path=db.resolve())).folder.root
 
 
 def assert_no_run_left(db: Path) -> None:

@@ -19,7 +19,7 @@ from visma_hrm.analytics.feed import FEED_TABLE
 from visma_hrm.analytics.models import STAGED_COLUMNS, VIEWS, Context, quote
 from visma_hrm.errors import ConfigurationError
 from visma_hrm.warehouse.duckdb_file import schema_in_catalog
-from visma_hrm.warehouse.reading import run_query
+from visma_hrm.warehouse.reading import is_duckdb_connection, run_query
 
 DEFAULT_SOURCE_SCHEMA = "visma_hrm"
 DEFAULT_TARGET_SCHEMA = "visma_hrm_analytics"
@@ -79,11 +79,7 @@ def _connect(connection_or_path: Any, read_only: bool = False) -> Iterator[_Db]:
         finally:
             conn.close()
         return
-    yield _Db(connection_or_path, duckdb=_is_duckdb(connection_or_path))
-
-
-def _is_duckdb(conn: Any) -> bool:
-    return type(conn).__module__.split(".")[0] in ("duckdb", "_duckdb")
+    yield _Db(connection_or_path, duckdb=is_duckdb_connection(connection_or_path))
 
 
 def _tables_in(db: _Db, schema: str) -> set[str]:

@@ -9,21 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from visma_hrm.catalog import DATASETS, DELETED_COLUMN, TENANT_COLUMN, ColumnType
+from visma_hrm.catalog.personal import PERSON_DISPLAY, PERSON_IDENTITY
 
 # The columns each staging view takes from its table. Everything else reads staging views, so
 # the soft-delete filter lives here only, and a table that is missing (dataset not approved)
 # becomes an empty, typed stand-in instead of a failing view.
 STAGED_COLUMNS: dict[str, tuple[str, ...]] = {
-    "employees": (
-        "employeeid",
-        "existencestartutc",
-        "initials",
-        "gender",
-        "dateofbirth",
-        "birthname",
-        "prefixbirthname",
-        "formattedname",
-    ),
+    "employees": ("employeeid", "existencestartutc", *PERSON_IDENTITY, *PERSON_DISPLAY),
     "contracts": (
         "employeeid",
         "contractid",

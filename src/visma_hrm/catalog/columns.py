@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from visma_hrm.catalog.personal import PERSONAL_COLUMNS, Role, is_contact, is_personal
+
 if TYPE_CHECKING:  # pyarrow only where Arrow types are asked for: `visma-hrm check` needs none
     import pyarrow as pa
 
@@ -33,6 +35,10 @@ REJECTED_ROWS_TABLE = "_visma_rejected_rows"
 SYNC_STATE_TABLE = "_visma_sync_state"
 """One row per loaded export (tenant, dataset, cursor, full or not, complete or not): where the
 next sync starts is read from here, in the destination (see ``visma_hrm.load.positions``)."""
+
+STEPS_TABLE = "_visma_steps"
+"""Per tenant, through which load the after-load steps ran (``visma_hrm.sync.steps``): a load
+whose steps never ran (a user's pipeline that did not call ``finish``) is caught up."""
 
 ADDED_COLUMN_PREFIXES = ("_visma_", "_dlt_")
 """Columns visma-hrm and dlt add to a dataset's table: never the source's values."""
@@ -87,21 +93,27 @@ def _arrow_types() -> dict[ColumnType, pa.DataType]:
 class Column:
     """One known column of an export.
 
-    ``personal`` marks personal data under the AVG/GDPR that describes or reaches a person:
-    names, birth date, gender, nationality, marital status, partner name, titles, and every
-    contact detail. ``contact`` marks the *private* contact and address data among them: the
-    ``contact`` privacy profile excludes those at the API, so they never leave Visma (names,
-    birth date and gender stay: the analytics group employeeids into persons by them).
+    Whether it is personal data, and of which kind, is said once for every dataset in
+    ``visma_hrm.catalog.personal`` (``personal``, ``contact`` and ``role`` read it there).
     """
 
     name: str
     type: ColumnType = ColumnType.TEXT
-    personal: bool = False
-    contact: bool = False
 
-    def __post_init__(self) -> None:
-        if self.contact and not self.personal:
-            object.__setattr__(self, "personal", True)  # private contact data is personal
+    @property
+    def personal(self) -> bool:
+        """Personal data under the AVG/GDPR that describes or reaches a person."""
+        return is_personal(self.name)
+
+    @property
+    def contact(self) -> bool:
+        """Private contact and address data: the ``contact`` profile keeps it at Visma."""
+        return is_contact(self.name)
+
+    @property
+    def role(self) -> Role | None:
+        found = PERSONAL_COLUMNS.get(self.name)
+        return found.role if found else None
 
     def dlt_hint(self) -> dict[str, Any]:
         hint: dict[str, Any] = {"name": self.name, "data_type": self.type.value, "nullable": True}
@@ -154,7 +166,7 @@ class Dataset:
         return known.type if known else ColumnType.TEXT
 
     def personal_columns(self) -> tuple[str, ...]:
-        """Personal data under the AVG/GDPR (see ``Column``)."""
+        """Personal data under the AVG/GDPR (``visma_hrm.catalog.personal``)."""
         return tuple(c.name for c in self.columns if c.personal)
 
     def contact_columns(self) -> tuple[str, ...]:

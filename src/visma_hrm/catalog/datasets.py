@@ -33,14 +33,13 @@ T, D, TS, DEC, B = (
 )
 
 
-def _cols(
-    spec: Iterable[tuple[str, ColumnType] | str], personal: bool = False, contact: bool = False
-) -> list[Column]:
-    """Build columns from names (text) or (name, type) pairs."""
+def _cols(spec: Iterable[tuple[str, ColumnType] | str]) -> list[Column]:
+    """Build columns from names (text) or (name, type) pairs (which are personal data is said
+    once, in ``visma_hrm.catalog.personal``)."""
     out = []
     for item in spec:
         name, ctype = (item, T) if isinstance(item, str) else item
-        out.append(Column(name, ctype, personal or contact, contact))
+        out.append(Column(name, ctype))
     return out
 
 
@@ -69,14 +68,14 @@ _PERSON_COPIES: list[tuple[str, ColumnType] | str] = [
 ]
 
 _EMPLOYEE_COLUMNS = (
-    *_cols(["salutationid", "salutation", "initials", "firstname", "nickname"], personal=True),
+    *_cols(["salutationid", "salutation", "initials", "firstname", "nickname"]),
     *_cols([*_labelled("nameusage"), "namecode"]),
-    *_cols(["birthname", "prefixbirthname", "formattedname", ("dateofbirth", D)], personal=True),
-    *_cols(["gender", *_labelled("nationality")], personal=True),
+    *_cols(["birthname", "prefixbirthname", "formattedname", ("dateofbirth", D)]),
+    *_cols(["gender", *_labelled("nationality")]),
     *_cols(_labelled("corraddress")),
-    *_cols(_labelled("titlebefore", "titleafter"), personal=True),
+    *_cols(_labelled("titlebefore", "titleafter")),
     *_cols(_labelled("language")),
-    *_cols(["partnername", "prefixpartnername", "maritalstatusid", "maritalstatus"], personal=True),
+    *_cols(["partnername", "prefixpartnername", "maritalstatusid", "maritalstatus"]),
     *_cols([("officialdate", D), "employeegroupid", *_labelled("employeegroupname")]),
     *_cols([("ismanager", B), "companyid", "companyname", "boardnumber"]),
     *_cols(
@@ -91,8 +90,7 @@ _EMPLOYEE_COLUMNS = (
             "homephonenumber",
             "mobilephonenumber",
             "emergencyphonenumber",
-        ],
-        contact=True,
+        ]
     ),
     *_cols(
         [
@@ -101,8 +99,7 @@ _EMPLOYEE_COLUMNS = (
             "officephonenumber",
             "faxphonenumber",
             "secretaryphonenumber",
-        ],
-        personal=True,
+        ]
     ),
     *_cols(["odporgid", "employeeid", ("existencestartutc", TS)]),
 )
@@ -127,9 +124,9 @@ _CONTRACT_COLUMNS = (
     *_cols([("publictransportunits", DEC)]),
     *_cols([*_labelled("insurancetypename"), "financesource", *_labelled("financesourcename")]),
     *_cols(["odporgid", "employeeid", "contractid", "subcontractid", ("existencestartutc", TS)]),
-    *_cols(_PERSON_COPIES, personal=True),
+    *_cols(_PERSON_COPIES),
     *_cols(["manageruserid"]),
-    *_cols(["managername"], personal=True),
+    *_cols(["managername"]),
 )
 
 _ORG_UNIT_COLUMNS = tuple(
@@ -246,7 +243,7 @@ DATASETS: dict[str, Dataset] = {
             description="User accounts, linking managers to employees.",
             columns=(
                 *_cols(["userid"]),
-                *_cols(["emailaddress"], personal=True),
+                *_cols(["emailaddress"]),
                 *_cols(["employeeid"]),
             ),
         ),

@@ -9,7 +9,6 @@ table and tenant, the analytics views and the HR report on the demo data. Heavy 
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -103,9 +102,9 @@ def _mark_as_demo(path: Path) -> None:
 
 def schema_of(path: Path, settings: Settings) -> str:
     """The schema holding the demo's tables in ``path``."""
-    from visma_hrm.sync import tables_schema
+    from visma_hrm.warehouse.duckdb_file import duckdb_schema
 
-    return tables_schema(dataclasses.replace(settings, duckdb_path=path))
+    return duckdb_schema(path.expanduser().resolve(), settings.dataset_name)
 
 
 @dataclass(frozen=True)
@@ -173,12 +172,20 @@ def build_demo_analytics(path: Path, settings: Settings) -> DemoAnalytics:
     return DemoAnalytics(as_of, views, summary(path, months=3))
 
 
+def demo_report_path(path: Path, lang: str) -> Path:
+    """Where the demo writes its report: next to the database file, one file per language
+    (``visma_hrm_demo_report.html`` in English, ``visma_hrm_demo_report.nl.html`` in Dutch),
+    so a Dutch run never overwrites the English report, nor the other way round."""
+    suffix = "" if lang == "en" else f".{lang}"
+    return path.with_name(f"{path.stem}_report{suffix}.html")
+
+
 def write_demo_report(path: Path, settings: Settings) -> Path:
-    """The HR report of the demo data, next to the database file, as of the data's last date."""
+    """The HR report of the demo data in the demo's language, as of the data's last date."""
     from visma_hrm.analytics.as_of import data_as_of
     from visma_hrm.report import report
 
-    out = path.with_name(path.stem + "_report.html")
+    out = demo_report_path(path, settings.lang)
     day = data_as_of(path, schema_of(path, settings))
     report(path, out, lang=settings.lang, schema=settings.dataset_name, as_of=day)
     return out

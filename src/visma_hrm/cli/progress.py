@@ -24,7 +24,7 @@ from rich.text import Text
 
 from visma_hrm.catalog import REJECTED_ROWS_TABLE
 from visma_hrm.errors import root_cause_first
-from visma_hrm.messages import CATALOG, number, text
+from visma_hrm.messages import CATALOG, Note, number, text
 
 if TYPE_CHECKING:  # types only: the report's renderer imports this module without a sync
     from visma_hrm.client.models import ExportProgress
@@ -253,13 +253,15 @@ def print_summary(
     title: str | None = None,
     quiet: bool = False,
     lang: str = "en",
+    verbose: bool = False,
 ) -> None:
     """The summary table, then every problem in words (the table only has room for a code),
     the notes, and the verdict line.
 
     ``quiet`` keeps what ``-q`` promises: problems, warnings and the verdict line (the result),
-    nothing else. The fixed words are in ``lang``; the report's own notes, warnings and error
-    causes come from the sync engine and are English for now.
+    nothing else; a note that says a step found nothing to do shows with ``verbose`` only.
+    Words are in ``lang``, the engine's notes too (``Note.in_lang``); its warnings and error
+    causes are English for now.
     """
     if not quiet:
         console.print(summary_table(report, title, lang))
@@ -269,7 +271,7 @@ def print_summary(
         line = text("warning.line", lang, message=warning)
         console.print(escape(line), soft_wrap=True, highlight=False)
     if not quiet:
-        _print_notes(report, console, lang)
+        _print_notes(report, console, lang, verbose)
     seconds = number(round(report.seconds, 1), lang)
     load = number(round(report.load_seconds, 1), lang)
     where = escape(_where(report, lang))
@@ -279,10 +281,13 @@ def print_summary(
     )
 
 
-def _print_notes(report: SyncReport, console: Console, lang: str) -> None:
+def _print_notes(report: SyncReport, console: Console, lang: str, verbose: bool) -> None:
     """What the run did besides loading: its notes, leftovers it removed, columns kept out."""
     for note in report.notes:
-        line = escape(text("sync.note", lang, message=note))
+        if isinstance(note, Note) and not note.changed and not verbose:
+            continue  # a step that found nothing to do
+        message = note.in_lang(lang) if isinstance(note, Note) else note
+        line = escape(text("sync.note", lang, message=message))
         console.print(line, soft_wrap=True, highlight=False)
     if report.interrupted_runs_removed:
         count = report.interrupted_runs_removed

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -37,6 +37,9 @@ from visma_hrm.cli.read_options import (
 )
 from visma_hrm.messages import number, text
 from visma_hrm.report.definitions import DEFAULT_REPORT_SCHEMA
+
+if TYPE_CHECKING:
+    from visma_hrm.report import ReportData
 
 
 @app.command("report")
@@ -70,6 +73,7 @@ def report_command(
 ) -> None:
     """Write the HR report: headcount, FTE, flows, units, contracts, age, action lists."""
     from visma_hrm.report import report
+    from visma_hrm.report.output import check_output
     from visma_hrm.warehouse.reading import open_for_reading
 
     set_verbosity(quiet, verbose)
@@ -77,6 +81,7 @@ def report_command(
         config, destination=destination, duckdb_path=duckdb_path, schema=schema, lang=lang
     )
     wanted = tenant_filter(tenant)
+    check_output(output, settings.lang)  # before the work, not after it
     with open_for_reading(settings, views=True) as reading:
         day = as_of_date(reading, as_of, settings.lang) or dt.date.today()
         data = report(
@@ -89,24 +94,31 @@ def report_command(
             as_of=day,
             months=months,
         )
-    where = output.resolve()
     if json_output:
         document = {
-            "output": str(where),
+            "output": str(output.resolve()),
             "as_of": data.as_of.isoformat(),
             "first_month": f"{data.months[0].month:%Y-%m}",
             "tenants": data.tenants,
             "headcount": data.end.persons,
+            "fte": float(data.end.fte),
         }
         print(json.dumps(document, indent=2))
         return
+    stdout_console().print(written_line(output, data, settings.lang), highlight=False)
+
+
+def written_line(output: Path, data: ReportData, lang: str) -> str:
+    """Where the report went and what it counted, numbers as the reader writes them."""
     from rich.markup import escape
 
-    values = {
-        "path": escape(str(where)),
-        "first": f"{data.months[0].month:%Y-%m}",
-        "as_of": data.as_of.isoformat(),
-        "tenants": number(len(data.tenants), settings.lang),
-        "headcount": number(data.end.persons, settings.lang),
-    }
-    stdout_console().print(text("report.written", settings.lang, **values), highlight=False)
+    return text(
+        "report.written",
+        lang,
+        path=escape(str(output.resolve())),
+        first=f"{data.months[0].month:%Y-%m}",
+        as_of=data.as_of.isoformat(),
+        tenants=number(len(data.tenants), lang),
+        headcount=number(data.end.persons, lang),
+        fte=number(f"{float(data.end.fte):,.1f}", lang),
+    )

@@ -134,7 +134,7 @@ def _run(settings: SyncSettings, json_output: bool, lang: str = "en") -> SyncRep
         print(json.dumps(report.to_dict(), indent=2))
         return report
     report = sync_with_display(settings, lang)
-    print_summary(report, out, quiet=VERBOSITY.quiet, lang=lang)
+    print_summary(report, out, quiet=VERBOSITY.quiet, lang=lang, verbose=VERBOSITY.verbose)
     return report
 
 

@@ -17,17 +17,18 @@ import threading
 from collections.abc import Callable, Iterator
 from importlib.metadata import PackageNotFoundError, version
 from types import FrameType
-from typing import Any
+from typing import Any, cast
 
 import dlt
 from dlt.common.destination.exceptions import DestinationUndefinedEntity
 from dlt.common.destination.reference import Destination
+from dlt.common.exceptions import TransientException
 from dlt.common.pipeline import get_dlt_pipelines_dir
 from dlt.common.runtime import signals as dlt_signals
-from dlt.destinations.exceptions import DatabaseUndefinedRelation
+from dlt.destinations.exceptions import DatabaseUndefinedRelation, DestinationConnectionError
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
-from visma_hrm.errors import ConfigurationError
+from visma_hrm.errors import ConfigurationError, Interrupted
 
 TESTED_DLT_VERSION = "1.31.0"
 
@@ -35,12 +36,16 @@ __all__ = [
     "SIGNAL_NAMES",
     "TESTED_DLT_VERSION",
     "DatabaseUndefinedRelation",
+    "DestinationConnectionError",
     "DestinationUndefinedEntity",
     "DuckDbCredentials",
+    "TransientException",
+    "active_pipeline",
     "check_dlt_version",
     "default_pipelines_dir",
     "destination_location",
     "intercepted_signals",
+    "interruption",
     "is_signal_failure",
     "known_destinations",
     "normalized_files",
@@ -86,6 +91,15 @@ def check_dlt_version(installed: str | None = None) -> str | None:
         "If this run misbehaves, install the tested one: "
         f"pip install 'dlt=={TESTED_DLT_VERSION}'."
     )
+
+
+def active_pipeline() -> dlt.Pipeline | None:
+    """The pipeline whose run is going on in this context (a source's resources run in it)."""
+    from dlt.common.configuration.container import Container
+    from dlt.common.pipeline import PipelineContext
+
+    context = Container()[PipelineContext]
+    return cast("dlt.Pipeline", context.pipeline()) if context.is_active() else None
 
 
 def default_pipelines_dir() -> str:
@@ -267,6 +281,16 @@ def is_signal_failure(exc: BaseException) -> bool:
 
 
 SIGNAL_NAMES: dict[int, str] = {signal.SIGINT: "SIGINT (Ctrl-C)", signal.SIGTERM: "SIGTERM"}
+
+
+def interruption(received: int) -> Interrupted:
+    """The error a run stopped by ``received`` ends with: every step before it is whole."""
+    name = SIGNAL_NAMES.get(received, f"signal {received}")
+    return Interrupted(
+        received,
+        f"Stopped by {name}. Everything loaded before stays as it was; the next sync asks "
+        "again for what this one did not finish.",
+    )
 
 
 def quiet_dlt_logs() -> None:

@@ -24,7 +24,7 @@ machine whose clock is off must not make an older export look newer.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from visma_hrm.catalog import SYNC_STATE_TABLE, TENANT_COLUMN
@@ -41,6 +41,8 @@ class Position:
     complete_full_at: datetime | None = None
     fields: str | None = None
     """The ``fields`` value the newest export was asked with (None: every column)."""
+    synced_at: datetime | None = None
+    """When the run that loaded the newest export started."""
 
 
 @dataclass
@@ -57,6 +59,11 @@ class Positions:
 
     def complete_full_at(self, tenant_id: str, dataset: str) -> datetime | None:
         return self.by_pair.get((tenant_id, dataset), Position()).complete_full_at
+
+    def newest_load(self, tenant_id: str) -> datetime | None:
+        """When the run that loaded the tenant's newest export (of any dataset) started."""
+        moments = [p.synced_at for (t, _), p in self.by_pair.items() if t == tenant_id]
+        return max((m for m in moments if m is not None), default=None)
 
 
 def read_positions(client: Any | None) -> Positions:
@@ -75,7 +82,8 @@ def read_positions(client: Any | None) -> Positions:
         SELECT s.{tenant}, s.dataset,
                max(CASE WHEN s.newest = 1 THEN s.change_timestamp_before END),
                max(CASE WHEN s.evidence AND s.newest_evidence = 1 THEN s.synced_at END),
-               max(CASE WHEN s.newest = 1 THEN s.fields END)
+               max(CASE WHEN s.newest = 1 THEN s.fields END),
+               max(CASE WHEN s.newest = 1 THEN s.synced_at END)
         FROM (
             SELECT x.*, x.full_export AND x.complete_export AS evidence,
                    row_number() OVER (PARTITION BY x.{tenant}, x.dataset {order}) AS newest,
@@ -91,13 +99,16 @@ def read_positions(client: Any | None) -> Positions:
     except DatabaseUndefinedRelation:  # nothing loaded by this version of visma-hrm yet
         return Positions()
     return Positions(
-        {(str(t), str(d)): Position(c, _aware(f), fields) for t, d, c, f, fields in rows}
+        {
+            (str(t), str(d)): Position(c, _aware(f), fields, _aware(newest))
+            for t, d, c, f, fields, newest in rows
+        }
     )
 
 
 def _aware(value: Any) -> datetime | None:
+    """A stored moment as an aware datetime in UTC (files may hand back naive ones)."""
     if value is None:
         return None
-    if isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value))
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -35,6 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from visma_hrm.catalog import SYNC_STATE_TABLE, Dataset, privacy_profiles
+from visma_hrm.catalog.personal import KEY_DOMAINS, Role, columns_with
 from visma_hrm.client.models import RejectedRow
 from visma_hrm.config import Settings
 from visma_hrm.errors import ConfigurationError, VismaHrmError
@@ -49,51 +50,15 @@ MIN_KEY_LENGTH = 32
 PSEUDONYM_HEX = 16
 """Hex digits kept of the HMAC: 64 bits, no collision to expect among millions of values."""
 
-_ADDRESS_PREFIXES = ("home", "postal", "sickness")
-
-NAME_COLUMNS = (
-    "initials",
-    "firstname",
-    "nickname",
-    "birthname",
-    "prefixbirthname",
-    "formattedname",
-    "partnername",
-    "prefixpartnername",
-    "managername",
-    "manager",
-)
-EMAIL_COLUMNS = (
-    "homeemailaddress",
-    "homewebemailaddress",
-    "businessemailaddress",
-    "businesswebemailaddress",
-    "otheremailaddresses",
-    "otheremailaddresses_en",
-    "emailaddress",
-)
-PHONE_COLUMNS = (
-    "homephonenumber",
-    "mobilephonenumber",
-    "emergencyphonenumber",
-    "officephonenumber",
-    "faxphonenumber",
-    "secretaryphonenumber",
-)
-STREET_COLUMNS = (
-    *(f"{p}{c}" for p in _ADDRESS_PREFIXES for c in ("street", "housenumber", "housenumberext")),
-    "otheraddresses",
-    "otheraddresses_en",
-)
-POSTCODE_COLUMNS = tuple(f"{p}zipcode" for p in _ADDRESS_PREFIXES)
-BIRTH_DATE_COLUMNS = ("dateofbirth",)
-KEY_DOMAINS = {
-    "employeeid": "employeeid",
-    "contractid": "contractid",
-    "userid": "userid",
-    "manageruserid": "userid",
+HASHED_ROLES = {
+    Role.NAME: "name",
+    Role.EMAIL: "email",
+    Role.PHONE: "phone",
+    Role.ADDRESS: "address",
 }
-"""Key columns and the domain their pseudonym is made in: manageruserid names a userid."""
+"""Roles replaced by a keyed hash, and the domain each is hashed in (names and streets apart)."""
+POSTCODE_COLUMNS = columns_with(Role.POSTCODE)
+BIRTH_DATE_COLUMNS = columns_with(Role.BIRTH_DATE)
 
 WITHHELD = "(withheld: pseudonymize)"
 """What a rejected row keeps instead of its raw text and of the value named in its reason."""
@@ -157,14 +122,8 @@ class Pseudonymizer:
     def rules(self) -> dict[str, Callable[[pa.ChunkedArray], pa.ChunkedArray | pa.Array]]:
         """Column name -> how that column is replaced."""
         out: dict[str, Callable[[pa.ChunkedArray], pa.ChunkedArray | pa.Array]] = {}
-        for domain, columns in (
-            ("name", NAME_COLUMNS),
-            ("email", EMAIL_COLUMNS),
-            ("phone", PHONE_COLUMNS),
-            ("address", STREET_COLUMNS),
-        ):
-            for column in columns:
-                out[column] = self._hashing(domain)
+        for role, domain in HASHED_ROLES.items():
+            out.update({c: self._hashing(domain) for c in columns_with(role)})
         out.update({c: _pc4 for c in POSTCODE_COLUMNS})
         out.update({c: self._birth_year for c in BIRTH_DATE_COLUMNS})
         if self.keys_too:
@@ -348,12 +307,7 @@ def check_destination(client: Any | None, pseudonymizer: Pseudonymizer | None) -
 def columns_replaced(dataset: Dataset, keys_too: bool) -> Sequence[str]:
     """The dataset's catalog columns the profile replaces (for docs and tests)."""
     names = {
-        *NAME_COLUMNS,
-        *EMAIL_COLUMNS,
-        *PHONE_COLUMNS,
-        *STREET_COLUMNS,
-        *POSTCODE_COLUMNS,
-        *BIRTH_DATE_COLUMNS,
+        *columns_with(*HASHED_ROLES, Role.POSTCODE, Role.BIRTH_DATE),
         *(KEY_DOMAINS if keys_too else ()),
     }
     return [c.name for c in dataset.columns if c.name in names]

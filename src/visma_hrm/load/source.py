@@ -1,12 +1,16 @@
-"""The dlt source: one resource per dataset, parsing export files already spooled to disk.
+"""The dlt resources: one per dataset, parsing export files spooled to disk, for both faces.
 
-Phase 1 of a sync (``visma_hrm.sync``) downloads every file of every export before this
-source runs, so a failed download never leaves a half-loaded table. This module is phase 2: it
-turns those files into Arrow tables (dlt's fast path), adds the bookkeeping columns, and after
-each export's last batch yields its **position row** to ``_visma_sync_state`` (cursor, full or
+Phase 1 of a sync (``visma_hrm.sync``) downloads every file of every export before the
+resources read any, so a failed download never leaves a half-loaded table. The resources turn
+those files into Arrow tables (dlt's fast path), add the bookkeeping columns, and after each
+export's last batch yield its **position row** to ``_visma_sync_state`` (cursor, full or
 incremental, complete or not). The row travels in the same load package as the data, so the
-destination holds a position only together with the rows it stands for; ``visma_hrm.load.positions``
-reads it back.
+destination holds a position only together with the rows it stands for
+(``visma_hrm.load.positions`` reads it back).
+
+``dataset_resource`` is the one resource builder: the engine's source (``visma_source``) hands
+it exports already spooled, the public ``visma_hrm_source`` a function that downloads them when
+the user's pipeline extracts. Both apply the same transformation (pseudonyms, bookkeeping).
 """
 
 from __future__ import annotations
@@ -146,9 +150,9 @@ def visma_source(
     @dlt.source(name=SOURCE_NAME, max_table_nesting=0, root_key=False)
     def _source() -> list[Any]:
         resources = [
-            _dataset_resource(
+            dataset_resource(
                 group[0].dataset,
-                group,
+                _given(group),
                 synced_at,
                 tally,
                 reader,
@@ -157,24 +161,46 @@ def visma_source(
             )
             for group in by_dataset.values()
         ]
-        if pseudonymizer is not None:
-            from visma_hrm.load.pseudonyms import marker_resource
-
-            resources.append(marker_resource(pseudonymizer, synced_at))
-        return resources
+        return resources + marker_resources(pseudonymizer, synced_at)
 
     return _source()
 
 
-def _dataset_resource(
+def marker_resources(pseudonymizer: Pseudonymizer | None, synced_at: datetime) -> list[Any]:
+    """The privacy marker's resource when the run pseudonymizes (``load.pseudonyms``)."""
+    if pseudonymizer is None:
+        return []
+    from visma_hrm.load.pseudonyms import marker_resource
+
+    return [marker_resource(pseudonymizer, synced_at)]
+
+
+Exports = Callable[[], Iterable[SpooledExport]]
+"""Gives a dataset's exports, spooled, when the resource runs (the engine's are spooled already;
+the public source downloads them then)."""
+
+
+def _given(exports: Sequence[SpooledExport]) -> Exports:
+    return lambda: exports
+
+
+def dataset_resource(
     dataset: Dataset,
-    exports: Sequence[SpooledExport],
+    exports: Exports,
     synced_at: datetime,
     tally: ParseTally,
-    reader: Reader,
+    reader: Reader = default_reader,
     pseudonymizer: Pseudonymizer | None = None,
     disposition: Literal["merge", "append"] = "merge",
+    strict: bool = False,
 ) -> Any:
+    """The dataset's merge (or first-load append) resource over the exports ``exports`` gives.
+
+    ``strict``: an export that could not be parsed stops the extract (the public source: the
+    user's pipeline then loads nothing of the run); else it is left in ``tally.failed`` for the
+    engine's report, and its cursor does not move.
+    """
+
     def rows() -> Iterator[Any]:
         # Position rows travel as one table after the dataset's last export: still in the
         # same load package as the rows, with dlt's per-item schema work done once.
@@ -184,7 +210,7 @@ def _dataset_resource(
         positions: list[dict[str, Any]] = []
         pending: list[pa.Table] = []
         pending_rows = 0
-        for export in exports:
+        for export in exports():
             for item in export_items(export, synced_at, tally, reader, pseudonymizer, positions):
                 if not isinstance(item, pa.Table):  # rejected rows: a table variant
                     yield item
@@ -198,6 +224,9 @@ def _dataset_resource(
             yield _joined(pending)
         if positions:
             yield _positions_table(positions)
+        failed = [e for (_, name), e in tally.failed.items() if name == dataset.name]
+        if strict and failed:
+            raise failed[0]
 
     columns: Any = dataset.dlt_columns()
     return dlt.resource(

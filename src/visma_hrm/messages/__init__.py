@@ -19,12 +19,21 @@ import os
 import string
 from collections.abc import Mapping
 
-from visma_hrm.messages import analytics, changes, demo, general, onboarding, sync, warehouse
+from visma_hrm.messages import (
+    analytics,
+    changes,
+    demo,
+    engine,
+    general,
+    onboarding,
+    sync,
+    warehouse,
+)
 
 LANGUAGES = ("en", "nl")
 DEFAULT_LANG = "en"
 
-_AREAS = (general, onboarding, sync, analytics, changes, demo, warehouse)
+_AREAS = (general, onboarding, sync, engine, analytics, changes, demo, warehouse)
 
 
 def _merged(language: str) -> dict[str, str]:
@@ -83,3 +92,36 @@ def placeholders(template: str) -> set[str]:
 def env_lang() -> str | None:
     """``VISMA_HRM_LANG`` when set, for messages printed before settings could be loaded."""
     return os.environ.get("VISMA_HRM_LANG") or None
+
+
+class Note(str):
+    """A sentence the engine writes into its report: English text, readable in any language.
+
+    A ``str`` (the English text, as ``--json`` and scripts read it) that keeps its message key
+    and values, so the command line shows it in the user's language (``in_lang``). ``changed``
+    is False for a note that says a step found nothing to do: shown with ``--verbose`` only.
+    """
+
+    key: str
+    values: dict[str, object]
+    changed: bool
+
+    def __new__(cls, key: str, *, changed: bool = True, **values: object) -> Note:
+        note = super().__new__(cls, text(key, "en", **_shown(values, "en")))
+        note.key, note.values, note.changed = key, values, changed
+        return note
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_note, (self.key, self.changed, self.values))
+
+    def in_lang(self, lang: str) -> str:
+        return text(self.key, lang, **_shown(self.values, lang))
+
+
+def _note(key: str, changed: bool, values: dict[str, object]) -> Note:
+    return Note(key, changed=changed, **values)
+
+
+def _shown(values: dict[str, object], lang: str) -> dict[str, object]:
+    """Counts written as the reader writes them (1,234 / 1.234)."""
+    return {k: number(v, lang) if isinstance(v, int) else v for k, v in values.items()}

@@ -1,5 +1,6 @@
-"""``analytics``: the views built and the headcount, FTE and flows per tenant; the one line of
-``report`` (the file written) and of ``model`` (the star model built).
+"""``analytics``, ``report`` and ``model``: the views built and the headcount, FTE and flows per
+tenant; where the HR report went and what it counted, and why it could not be written; the star
+model built and what it counts.
 
 Looked up through ``visma_hrm.messages.text``; every key exists in both languages.
 """
@@ -25,11 +26,19 @@ EN: dict[str, str] = {
     "analytics.next": (
         "Query them next: SELECT * FROM {schema}.headcount_monthly_total ORDER BY 1, 2;"
     ),
-    # --- report and model --------------------------------------------------------------------
+    # --- report ---------------------------------------------------------------------------
     "report.written": (
         "Report written: [bold]{path}[/] ({first} to {as_of}, {tenants} tenant(s), "
-        "headcount {headcount})"
+        "headcount {headcount}, FTE {fte})"
     ),
+    "report.output_is_dir": (
+        "-o {path} is a directory: name the HTML file to write, e.g. -o {example}."
+    ),
+    "report.no_contracts": "No contracts in the database: nothing to report yet.",
+    "report.unknown_tenant": (
+        "No contracts for tenant(s) {tenants} in the database; tenants found: {known}."
+    ),
+    # --- model ------------------------------------------------------------------------------
     "model.views": "Views in schema [bold]{schema}[/]: {views}",
     "model.tenant": "tenant {tenant}: headcount {headcount}, FTE {fte} on {date}",
     "model.next": (
@@ -58,7 +67,15 @@ NL: dict[str, str] = {
     ),
     "report.written": (
         "Rapportage geschreven: [bold]{path}[/] ({first} t/m {as_of}, {tenants} tenant(s), "
-        "headcount {headcount})"
+        "bezetting {headcount}, fte {fte})"
+    ),
+    "report.output_is_dir": (
+        "-o {path} is een map: geef het HTML-bestand op dat geschreven moet worden, "
+        "bijvoorbeeld -o {example}."
+    ),
+    "report.no_contracts": "Geen contracten in de database: nog niets te rapporteren.",
+    "report.unknown_tenant": (
+        "Geen contracten voor tenant(s) {tenants} in de database; gevonden tenants: {known}."
     ),
     "model.views": "Views in schema [bold]{schema}[/]: {views}",
     "model.tenant": "tenant {tenant}: headcount {headcount}, fte {fte} op {date}",

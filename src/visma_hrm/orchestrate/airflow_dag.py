@@ -7,32 +7,36 @@ Put a file in your dags folder::
 
 Each run lists the tenants at run time (Airflow Variable ``visma_hrm_tenants``, a JSON list,
 else the visma-hrm configuration), then maps ``sync_tenant`` over them: a task instance per
-tenant, named by its tenant id, failing and retrying on its own. Temporary errors (the client's
-``retryable``: network, 429, 5xx, a concurrent run of the tenant) are retried with exponential
-backoff; anything else fails the tenant's task at once (``AirflowFailException``). A run that
-rejected rows or marked an unusual share of rows deleted loads its data, then fails its task so
-that it is seen. Secrets come from Airflow connections, never from code: ``visma_hrm`` (login:
-client id, password: client secret, extra ``{"api_url": ..., "token_url": ...}``) and,
-for a server destination, ``visma_hrm_destination`` (its URI). See ``docs/scale.md``.
+tenant, named by its tenant id, failing and retrying on its own. Each runs the engine
+``visma-hrm sync`` runs, with every setting of the visma-hrm configuration (``config_file``,
+else ``$VISMA_HRM_CONFIG`` or ./visma-hrm.toml); ``make_dag``'s own arguments, when given, win.
+Temporary errors (``retryable``: network, 429, 5xx, an unreachable warehouse, a concurrent run
+of the tenant) are retried with exponential backoff; anything else fails the tenant's task at
+once (``AirflowFailException``). A run that rejected rows or marked an unusual share of rows
+deleted loads its data, then fails its task so that it is seen. Secrets come from Airflow
+connections, never from code: ``visma_hrm`` (login: client id, password: client secret, extra
+``{"api_url": ..., "token_url": ...}``) and, for a server destination, ``visma_hrm_destination``
+(its URI). See ``docs/scale.md``.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from pathlib import Path
+from typing import Any, NoReturn
 
 from airflow.sdk import DAG, BaseHook, Variable, dag, get_current_context, task
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
 
-from visma_hrm.config import DEFAULT_API_URL, DEFAULT_TOKEN_URL
+from visma_hrm.config import Settings, load_settings
+from visma_hrm.errors import VismaHrmError
 from visma_hrm.orchestrate.run import (
     DEFAULT_DELETED_SHARE_LIMIT,
-    Connection,
-    Warehouse,
+    TenantOutcome,
     check_problems,
     sync_tenant,
-    visma_error,
 )
 from visma_hrm.orchestrate.tenants import configured_tenants
 from visma_hrm.redact import Secret
@@ -47,9 +51,9 @@ def make_dag(
     *,
     schedule: str | None = "@daily",
     start_date: datetime = datetime(2026, 1, 1),
-    destination: str = "duckdb",
-    duckdb_path: str = "visma-hrm.duckdb",
-    dataset_name: str = "visma_hrm",
+    destination: str | None = None,
+    duckdb_path: str | None = None,
+    dataset_name: str | None = None,
     datasets: list[str] | None = None,
     config_file: str | None = None,
     deleted_share_limit: float = DEFAULT_DELETED_SHARE_LIMIT,
@@ -58,7 +62,17 @@ def make_dag(
     retry_delay: timedelta = timedelta(minutes=1),
     max_active_tenants: int = 8,
 ) -> DAG:
-    """The DAG; every argument is a non-secret setting (secrets: the connections above)."""
+    """The DAG; every argument is a non-secret setting (secrets: the connections above).
+
+    ``destination``, ``duckdb_path``, ``dataset_name`` and ``datasets`` left out come from the
+    visma-hrm configuration, as every other setting does.
+    """
+    overrides: dict[str, Any] = {
+        "destination": destination,
+        "duckdb_path": duckdb_path,
+        "dataset_name": dataset_name,
+        "datasets": tuple(datasets) if datasets else None,
+    }
 
     @dag(
         dag_id=dag_id,
@@ -90,20 +104,14 @@ def make_dag(
             context = get_current_context()
             context["tenant_id"] = tenant  # type: ignore[typeddict-unknown-key]
             full = bool(context["params"].get("full_refresh"))
-            warehouse = Warehouse(destination, duckdb_path, _destination_secret(), dataset_name)
+            settings = _settings(config_file, overrides)
             try:
-                outcome = sync_tenant(tenant, _connection(), warehouse, datasets, full_refresh=full)
-            except Exception as exc:
-                error = visma_error(exc)
-                if error is not None and error.retryable:
-                    raise  # retried with backoff
-                message = error.message if error else f"{type(exc).__name__}: {exc}"
-                raise AirflowFailException(message) from exc
-            problems = [
-                p for o in outcome.datasets.values() for p in check_problems(o, deleted_share_limit)
-            ]
-            if problems:  # loaded; fail without retries so that a person looks
-                raise AirflowFailException(f"tenant {tenant}: " + "; ".join(problems))
+                outcome = sync_tenant(settings, tenant, full_refresh=full, entry_point="airflow")
+            except VismaHrmError as error:
+                _fail(error)
+            if outcome.failures:
+                _fail(outcome.failures[0])
+            _judge(tenant, outcome, deleted_share_limit)
             return {
                 name: {"rows_received": o.rows_received, "full_export": o.full_export}
                 for name, o in outcome.datasets.items()
@@ -114,25 +122,44 @@ def make_dag(
     return visma_hrm()
 
 
-def _connection() -> Connection:
+def _settings(config_file: str | None, overrides: dict[str, Any]) -> Settings:
+    """The visma-hrm settings, the DAG's arguments on top, secrets from Airflow connections."""
+    settings = load_settings(Path(config_file) if config_file else None, overrides=overrides)
     conn = BaseHook.get_connection(VISMA_CONN_ID)
-    extra = conn.extra_dejson
     if not conn.login or not conn.password:
         raise AirflowFailException(
             f"Airflow connection {VISMA_CONN_ID} needs login = the client id (isv_...) and "
             "password = the client secret (Visma Developer Portal, Credentials tab)."
         )
-    return Connection(
+    extra = conn.extra_dejson
+    return replace(
+        settings,
         client_id=conn.login,
         client_secret=Secret(conn.password),
-        api_url=extra.get("api_url", DEFAULT_API_URL),
-        token_url=extra.get("token_url", DEFAULT_TOKEN_URL),
+        api_url=extra.get("api_url", settings.api_url),
+        token_url=extra.get("token_url", settings.token_url),
+        destination_credentials=_destination_secret() or settings.destination_credentials,
     )
+
+
+def _fail(error: VismaHrmError) -> NoReturn:
+    if error.retryable:
+        raise error  # retried with backoff
+    raise AirflowFailException(error.message) from error
+
+
+def _judge(tenant: str, outcome: TenantOutcome, deleted_share_limit: float) -> None:
+    """Loaded; a run that needs a person's eye fails without retries so that one looks."""
+    problems = [
+        p for o in outcome.datasets.values() for p in check_problems(o, deleted_share_limit)
+    ]
+    if problems:
+        raise AirflowFailException(f"tenant {tenant}: " + "; ".join(problems))
 
 
 def _destination_secret() -> Secret | None:
     try:
         conn = BaseHook.get_connection(DESTINATION_CONN_ID)
-    except Exception:  # no such connection: a DuckDB file, or dlt's own config
+    except AirflowNotFoundException:  # no such connection: a DuckDB file, or dlt's own config
         return None
     return Secret(conn.get_uri())

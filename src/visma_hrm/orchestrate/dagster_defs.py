@@ -1,13 +1,13 @@
 """A ready Dagster code location: ``dagster dev -m visma_hrm.orchestrate.dagster_defs``.
 
-One asset per dataset (``visma_hrm/employees``, ...; specs made by dagster-dlt's translator
-from ``visma_hrm_source``'s resources), one dynamic partition per tenant. A run materialises one
-tenant: its own source, its own temporary dlt folder, where it starts read from the destination,
-so runs of different tenants share nothing local and run side by side (the multiprocess
-executor, several runs at once). Errors the client classifies as temporary (network, 429, 5xx,
-a concurrent run of the same tenant) are retried with exponential backoff; others fail the
-partition at once with the connector's message. Asset checks flag rejected rows and an unusual
-share of rows marked deleted.
+One asset per dataset of the catalog (``visma_hrm/employees``, ...), one dynamic partition per
+tenant. A run materialises one tenant through the engine ``visma-hrm sync`` runs
+(``visma_hrm.orchestrate.run``), with every setting of the visma-hrm configuration: where it
+starts is read from the destination, so runs of different tenants share nothing local and run
+side by side (the multiprocess executor, several runs at once). Errors classified as temporary
+(network, 429, 5xx, an unreachable warehouse, a concurrent run of the same tenant) are retried
+with exponential backoff; others fail the partition at once with the connector's message.
+Asset checks flag rejected rows and an unusual share of rows marked deleted.
 
 The tenants come from the visma-hrm configuration (``visma-hrm.toml`` / ``VISMA_HRM_CONFIG`` /
 ``VISMA_HRM_TENANTS``): the sensor ``visma_hrm_tenants`` adds a partition for each new one (and
@@ -23,20 +23,16 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dlt import DagsterDltTranslator
-from dagster_dlt.translator import DltResourceTranslatorData
 
 from visma_hrm.catalog import DATASETS
 from visma_hrm.config import load_settings
-from visma_hrm.dlt_source import visma_hrm_source
+from visma_hrm.errors import VismaHrmError
 from visma_hrm.orchestrate.run import (
     DEFAULT_DELETED_SHARE_LIMIT,
-    Connection,
+    DatasetOutcome,
     TenantOutcome,
-    Warehouse,
     check_problems,
     sync_tenant,
-    visma_error,
 )
 from visma_hrm.orchestrate.tenants import configured_tenants, tenant_changes
 from visma_hrm.redact import Secret
@@ -80,66 +76,50 @@ class VismaHrmResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         return configured_tenants(self.config_file)
 
     def sync(self, tenant_id: str, datasets: list[str], full_refresh: bool) -> TenantOutcome:
+        """The tenant's selected datasets through the engine, with the configuration's settings
+        and this resource's fields on top (unset fields leave the configuration's value)."""
         settings = load_settings(Path(self.config_file) if self.config_file else None)
         settings = replace(
             settings,
             client_id=self.client_id or settings.client_id,
-            client_secret=Secret(self.client_secret)
-            if self.client_secret
-            else settings.client_secret,
-        )
-        client_id, client_secret = settings.require_credentials()
-        connection = Connection(
-            client_id,
-            client_secret,
-            self.api_url or settings.api_url,
-            self.token_url or settings.token_url,
-        )
-        warehouse = Warehouse(
+            client_secret=_secret(self.client_secret) or settings.client_secret,
+            api_url=self.api_url or settings.api_url,
+            token_url=self.token_url or settings.token_url,
             destination=self.destination or settings.destination,
-            duckdb_path=self.duckdb_path or str(settings.duckdb_path),
-            credentials=Secret(self.destination_credentials)
-            if self.destination_credentials
-            else None,
+            duckdb_path=Path(self.duckdb_path) if self.duckdb_path else settings.duckdb_path,
+            destination_credentials=_secret(self.destination_credentials)
+            or settings.destination_credentials,
             dataset_name=self.dataset_name or settings.dataset_name,
-        )
-        explicit = self.datasets or list(settings.datasets)
-        if explicit:
-            datasets = [d for d in datasets if d in explicit]
-        return sync_tenant(
-            tenant_id,
-            connection,
-            warehouse,
-            datasets if (explicit or len(datasets) < len(DATASETS)) else None,
-            full_refresh=full_refresh,
             concurrency=self.concurrency or settings.concurrency,
         )
-
-
-class _Translator(DagsterDltTranslator):
-    """``visma_hrm/<dataset>`` in group visma_hrm, no upstream placeholder assets."""
-
-    def get_asset_spec(self, data: DltResourceTranslatorData) -> dg.AssetSpec:
-        return (
-            super()
-            .get_asset_spec(data)
-            .replace_attributes(
-                key=dg.AssetKey([GROUP, data.resource.name]),
-                deps=[],
-                group_name=GROUP,
-                skippable=True,  # a dataset the tenant did not approve is left out
-                kinds={"dlt", "visma"},
-            )
+        explicit = self.datasets or list(settings.datasets)
+        chosen = [d for d in datasets if d in explicit] if explicit else datasets
+        subset = bool(explicit) or len(chosen) < len(DATASETS)  # selected by name: must approve
+        return sync_tenant(
+            settings,
+            tenant_id,
+            chosen if subset else None,
+            full_refresh=full_refresh,
+            entry_point="dagster",
         )
+
+
+def _secret(value: str | None) -> Secret | None:
+    return Secret(value) if value else None
 
 
 def _asset_specs() -> list[dg.AssetSpec]:
-    # the source is only read for its resources here: nothing is called, nothing is secret
-    source = visma_hrm_source(client_id="-", client_secret="-", tenants=["-"])
-    translator = _Translator()
+    """One asset per dataset of the catalog, in group visma_hrm, skippable (a dataset the
+    tenant did not approve is left out)."""
     return [
-        translator.get_asset_spec(DltResourceTranslatorData(resource=resource, pipeline=None))
-        for resource in source.resources.values()
+        dg.AssetSpec(
+            key=dg.AssetKey([GROUP, dataset.name]),
+            group_name=GROUP,
+            description=dataset.description,
+            skippable=True,
+            kinds={"dlt", "visma"},
+        )
+        for dataset in DATASETS.values()
     ]
 
 
@@ -178,14 +158,27 @@ def visma_hrm_assets(
     try:
         full = context.run.tags.get(FULL_REFRESH_TAG, "").lower() == "true"
         outcome = visma_hrm.sync(tenant, list(wanted), full)
-    except Exception as exc:
-        error = visma_error(exc)
-        if error is not None and error.retryable:
+    except VismaHrmError as error:
+        if error.retryable:
             raise  # RETRY: backoff, then again
-        message = error.message if error is not None else f"{type(exc).__name__}: {exc}"
-        raise dg.Failure(description=message, allow_retries=False) from exc
+        raise dg.Failure(description=error.message, allow_retries=False) from error
     for skipped in outcome.skipped:
         context.log.warning(f"tenant {tenant} did not approve {skipped}: left out")
+    yield from _results(context, visma_hrm, outcome, wanted)
+    if outcome.failures:  # the others are loaded and recorded; the run fails for these
+        failure = outcome.failures[0]
+        if failure.retryable:
+            raise failure  # RETRY: backoff, then again
+        raise dg.Failure(description=failure.message, allow_retries=False)
+
+
+def _results(
+    context: dg.AssetExecutionContext,
+    visma_hrm: VismaHrmResource,
+    outcome: TenantOutcome,
+    wanted: Mapping[str, dg.AssetKey],
+) -> Iterator[dg.MaterializeResult[Any] | dg.AssetCheckResult]:
+    tenant = outcome.tenant_id
     for name, result in outcome.datasets.items():
         key = wanted[name]
         yield dg.MaterializeResult(asset_key=key, metadata=_metadata(result, outcome))
@@ -205,15 +198,13 @@ def visma_hrm_assets(
                 )
 
 
-def _metadata(result: Any, outcome: TenantOutcome) -> Mapping[str, Any]:
+def _metadata(result: DatasetOutcome, outcome: TenantOutcome) -> Mapping[str, Any]:
     return {
         "tenant": outcome.tenant_id,
         "full_export": result.full_export,
         "rows_received": result.rows_received,
         "rows_rejected": result.rows_rejected,
         "rows_marked_deleted": result.rows_marked_deleted,
-        "rows_current": result.rows_current,
-        "dlt_load_ids": ", ".join(outcome.load_ids),
     }
 
 

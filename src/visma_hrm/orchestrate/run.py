@@ -1,157 +1,84 @@
-"""One tenant's sync, the unit an orchestrator schedules, retries and alerts on.
+"""One tenant's run through the engine, and its report mapped to what an orchestrator judges.
 
-Runs ``visma_hrm_source`` for a single tenant, so that tenants fail and retry on their own. The
-run shares nothing local with any other run: dlt's working folder is a fresh temporary folder,
-removed at the end, and where each dataset starts is read from the destination
-(``_visma_sync_state``, see ``docs/sync.md``). What keeps parallel runs of one destination
-apart is the destination itself:
-
-* DuckDB admits one writing process per file: runs take turns on a lock file next to it;
-* PostgreSQL: the advisory locks ``visma-hrm sync`` takes (``visma_hrm.warehouse.locks``): one
-  run per tenant at a time, loads of one dataset one after the other (dlt's staging tables are
-  shared), downloads in parallel;
-* other warehouses: keep their loads apart in the orchestrator (docs/scale.md).
-
-What the run did is read back from the destination (the position rows of this run's loads),
-so the orchestrator's checks judge what was loaded, not what the code meant to load.
+Dagster and Airflow schedule, retry and alert per tenant; both call ``sync_tenant``, which runs
+the engine (``visma_hrm.sync.run_plan``) exactly as ``visma-hrm sync`` does, with every
+setting of the visma-hrm configuration (privacy profiles, fields, history, change feed,
+retention), for one tenant, then maps its report to a ``TenantOutcome`` the way dagster-dlt
+maps dlt's ``LoadInfo``. What keeps parallel runs of one destination apart is the warehouse
+seam: a DuckDB file is taken in turns, PostgreSQL runs hold a tenant each in the warehouse.
+Nothing here imports dlt.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import logging
-import tempfile
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
-import dlt
-
-from visma_hrm.catalog import DATASETS, DELETED_COLUMN, SYNC_STATE_TABLE, TENANT_COLUMN
-from visma_hrm.config import DEFAULT_API_URL, DEFAULT_TOKEN_URL
-from visma_hrm.dlt_source import apply_deletions, visma_hrm_source
-from visma_hrm.errors import DatasetNotApprovedError, UnreachableError, VismaHrmError
-from visma_hrm.load.dlt_internals import resolve_destination
-from visma_hrm.redact import Secret
-from visma_hrm.warehouse.locks import warehouse_locks
+from visma_hrm.catalog import DATASETS
+from visma_hrm.client.models import ExportProgress
+from visma_hrm.config import Settings
+from visma_hrm.errors import DatasetNotApprovedError, VismaHrmError
+from visma_hrm.sync import RunPlan, SyncReport, TableReport, run_plan
+from visma_hrm.sync.plan import EntryPoint
+from visma_hrm.warehouse.base import Warehouse
 
 log = logging.getLogger("visma_hrm.orchestrate")
 
-PIPELINE_NAME = "visma_hrm"
 DEFAULT_DELETED_SHARE_LIMIT = 0.2
 
 
 @dataclass(frozen=True)
-class Connection:
-    """How to reach Visma: the application's credentials (the secret from the orchestrator)."""
-
-    client_id: str
-    client_secret: Secret = field(repr=False)
-    api_url: str = DEFAULT_API_URL
-    token_url: str = DEFAULT_TOKEN_URL
-
-
-@dataclass(frozen=True)
-class Warehouse:
-    """Where the data goes: a dlt destination name and its credentials (from the orchestrator)."""
-
-    destination: str = "duckdb"
-    duckdb_path: str = "visma-hrm.duckdb"
-    credentials: Secret | None = field(default=None, repr=False)
-    """A connection string (``postgresql://...``); None: dlt's own config and secrets."""
-    dataset_name: str = "visma_hrm"
-
-    def dlt_destination(self) -> Any:
-        if self.destination == "duckdb":
-            return dlt.destinations.duckdb(str(Path(self.duckdb_path).resolve()))
-        secret = self.credentials.reveal() if self.credentials else None
-        return resolve_destination(self.destination, secret)
-
-    @property
-    def label(self) -> str:
-        if self.destination == "duckdb":
-            return str(self.duckdb_path)
-        return f"{self.destination} dataset {self.dataset_name}"
-
-
-@dataclass(frozen=True)
 class DatasetOutcome:
-    """One dataset of one tenant's run, as the destination recorded it."""
+    """One dataset of one tenant's run, as the engine reported it."""
 
     dataset: str
     rows_received: int
     rows_rejected: int
     full_export: bool
     rows_marked_deleted: int
-    rows_current: int
-    """The tenant's rows of the dataset not marked deleted, after the run."""
+    rows_current: int | None
+    """The tenant's rows of the dataset not marked deleted, after a run that marked some."""
 
     @property
     def deleted_share(self) -> float:
         """Share of the tenant's rows this run marked deleted."""
-        before = self.rows_marked_deleted + self.rows_current
-        return self.rows_marked_deleted / before if before else 0.0
+        if not self.rows_marked_deleted:
+            return 0.0
+        before = self.rows_marked_deleted + (self.rows_current or 0)
+        return self.rows_marked_deleted / before
 
 
 @dataclass(frozen=True)
 class TenantOutcome:
     tenant_id: str
-    load_ids: tuple[str, ...]
     datasets: dict[str, DatasetOutcome]
     skipped: tuple[str, ...] = ()
     """Datasets the tenant did not approve (left out, as ``visma-hrm sync`` does)."""
+    failures: tuple[VismaHrmError, ...] = ()
+    """Why datasets failed (their rows stay as they were; the others loaded)."""
 
 
 def sync_tenant(
+    settings: Settings,
     tenant_id: str,
-    connection: Connection,
-    warehouse: Warehouse,
     datasets: Sequence[str] | None = None,
     *,
     full_refresh: bool = False,
-    concurrency: int = 4,
+    entry_point: EntryPoint = "dagster",
 ) -> TenantOutcome:
-    """Load one tenant's datasets (default: every one it approved), then mark deletions.
+    """Load one tenant's datasets (default: every one it approved) through the engine.
 
-    ``datasets`` named explicitly must be approved (else DatasetNotApprovedError); by default
-    unapproved ones are skipped, but a tenant that granted none of them fails: its token was
-    refused for every dataset, and an empty success would hide that.
+    ``datasets`` named explicitly must be approved (else they fail); by default unapproved ones
+    are skipped, but a tenant that granted none of them fails: its token was refused for every
+    dataset, and an empty success would hide that.
     """
-    wanted = list(datasets) if datasets else list(DATASETS)
-    with (
-        _duckdb_turn(warehouse),
-        tempfile.TemporaryDirectory(prefix="visma-hrm-run-") as work,
-    ):
-        pipeline = dlt.pipeline(
-            pipeline_name=PIPELINE_NAME,
-            pipelines_dir=work,
-            destination=warehouse.dlt_destination(),
-            dataset_name=warehouse.dataset_name,
-        )
-        with warehouse_locks(
-            pipeline, warehouse.dataset_name, warehouse.label, _unreachable
-        ) as locks:
-            locks.hold_tenants([tenant_id])
-            pipeline.sync_destination()
-            source = visma_hrm_source(
-                client_id=connection.client_id,
-                client_secret=connection.client_secret.reveal(),
-                tenants=[tenant_id],
-                datasets=list(datasets) if datasets else None,
-                api_url=connection.api_url,
-                token_url=connection.token_url,
-                full_refresh=full_refresh,
-                concurrency=concurrency,
-            )
-            pipeline.extract(source)
-            pipeline.normalize()
-            with locks.loading(log.info, lambda: None):
-                info = pipeline.load()
-                marked = apply_deletions(pipeline, [tenant_id])
-            outcome = _outcome(pipeline, tenant_id, tuple(info.loads_ids), wanted, marked)
-    if not outcome.datasets:
+    chosen = replace(settings, tenants=(tenant_id,), datasets=tuple(datasets or settings.datasets))
+    plan = RunPlan.of(chosen, full_refresh=full_refresh, entry_point=entry_point)
+    report = run_plan(plan, Warehouse.of(chosen), LogReporter(), take_turns=True)
+    outcome = tenant_outcome(report, tenant_id)
+    if not outcome.datasets and not outcome.failures:
+        wanted = [d.name for d in plan.datasets]
         raise DatasetNotApprovedError(
             f"Tenant {tenant_id} granted none of {', '.join(wanted)}: Visma Connect refused "
             "its token for every one. Ask the customer to approve the application's datasets "
@@ -161,8 +88,28 @@ def sync_tenant(
     return outcome
 
 
+def tenant_outcome(report: SyncReport, tenant_id: str) -> TenantOutcome:
+    """The engine's report of one tenant as an orchestrator reads it."""
+    tables = [t for t in report.tables if t.tenant_id == tenant_id]
+    loaded = {t.dataset: _dataset(t) for t in tables if t.status == "ok"}
+    skipped = tuple(t.dataset for t in tables if t.status == "skipped")
+    failures = tuple(t.error for t in tables if t.status == "failed" and t.error is not None)
+    return TenantOutcome(tenant_id, loaded, skipped, failures)
+
+
+def _dataset(table: TableReport) -> DatasetOutcome:
+    return DatasetOutcome(
+        dataset=table.dataset,
+        rows_received=table.rows_received,
+        rows_rejected=table.rows_rejected,
+        full_export=table.mode == "full",
+        rows_marked_deleted=table.rows_deleted,
+        rows_current=table.rows_current,
+    )
+
+
 def visma_error(exc: BaseException) -> VismaHrmError | None:
-    """The connector's own error behind what dlt wrapped (PipelineStepFailed and friends)."""
+    """The connector's own error behind what an orchestrator wrapped around it."""
     todo: list[BaseException] = [exc]
     seen: set[int] = set()
     while todo:
@@ -179,7 +126,7 @@ def visma_error(exc: BaseException) -> VismaHrmError | None:
 
 
 def is_temporary(exc: BaseException) -> bool:
-    """Whether trying again can help: the client's classification (``retryable``)."""
+    """Whether trying again can help: the connector's classification (``retryable``)."""
     error = visma_error(exc)
     return error is not None and error.retryable
 
@@ -200,71 +147,30 @@ def check_problems(outcome: DatasetOutcome, deleted_share_limit: float) -> list[
     return problems
 
 
-@contextlib.contextmanager
-def _duckdb_turn(warehouse: Warehouse) -> Iterator[None]:
-    """DuckDB admits one writing process per file: wait for the run that holds it."""
-    if warehouse.destination != "duckdb":
-        yield
-        return
-    path = Path(warehouse.duckdb_path).resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".orchestrate.lock"), "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)  # released by the OS however the run ends
-        yield
+class LogReporter:
+    """The engine's progress as log lines of ``visma_hrm.orchestrate`` (an orchestrator's task
+    log): every step, and each dataset as it finishes."""
+
+    def export_progress(self, progress: ExportProgress) -> None:
+        pass
+
+    def stage(self, tenant_id: str, dataset: str, state: str, rows: int | None = None) -> None:
+        if state in ("ok", "failed", "skipped", "downloaded"):
+            log.info("tenant %s %s: %s", tenant_id, dataset, state)
+
+    def info(self, message: str) -> None:
+        log.info(message)
 
 
-def _unreachable(exc: Exception) -> Exception:
-    return UnreachableError(f"Could not open the destination: {type(exc).__name__}: {exc}")
-
-
-def _outcome(
-    pipeline: dlt.Pipeline,
-    tenant_id: str,
-    load_ids: tuple[str, ...],
-    wanted: Sequence[str],
-    marked: dict[tuple[str, str], int],
-) -> TenantOutcome:
-    found: dict[str, DatasetOutcome] = {}
-    with pipeline.sql_client() as client:
-        tenant = client.escape_column_name(TENANT_COLUMN)
-        recorded = _recorded(client, tenant, tenant_id, load_ids)
-        for name, (received, rejected, full) in recorded.items():
-            table = client.make_qualified_table_name(DATASETS[name].table)
-            deleted = client.escape_column_name(DELETED_COLUMN)
-            rows = client.execute_sql(
-                f"SELECT count(*) FROM {table} WHERE {tenant} = %s "
-                f"AND NOT coalesce({deleted}, false)",
-                tenant_id,
-            )
-            found[name] = DatasetOutcome(
-                dataset=name,
-                rows_received=received,
-                rows_rejected=rejected,
-                full_export=full,
-                rows_marked_deleted=marked.get((tenant_id, name), 0),
-                rows_current=int(rows[0][0]) if rows else 0,
-            )
-    skipped = tuple(name for name in wanted if name not in found)
-    return TenantOutcome(tenant_id, load_ids, found, skipped)
-
-
-def _recorded(
-    client: Any, tenant: str, tenant_id: str, load_ids: tuple[str, ...]
-) -> dict[str, tuple[int, int, bool]]:
-    """Per dataset: rows received, rows rejected, full export; from this run's position rows."""
-    if not load_ids:
-        return {}
-    state = client.make_qualified_table_name(SYNC_STATE_TABLE)
-    marks = ", ".join("%s" for _ in load_ids)
-    rows = client.execute_sql(
-        f"SELECT dataset, sum(rows_received), sum(rows_rejected), "
-        f"max(CASE WHEN full_export THEN 1 ELSE 0 END) FROM {state} "
-        f"WHERE {tenant} = %s AND load_id IN ({marks}) GROUP BY dataset",
-        tenant_id,
-        *load_ids,
-    )
-    return {
-        str(name): (int(received or 0), int(rejected or 0), bool(full))
-        for name, received, rejected, full in rows or []
-        if name in DATASETS
-    }
+__all__ = [
+    "DATASETS",
+    "DEFAULT_DELETED_SHARE_LIMIT",
+    "DatasetOutcome",
+    "LogReporter",
+    "TenantOutcome",
+    "check_problems",
+    "is_temporary",
+    "sync_tenant",
+    "tenant_outcome",
+    "visma_error",
+]

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from visma_hrm.report.data import collect
 from visma_hrm.report.definitions import ReportData
+from visma_hrm.report.output import check_output, write_atomically
 
 if TYPE_CHECKING:
     from visma_hrm.report.render import render_html
@@ -29,18 +30,16 @@ def __getattr__(name: str) -> Any:
 
 
 def write_report(path: Path, data: ReportData, lang: str = "en") -> Path:
-    """Write the report next to its final name first, then rename: never a half file."""
+    """Draw the report and write it whole or not at all (``output.write_atomically``): never a
+    half file, nothing left behind on failure; a directory as ``path`` is refused first."""
     from visma_hrm.report.render import render_html
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".part")
-    partial.write_text(render_html(data, lang), encoding="utf-8")
-    partial.replace(path)
-    return path
+    return write_atomically(path, render_html(data, lang), lang)
 
 
 def report(connection_or_path: Any, path: Path, lang: str = "en", **options: Any) -> ReportData:
     """Collect the figures and write the HTML file; returns the figures."""
-    data = collect(connection_or_path, **options)
+    check_output(path, lang)  # before the work, not after it
+    data = collect(connection_or_path, lang=lang, **options)
     write_report(path, data, lang)
     return data

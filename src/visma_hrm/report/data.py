@@ -19,9 +19,11 @@ from visma_hrm.analytics.build import (
     _connect,
     _Db,
     build_analytics,
+    resolve_source_schema,
 )
 from visma_hrm.analytics.models import quote
 from visma_hrm.errors import ConfigurationError
+from visma_hrm.messages import text
 from visma_hrm.report.definitions import (
     ACTION_DAYS,
     DEFAULT_REPORT_SCHEMA,
@@ -54,11 +56,13 @@ def collect(
     as_of: dt.date | None = None,
     months: int = PERIOD_MONTHS,
     unit_levels: int = 3,
+    lang: str = "en",
 ) -> ReportData:
     """Build the analytics views for the period into ``report_schema`` and read the figures.
 
     The period is the ``months`` months ending with the as-of month (that month to date);
-    ``as_of`` None is the last day the data covers (``default_as_of``).
+    ``as_of`` None is the last day the data covers (``default_as_of``). ``lang`` is the
+    language of the errors (nothing to report, an unknown tenant).
     """
     if as_of is None:
         as_of = default_as_of(connection_or_path, schema)
@@ -68,17 +72,7 @@ def collect(
     )
     with _connect(connection_or_path) as db:
         q = _Queries(db, quote(report_schema), as_of)
-        known = q.tenants()
-        if not known:
-            raise ConfigurationError("No contracts in the database: nothing to report yet.")
-        chosen = tenants or known
-        unknown = [t for t in chosen if t not in known]
-        if unknown:
-            raise ConfigurationError(
-                f"No contracts for tenant(s) {', '.join(unknown)} in the database; "
-                f"tenants found: {', '.join(known) or 'none'}."
-            )
-        q.tenant_ids = chosen
+        q.tenant_ids = chosen = _chosen(q.tenants(), tenants, lang)
         series = q.monthly()
         begin, rest = series[0], series[1:]
         return ReportData(
@@ -93,7 +87,21 @@ def collect(
             age_gender=q.age_gender(),
             ending=q.ending(),
             starting=q.starting(),
+            companies=q.companies(resolve_source_schema(db, schema)[0]),
         )
+
+
+def _chosen(known: list[str], wanted: list[str] | None, lang: str) -> list[str]:
+    """The tenants to report on: those asked for (all when none), each with contracts."""
+    if not known:
+        raise ConfigurationError(text("report.no_contracts", lang))
+    unknown = [t for t in wanted or [] if t not in known]
+    if unknown:
+        found = ", ".join(known)
+        raise ConfigurationError(
+            text("report.unknown_tenant", lang, tenants=", ".join(unknown), known=found)
+        )
+    return wanted or known
 
 
 def _with_turnover(begin: int, months: list[Month]) -> list[Month]:
@@ -270,6 +278,29 @@ ORDER BY f.start_date, 2""",
             [self.as_of, self.as_of + dt.timedelta(days=ACTION_DAYS)],
         )
         return [self._item(r) for r in rows]
+
+    def companies(self, source: str) -> dict[str, list[str]]:
+        """Per tenant, the company names of its employees, the most employees first (none
+        when the sync left ``companyname`` out)."""
+        columns = self.db.query(
+            "SELECT count(*) FROM information_schema.columns WHERE table_schema = ? "
+            "AND table_name = 'employees' AND column_name = 'companyname' "
+            "AND table_catalog = current_database()",
+            [source],
+        )
+        if not columns[0][0]:
+            return {}
+        rows = self.rows(
+            f"""SELECT tenant_id, companyname, count(DISTINCT employeeid)
+FROM {quote(source)}.employees
+WHERE NOT coalesce("_visma_deleted", FALSE) AND trim(coalesce(companyname, '')) <> ''
+  AND {self._in()}
+GROUP BY tenant_id, companyname ORDER BY tenant_id, 3 DESC, companyname"""
+        )
+        out: dict[str, list[str]] = {}
+        for tenant, name, _employees in rows:
+            out.setdefault(str(tenant), []).append(str(name).strip())
+        return out
 
     def _item(self, r: tuple[Any, ...]) -> ActionItem:
         return ActionItem(

@@ -86,10 +86,25 @@ class ReportData:
     ending: list[ActionItem]
     starting: list[ActionItem]
     generated_at: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat()[:19])
+    companies: dict[str, list[str]] = field(default_factory=dict)
+    """Per tenant, the company names of its employees (``employees.companyname``), the one
+    with the most employees first; a tenant without any is shown by its id."""
 
     @property
     def end(self) -> Month:
         return self.months[-1]
+
+    @property
+    def partial_month(self) -> bool:
+        """The period's last month is counted only up to the as-of date, not to its last day."""
+        return self.as_of != month_add(self.as_of.replace(day=1), 1) - dt.timedelta(days=1)
+
+    def tenant_name(self, tenant_id: str) -> str:
+        """What a person calls the tenant: its main company, else the start of its id."""
+        from visma_hrm.cli.progress import short_tenant  # rich, loaded for drawing only
+
+        names = self.companies.get(tenant_id)
+        return names[0] if names else short_tenant(tenant_id)
 
     @property
     def period_outflow(self) -> int:

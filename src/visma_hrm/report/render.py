@@ -4,6 +4,11 @@ The charts are plotly figures (built with plotly's Python API, drawn by the plot
 ``plotly`` package ships), so nothing is drawn by hand. The figures and the numbers behind them
 travel inside the file as JSON; a short script draws every chart and marks the page
 (``data-charts-rendered``, ``data-errors``) so a headless browser can check it.
+
+The JSON sits inside ``<script>`` elements, where the HTML parser looks for ``</script>`` and
+``<!--`` (which turns the rest of the page into script data) before any JSON parser runs: every
+``<``, ``>`` and ``&`` in it is written as a JSON escape (``\u003c``...), as are U+2028 and
+U+2029 (line ends to older JavaScript), so no name in the data can end or bend the element.
 """
 
 from __future__ import annotations
@@ -17,7 +22,6 @@ from typing import Any
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-from visma_hrm.cli.progress import short_tenant
 from visma_hrm.report.charts import figures
 from visma_hrm.report.definitions import ReportData
 from visma_hrm.report.page import Page
@@ -27,9 +31,11 @@ from visma_hrm.report.sections import (
     glossary,
     header,
     kpis,
+    month_to_date,
     monthly_table,
     units,
 )
+from visma_hrm.report.style import CSS
 
 
 def render_html(data: ReportData, lang: str = "en") -> str:
@@ -42,10 +48,11 @@ def render_html(data: ReportData, lang: str = "en") -> str:
         + "}"
     )
     title = page.t("title")
-    tenants = ", ".join(short_tenant(t) for t in data.tenants)
+    tenants = ", ".join(data.tenant_name(t) for t in data.tenants)
+    note = month_to_date(data, page)
     body = "\n".join(
         [
-            header(data, page, tenants),
+            header(data, page),
             kpis(data, page),
             chart_section(
                 page,
@@ -53,17 +60,23 @@ def render_html(data: ReportData, lang: str = "en") -> str:
                 "persons",
                 "chart-headcount",
                 extra_defs=("employments", "fte"),
+                note=note,
             ),
             chart_section(
-                page, "flows_chart", "turnover", "chart-flows", extra_defs=("inflow", "outflow")
+                page,
+                "flows_chart",
+                "turnover",
+                "chart-flows",
+                extra_defs=("inflow", "outflow"),
+                note=note,
             ),
             units(data, page),
             '<div class="row">'
             + chart_section(page, "contract_mix", "contract_mix", "chart-contracts")
             + chart_section(page, "age_gender", "age_gender", "chart-age")
             + "</div>",
-            actions(data.ending, page, "ending", "end_date", len(data.tenants) > 1),
-            actions(data.starting, page, "starting", "start_date", len(data.tenants) > 1),
+            actions(data, page, "ending", "end_date"),
+            actions(data, page, "starting", "start_date"),
             monthly_table(data, page),
             glossary(page),
             f"<footer>{html.escape(page.t('generated'))} {data.generated_at} UTC. "
@@ -92,8 +105,15 @@ def render_html(data: ReportData, lang: str = "en") -> str:
 """
 
 
-def _script_safe(text: str) -> str:
-    return text.replace("</", "<\\/")
+_SCRIPT_ESCAPES = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def _script_safe(json_text: str) -> str:
+    """JSON text that can sit inside ``<script>``: the characters HTML or older JavaScript
+    read in it become JSON escapes (valid only because JSON has them in strings alone)."""
+    return json_text.translate(_SCRIPT_ESCAPES)
 
 
 def _safe_json(document: dict[str, Any]) -> str:
@@ -136,70 +156,3 @@ DRAW = """(function () {
     document.documentElement.setAttribute('data-errors', String(err));
   });
 })();"""
-
-CSS = """
-:root { --navy: #1f3a5f; --ink: #243447; --muted: #66768a; --line: #e3e8ef; --bg: #f5f7fa; }
-* { box-sizing: border-box; }
-body { margin: 0; background: var(--bg); color: var(--ink);
-  font: 14px/1.45 -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif; }
-main { max-width: 1180px; margin: 0 auto; padding: 24px; }
-header { display: flex; justify-content: space-between; align-items: flex-end; gap: 24px;
-  background: var(--navy); color: #fff; border-radius: 10px; padding: 20px 24px; }
-header h1 { margin: 0; font-size: 26px; font-weight: 600; }
-header .sub { margin: 4px 0 0; opacity: .85; }
-header .period { display: flex; flex-direction: column; align-items: flex-end; gap: 2px; }
-header .period strong { font-size: 18px; }
-header .period span { opacity: .85; font-size: 13px; }
-header details.def summary { background: rgba(255,255,255,.25); color: #fff; }
-.kpis { display: grid; grid-template-columns: repeat(6, 1fr); gap: 12px; margin: 16px 0; }
-.card { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 14px; }
-.card .label { color: var(--muted); font-size: 12px; text-transform: uppercase;
-  letter-spacing: .03em; display: flex; gap: 6px; align-items: flex-start; }
-.card .value { font-size: 28px; font-weight: 650; color: var(--navy); margin-top: 4px; }
-.card .note { color: var(--muted); font-size: 12px; }
-.panel { background: #fff; border: 1px solid var(--line); border-radius: 10px;
-  padding: 16px 20px; margin: 16px 0; break-inside: avoid; }
-.panel h2 { font-size: 16px; margin: 0 0 8px; font-weight: 600; display: flex; gap: 8px;
-  align-items: flex-start; }
-.row { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; }
-.row .panel { margin: 0; }
-.chart { width: 100%; min-height: 300px; }
-.defs { display: flex; gap: 16px; color: var(--muted); font-size: 12px; }
-.legend-def { display: inline-flex; gap: 4px; align-items: flex-start; }
-details.def { display: inline-block; position: relative; font-size: 12px; font-weight: 400;
-  text-transform: none; letter-spacing: 0; }
-details.def summary { list-style: none; cursor: pointer; width: 16px; height: 16px;
-  border-radius: 50%; background: #dfe6ef; color: var(--navy); font: italic 600 11px/16px
-  Georgia, serif; text-align: center; }
-details.def summary::-webkit-details-marker { display: none; }
-details.def[open] p { position: absolute; z-index: 10; top: 20px; left: -8px; width: 320px;
-  margin: 0; padding: 10px 12px; background: #fff; color: var(--ink); border: 1px solid
-  var(--line); border-radius: 8px; box-shadow: 0 6px 20px rgba(0,0,0,.12); line-height: 1.4; }
-table { width: 100%; border-collapse: collapse; font-size: 13px; }
-th { text-align: left; color: var(--muted); font-weight: 600; font-size: 12px;
-  border-bottom: 2px solid var(--line); padding: 6px 8px; }
-td { border-bottom: 1px solid var(--line); padding: 5px 8px; vertical-align: middle; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-tr.level-1 td:first-child { font-weight: 650; }
-tr.level-2 td:first-child { font-weight: 550; }
-tr.group td { background: var(--bg); font-weight: 650; }
-.spark { width: 150px; height: 28px; }
-.count { background: #fdebd0; color: #9a5b00; border-radius: 10px; padding: 0 8px;
-  font-size: 12px; line-height: 20px; }
-.glossary dl { display: grid; grid-template-columns: 220px 1fr; gap: 6px 16px; margin: 0; }
-.glossary dt { font-weight: 600; }
-.glossary dd { margin: 0; color: var(--muted); }
-footer { color: var(--muted); font-size: 12px; margin: 16px 4px 32px; }
-@media (max-width: 900px) { .kpis { grid-template-columns: repeat(3, 1fr); }
-  .row { grid-template-columns: 1fr; } }
-@media print {
-  body { background: #fff; font-size: 11px; }
-  main { max-width: none; padding: 0; }
-  header { background: #fff; color: var(--ink); border: 2px solid var(--navy); }
-  .panel, .card { border-color: #ccc; }
-  .kpis { grid-template-columns: repeat(6, 1fr); }
-  details.def { display: none; }
-  .modebar-container { display: none; }
-  @page { size: A4; margin: 12mm; }
-}
-"""

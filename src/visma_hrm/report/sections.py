@@ -2,23 +2,45 @@
 monthly table and the glossary, each a function from the figures to HTML text.
 
 The charts themselves are drawn in the browser from ``charts``; here is the text around them.
+Tenants are named by their main company, with the id on hover; tables sit in a box of their own
+that scrolls sideways on a narrow screen, so the page itself never does.
 """
 
 from __future__ import annotations
 
 import html
 
-from visma_hrm.cli.progress import short_tenant
 from visma_hrm.report.definitions import ActionItem, ReportData
 from visma_hrm.report.page import Page
 
 
-def header(data: ReportData, page: Page, tenants: str) -> str:
+def tenant_label(data: ReportData, page: Page, tenant_id: str) -> str:
+    """The tenant by its main company's name; its id and all its companies on hover."""
+    hover = f"{page.t('tenant_id')}: {tenant_id}"
+    companies = data.companies.get(tenant_id)
+    if companies:
+        hover += f" · {page.t('companies')}: {', '.join(companies)}"
+    name = html.escape(data.tenant_name(tenant_id))
+    return f'<span class="tenant" title="{html.escape(hover)}">{name}</span>'
+
+
+def _table(head: str, rows: list[str], css_class: str = "") -> str:
+    """A table in a box of its own that scrolls sideways when the screen is narrower."""
+    attribute = f' class="{css_class}"' if css_class else ""
+    body = "".join(rows)
+    return (
+        f'<div class="table-scroll" tabindex="0"><table{attribute}><thead><tr>{head}</tr>'
+        f"</thead><tbody>{body}</tbody></table></div>"
+    )
+
+
+def header(data: ReportData, page: Page) -> str:
     first = data.months[0].month
     key = "tenants" if len(data.tenants) > 1 else "tenant"
+    tenants = ", ".join(tenant_label(data, page, t) for t in data.tenants)
     return f"""<header>
 <div><h1>{html.escape(page.t("title"))}</h1>
-<p class="sub">{html.escape(page.t(key))}: <strong>{html.escape(tenants)}</strong></p></div>
+<p class="sub">{html.escape(page.t(key))}: <strong>{tenants}</strong></p></div>
 <div class="period"><span>{html.escape(page.t("period"))} {page.info("period")}</span>
 <strong>{page.month(first)} – {page.month(data.as_of)}</strong>
 <span>{html.escape(page.t("as_of"))} {page.date(data.as_of)}</span></div>
@@ -69,7 +91,12 @@ def kpis(data: ReportData, page: Page) -> str:
 
 
 def chart_section(
-    page: Page, title: str, definition: str, chart: str, extra_defs: tuple[str, ...] = ()
+    page: Page,
+    title: str,
+    definition: str,
+    chart: str,
+    extra_defs: tuple[str, ...] = (),
+    note: str = "",
 ) -> str:
     more = "".join(
         f'<span class="legend-def">{html.escape(page.t(k))} {page.info(k)}</span>'
@@ -77,9 +104,18 @@ def chart_section(
     )
     return f"""<section class="panel">
 <h2>{html.escape(page.t(title))} {page.info(definition)}</h2>
-{f'<div class="defs">{more}</div>' if more else ""}
+{f'<div class="defs">{more}</div>' if more else ""}{note}
 <div id="{chart}" class="chart" data-chart="{chart}"></div>
 </section>"""
+
+
+def month_to_date(data: ReportData, page: Page) -> str:
+    """The note above a monthly chart when its last month is counted only up to the as-of
+    date: what the shaded, hatched month is."""
+    if not data.partial_month:
+        return ""
+    words = page.t("mtd_note").format(month=page.month(data.as_of), date=page.date(data.as_of))
+    return f'<p class="mtd-note"><span class="hatch"></span>{html.escape(words)}</p>'
 
 
 def units(data: ReportData, page: Page) -> str:
@@ -90,7 +126,7 @@ def units(data: ReportData, page: Page) -> str:
         if several and unit.tenant_id != last_tenant:
             rows.append(
                 f'<tr class="group"><td colspan="5">{html.escape(page.t("tenant"))} '
-                f"{html.escape(short_tenant(unit.tenant_id))}</td></tr>"
+                f"{tenant_label(data, page, unit.tenant_id)}</td></tr>"
             )
             last_tenant = unit.tenant_id
         now, before = unit.persons[-1], unit.persons[0]
@@ -114,7 +150,7 @@ def units(data: ReportData, page: Page) -> str:
     )
     return f"""<section class="panel" id="units">
 <h2>{html.escape(page.t("units"))} {page.info("units")}</h2>
-<table class="units"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>
+{_table(head, rows, "units")}
 </section>"""
 
 
@@ -122,7 +158,9 @@ def _signed(page: Page, value: int) -> str:
     return ("+" if value > 0 else ("−" if value < 0 else "")) + page.num(abs(value))
 
 
-def actions(items: list[ActionItem], page: Page, key: str, date_key: str, tenant: bool) -> str:
+def actions(data: ReportData, page: Page, key: str, date_key: str) -> str:
+    items: list[ActionItem] = getattr(data, key)
+    tenant = len(data.tenants) > 1
     heads = [
         page.t("name"),
         page.t("employeeid"),
@@ -135,20 +173,21 @@ def actions(items: list[ActionItem], page: Page, key: str, date_key: str, tenant
         heads.insert(0, page.t("tenant"))
     rows = []
     for item in items:
-        cells = [item.name, item.employeeid, item.unit, item.function]
+        cells = [html.escape(c) for c in (item.name, item.employeeid, item.unit, item.function)]
         if tenant:
-            cells.insert(0, short_tenant(item.tenant_id))
+            cells.insert(0, tenant_label(data, page, item.tenant_id))
         rows.append(
             "<tr>"
-            + "".join(f"<td>{html.escape(c)}</td>" for c in cells)
-            + f'<td class="n">{page.date(item.date)}</td><td class="n">{item.days}</td></tr>'
+            + "".join(f"<td>{c}</td>" for c in cells)
+            + f'<td class="n">{page.date(item.date)}</td>'
+            + f'<td class="n">{page.num(item.days)}</td></tr>'
         )
     if not rows:
         rows.append(f'<tr><td colspan="{len(heads)}">{html.escape(page.t("none"))}</td></tr>')
     head = "".join(f"<th>{html.escape(h)}</th>" for h in heads)
     return f"""<section class="panel action" id="{key}">
 <h2>{html.escape(page.t(key))} <span class="count">{len(items)}</span> {page.info(key)}</h2>
-<table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>
+{_table(head, rows)}
 </section>"""
 
 
@@ -178,14 +217,16 @@ def monthly_table(data: ReportData, page: Page) -> str:
             page.num(m.employments_ended),
             page.num(m.turnover_pct, 1) + ("%" if m.turnover_pct is not None else ""),
         ]
+        partial = data.partial_month and m is data.end
+        flag = f'<br><span class="mtd">{html.escape(page.t("mtd"))}</span>' if partial else ""
         rows.append(
-            f"<tr><td>{page.month(m.month)}</td>"
+            f"<tr><td>{page.month(m.month)}{flag}</td>"
             + "".join(f'<td class="n">{v}</td>' for v in values)
             + "</tr>"
         )
     return f"""<section class="panel" id="monthly">
 <h2>{html.escape(page.t("monthly_table"))} {page.info("period")}</h2>
-<table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>
+{_table(head, rows)}
 </section>"""
 
 

@@ -6,8 +6,6 @@ figure of the report links to one of them (hover or click).
 
 from __future__ import annotations
 
-LANGUAGES = ("en", "nl")
-
 MONTHS = {
     "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
     "nl": ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"),
@@ -63,6 +61,17 @@ LABELS: dict[str, dict[str, str]] = {
         "The action lists hold names: share this file like any HR document.",
         "Indefinite": "Permanent",
         "Fixed term": "Temporary",
+        "axis_month": "Month",
+        "axis_headcount": "Number (persons, employments) · FTE",
+        "axis_flows": "Persons per month",
+        "axis_turnover": "Turnover (% of average headcount)",
+        "axis_age": "Age (years)",
+        "axis_persons": "Persons",
+        "pie_total": "{count} employments",
+        "mtd": "month to date",
+        "mtd_note": "{month}: month to date, up to {date} (hatched, shaded)",
+        "tenant_id": "Tenant id",
+        "companies": "Companies",
     },
     "nl": {
         "title": "HR-rapportage",
@@ -113,6 +122,17 @@ LABELS: dict[str, dict[str, str]] = {
         "De actielijsten bevatten namen: deel dit bestand als elk ander HR-document.",
         "Indefinite": "Vast (onbepaalde tijd)",
         "Fixed term": "Tijdelijk (bepaalde tijd)",
+        "axis_month": "Maand",
+        "axis_headcount": "Aantal (personen, dienstverbanden) · FTE",
+        "axis_flows": "Personen per maand",
+        "axis_turnover": "Verloop (% van gemiddelde bezetting)",
+        "axis_age": "Leeftijd (jaren)",
+        "axis_persons": "Personen",
+        "pie_total": "{count} dienstverbanden",
+        "mtd": "maand tot nu toe",
+        "mtd_note": "{month}: maand tot nu toe, tot en met {date} (gearceerd, grijze band)",
+        "tenant_id": "Omgevings-id",
+        "companies": "Bedrijven",
     },
 }
 

@@ -1,16 +1,16 @@
-"""A ``visma-hrm sync`` run, one module per phase: prepare -> plan -> extract -> load -> reconcile.
+"""The engine: one run, plan -> extract -> load -> steps, for every entry point.
 
-``run.py`` drives the phases; ``plan.py`` decides what is asked, ``extract.py`` downloads it
-(phase 1), ``load.py`` loads it with dlt (phase 2), ``reconcile.py`` marks deletions and empties
-excluded columns (``deletions.py`` holds the SQL); ``destination.py`` builds the destination,
-``report.py`` holds what the run tells, ``interrupt.py`` where a signal stops it, ``local.py`` and
-``server_locks.py`` keep two runs from writing the same data. This package is the public face:
-``sync(SyncSettings(settings), reporter) -> SyncReport``.
+``run.py`` drives the phases (``run_plan(plan, warehouse, reporter) -> SyncReport``); ``plan.py``
+validates the settings once into a frozen ``RunPlan``; ``extract.py`` downloads (phase 1),
+``load.py`` loads with dlt (phase 2), ``steps/`` holds the after-load steps in their order;
+``report.py`` holds what the run tells, ``interrupt.py`` where a signal stops it. Every
+destination question goes to the warehouse seam (``visma_hrm.warehouse``). ``sync`` is the
+command line's way in: ``sync(SyncSettings(settings), reporter) -> SyncReport``.
 """
 
+from visma_hrm.messages import Note
 from visma_hrm.sync.interrupt import stop_if_signalled
-from visma_hrm.sync.load import count_rows, count_unchanged
-from visma_hrm.sync.plan import client_settings_from, field_selection, wanted_datasets
+from visma_hrm.sync.plan import RunPlan, field_selection, wanted_datasets
 from visma_hrm.sync.report import (
     EXIT_FAILED,
     EXIT_OK,
@@ -20,26 +20,22 @@ from visma_hrm.sync.report import (
     SyncReport,
     TableReport,
 )
-from visma_hrm.sync.run import SyncSettings, sync
-from visma_hrm.warehouse.base import Target, make_pipeline, tables_schema
+from visma_hrm.sync.run import SyncSettings, run_plan, sync
 
 __all__ = [
     "EXIT_FAILED",
     "EXIT_OK",
     "EXIT_REJECTED_ROWS",
+    "Note",
     "NullReporter",
     "Reporter",
+    "RunPlan",
     "SyncReport",
     "SyncSettings",
     "TableReport",
-    "Target",
-    "client_settings_from",
-    "count_rows",
-    "count_unchanged",
     "field_selection",
-    "make_pipeline",
+    "run_plan",
     "stop_if_signalled",
     "sync",
-    "tables_schema",
     "wanted_datasets",
 ]

@@ -19,7 +19,6 @@ from typing import Any
 from visma_hrm.catalog import Dataset
 from visma_hrm.client import VismaClient
 from visma_hrm.client.models import ExportProgress
-from visma_hrm.client.settings import ClientSettings
 from visma_hrm.errors import DatasetNotApprovedError, VismaHrmError
 from visma_hrm.load.dlt_internals import signal_received
 from visma_hrm.load.source import SpooledExport
@@ -66,16 +65,10 @@ def extract_or_stop(extraction: Coroutine[Any, Any, list[Outcome]]) -> list[Outc
     return outcomes
 
 
-async def extract_all(
-    client_settings: ClientSettings,
-    plan: Plan,
-    spool: Path,
-    concurrency: int,
-    reporter: Reporter,
-) -> list[Outcome]:
+async def extract_all(plan: Plan, spool: Path, reporter: Reporter) -> list[Outcome]:
     """Phase 1: every (tenant, dataset) export spooled to disk, failures recorded one by one."""
-    bound = asyncio.Semaphore(concurrency)
-    async with VismaClient(client_settings) as client:
+    bound = asyncio.Semaphore(plan.run.settings.concurrency)
+    async with VismaClient(plan.run.client) as client:
         per_tenant = await asyncio.gather(
             *(_tenant_exports(client, t, plan, spool, bound, reporter) for t in plan.tenants)
         )
@@ -161,7 +154,7 @@ async def _export_one(
                 table.tenant_id,
                 dataset,
                 since=since,
-                fields=plan.selections.get(dataset.name),
+                fields=plan.selection(dataset.name),
                 spool_dir=folder,
                 progress=_timing_job(table, reporter),
             )
@@ -174,7 +167,6 @@ async def _export_one(
             reporter.stage(table.tenant_id, dataset.name, "failed")
             return
     table.files, table.bytes, table.seconds = len(export.files), export.bytes, export.seconds
-    selection = plan.selections.get(dataset.name)
     outcome.export = SpooledExport(
         tenant_id=table.tenant_id,
         dataset=dataset,
@@ -182,6 +174,6 @@ async def _export_one(
         change_timestamp_before=export.change_timestamp_before,
         full=since is None,
         since=since,
-        fields=selection.to_param() if selection else None,
+        fields=plan.run.selection_param(dataset.name),
     )
     reporter.stage(table.tenant_id, dataset.name, "downloaded")

@@ -7,17 +7,11 @@ the next run asks again for what this one did not finish.
 
 from __future__ import annotations
 
-from visma_hrm.errors import Interrupted
-from visma_hrm.load.dlt_internals import SIGNAL_NAMES, signal_received
+from visma_hrm.load.dlt_internals import interruption, signal_received
 
 
 def stop_if_signalled() -> None:
     """End the run here when SIGINT or SIGTERM arrived: every step before it is whole."""
     received = signal_received()
     if received is not None:
-        name = SIGNAL_NAMES.get(received, f"signal {received}")
-        raise Interrupted(
-            received,
-            f"Stopped by {name}. Everything loaded before stays as it was; the next sync asks "
-            "again for what this one did not finish.",
-        )
+        raise interruption(received)

@@ -1,31 +1,121 @@
-"""What a run asks for: which tenants, which datasets, which fields, and from where each starts.
+"""What a run does, decided once: the user's settings validated into a frozen ``RunPlan``.
 
-The user's settings are read here once (the client's settings are built from them here too):
-an unknown dataset, a ``fields`` value that drops a key column or an unknown privacy profile
-stops the run before anything is asked. ``Plan`` then answers, per
-(tenant, dataset), whether the export is full or incremental: full on the first run, on
-``--full-refresh`` and when the column selection changed since the stored position.
+Every entry point (the CLI, Dagster, Airflow, ``visma_hrm_source``) turns its settings into a
+``RunPlan`` with ``RunPlan.of`` before anything is asked of Visma, and the engine carries it
+through extract, load and the after-load steps: a setting means the same wherever it is read.
+An unknown dataset, a ``fields`` value that drops a key column or names a column close to a
+known one (a typo that would let that very column through), an unknown privacy profile, a
+missing pseudonym key, a bad retention or history setting: each stops the run here.
+
+``Plan`` adds where each (tenant, dataset) stands in the destination: full or incremental.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from visma_hrm.catalog import DATASETS, Dataset, privacy_excludes
 from visma_hrm.client.settings import ClientSettings, FieldSelection
-from visma_hrm.config import Settings
+from visma_hrm.config import Settings, close_match
 from visma_hrm.errors import ConfigurationError
 from visma_hrm.load.positions import Positions
+from visma_hrm.load.pseudonyms import Pseudonymizer
+
+EntryPoint = Literal["cli", "dagster", "airflow", "source"]
+RETENTION_ACTIONS = ("empty", "remove")
 
 
-def client_settings_from(cfg: Settings) -> ClientSettings:
-    """The client's settings a run uses (built by ``Settings.client_settings``, the one place).
+@dataclass(frozen=True)
+class RetentionRule:
+    """``retention``: empty (or remove) the data of people gone more than ``years``."""
 
-    ``visma-hrm sync`` and the reusable dlt source (``visma_hrm.dlt_source``) both call it;
-    the client's rarely changed waits (retries, backoff) keep their defaults.
-    """
-    return cfg.client_settings()
+    years: int
+    action: str = "empty"
+
+    @classmethod
+    def from_settings(cls, cfg: Settings) -> RetentionRule | None:
+        if cfg.retention is None:
+            return None
+        if cfg.retention < 1:
+            raise ConfigurationError("retention must be a whole number of years, at least 1.")
+        if cfg.retention_action not in RETENTION_ACTIONS:
+            raise ConfigurationError(
+                f"retention_action must be one of {', '.join(RETENTION_ACTIONS)}, "
+                f"not {cfg.retention_action!r}."
+            )
+        return cls(cfg.retention, cfg.retention_action)
+
+    def cutoff(self, today: dt.date) -> dt.date:
+        """The day N years before ``today`` (29 February falls back to the 28th)."""
+        try:
+            return today.replace(year=today.year - self.years)
+        except ValueError:
+            return today.replace(year=today.year - self.years, day=28)
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """A run's settings, validated once: what every phase and step reads."""
+
+    settings: Settings
+    client: ClientSettings
+    tenants: tuple[str, ...]
+    datasets: tuple[Dataset, ...]
+    explicit: bool
+    """Datasets named explicitly: one the customer did not approve is an error, not skipped."""
+    selections: Mapping[str, FieldSelection | None]
+    pseudonymizer: Pseudonymizer | None
+    retention: RetentionRule | None
+    history: tuple[Dataset, ...]
+    change_feed: bool
+    full_refresh: bool
+    entry_point: EntryPoint
+    warnings: tuple[str, ...] = ()
+
+    @classmethod
+    def of(
+        cls, settings: Settings, *, full_refresh: bool = False, entry_point: EntryPoint = "cli"
+    ) -> RunPlan:
+        """Validate ``settings`` for one run; raises ``ConfigurationError`` naming the setting."""
+        client = settings.client_settings()
+        datasets, explicit = wanted_datasets(settings)
+        warnings = field_warnings(settings.fields)
+        return cls(
+            settings=settings,
+            client=client,
+            tenants=tuple(dict.fromkeys(settings.require_tenants())),
+            datasets=tuple(datasets),
+            explicit=explicit,
+            selections={d.name: field_selection(settings, d) for d in datasets},
+            pseudonymizer=Pseudonymizer.from_settings(settings),
+            retention=RetentionRule.from_settings(settings),
+            history=tuple(history_datasets(settings.history, datasets)),
+            change_feed=settings.change_feed,
+            full_refresh=full_refresh,
+            entry_point=entry_point,
+            warnings=tuple(warnings),
+        )
+
+    def wanted_steps(self) -> dict[str, str]:
+        """Each after-load step the settings ask for, with the setting that asks for it."""
+        wanted = {"deletions": "deletions"}
+        if any(self.selections.values()):
+            wanted["exclusions"] = "fields" if self.settings.fields else "privacy_profile"
+        if self.retention is not None:
+            wanted["retention"] = "retention"
+        if self.history:
+            wanted["history"] = "history"
+        if self.change_feed:
+            wanted["change_feed"] = "change_feed"
+        return wanted
+
+    def selection_param(self, dataset: str) -> str | None:
+        """The ``fields`` value sent to the API for ``dataset`` (None: every column)."""
+        selection = self.selections.get(dataset)
+        return selection.to_param() if selection else None
 
 
 def wanted_datasets(cfg: Settings) -> tuple[list[Dataset], bool]:
@@ -38,6 +128,17 @@ def wanted_datasets(cfg: Settings) -> tuple[list[Dataset], bool]:
             f"Unknown dataset(s): {', '.join(unknown)}. Known datasets: {', '.join(DATASETS)}."
         )
     return [DATASETS[name] for name in dict.fromkeys(cfg.datasets)], True
+
+
+def history_datasets(setting: Sequence[str], loaded: Sequence[Dataset]) -> list[Dataset]:
+    """The loaded datasets the ``history`` setting names (``all`` names every one)."""
+    unknown = sorted(set(setting) - {"all", *DATASETS})
+    if unknown:
+        raise ConfigurationError(
+            f"history: unknown dataset(s) {', '.join(unknown)}; known: all, {', '.join(DATASETS)}."
+        )
+    wanted = set(DATASETS) if "all" in setting else set(setting)
+    return [d for d in loaded if d.name in wanted]
 
 
 def field_selection(cfg: Settings, dataset: Dataset) -> FieldSelection | None:
@@ -84,19 +185,67 @@ def parse_fields_spec(spec: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return ((), names) if negate else (names, ())
 
 
+def field_warnings(fields: Mapping[str, str]) -> list[str]:
+    """Check ``fields`` names against the catalog before anything is asked of Visma.
+
+    Returns warnings; raises ``ConfigurationError`` for what is certainly wrong:
+
+    * an unknown dataset is an error (the catalog lists every dataset the API has);
+    * a column close to a known one is an error: it is a typo, and in an exclude list a typo
+      would let the very column through that was meant to stay at Visma;
+    * any other unknown column is a warning: Visma adds columns without notice, so it may be
+      new at the source; it is passed on to the API as given.
+    """
+    warnings: list[str] = []
+    for dataset_name, spec in fields.items():
+        dataset = DATASETS.get(dataset_name)
+        if dataset is None:
+            close = close_match(dataset_name, DATASETS)
+            hint = f" Did you mean {close}?" if close else ""
+            raise ConfigurationError(
+                f"fields names unknown dataset {dataset_name!r}.{hint} Known datasets: "
+                f"{', '.join(DATASETS)}."
+            )
+        known = [c.name for c in dataset.columns]
+        for name in (n.strip() for n in spec.strip().lstrip("!").split(",") if n.strip()):
+            if name.lstrip("!") in known:
+                continue
+            if close := close_match(name.lower(), known):
+                raise ConfigurationError(
+                    f"fields {dataset_name}: {name!r} is not a column of {dataset_name}. "
+                    f"Did you mean {close}? (`visma-hrm datasets {dataset_name}` lists them.)"
+                )
+            warnings.append(
+                f"fields {dataset_name}: {name!r} is not in the catalog; it may be a column "
+                "new at the source, so it is passed on to the API as given."
+            )
+    return warnings
+
+
 @dataclass(frozen=True)
 class Plan:
-    """The run's tenants, datasets and field selections, and where each pair stands."""
+    """A run's plan with the destination's positions: where each (tenant, dataset) starts."""
 
-    tenants: Sequence[str]
-    datasets: Sequence[Dataset]
-    explicit: bool
-    selections: dict[str, FieldSelection | None]
+    run: RunPlan
     positions: Positions
-    full_refresh: bool
+
+    @property
+    def tenants(self) -> tuple[str, ...]:
+        return self.run.tenants
+
+    @property
+    def datasets(self) -> tuple[Dataset, ...]:
+        return self.run.datasets
+
+    @property
+    def explicit(self) -> bool:
+        return self.run.explicit
+
+    def selection(self, dataset: str) -> FieldSelection | None:
+        return self.run.selections.get(dataset)
 
     def since(self, tenant_id: str, dataset: str) -> str | None:
-        if self.full_refresh or self.fields_changed(tenant_id, dataset):
+        if self.run.full_refresh or self.fields_changed(tenant_id, dataset):
             return None
         return self.positions.cursor(tenant_id, dataset)
 
@@ -108,17 +257,10 @@ class Plan:
         """
         if (tenant_id, dataset) not in self.positions.by_pair:
             return False
-        selection = self.selections.get(dataset)
-        wanted = selection.to_param() if selection else None
-        return self.positions.fields(tenant_id, dataset) != wanted
+        return self.positions.fields(tenant_id, dataset) != self.run.selection_param(dataset)
 
-    def selection_notes(self) -> list[str]:
-        """One note per dataset whose export is full because its column selection changed."""
-        changed = sorted(
+    def changed_selections(self) -> list[str]:
+        """The datasets whose export is full because their column selection changed."""
+        return sorted(
             {d.name for t in self.tenants for d in self.datasets if self.fields_changed(t, d.name)}
         )
-        return [
-            f"{name}: the column selection (fields, privacy profile) changed since the last "
-            "export, so this export is full."
-            for name in changed
-        ]

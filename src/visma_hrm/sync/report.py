@@ -7,11 +7,12 @@ receives progress while the run goes (``visma_hrm.cli.progress`` has a rich and 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal, Protocol
 
 from visma_hrm.client.models import ExportProgress
 from visma_hrm.errors import VismaHrmError
+from visma_hrm.messages import Note
 from visma_hrm.redact import redact_text
 
 Mode = Literal["full", "incremental"]
@@ -47,11 +48,17 @@ class TableReport:
     seconds: float = 0.0
     job_seconds: float | None = None
     """How long the API took to finish the export job, as seen by the client."""
+    rows_current: int | None = None
+    """The tenant's rows of the dataset not marked deleted after a run that marked some (the
+    share of rows a run deleted is judged against it); None when none were marked."""
+    error: VismaHrmError | None = field(default=None, repr=False, compare=False)
+    """Why it failed or was skipped (for callers that classify it; not in ``--json``)."""
 
     def fail(self, error: VismaHrmError, status: Status = "failed") -> None:
         self.status = status
         self.error_code = error.code
         self.message = redact_text(error.message)
+        self.error = error
 
 
 EXIT_OK = 0
@@ -75,7 +82,7 @@ class SyncReport:
     """Per dataset, the ``fields`` value sent to the API (``a,b`` only these, ``!a,b`` all but)."""
     tables: list[TableReport] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     """What the run did besides loading rows (columns emptied, interrupted runs cleaned up)."""
     interrupted_runs_removed: int = 0
     """Working folders of killed earlier runs removed; what they did not load is asked again."""
@@ -105,7 +112,15 @@ class SyncReport:
         raise KeyError((tenant_id, dataset))
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        """The report as JSON-ready data (``--json``): notes as English text, no exceptions."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["tables"] = [
+            {f.name: getattr(t, f.name) for f in fields(t) if f.name != "error"}
+            for t in self.tables
+        ]
+        data["notes"] = [str(note) for note in self.notes]
+        data["warnings"] = list(self.warnings)
+        data["fields"] = dict(self.fields)
         data["ok"] = self.ok
         data["exit_code"] = self.exit_code
         return data

@@ -1,19 +1,19 @@
-"""One sync run, phase by phase: prepare -> plan -> extract -> load -> reconcile.
+"""The engine: one run, plan -> extract -> load -> steps, whichever entry point drives it.
 
-**Where a run starts** is read from the destination it loads into (``visma_hrm.load.positions``),
-never from a local folder: an empty or new destination gets full exports, a restored backup
-gets what it lacks. dlt's working folder is a cache of this run only
-(``visma_hrm.warehouse.folders``),
-removed at its end; a killed run's folder is removed by the next run, which asks again for
-what the killed one did not finish.
+The CLI (``sync``), the Dagster assets, the Airflow task all call ``run``; the reusable dlt
+source runs the same plan, extract and steps around a user's own pipeline
+(``visma_hrm.dlt_source``). **Where a run starts** is read from the destination it loads into
+(``Session.positions``), never from a local folder: an empty or new destination gets full
+exports, a restored backup gets what it lacks. dlt's working folder is a cache of this run only
+(``visma_hrm.warehouse.folders``), removed at its end; a killed run's folder is removed by the
+next run, which asks again for what the killed one did not finish.
 
-- **prepare**: settings checked (``plan.py``), the dlt version checked, the destination built
-  (``destination.py``), the right to write held, the destination's positions read;
-- **plan**: per (tenant, dataset), full or incremental, with which fields (``plan.py``);
+- **plan**: the settings validated into a ``RunPlan`` (before this module is called), the
+  destination asked whether it supports every step the settings ask for;
 - **extract** (phase 1): every export downloaded side by side to the spool (``extract.py``);
 - **load** (phase 2): one dlt run over the spooled files (``load.py``);
-- **reconcile**: deletions, excluded columns, history, change feed, retention
-  (``reconcile.py``).
+- **steps**: deletions, exclusions, retention, history, change feed (``steps``), in the order
+  ``visma_hrm.sync.steps.STEPS`` gives.
 
 Two runs never write the same data at once: a DuckDB file is held by one run; on server
 databases each tenant is held by one run and loads take turns. SIGINT and SIGTERM stop the run
@@ -27,29 +27,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import dlt
-
 from visma_hrm.config import Settings
 from visma_hrm.load.dlt_internals import check_dlt_version, intercepted_signals
-from visma_hrm.load.pseudonyms import Pseudonymizer, check_destination
 from visma_hrm.load.source import run_start
+from visma_hrm.messages import Note
 from visma_hrm.sync.extract import Outcome, extract_all, extract_or_stop
 from visma_hrm.sync.interrupt import stop_if_signalled
 from visma_hrm.sync.load import load_exports, release_arrow_memory_promptly
-from visma_hrm.sync.plan import Plan, client_settings_from, field_selection, wanted_datasets
-from visma_hrm.sync.reconcile import (
-    Loaded,
-    apply_retention,
-    empty_excluded_columns,
-    mark_deletions,
-    update_change_feed,
-    update_histories,
-)
+from visma_hrm.sync.plan import Plan, RunPlan
 from visma_hrm.sync.report import NullReporter, Reporter, SyncReport
-from visma_hrm.sync.steps.history import history_datasets, require_supported
-from visma_hrm.sync.steps.retention import Retention
-from visma_hrm.warehouse.base import Target, failed_to_prepare, sql_client, stored_positions
-from visma_hrm.warehouse.locks import warehouse_locks
+from visma_hrm.sync.steps import Step, StepContext, StepResult, run_steps
+from visma_hrm.warehouse.base import Session, Warehouse
 
 
 @dataclass(frozen=True)
@@ -61,77 +49,116 @@ class SyncSettings:
 
 
 def sync(run: SyncSettings, reporter: Reporter | None = None) -> SyncReport:
-    """Run one sync and return its report; raises only for problems that stop everything.
+    """One command-line run: the settings planned, the warehouse made, the engine run."""
+    plan = RunPlan.of(run.settings, full_refresh=run.full_refresh, entry_point="cli")
+    return run_plan(plan, Warehouse.of(run.settings), reporter)
 
-    Raises ``ConfigurationError`` (nothing to do or contradictory settings),
-    ``DestinationError`` (the destination cannot be reached before anything is asked),
-    ``ConcurrentRunError`` (another sync writes the same data) and ``Interrupted``.
+
+def run_plan(
+    plan: RunPlan,
+    warehouse: Warehouse,
+    reporter: Reporter | None = None,
+    *,
+    take_turns: bool = False,
+) -> SyncReport:
+    """Run ``plan`` into ``warehouse`` and return its report; raises only for what stops all.
+
+    ``take_turns``: wait while another run holds the destination (orchestrators, which run
+    tenants side by side) instead of failing at once naming it (the command line).
+    Raises ``ConfigurationError`` (a step the destination cannot do, contradictory settings),
+    ``DestinationError`` (the destination failed before or after the load),
+    ``ConcurrentRunError`` (another run writes the same data) and ``Interrupted``.
     """
     reporter = reporter or NullReporter()
-    cfg = run.settings
+    warehouse.refuse_unsupported(plan.wanted_steps())
     dlt_warning = check_dlt_version()
     release_arrow_memory_promptly()
-    client_settings = client_settings_from(cfg)
-    tenants = cfg.require_tenants()
-    datasets, explicit = wanted_datasets(cfg)
-    selections = {d.name: field_selection(cfg, d) for d in datasets}
-    pseudonymizer = Pseudonymizer.from_settings(cfg)
-    Retention.from_settings(cfg)  # a bad retention setting stops the run before it asks
-    history_datasets(cfg.history, datasets)  # so does a history naming no dataset
-    require_supported(cfg.history, cfg.destination)
-    target = Target.of(cfg)
     clock = time.monotonic()
-    with intercepted_signals(), target.writers(tenants), target.folder.run_folder() as work:
-        report = SyncReport(run_start().isoformat(), cfg.destination, target.dataset_name)
-        report.location = target.label
-        report.privacy_profile = cfg.privacy_profile
-        report.fields = {n: p for n, sel in selections.items() if sel and (p := sel.to_param())}
+    between = stop_if_signalled if take_turns else None
+    with (
+        intercepted_signals(),
+        warehouse.run(plan.settings.pipeline_name, plan.tenants, between) as session,
+    ):
+        started = run_start()
+        report = _new_report(plan, warehouse, started, session)
         report.warnings += [dlt_warning] if dlt_warning else []
-        report.interrupted_runs_removed = target.folder.remove_abandoned_runs()
-        if moved := target.adopt_old_default(cfg):
-            report.notes.append(moved)
-            reporter.info(moved)
-        pipeline = target.pipeline(cfg.pipeline_name, work)
-        with warehouse_locks(
-            pipeline, target.dataset_name, target.label, failed_to_prepare
-        ) as warehouse:
-            warehouse.hold_tenants(tenants)
-            positions = stored_positions(pipeline)
-            with sql_client(pipeline) as sql:
-                check_destination(sql, pseudonymizer)
-            plan = Plan(tenants, datasets, explicit, selections, positions, run.full_refresh)
-            report.notes += plan.selection_notes()
-            spool = work / "spool"
-            extraction = extract_all(client_settings, plan, spool, cfg.concurrency, reporter)
-            outcomes = extract_or_stop(extraction)
-            report.tables = [o.table for o in outcomes]
-            with target.loading(reporter), warehouse.loading(reporter.info, stop_if_signalled):
-                _write(pipeline, plan, outcomes, report, reporter, cfg, pseudonymizer)
+        for note in session.prepared.notes:
+            report.notes.append(note)
+            reporter.info(note.in_lang(plan.settings.lang))
+        session.sync_destination()
+        export_plan = Plan(plan, session.positions())
+        session.check_privacy(plan.pseudonymizer)
+        report.notes += [
+            Note("note.selection_changed", dataset=d) for d in export_plan.changed_selections()
+        ]
+        extraction = extract_all(export_plan, session.work_dir / "spool", reporter)
+        outcomes = extract_or_stop(extraction)
+        report.tables = [o.table for o in outcomes]
+        with session.loading(reporter.info, stop_if_signalled):
+            _load_and_finish(session, plan, outcomes, started, report, reporter)
     report.seconds = round(time.monotonic() - clock, 3)
     return report
 
 
-def _write(
-    pipeline: dlt.Pipeline,
-    plan: Plan,
+def _new_report(
+    plan: RunPlan, warehouse: Warehouse, started: datetime, session: Session
+) -> SyncReport:
+    report = SyncReport(started.isoformat(), warehouse.name, warehouse.dataset_name)
+    report.location = warehouse.label
+    report.privacy_profile = plan.settings.privacy_profile
+    report.fields = {d.name: p for d in plan.datasets if (p := plan.selection_param(d.name))}
+    report.warnings += list(plan.warnings)
+    report.interrupted_runs_removed = session.prepared.abandoned_runs_removed
+    return report
+
+
+def _load_and_finish(
+    session: Session,
+    plan: RunPlan,
     outcomes: Sequence[Outcome],
+    started: datetime,
     report: SyncReport,
     reporter: Reporter,
-    cfg: Settings,
-    pseudonymizer: Pseudonymizer | None,
 ) -> None:
-    """Phase 2 and what follows it, each step whole, a signal checked between them."""
-    started = datetime.fromisoformat(report.started_at)
-    loaded = [o for o in outcomes if o.export]
-    load_exports(pipeline, loaded, started, report, reporter, pseudonymizer)
+    """Phase 2 and the steps after it, each whole, a signal checked between them."""
+    load_exports(session, outcomes, started, report, reporter, plan.pseudonymizer)
     stop_if_signalled()
-    done = Loaded(pipeline, cfg, plan, outcomes, started, report, reporter)
-    mark_deletions(done)
-    stop_if_signalled()
-    empty_excluded_columns(done)
-    stop_if_signalled()
-    update_histories(done)
-    stop_if_signalled()
-    update_change_feed(done)
-    apply_retention(done)  # feed included
+    report.notes += _no_evidence_notes(outcomes)
+    failed = frozenset((o.table.tenant_id, o.table.dataset) for o in outcomes if o.error)
+    context = StepContext(plan, session, started, session.positions(), failed)
+    for step, result in run_steps(context, stop_if_signalled):
+        _merge(step, result, report, reporter, plan.settings.lang)
     stop_if_signalled()  # a signal in the last step must not end in exit 0 unseen
+
+
+def _no_evidence_notes(outcomes: Sequence[Outcome]) -> list[Note]:
+    """A full export with rejected rows proves no deletion: say so where it happened."""
+    return [
+        Note(
+            "note.rejected_no_evidence",
+            tenant=o.table.tenant_id,
+            dataset=o.table.dataset,
+            rows=o.table.rows_rejected,
+        )
+        for o in outcomes
+        if o.export and o.export.full and o.table.rows_rejected
+    ]
+
+
+def _merge(
+    step: Step, result: StepResult, report: SyncReport, reporter: Reporter, lang: str
+) -> None:
+    """A step's result into the run's report (figures, failures, notes) and the display."""
+    tables = {(t.tenant_id, t.dataset): t for t in report.tables}
+    for (tenant, dataset), rows in result.deleted.items():
+        if (table := tables.get((tenant, dataset))) is not None:
+            table.rows_deleted += rows
+            table.rows_current = result.current.get((tenant, dataset))
+        reporter.info(Note("note.deleted", tenant=tenant, dataset=dataset, rows=rows).in_lang(lang))
+    for pair, error in result.failures.items():
+        if (table := tables.get(pair)) is not None:
+            table.fail(error)
+    report.notes += result.notes
+    report.warnings += result.warnings
+    for note in result.notes:
+        reporter.info(note.in_lang(lang))

@@ -1,113 +1,144 @@
-"""The destination a run loads into: the one place that knows how it is named and built.
+"""The warehouse seam: a ``Warehouse`` per kind of destination, made once from the settings.
 
-From the user's settings it makes dlt's destination factory (a DuckDB file with bounded
-memory, or a destination dlt resolves by name), the schema that holds the tables (for DuckDB
-see ``visma_hrm.warehouse.duckdb_file``), the label people read, the local folder keyed by
-location and dataset (``visma_hrm.warehouse.folders``), and the dlt pipeline of a run. It also
-turns a destination's
-failure into one line a person can act on. The sync, the demo, analytics and inspection all
-take these from here.
+``Warehouse.of(settings)`` picks the kind (a DuckDB file, a SQL server through dlt's SQL
+client, Delta files) and from then on every destination question is asked of it, never of the
+destination's name: which dlt destination, its label, the local folder, the locks, which after-
+load steps it supports. During a run it hands out a ``Session``: the destination bound to the
+run's dlt pipeline, answering positions, row counts, marking deleted rows and emptying columns.
+``Warehouse.attach(pipeline)`` gives a user's own pipeline (``visma_hrm_source``) the same
+``Session``. Failures leave a session as ``visma_hrm.errors`` classes (``warehouse.errors``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import dlt
-import duckdb
 
 from visma_hrm.config import Settings
-from visma_hrm.errors import ConcurrentRunError, DestinationError, VismaHrmError
-from visma_hrm.load.dlt_internals import (
-    DuckDbCredentials,
-    default_pipelines_dir,
-    destination_location,
-    resolve_destination,
-)
-from visma_hrm.load.positions import Positions, read_positions
-from visma_hrm.redact import redact_text
-from visma_hrm.sync.interrupt import stop_if_signalled
-from visma_hrm.sync.report import Reporter
-from visma_hrm.warehouse import files
-from visma_hrm.warehouse.duckdb_file import adopt_old_default, duckdb_schema
+from visma_hrm.errors import ConfigurationError
+from visma_hrm.load.dlt_internals import default_pipelines_dir, destination_location
+from visma_hrm.load.positions import Positions
+from visma_hrm.messages import Note
+from visma_hrm.warehouse.errors import translated
 from visma_hrm.warehouse.folders import DestinationFolder, destination_key
 
+if TYPE_CHECKING:
+    from visma_hrm.catalog import Dataset
+    from visma_hrm.load.pseudonyms import Pseudonymizer
+    from visma_hrm.warehouse.sql import SqlClient
 
-def tables_schema(cfg: Settings) -> str:
-    """The schema (dlt's dataset) that holds the tables of the destination ``cfg`` names."""
-    if cfg.destination == "duckdb":
-        return duckdb_schema(cfg.duckdb_path.expanduser().resolve(), cfg.dataset_name)
-    return cfg.dataset_name
+STEPS = ("deletions", "exclusions", "retention", "history", "change_feed")
+"""Every after-load step a warehouse may or may not support (``visma_hrm.sync.steps``)."""
 
 
-@dataclass(frozen=True)
-class Target:
-    """The destination a run loads into: dlt's factory for it, its name for people, its folder.
+@dataclass
+class Prepared:
+    """What making a destination ready for a run did, for the run's report."""
 
-    The local folder is keyed by the destination's location and dataset (never by a fixed
-    name), so two warehouses on one machine share nothing, and two folders that load the same
-    warehouse share its locks.
-    """
+    notes: list[Note] = field(default_factory=list)
+    abandoned_runs_removed: int = 0
 
-    factory: Any
-    dataset_name: str
-    label: str
-    folder: DestinationFolder
-    single_writer: bool
-    """A DuckDB file admits one writing process: the whole run holds it."""
 
-    @classmethod
-    def of(cls, cfg: Settings) -> Target:
-        files.check_table_format(cfg.destination, cfg.table_format)
-        if cfg.destination == "duckdb":
-            path = cfg.duckdb_path.expanduser().resolve()
-            path.parent.mkdir(parents=True, exist_ok=True)
-            factory: Any = dlt.destinations.duckdb(credentials=duckdb_credentials(path, cfg))
-            label = str(path)
-        else:
-            factory = resolve_destination(cfg.destination)
-        dataset_name = tables_schema(cfg)
-        location = destination_location(factory)
-        if cfg.destination != "duckdb":
-            label = f"{cfg.destination} {location} (dataset {dataset_name})"
-        key = f"{cfg.destination}|{location}|{dataset_name}"
-        base = cfg.pipelines_dir or Path(default_pipelines_dir())
-        folder = DestinationFolder.for_location(base.expanduser().resolve(), key, label)
-        return cls(factory, dataset_name, label, folder, cfg.destination == "duckdb")
+class Warehouse(ABC):
+    """One destination, of one kind: everything a run asks of it before it holds a pipeline."""
+
+    kind: ClassVar[str]
+    supported_steps: ClassVar[frozenset[str]]
+    single_writer: ClassVar[bool] = False
+    """Only one process may write it at a time (a DuckDB file): the whole run holds it."""
+
+    def __init__(self, settings: Settings, factory: Any, dataset_name: str, label: str) -> None:
+        self.settings = settings
+        self.factory = factory
+        self.name: str = factory.destination_name
+        self.dataset_name = dataset_name
+        self.label = label
+        base = settings.pipelines_dir or Path(default_pipelines_dir())
+        location = f"{settings.destination}|{destination_location(factory)}|{dataset_name}"
+        self.folder = DestinationFolder.for_location(base.expanduser().resolve(), location, label)
+
+    # ----------------------------------------------------------------------- made once
+    @staticmethod
+    def of(settings: Settings) -> Warehouse:
+        """The warehouse the settings name: the one place that reads ``destination``."""
+        if settings.destination == "duckdb":
+            from visma_hrm.warehouse.duckdb import DuckDbWarehouse
+
+            return DuckDbWarehouse.of(settings)
+        from visma_hrm.warehouse.files import FILESYSTEM, FilesWarehouse
+
+        if settings.destination == FILESYSTEM:
+            return FilesWarehouse.of(settings)
+        from visma_hrm.warehouse.server import ServerWarehouse
+
+        return ServerWarehouse.of(settings)
+
+    @staticmethod
+    def attach(pipeline: dlt.Pipeline) -> Session:
+        """A session on a pipeline someone else made (``visma_hrm_source`` in a user's own)."""
+        from visma_hrm.warehouse.duckdb import DuckDbSession
+        from visma_hrm.warehouse.files import FILESYSTEM, FilesSession
+        from visma_hrm.warehouse.server import ServerSession
+
+        name = pipeline.destination.destination_name if pipeline.destination else ""
+        if name == "duckdb":
+            return DuckDbSession(pipeline)
+        if pipeline.destination is not None and FILESYSTEM in pipeline.destination.destination_type:
+            return FilesSession(pipeline)
+        return ServerSession(pipeline)
+
+    # ----------------------------------------------------------------------- questions
+    def refuse_unsupported(self, wanted: Mapping[str, str]) -> None:
+        """Stop before anything is asked when a setting asks for a step this kind lacks."""
+        refuse(wanted, self.supports, f"the {self.name} destination ({self.label})")
+
+    def supports(self, step: str) -> bool:
+        return step in self.supported_steps
+
+    # ----------------------------------------------------------------------- a run
+    def prepare(self) -> Prepared:
+        """Before the run's pipeline exists: remove what killed runs left behind."""
+        return Prepared(abandoned_runs_removed=self.folder.remove_abandoned_runs())
 
     @contextlib.contextmanager
-    def writers(self, tenants: Sequence[str]) -> Iterator[None]:
-        """Hold the right to write: the whole DuckDB file, or each tenant on a server database."""
+    def writers(
+        self, tenants: Sequence[str], between: Callable[[], None] | None = None
+    ) -> Iterator[None]:
+        """Hold the right to write on this machine: the whole file of a single-writer
+        destination, else each tenant. Without ``between`` a held lock fails at once, naming
+        its holder (the command line); with it the run takes turns, calling ``between`` while
+        it waits (orchestrators: it raises when a signal arrived)."""
+        if self.single_writer:
+            scopes = [("destination", self.label)]
+        else:
+            scopes = [
+                (f"tenant-{destination_key(t)}", f"tenant {t} into {self.label}") for t in tenants
+            ]
         with contextlib.ExitStack() as held:
-            if self.single_writer:
-                held.enter_context(self.folder.exclusive("destination", self.label))
-            else:
-                for tenant in tenants:
-                    scope = f"tenant-{destination_key(tenant)}"
-                    held.enter_context(
-                        self.folder.exclusive(scope, f"tenant {tenant} into {self.label}")
-                    )
+            for scope, what in scopes:
+                held.enter_context(self.folder.exclusive(scope, what, between))
             yield
 
-    def loading(self, reporter: Reporter) -> contextlib.AbstractContextManager[None]:
-        """Loads into one server database take turns: dlt's staging tables and DDL are shared."""
-        if self.single_writer:
-            return contextlib.nullcontext()
-        return self.folder.waiting("load", reporter.info, stop_if_signalled)
-
-    def adopt_old_default(self, cfg: Settings) -> str | None:
-        """Move a DuckDB file of the old default name into place (see ``duckdb_file``)."""
-        if not self.single_writer:
-            return None
-        try:
-            return adopt_old_default(cfg.duckdb_path, cfg.dataset_name)
-        except (duckdb.Error, OSError) as exc:
-            raise destination_error("moving the file of the old default name", exc) from None
+    @contextlib.contextmanager
+    def run(
+        self, name: str, tenants: Sequence[str], between: Callable[[], None] | None = None
+    ) -> Iterator[Session]:
+        """The destination held for one run: locks, a fresh working folder, the pipeline."""
+        with self.writers(tenants, between), self.folder.run_folder() as work:
+            prepared = self.prepare()
+            session = self.session(self.pipeline(name, work))
+            session.prepared = prepared
+            with session.held(tenants, self.label):
+                yield session
 
     def pipeline(self, name: str, working_dir: Path) -> dlt.Pipeline:
         """A dlt pipeline into this destination whose local folder is ``working_dir``.
@@ -128,87 +159,141 @@ class Target:
         )
         return pipeline
 
+    def inspect(self) -> dlt.Pipeline:
+        """A pipeline to read this destination (tests, inspection); a run never reads its
+        folder."""
+        return self.pipeline(self.settings.pipeline_name, self.folder.root / "inspect")
 
-def make_pipeline(cfg: Settings) -> dlt.Pipeline:
-    """A pipeline to read the destination the settings point at (inspection, tests).
+    @abstractmethod
+    def session(self, pipeline: dlt.Pipeline) -> Session:
+        """This destination bound to a run's pipeline."""
 
-    Its working folder is the destination's own ``inspect`` folder: a run never reads it.
+
+def refuse(wanted: Mapping[str, str], supports: Callable[[str], bool], where: str) -> None:
+    """Refuse, naming them, the settings whose step ``supports`` says no to.
+
+    ``wanted``: step -> the setting that asks for it. A setting silently ignored would leave
+    the destination unlike what the user asked for; so it is refused before anything is asked.
     """
-    target = Target.of(cfg)
-    return target.pipeline(cfg.pipeline_name, target.folder.root / "inspect")
-
-
-def duckdb_credentials(path: Path, cfg: Settings) -> DuckDbCredentials:
-    """A DuckDB file with bounded memory: a merge of a large export spills to disk rather than
-    taking the machine's RAM (DuckDB's default limit is 80% of it), and insertion order is not
-    kept because nothing reads these tables in load order."""
-    settings = {"memory_limit": cfg.duckdb_memory_limit, "preserve_insertion_order": False}
-    return DuckDbCredentials(str(path), global_config=settings)
-
-
-def stored_positions(pipeline: dlt.Pipeline) -> Positions:
-    """Where each (tenant, dataset) stands, from the destination (nothing loaded: nowhere).
-
-    dlt's own schema and state are taken from the destination too (into this run's fresh
-    folder), so a run that loads nothing writes nothing, not even dlt's bookkeeping.
-    """
-    try:
-        pipeline.sync_destination()
-        files.refuse_plain_tables(pipeline)
-        with sql_client(pipeline) as client:
-            return read_positions(client)
-    except VismaHrmError:
-        raise
-    except Exception as exc:
-        raise destination_error("reading where the last sync stopped", exc) from None
-
-
-def failed_to_prepare(exc: Exception) -> VismaHrmError:
-    return destination_error("prepare", exc)
-
-
-DUCKDB_LOCKED = "Could not set lock on file"
-
-
-def destination_error(step: str, exc: BaseException) -> VismaHrmError:
-    """The destination's failure in one line; a DuckDB file held by another program named."""
-    text = str(getattr(exc, "exception", exc))
-    if DUCKDB_LOCKED in text:
-        holder = text.split("Conflicting lock is held in", 1)[-1].split(". See also")[0]
-        return ConcurrentRunError(
-            "The DuckDB file is open in another program that writes to it"
-            f"{':' + holder.rstrip('.') if holder != text else ''}. DuckDB lets one process "
-            "write a file at a time: close that program (a DuckDB shell, a notebook, a BI "
-            "tool) or wait for it, then run again."
+    refused = sorted({setting for step, setting in wanted.items() if not supports(step)})
+    if refused:
+        raise ConfigurationError(
+            f"{', '.join(refused)}: not available on {where}: the step's SQL changes tables in "
+            "place, which is tested on DuckDB and PostgreSQL only (Delta files cannot be "
+            "changed with SQL), and a step that silently did nothing would be worse. Remove the "
+            "setting, or load into DuckDB or PostgreSQL."
         )
-    return DestinationError(destination_message(step, exc))
 
 
-def destination_message(step: str, exc: BaseException) -> str:
-    inner = getattr(exc, "exception", exc)
-    text = str(inner).strip().splitlines()
-    first = text[0] if text else type(inner).__name__
-    return redact_text(f"The destination failed ({step}): {type(inner).__name__}: {first}")
+class Session(ABC):
+    """The destination during one run: every question the run asks of it after it began."""
 
+    supported_steps: ClassVar[frozenset[str]] = frozenset(STEPS)
 
-@contextlib.contextmanager
-def sql_client(pipeline: dlt.Pipeline) -> Iterator[Any]:
-    """The destination's SQL client, or None for destinations without one.
+    appends_first_loads: ClassVar[bool] = False
+    """Whether a tenant's first load of a table may append (``visma_hrm.load.first_load``)."""
 
-    On the filesystem destination it reads the files (for the positions) and cannot update
-    them: ``files_reconcile`` does what needs writing there.
-    """
-    if pipeline.destination is None:
-        yield None
-        return
-    if files.is_file_destination(pipeline):
-        with files.sql_client(pipeline) as client:
-            yield client
-        return
-    try:
-        client_cm = pipeline.sql_client()
-    except Exception:
-        yield None
-        return
-    with client_cm as client:
-        yield client
+    def __init__(self, pipeline: dlt.Pipeline) -> None:
+        self.pipeline = pipeline
+        self.prepared = Prepared()
+
+    def translated(self, step: str) -> AbstractContextManager[None]:
+        """Failures inside the block leave it as ``visma_hrm.errors`` classes."""
+        return translated(step, destination=self.destination_name)
+
+    def supports(self, step: str) -> bool:
+        return step in self.supported_steps
+
+    def refuse_unsupported(self, wanted: Mapping[str, str]) -> None:
+        """As ``Warehouse.refuse_unsupported``, for a pipeline someone else made."""
+        refuse(wanted, self.supports, f"the {self.destination_name} destination")
+
+    @property
+    def label(self) -> str:
+        """The destination's name, for people (``duckdb``, ``postgres``, ...)."""
+        return self.destination_name
+
+    @property
+    def destination_name(self) -> str:
+        destination = self.pipeline.destination
+        return str(destination.destination_name) if destination is not None else ""
+
+    @contextlib.contextmanager
+    def held(self, tenants: Sequence[str], label: str) -> Iterator[None]:
+        """Locks the destination itself holds for the run (none but on PostgreSQL)."""
+        yield
+
+    def loading(
+        self, on_wait: Callable[[str], None], between: Callable[[], None]
+    ) -> AbstractContextManager[None]:
+        """Held around dlt's load: loads into one server database take turns."""
+        return contextlib.nullcontext()
+
+    def sync_destination(self) -> None:
+        """dlt's schema and state from the destination into this run's fresh folder."""
+        with self.translated("reading the destination's schema"):
+            self.pipeline.sync_destination()
+
+    def prepare_source(self, source: Any) -> Any:
+        """What this kind needs on the source's resources (Delta tables on files)."""
+        return source
+
+    def count_unchanged(self, datasets: Sequence[Dataset]) -> dict[tuple[str, str], int] | None:
+        """Rows about to be merged that equal the stored row (None: this kind cannot tell)."""
+        return None
+
+    def check_privacy(self, pseudonymizer: Pseudonymizer | None) -> None:
+        """Refuse a run that would mix clear values and pseudonyms (``load.pseudonyms``)."""
+        from visma_hrm.load.pseudonyms import check_destination
+
+        with self.reading() as sql, self.translated("reading the privacy marker"):
+            check_destination(sql, pseudonymizer)
+
+    @abstractmethod
+    def reading(self) -> AbstractContextManager[SqlClient | None]:
+        """A client to read tables with (None: nothing loaded yet)."""
+
+    @abstractmethod
+    def sql(self) -> AbstractContextManager[SqlClient]:
+        """A client to change tables with SQL (history, change feed, retention)."""
+
+    @abstractmethod
+    def positions(self) -> Positions: ...
+
+    @abstractmethod
+    def stored_columns(self, table: str) -> list[str]: ...
+
+    @abstractmethod
+    def count_rows(self, tables: Sequence[str]) -> dict[tuple[str, str], int]:
+        """Rows per (tenant, table); a table not created yet counts as empty."""
+
+    @abstractmethod
+    def current_rows(self, tenant_id: str, table: str) -> int:
+        """The tenant's rows of ``table`` not marked deleted."""
+
+    @abstractmethod
+    def mark_deleted(self, tenant_id: str, table: str, cutoff: dt.datetime) -> int:
+        """Mark the tenant's rows not received since ``cutoff`` deleted; how many now."""
+
+    @abstractmethod
+    def empty_columns(self, table: str, columns: Sequence[str]) -> tuple[list[str], int]:
+        """Empty ``columns`` in every stored row; the columns that held a value, and rows."""
+
+    @abstractmethod
+    def forget_raw_rejected(self, dataset: str, before: dt.datetime) -> None:
+        """Drop the raw text of the dataset's rejected rows stored before ``before``."""
+
+    def steps_done(self) -> dict[str, dt.datetime]:
+        """Per tenant, the newest load the after-load steps ran after (none known: empty, so
+        every load counts as pending and the idempotent steps run again)."""
+        return {}
+
+    def record_steps(self, through: Mapping[str, dt.datetime]) -> None:
+        """Remember that the steps ran after each tenant's load ``through`` (this kind keeps
+        no record: its steps run again each time, as they are idempotent)."""
+        return None
+
+    @property
+    def work_dir(self) -> Path:
+        """The run's working folder (dlt's pipelines folder of this run)."""
+        return Path(self.pipeline.pipelines_dir)

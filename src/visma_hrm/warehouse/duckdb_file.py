@@ -19,6 +19,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from visma_hrm.messages import Note
+
 if TYPE_CHECKING:  # duckdb on first use: the settings import DEFAULT_FILE, `--help` needs no more
     import duckdb
 
@@ -38,7 +40,7 @@ def schema_in_catalog(catalog: str, dataset_name: str) -> str:
     return "main" if catalog.casefold() == dataset_name.casefold() else dataset_name
 
 
-def adopt_old_default(path: Path, dataset_name: str) -> str | None:
+def adopt_old_default(path: Path, dataset_name: str) -> Note | None:
     """Move a file made under the old default name into the new default; a note, or None.
 
     Only for the default file: a path the user chose is theirs, whatever it holds.
@@ -55,12 +57,7 @@ def adopt_old_default(path: Path, dataset_name: str) -> str | None:
     moved = _move_tables(path, "main", dataset_name) if path.is_file() else 0
     if not (renamed or moved):
         return None
-    return (
-        f"Moved {old.name} (the default file of visma-hrm 0.1, tables in schema main) to "
-        f"{path.name}, tables in schema {dataset_name} ({moved} table(s)): query them as "
-        f"{dataset_name}.<table>, point your tools at {path.name}, and rebuild analytics views "
-        "with `visma-hrm analytics`."
-    )
+    return Note("note.adopted", old=old.name, new=path.name, schema=dataset_name, tables=moved)
 
 
 def _checkpoint(path: Path) -> None:

@@ -86,10 +86,17 @@ class DestinationFolder:
                 lock.unlink(missing_ok=True)
 
     @contextlib.contextmanager
-    def exclusive(self, scope: str, what: str) -> Iterator[None]:
-        """Hold the lock ``scope`` for the block, or fail at once naming the holder."""
+    def exclusive(
+        self, scope: str, what: str, between: Callable[[], None] | None = None
+    ) -> Iterator[None]:
+        """Hold the lock ``scope`` for the block. Held by another: without ``between`` fail at
+        once naming the holder; with it wait, calling ``between`` between tries."""
         path = self.root / f"{scope}{LOCK_SUFFIX}"
         fd = _acquire(path, blocking=False)
+        while fd is None and between is not None:
+            between()
+            time.sleep(WAIT_STEP_S)
+            fd = _acquire(path, blocking=False)
         if fd is None:
             raise ConcurrentRunError(
                 f"Another sync of {what} is running{_holder(path)}: two syncs must not write "

@@ -21,9 +21,12 @@ import contextlib
 import hashlib
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from visma_hrm.errors import ConcurrentRunError
+
+if TYPE_CHECKING:
+    from visma_hrm.warehouse.sql import SqlClient
 
 WAIT_STEP_S = 0.5
 
@@ -34,10 +37,11 @@ def lock_key(*parts: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-class WarehouseLocks:
-    """Advisory locks on one open connection of the warehouse (None: nothing to hold)."""
+class AdvisoryLocks:
+    """PostgreSQL advisory locks on one open connection of the warehouse held for the run
+    (None: nothing to hold)."""
 
-    def __init__(self, client: Any | None, dataset_name: str, label: str) -> None:
+    def __init__(self, client: SqlClient | None, dataset_name: str, label: str) -> None:
         self._client = client
         self._dataset = dataset_name
         self._label = label
@@ -77,25 +81,3 @@ class WarehouseLocks:
         assert self._client is not None
         rows = self._client.execute_sql("SELECT pg_try_advisory_lock(%s)", key)
         return bool(rows and rows[0][0])
-
-
-@contextlib.contextmanager
-def warehouse_locks(
-    pipeline: Any, dataset_name: str, label: str, failed: Callable[[Exception], Exception]
-) -> Iterator[WarehouseLocks]:
-    """Advisory locks on PostgreSQL for the run; a no-op holder on other destinations.
-
-    ``failed`` turns a failure to reach the warehouse into the run's own error.
-    """
-    if pipeline.destination is None or pipeline.destination.destination_name != "postgres":
-        yield WarehouseLocks(None, dataset_name, label)
-        return
-    try:
-        opened = pipeline.sql_client()
-        client = opened.__enter__()
-    except Exception as exc:
-        raise failed(exc) from None
-    try:
-        yield WarehouseLocks(client, dataset_name, label)
-    finally:
-        opened.__exit__(None, None, None)

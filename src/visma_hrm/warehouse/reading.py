@@ -11,9 +11,9 @@ as for the sync), anything else a destination error (exit 1).
 ``changes`` opens the warehouse read-only. ``analytics``, ``report`` and ``model`` create views
 in schemas of their own (never in the synced tables): DuckDB lets only a connection that may
 write create a view, so with ``views=True`` the file is opened for writing, after the same
-checks. PostgreSQL's credentials come from dlt's own configuration (environment,
-``.dlt/secrets.toml``), resolved exactly as for the sync; a session that only reads is
-read-only there too.
+checks. PostgreSQL's credentials come as the sync's do: ``VISMA_HRM_DESTINATION_CREDENTIALS``,
+else dlt's own configuration (environment, ``.dlt/secrets.toml``); a session that only reads
+is read-only there too.
 """
 
 from __future__ import annotations
@@ -62,6 +62,12 @@ class Reading:
             sql += " AND table_catalog = current_database()"
         rows = self.query(sql, [self.schema, name])
         return bool(rows and rows[0][0])
+
+
+def is_duckdb_connection(connection: Any) -> bool:
+    """Whether a DB-API connection someone hands in is DuckDB's (else a psycopg2 one): the SQL
+    that differs between the two asks here, not of the destination's name."""
+    return type(connection).__module__.split(".")[0] in ("duckdb", "_duckdb")
 
 
 def run_query(
@@ -127,7 +133,8 @@ def _postgres(settings: Settings, views: bool) -> Iterator[Reading]:
         resolve_destination,
     )
 
-    factory = resolve_destination("postgres")
+    secret = settings.destination_credentials  # as the sync resolves them (warehouse.server)
+    factory = resolve_destination("postgres", secret.reveal() if secret else None)
     label = destination_location(factory)  # a configuration dlt cannot read: said here
     credentials = factory.configuration(None, accept_partial=True).credentials
     if credentials is None or not credentials.is_resolved():

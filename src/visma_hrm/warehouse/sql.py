@@ -1,18 +1,209 @@
-"""Small reads through dlt's SQL client that several steps of a run share."""
+"""The destination through dlt's SQL client: what DuckDB files and SQL servers share.
+
+``SqlClient`` types the part of dlt's SQL client the connector uses, so the steps that write
+SQL (history, the change feed, retention) take a typed client instead of ``Any``. ``SqlSession``
+answers a run's questions with SQL every SQL destination understands: positions, row counts,
+marking deleted rows, emptying columns. What differs per kind (DuckDB's single file, a server's
+locks) lives in ``visma_hrm.warehouse.duckdb`` and ``visma_hrm.warehouse.server``.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, AnyStr, Protocol
 
+from visma_hrm.catalog import (
+    DELETED_AT_COLUMN,
+    DELETED_COLUMN,
+    REJECTED_ROWS_TABLE,
+    STEPS_TABLE,
+    SYNCED_AT_COLUMN,
+    TENANT_COLUMN,
+)
 from visma_hrm.load.dlt_internals import DatabaseUndefinedRelation
+from visma_hrm.load.positions import Positions, read_positions
+from visma_hrm.warehouse.base import Session
 
 
-def stored_columns(client: Any, table: str) -> list[str]:
+class SqlClient(Protocol):
+    """dlt's SQL client, as far as visma-hrm uses it (the same on every SQL destination)."""
+
+    dataset_name: str
+
+    def execute_sql(
+        self, sql: AnyStr, *args: Any, **kwargs: Any
+    ) -> Sequence[Sequence[Any]] | None: ...
+
+    def execute_query(
+        self, query: AnyStr, *args: Any, **kwargs: Any
+    ) -> AbstractContextManager[Any]: ...
+
+    def make_qualified_table_name(
+        self, table_name: str, quote: bool = True, casefold: bool = True
+    ) -> str: ...
+
+    def escape_column_name(
+        self, column_name: str, quote: bool = True, casefold: bool = True
+    ) -> str: ...
+
+    def begin_transaction(self) -> AbstractContextManager[Any]: ...
+
+
+def stored_columns(sql: SqlClient, table: str) -> list[str]:
     """The columns the destination's table has now (none when it does not exist)."""
     try:
-        with client.execute_query(
-            f"SELECT * FROM {client.make_qualified_table_name(table)} WHERE 1 = 0"
+        with sql.execute_query(
+            f"SELECT * FROM {sql.make_qualified_table_name(table)} WHERE 1 = 0"
         ) as cursor:
             return [str(d[0]) for d in cursor.description]
     except DatabaseUndefinedRelation:
         return []
+
+
+def count(sql: SqlClient, query: str, *args: Any) -> int:
+    """The first value of the first row of a ``SELECT count(...)`` (0 when no row came)."""
+    rows = sql.execute_sql(query, *args)
+    return int(rows[0][0]) if rows else 0
+
+
+class SqlSession(Session):
+    """A run's destination behind dlt's SQL client: DuckDB files and SQL servers."""
+
+    @contextlib.contextmanager
+    def sql(self) -> Iterator[SqlClient]:
+        with self.translated("opening the SQL client"):
+            opened = self.pipeline.sql_client()
+        with self.translated("SQL"), opened as client:
+            yield client
+
+    def reading(self) -> AbstractContextManager[SqlClient | None]:
+        return self.sql()
+
+    def positions(self) -> Positions:
+        with self.sql() as sql, self.translated("reading where the last sync stopped"):
+            return read_positions(sql)
+
+    def stored_columns(self, table: str) -> list[str]:
+        with self.sql() as sql:
+            return stored_columns(sql, table)
+
+    def count_rows(self, tables: Sequence[str]) -> dict[tuple[str, str], int]:
+        counts: dict[tuple[str, str], int] = {}
+        with self.sql() as sql:
+            tenant = sql.escape_column_name(TENANT_COLUMN)
+            for name in tables:
+                query = (
+                    f"SELECT {tenant}, count(*) FROM {sql.make_qualified_table_name(name)} "
+                    f"GROUP BY {tenant}"
+                )
+                try:
+                    rows = sql.execute_sql(query) or []
+                except DatabaseUndefinedRelation:  # not created yet: nothing loaded so far
+                    continue
+                counts.update({(str(t), name): int(n) for t, n in rows})
+        return counts
+
+    def current_rows(self, tenant_id: str, table: str) -> int:
+        with self.sql() as sql:
+            tenant, deleted = (sql.escape_column_name(c) for c in (TENANT_COLUMN, DELETED_COLUMN))
+            name = sql.make_qualified_table_name(table)
+            try:
+                return count(
+                    sql,
+                    f"SELECT count(*) FROM {name} WHERE {tenant} = %s AND NOT {deleted}",
+                    tenant_id,
+                )
+            except DatabaseUndefinedRelation:
+                return 0
+
+    def mark_deleted(self, tenant_id: str, table: str, cutoff: dt.datetime) -> int:
+        """Soft-delete the tenant's rows that the full export started at ``cutoff`` did not
+        carry (``_visma_synced_at`` before it). Idempotent: a second call finds nothing."""
+        with self.sql() as sql:
+            name = sql.make_qualified_table_name(table)
+            tenant, synced, deleted, deleted_at = (
+                sql.escape_column_name(c)
+                for c in (TENANT_COLUMN, SYNCED_AT_COLUMN, DELETED_COLUMN, DELETED_AT_COLUMN)
+            )
+            where = f"{tenant} = %s AND {synced} < %s AND NOT {deleted}"
+            try:
+                found = count(sql, f"SELECT count(*) FROM {name} WHERE {where}", tenant_id, cutoff)
+            except DatabaseUndefinedRelation:
+                return 0  # the full export carried no rows and nothing was ever loaded
+            if found:
+                sql.execute_sql(
+                    f"UPDATE {name} SET {deleted} = true, {deleted_at} = %s WHERE {where}",
+                    cutoff,
+                    tenant_id,
+                    cutoff,
+                )
+            return found
+
+    def empty_columns(self, table: str, columns: Sequence[str]) -> tuple[list[str], int]:
+        """Set ``columns`` to NULL in every row of ``table`` that holds a value in one.
+
+        Returns the columns that still held a value (the others were emptied before: naming
+        them again would misstate what this run did) and the rows that held one.
+        """
+        with self.sql() as sql:
+            stored = set(stored_columns(sql, table))
+            present = [c for c in columns if c in stored]
+            if not present:
+                return [], 0
+            name = sql.make_qualified_table_name(table)
+            escaped = {c: sql.escape_column_name(c) for c in present}
+            counts = sql.execute_sql(
+                "SELECT " + ", ".join(f"count({e})" for e in escaped.values()) + f" FROM {name}"
+            )
+            held = [c for c, n in zip(present, counts[0] if counts else (), strict=False) if n]
+            if not held:
+                return [], 0
+            holding = " OR ".join(f"{escaped[c]} IS NOT NULL" for c in held)
+            rows = count(sql, f"SELECT count(*) FROM {name} WHERE {holding}")
+            assignments = ", ".join(f"{escaped[c]} = NULL" for c in held)
+            sql.execute_sql(f"UPDATE {name} SET {assignments} WHERE {holding}")
+            return held, rows
+
+    def forget_raw_rejected(self, dataset: str, before: dt.datetime) -> None:
+        """Rejected rows keep the export's raw text, excluded columns included: drop it."""
+        with self.sql() as sql, contextlib.suppress(DatabaseUndefinedRelation):
+            sql.execute_sql(
+                f"UPDATE {sql.make_qualified_table_name(REJECTED_ROWS_TABLE)} SET raw = NULL "
+                "WHERE dataset = %s AND synced_at < %s AND raw IS NOT NULL",
+                dataset,
+                before,
+            )
+
+    def steps_done(self) -> dict[str, dt.datetime]:
+        with self.sql() as sql:
+            try:
+                rows = sql.execute_sql(
+                    f"SELECT tenant_id, max(through) FROM "
+                    f"{sql.make_qualified_table_name(STEPS_TABLE)} GROUP BY tenant_id"
+                )
+            except DatabaseUndefinedRelation:
+                return {}
+        return {str(t): _utc(at) for t, at in rows or [] if at is not None}
+
+    def record_steps(self, through: Mapping[str, dt.datetime]) -> None:
+        if not through:
+            return
+        with self.sql() as sql:
+            table = sql.make_qualified_table_name(STEPS_TABLE)
+            sql.execute_sql(
+                f"CREATE TABLE IF NOT EXISTS {table} (tenant_id VARCHAR(64) NOT NULL, "
+                "through TIMESTAMP WITH TIME ZONE NOT NULL, done_at TIMESTAMP WITH TIME ZONE)"
+            )
+            now = dt.datetime.now(dt.UTC)
+            with sql.begin_transaction():
+                for tenant, moment in through.items():
+                    sql.execute_sql(f"DELETE FROM {table} WHERE tenant_id = %s", tenant)
+                    sql.execute_sql(f"INSERT INTO {table} VALUES (%s, %s, %s)", tenant, moment, now)
+
+
+def _utc(value: object) -> dt.datetime:
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

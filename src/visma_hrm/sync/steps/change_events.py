@@ -12,11 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from visma_hrm.catalog import DELETED_COLUMN
+from visma_hrm.catalog import DATASETS, DELETED_COLUMN
+from visma_hrm.catalog.personal import CHANGE_FEED_ROLES, columns_with
 
 CONTRACT_EVENTS: dict[str, tuple[str, ...]] = {
     "transfer": ("orgunit",),
@@ -25,26 +26,8 @@ CONTRACT_EVENTS: dict[str, tuple[str, ...]] = {
     "manager_change": ("manageruserid",),
     "cost_centre_change": ("costcenter",),
 }
-PERSONAL = (
-    "initials",
-    "firstname",
-    "nickname",
-    "birthname",
-    "prefixbirthname",
-    "formattedname",
-    "partnername",
-    "prefixpartnername",
-    *(
-        f"{p}{c}"
-        for p in ("home", "postal", "sickness")
-        for c in ("street", "housenumber", "housenumberext", "zipcode", "city", "country")
-    ),
-    "homeemailaddress",
-    "businessemailaddress",
-    "homephonenumber",
-    "mobilephonenumber",
-    "officephonenumber",
-    "emergencyphonenumber",
+PERSONAL = tuple(
+    c for c in columns_with(*CHANGE_FEED_ROLES) if DATASETS["employees"].column(c) is not None
 )
 """Employee columns whose change is a personal data change (name, address, contact)."""
 
@@ -114,13 +97,16 @@ def derive(
     contracts: Sequence[dict[str, Any]],
     employees: Sequence[dict[str, Any]],
     seen: dict[tuple[str, str], dict[str, Any]],
-    ignored: frozenset[str] = frozenset(),
+    ignored: Mapping[str, frozenset[str]] | None = None,
 ) -> tuple[list[Event], dict[tuple[str, str], dict[str, Any]]]:
     """The tenant's events not seen before, and what this sync sees (for next time).
 
-    ``ignored``: personal columns the user keeps out (fields, privacy profile): their values,
-    emptied in stored rows, are neither compared nor kept, so the feed never repeats them.
+    ``ignored``: per dataset, the columns the user keeps out (fields, privacy profile): their
+    values, emptied in stored rows, are neither compared nor kept, so the feed never repeats
+    them.
     """
+    ignored = ignored or {}
+    kept_out = ignored.get("contracts", frozenset())
     events: list[Event] = []
     now_seen: dict[tuple[str, str], dict[str, Any]] = {}
     persons = person_keys(employees, [c["employeeid"] for c in contracts])
@@ -137,7 +123,12 @@ def derive(
         employeeid, contractid = key
         for j, row in enumerate(versions):
             row_key = f"{employeeid}|{contractid}|{row['subcontractid']}"
-            tracked = {c: text_value(row.get(c)) for cs in CONTRACT_EVENTS.values() for c in cs}
+            tracked = {
+                c: text_value(row.get(c))
+                for cs in CONTRACT_EVENTS.values()
+                for c in cs
+                if c not in kept_out
+            }
             tracked["enddate"] = text_value(row["enddate"])
             now_seen[("contracts", row_key)] = tracked
             old = seen.get(("contracts", row_key))
@@ -163,7 +154,9 @@ def derive(
                         ("leave", employeeid, contractid, tracked["enddate"]),
                     )
                 )
-    events += _personal_events(tenant_id, employees, seen, now_seen, ignored)
+    events += _personal_events(
+        tenant_id, employees, seen, now_seen, ignored.get("employees", frozenset())
+    )
     return events, now_seen
 
 

@@ -1,4 +1,4 @@
-"""The change feed: one row per business event per person and employment, in table ``changes``.
+"""Step: the change feed, one row per business event per person and employment, in ``changes``.
 
 Derived after each load from the rows in the destination, never from the API's deltas:
 
@@ -15,17 +15,22 @@ Derived after each load from the rows in the destination, never from the API's d
 
 Every event has a deterministic ``event_id``; new events and the new ``_visma_changes_seen``
 (what this sync saw) are written in one transaction, so a re-run or a killed run adds no
-duplicate and a missed night loses no new version.
+duplicate and a missed night loses no new version. Columns the user keeps out are neither
+compared nor stored, and ``purge_columns`` takes them out of events stored before.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from visma_hrm.catalog import DATASETS, DELETED_AT_COLUMN, DELETED_COLUMN, TENANT_COLUMN
+from visma_hrm.catalog.personal import PERSON_IDENTITY
+from visma_hrm.messages import Note
+from visma_hrm.sync.plan import RunPlan
+from visma_hrm.sync.steps.base import StepContext, StepResult
 from visma_hrm.sync.steps.change_events import (
     CONTRACT_EVENTS,
     PERSONAL,
@@ -34,9 +39,18 @@ from visma_hrm.sync.steps.change_events import (
     person_keys,
     text_value,
 )
-from visma_hrm.warehouse.sql import stored_columns
+from visma_hrm.warehouse.sql import SqlClient, stored_columns
 
-__all__ = ["CHANGES_TABLE", "CONTRACT_EVENTS", "FIELDS", "PERSONAL", "SEEN_TABLE", "update_feed"]
+__all__ = [
+    "CHANGES_TABLE",
+    "CONTRACT_EVENTS",
+    "FIELDS",
+    "PERSONAL",
+    "SEEN_TABLE",
+    "ChangeFeed",
+    "purge_columns",
+    "update_feed",
+]
 
 CHANGES_TABLE = "changes"
 SEEN_TABLE = "_visma_changes_seen"
@@ -71,11 +85,41 @@ _DDL = {
 _CHUNK = 200
 
 
+class ChangeFeed:
+    """Add this sync's business events to ``changes`` (``change_feed = true``)."""
+
+    name = "change_feed"
+
+    def wanted(self, plan: RunPlan) -> bool:
+        return plan.change_feed
+
+    def run(self, context: StepContext) -> StepResult:
+        ignored = kept_out(context.plan)
+        with context.session.sql() as sql:
+            added = update_feed(sql, context.tenants, context.started, ignored)
+        return StepResult(notes=[Note("note.changes", changed=bool(added), added=added)])
+
+
+def kept_out(plan: RunPlan) -> dict[str, frozenset[str]]:
+    """Per dataset of the feed, the columns the plan's selections keep out of storage."""
+    out: dict[str, frozenset[str]] = {}
+    for dataset in ("contracts", "employees"):
+        selection = plan.selections.get(dataset)
+        if selection is None:
+            continue
+        if selection.include:
+            tracked = {*PERSONAL, *(c for cs in CONTRACT_EVENTS.values() for c in cs)}
+            out[dataset] = frozenset(tracked - set(selection.include))
+        else:
+            out[dataset] = frozenset(selection.exclude)
+    return out
+
+
 def update_feed(
-    client: Any,
+    client: SqlClient,
     tenants: Sequence[str],
     detected_at: dt.datetime,
-    ignored: frozenset[str] = frozenset(),
+    ignored: Mapping[str, frozenset[str]] | None = None,
 ) -> int:
     """Derive and store the new events of ``tenants``; returns how many were added."""
     contracts_cols = stored_columns(client, "contracts")
@@ -102,7 +146,7 @@ def update_feed(
     return added
 
 
-def _rows(client: Any, table: str, stored: list[str], tenant: str) -> list[dict[str, Any]]:
+def _rows(client: SqlClient, table: str, stored: list[str], tenant: str) -> list[dict[str, Any]]:
     wanted = [
         "employeeid",
         "contractid",
@@ -110,9 +154,7 @@ def _rows(client: Any, table: str, stored: list[str], tenant: str) -> list[dict[
         "startdate",
         "enddate",
         "existencestartutc",
-        "initials",
-        "gender",
-        "dateofbirth",
+        *PERSON_IDENTITY,
         DELETED_COLUMN,
         *(c for cs in CONTRACT_EVENTS.values() for c in cs),
         *PERSONAL,
@@ -125,7 +167,7 @@ def _rows(client: Any, table: str, stored: list[str], tenant: str) -> list[dict[
     return [dict(zip(columns, r, strict=True)) for r in rows or []]
 
 
-def _seen(client: Any, tenant: str) -> dict[tuple[str, str], dict[str, Any]]:
+def _seen(client: SqlClient, tenant: str) -> dict[tuple[str, str], dict[str, Any]]:
     name = client.make_qualified_table_name(SEEN_TABLE)
     rows = client.execute_sql(
         f"SELECT dataset, row_key, seen FROM {name} WHERE tenant_id = %s", tenant
@@ -133,13 +175,13 @@ def _seen(client: Any, tenant: str) -> dict[tuple[str, str], dict[str, Any]]:
     return {(str(d), str(k)): json.loads(s) if s else {} for d, k, s in rows or []}
 
 
-def _known_ids(client: Any, tenant: str) -> set[str]:
+def _known_ids(client: SqlClient, tenant: str) -> set[str]:
     name = client.make_qualified_table_name(CHANGES_TABLE)
     rows = client.execute_sql(f"SELECT event_id FROM {name} WHERE tenant_id = %s", tenant)
     return {str(r[0]) for r in rows or []}
 
 
-def _deletions(client: Any, tenant: str) -> list[Event]:
+def _deletions(client: SqlClient, tenant: str) -> list[Event]:
     """Rows marked deleted at the source (complete full exports only)."""
     out = []
     for dataset in ("employees", "contracts", "employee_udf_histories", "contract_udf_histories"):
@@ -177,7 +219,7 @@ def _deletions(client: Any, tenant: str) -> list[Event]:
 
 
 def _insert_events(
-    client: Any, events: list[Event], persons: dict[str, str], detected_at: dt.datetime
+    client: SqlClient, events: list[Event], persons: dict[str, str], detected_at: dt.datetime
 ) -> None:
     name = client.make_qualified_table_name(CHANGES_TABLE)
     columns = ", ".join(client.escape_column_name(c) for c in FIELDS)
@@ -204,7 +246,7 @@ def _insert_events(
 
 
 def _replace_seen(
-    client: Any, tenant: str, now_seen: dict[tuple[str, str], dict[str, Any]]
+    client: SqlClient, tenant: str, now_seen: dict[tuple[str, str], dict[str, Any]]
 ) -> None:
     name = client.make_qualified_table_name(SEEN_TABLE)
     client.execute_sql(f"DELETE FROM {name} WHERE tenant_id = %s", tenant)
@@ -217,3 +259,54 @@ def _replace_seen(
             employeeid = row_key.split("|", 1)[0]
             params += [tenant, dataset, row_key, employeeid, json.dumps(seen, sort_keys=True)]
         client.execute_sql(f"INSERT INTO {name} VALUES {placeholders}", *params)
+
+
+def purge_columns(client: SqlClient, dataset: str, columns: Sequence[str]) -> int:
+    """Take ``columns`` out of the stored events of ``dataset`` and of what the feed saw.
+
+    A column kept out later (``fields``, the ``contact`` profile) must leave the feed too: its
+    old values sit in the ``before``/``after`` of events stored before, and in
+    ``_visma_changes_seen`` (which would otherwise report the emptied value as a change). A
+    personal data change left with nothing in it is removed. Returns the events changed.
+    """
+    gone = set(columns)
+    changes, seen = (client.make_qualified_table_name(t) for t in (CHANGES_TABLE, SEEN_TABLE))
+    rows = client.execute_sql(
+        f"SELECT event_id, type, before, after FROM {changes} WHERE dataset = %s", dataset
+    )
+    changed = 0
+    with client.begin_transaction():
+        for event_id, kind, before, after in rows or []:
+            old = (json.loads(before or "{}"), json.loads(after or "{}"))
+            new = tuple({k: v for k, v in side.items() if k not in gone} for side in old)
+            if new == old:
+                continue
+            changed += 1
+            if kind == "personal_data_change" and not any(new):
+                client.execute_sql(f"DELETE FROM {changes} WHERE event_id = %s", event_id)
+                continue
+            client.execute_sql(
+                f"UPDATE {changes} SET before = %s, after = %s WHERE event_id = %s",
+                *(json.dumps(side, sort_keys=True, default=str) for side in new),
+                event_id,
+            )
+        _purge_seen(client, seen, dataset, gone)
+    return changed
+
+
+def _purge_seen(client: SqlClient, seen: str, dataset: str, gone: set[str]) -> None:
+    rows = client.execute_sql(
+        f"SELECT tenant_id, row_key, seen FROM {seen} WHERE dataset = %s", dataset
+    )
+    for tenant, row_key, text in rows or []:
+        values = json.loads(text or "{}")
+        kept = {k: v for k, v in values.items() if k not in gone}
+        if kept != values:
+            client.execute_sql(
+                f"UPDATE {seen} SET seen = %s WHERE tenant_id = %s AND dataset = %s "
+                "AND row_key = %s",
+                json.dumps(kept, sort_keys=True),
+                tenant,
+                dataset,
+                row_key,
+            )

@@ -1,4 +1,4 @@
-"""History mode: every version of every row of the chosen datasets, with its validity.
+"""Step: history mode, every version of every row of the chosen datasets, with its validity.
 
 For a dataset in the ``history`` setting, table ``<dataset>_history`` holds one row per version:
 the dataset's columns plus ``valid_from`` and ``valid_to`` (open-ended, NULL, for the current
@@ -25,12 +25,11 @@ with its open versions in SQL follows exactly those rules on every SQL destinati
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from visma_hrm.catalog import (
-    DATASETS,
     DELETED_AT_COLUMN,
     DELETED_COLUMN,
     SYNCED_AT_COLUMN,
@@ -38,14 +37,14 @@ from visma_hrm.catalog import (
     Dataset,
     is_added_column,
 )
-from visma_hrm.errors import ConfigurationError
-from visma_hrm.warehouse.sql import stored_columns
+from visma_hrm.messages import Note
+from visma_hrm.sync.plan import RunPlan
+from visma_hrm.sync.steps.base import StepContext, StepResult
+from visma_hrm.warehouse.sql import SqlClient, stored_columns
 
 HISTORY_SUFFIX = "_history"
 VALID_FROM = "valid_from"
 VALID_TO = "valid_to"
-SUPPORTED_DESTINATIONS = ("duckdb", "postgres", "motherduck")
-"""Destinations whose SQL the history step is tested on (DuckDB and PostgreSQL dialects)."""
 
 _STATE_TABLE = "_visma_sync_state"
 _LOADS_TABLE = "_dlt_loads"
@@ -56,28 +55,6 @@ def history_table(dataset: str) -> str:
     return f"{dataset}{HISTORY_SUFFIX}"
 
 
-def history_datasets(setting: Sequence[str], loaded: Iterable[Dataset]) -> list[Dataset]:
-    """The loaded datasets the ``history`` setting names (``all`` names every one)."""
-    unknown = sorted(set(setting) - {"all", *DATASETS})
-    if unknown:
-        raise ConfigurationError(
-            f"history: unknown dataset(s) {', '.join(unknown)}; known: all, {', '.join(DATASETS)}."
-        )
-    wanted = set(DATASETS) if "all" in setting else set(setting)
-    return [d for d in loaded if d.name in wanted]
-
-
-def require_supported(setting: Sequence[str], destination: str) -> None:
-    """History is kept with SQL on the destination: refuse, before asking anything, where the
-    step is not tested (a history that silently stays empty would be wrong)."""
-    if setting and destination not in SUPPORTED_DESTINATIONS:
-        raise ConfigurationError(
-            f"history is set, but history mode is available on "
-            f"{', '.join(SUPPORTED_DESTINATIONS)} only, not on {destination}. Remove the "
-            "history setting or load into one of those."
-        )
-
-
 @dataclass(frozen=True)
 class HistoryCount:
     """Versions one run opened and closed in one dataset's history."""
@@ -86,14 +63,34 @@ class HistoryCount:
     opened: int
     closed: int
 
-    def note(self) -> str:
-        return (
-            f"{history_table(self.dataset)}: {self.opened:,} version(s) opened, "
-            f"{self.closed:,} closed"
+    def note(self) -> Note:
+        return Note(
+            "note.history",
+            changed=bool(self.opened or self.closed),
+            table=history_table(self.dataset),
+            opened=self.opened,
+            closed=self.closed,
         )
 
 
-def update_history(client: Any, dataset: Dataset, tenants: Sequence[str]) -> HistoryCount:
+class History:
+    """Bring ``<dataset>_history`` up to the current table, for the datasets ``history`` names."""
+
+    name = "history"
+
+    def wanted(self, plan: RunPlan) -> bool:
+        return bool(plan.history)
+
+    def run(self, context: StepContext) -> StepResult:
+        result = StepResult()
+        for dataset in context.plan.history:
+            with context.session.sql() as sql:
+                count = update_history(sql, dataset, context.tenants)
+            result.notes.append(count.note())
+        return result
+
+
+def update_history(client: SqlClient, dataset: Dataset, tenants: Sequence[str]) -> HistoryCount:
     """Bring ``<dataset>_history`` up to the current table for ``tenants``, in one transaction."""
     stored = stored_columns(client, dataset.table)
     if not stored or not tenants:
@@ -114,24 +111,10 @@ def update_history(client: Any, dataset: Dataset, tenants: Sequence[str]) -> His
     return HistoryCount(dataset.name, opened, closed)
 
 
-def empty_history_columns(client: Any, table: str, columns: Sequence[str]) -> None:
-    """Empty ``columns`` in every version of ``table``'s history (excluded columns leave storage
-    entirely, old versions included). Idempotent; nothing when there is no history."""
-    stored = set(stored_columns(client, history_table(table)))
-    present = [client.escape_column_name(c) for c in columns if c in stored]
-    if not present:
-        return
-    name = client.make_qualified_table_name(history_table(table))
-    holding = " OR ".join(f"{c} IS NOT NULL" for c in present)
-    client.execute_sql(
-        f"UPDATE {name} SET {', '.join(f'{c} = NULL' for c in present)} WHERE {holding}"
-    )
-
-
 class _Sql:
     """The statements of one dataset's history step (DuckDB and PostgreSQL dialect)."""
 
-    def __init__(self, client: Any, dataset: Dataset, values: list[str]) -> None:
+    def __init__(self, client: SqlClient, dataset: Dataset, values: list[str]) -> None:
         self.client = client
         self.table = client.make_qualified_table_name(dataset.table)
         self.history = client.make_qualified_table_name(history_table(dataset.table))

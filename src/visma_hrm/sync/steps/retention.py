@@ -1,4 +1,4 @@
-"""Retention: the personal data of people who left long ago is emptied (or removed) at each sync.
+"""Step: retention, the personal data of people who left long ago emptied (or removed) each sync.
 
 With ``retention = N`` (years), after every load the sync finds, per tenant of the run, the
 people whose last employment ended more than N years before the run's date, and empties their
@@ -17,97 +17,32 @@ source sends again is emptied again in the same run.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from visma_hrm.catalog import DATASETS, DELETED_COLUMN, TENANT_COLUMN
-from visma_hrm.config import Settings
-from visma_hrm.errors import ConfigurationError
-from visma_hrm.load.dlt_internals import DatabaseUndefinedRelation
-from visma_hrm.load.pseudonyms import (
-    BIRTH_DATE_COLUMNS,
-    EMAIL_COLUMNS,
-    PHONE_COLUMNS,
-    POSTCODE_COLUMNS,
-    STREET_COLUMNS,
-)
+from visma_hrm.messages import Note
+from visma_hrm.sync.plan import RetentionRule, RunPlan
+from visma_hrm.sync.steps.base import StepContext, StepResult
 from visma_hrm.sync.steps.history import history_table
-from visma_hrm.warehouse.sql import stored_columns
+from visma_hrm.warehouse.sql import SqlClient, stored_columns
 
-ACTIONS = ("empty", "remove")
 _SCRATCH = "_visma_retention_people"
 REMOVED_TABLE = "_visma_retention_removed"
 """Employeeids whose rows ``remove`` took out: rows of theirs sent again are removed too."""
 _REMOVED_COLUMNS = "tenant_id VARCHAR(64) NOT NULL, employeeid TEXT NOT NULL, removed_on DATE"
 
-PERSONAL_DETAILS = (
-    "initials",
-    "firstname",
-    "nickname",
-    "birthname",
-    "prefixbirthname",
-    "formattedname",
-    "partnername",
-    "prefixpartnername",
-    "nationality",
-    "nationality_en",
-    "maritalstatusid",
-    "maritalstatus",
-    "titlebefore",
-    "titlebefore_en",
-    "titleafter",
-    "titleafter_en",
-    "value",  # user-defined fields: free values, anything can be in them
-)
-"""Besides identifiers and contact data: what describes the person (not their job or pay)."""
-
 
 def personal_columns(dataset_name: str) -> list[str]:
-    """The columns retention empties in one dataset (catalog order)."""
-    dataset = DATASETS[dataset_name]
-    names = {
-        *PERSONAL_DETAILS,
-        *EMAIL_COLUMNS,
-        *PHONE_COLUMNS,
-        *STREET_COLUMNS,
-        *POSTCODE_COLUMNS,
-        *BIRTH_DATE_COLUMNS,
-        *dataset.personal_columns(),
-    }
-    return [c.name for c in dataset.columns if c.name in names]
+    """The columns retention empties in one dataset (catalog order): every personal column
+    but the keys (``visma_hrm.catalog.personal``): names, contact data, birth date, what
+    describes the person, user-defined field values; job, dates and pay stay."""
+    return list(DATASETS[dataset_name].personal_columns())
 
 
 PERSON_DATASETS = (*(n for n, d in DATASETS.items() if "employeeid" in d.primary_key), "users")
 """Datasets whose rows belong to one employee (users through their employeeid column)."""
-
-
-@dataclass(frozen=True)
-class Retention:
-    years: int
-    action: str = "empty"
-
-    @classmethod
-    def from_settings(cls, cfg: Settings) -> Retention | None:
-        if cfg.retention is None:
-            return None
-        if cfg.retention < 1:
-            raise ConfigurationError("retention must be a whole number of years, at least 1.")
-        if cfg.retention_action not in ACTIONS:
-            raise ConfigurationError(
-                f"retention_action must be one of {', '.join(ACTIONS)}, "
-                f"not {cfg.retention_action!r}."
-            )
-        return cls(cfg.retention, cfg.retention_action)
-
-    def cutoff(self, today: dt.date) -> dt.date:
-        """The day N years before ``today`` (29 February falls back to the 28th)."""
-        try:
-            return today.replace(year=today.year - self.years)
-        except ValueError:
-            return today.replace(year=today.year - self.years, day=28)
 
 
 @dataclass
@@ -117,17 +52,20 @@ class RetentionResult:
     cutoff: dt.date
     action: str
 
-    def note(self, years: int) -> str:
-        verb = "emptied personal columns in" if self.action == "empty" else "removed"
+    def note(self, years: int) -> Note:
         counted = ", ".join(f"{n:,} of {t}" for t, n in self.rows.items() if n) or "0"
-        return (
-            f"retention ({years} years): {self.people:,} person(s) whose last employment ended "
-            f"before {self.cutoff.isoformat()}; {verb} {counted} row(s) now."
+        return Note(
+            f"note.retention.{self.action}",
+            changed=any(self.rows.values()),
+            years=years,
+            people=self.people,
+            cutoff=self.cutoff.isoformat(),
+            counted=counted,
         )
 
 
 def apply_retention(
-    client: Any, retention: Retention, tenants: Sequence[str], today: dt.date
+    client: SqlClient, retention: RetentionRule, tenants: Sequence[str], today: dt.date
 ) -> RetentionResult | None:
     """Empty or remove the data of people gone before the cutoff, in ``tenants``.
 
@@ -167,7 +105,7 @@ def apply_retention(
     return RetentionResult(int(people[0][0]) if people else 0, rows, cutoff, retention.action)
 
 
-def _remember_removed(client: Any, removed: str, scratch: str, today: dt.date) -> None:
+def _remember_removed(client: SqlClient, removed: str, scratch: str, today: dt.date) -> None:
     tenant = _q(client, TENANT_COLUMN)
     client.execute_sql(
         f"INSERT INTO {removed} ({tenant}, employeeid, removed_on) "
@@ -178,7 +116,7 @@ def _remember_removed(client: Any, removed: str, scratch: str, today: dt.date) -
     )
 
 
-def _people_query(client: Any, stored: dict[str, list[str]], tenants: Sequence[str]) -> str:
+def _people_query(client: SqlClient, stored: dict[str, list[str]], tenants: Sequence[str]) -> str:
     """(tenant_id, employeeid, person_key, found) of everyone gone before the cutoff (both
     parameters %s): found now, or removed by an earlier run and not employed again since (their
     contracts are gone, so only the list of removed people says an employee row sent again is
@@ -241,7 +179,7 @@ WHERE r.{tenant} IN ({in_tenants}) AND NOT EXISTS (
 
 
 def _apply_to(
-    client: Any, name: str, columns: list[str], action: str, scratch: str, dataset: str = ""
+    client: SqlClient, name: str, columns: list[str], action: str, scratch: str, dataset: str = ""
 ) -> int:
     """Empty or remove the matching rows of table ``name`` (of ``dataset``, default: itself)."""
     table = client.make_qualified_table_name(name)
@@ -267,7 +205,7 @@ def _apply_to(
     return count
 
 
-def _apply_to_feed(client: Any, action: str, scratch: str) -> dict[str, int]:
+def _apply_to_feed(client: SqlClient, action: str, scratch: str) -> dict[str, int]:
     """The change feed (``visma_hrm.sync.steps.changes``) holds personal values too: in the
     before/after
     of personal data changes, and in what the feed saw last (``_visma_changes_seen``)."""
@@ -301,7 +239,7 @@ def _apply_to_feed(client: Any, action: str, scratch: str) -> dict[str, int]:
     return out
 
 
-def _q(client: Any, name: str) -> str:
+def _q(client: SqlClient, name: str) -> str:
     return str(client.escape_column_name(name))
 
 
@@ -313,20 +251,23 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def retention_step(
-    client: Any | None, cfg: Settings, tenants: Sequence[str], today: dt.date
-) -> tuple[list[str], list[str]]:
-    """(notes, warnings) of the retention step of a sync; nothing when retention is off."""
-    retention = Retention.from_settings(cfg)
-    if retention is None:
-        return [], []
-    if client is None:
-        return [], [
-            "retention is set, but this destination has no SQL client: stored rows of people "
-            "who left are not emptied."
-        ]
-    with contextlib.suppress(DatabaseUndefinedRelation):
-        result = apply_retention(client, retention, tenants, today)
-        if result is not None:
-            return [result.note(retention.years)], []
-    return [], ["retention is set, but no contracts are loaded: nobody's last day is known."]
+class Retention:
+    """Empty or remove the data of people gone longer than ``retention`` years."""
+
+    name = "retention"
+
+    def wanted(self, plan: RunPlan) -> bool:
+        return plan.retention is not None
+
+    def run(self, context: StepContext) -> StepResult:
+        rule = context.plan.retention
+        assert rule is not None  # wanted() said so
+        with context.session.sql() as sql:
+            done = apply_retention(sql, rule, context.tenants, context.started.date())
+        if done is None:
+            return StepResult(
+                warnings=[
+                    "retention is set, but no contracts are loaded: nobody's last day is known."
+                ]
+            )
+        return StepResult(notes=[done.note(rule.years)])

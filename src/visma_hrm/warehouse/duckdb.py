@@ -1,0 +1,126 @@
+"""The DuckDB file kind: one writing process at a time, bounded memory, everything local.
+
+The file's name and schema rules and the adoption of the old default file are in
+``visma_hrm.warehouse.duckdb_file``. Here: the dlt destination of the file (a memory limit so
+that a large merge spills next to the file instead of taking the machine's RAM), the whole run
+holding the file, a tenant's first load appended (``visma_hrm.load.first_load``), and the rows
+received unchanged counted by reading the load's Parquet files next to the stored rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+import dlt
+
+from visma_hrm.catalog import DELETED_COLUMN, TENANT_COLUMN, Dataset, is_bookkeeping
+from visma_hrm.config import Settings
+from visma_hrm.errors import ConfigurationError
+from visma_hrm.load.dlt_internals import DuckDbCredentials, normalized_files
+from visma_hrm.warehouse.base import STEPS, Prepared, Session, Warehouse
+from visma_hrm.warehouse.duckdb_file import adopt_old_default, duckdb_schema
+from visma_hrm.warehouse.errors import translated
+from visma_hrm.warehouse.sql import SqlClient, SqlSession, stored_columns
+
+
+class DuckDbWarehouse(Warehouse):
+    """A DuckDB file (the default destination)."""
+
+    kind = "duckdb"
+    supported_steps = frozenset(STEPS)
+    single_writer = True
+
+    def __init__(self, settings: Settings, path: Path) -> None:
+        factory = dlt.destinations.duckdb(credentials=duckdb_credentials(path, settings))
+        super().__init__(settings, factory, duckdb_schema(path, settings.dataset_name), str(path))
+        self.path = path
+
+    @classmethod
+    def of(cls, settings: Settings) -> DuckDbWarehouse:
+        if settings.table_format is not None:
+            raise ConfigurationError(
+                "table_format applies to the filesystem destination only, not to duckdb."
+            )
+        path = settings.duckdb_path.expanduser().resolve()
+        if path.is_dir():
+            raise ConfigurationError(
+                f"duckdb_path {path} is a folder: name a file in it (e.g. {path / 'hr.duckdb'})."
+            )
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigurationError(
+                f"Cannot make the folder of duckdb_path {path.parent} ({exc.strerror})."
+            ) from None
+        return cls(settings, path)
+
+    def prepare(self) -> Prepared:
+        prepared = super().prepare()
+        with translated("moving the file of the old default name", duckdb_file=self.path):
+            moved = adopt_old_default(self.settings.duckdb_path, self.settings.dataset_name)
+        prepared.notes += [moved] if moved else []
+        return prepared
+
+    def session(self, pipeline: dlt.Pipeline) -> Session:
+        return DuckDbSession(pipeline, self.path)
+
+
+def duckdb_credentials(path: Path, settings: Settings) -> DuckDbCredentials:
+    """A DuckDB file with bounded memory: a merge of a large export spills to disk rather than
+    taking the machine's RAM (DuckDB's default limit is 80% of it), and insertion order is not
+    kept because nothing reads these tables in load order."""
+    config = {"memory_limit": settings.duckdb_memory_limit, "preserve_insertion_order": False}
+    return DuckDbCredentials(str(path), global_config=config)
+
+
+class DuckDbSession(SqlSession):
+    """A run's DuckDB file: SQL through dlt's client, with the file's lock holder named."""
+
+    appends_first_loads = True
+
+    def __init__(self, pipeline: dlt.Pipeline, path: Path | None = None) -> None:
+        super().__init__(pipeline)
+        self.path = path
+
+    def translated(self, step: str) -> AbstractContextManager[None]:
+        return translated(step, duckdb_file=self.path, destination="duckdb")
+
+    def count_unchanged(self, datasets: Sequence[Dataset]) -> dict[tuple[str, str], int] | None:
+        """Per (tenant, table), the rows about to be merged that equal the stored row exactly.
+
+        Read between normalize and load: the package's files (Parquet) joined with the stored
+        rows on the key, every column the export carries compared. Both sides are local here;
+        on a server a second read of the warehouse per run would cost more than the figure.
+        """
+        package_files = normalized_files(self.pipeline)
+        counts: dict[tuple[str, str], int] = {}
+        with self.sql() as sql:
+            for dataset in datasets:
+                parquet = [
+                    f for f in package_files.get(dataset.table, []) if f.endswith(".parquet")
+                ]
+                stored = set(stored_columns(sql, dataset.table)) if parquet else set()
+                if stored:
+                    counts.update(_unchanged_rows(sql, dataset, parquet, stored))
+        return counts
+
+
+def _unchanged_rows(
+    sql: SqlClient, dataset: Dataset, files: Sequence[str], stored: set[str]
+) -> dict[tuple[str, str], int]:
+    source = "read_parquet([" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "])"
+    with sql.execute_query(f"SELECT * FROM {source} LIMIT 0") as cursor:
+        incoming = [str(d[0]) for d in cursor.description]
+    q = sql.escape_column_name
+    keys = set(dataset.key)
+    compared = [c for c in incoming if c in stored and c not in keys and not is_bookkeeping(c)]
+    on = " AND ".join(f"i.{q(k)} = t.{q(k)}" for k in dataset.key)
+    same = " AND ".join([f"i.{q(c)} IS NOT DISTINCT FROM t.{q(c)}" for c in compared] or ["TRUE"])
+    table = sql.make_qualified_table_name(dataset.table)
+    rows = sql.execute_sql(
+        f"SELECT i.{q(TENANT_COLUMN)}, count(*) FROM {source} i JOIN {table} t ON {on} "
+        f"WHERE {same} AND NOT t.{q(DELETED_COLUMN)} GROUP BY 1"
+    )
+    return {(str(t), dataset.name): int(n) for t, n in rows or []}

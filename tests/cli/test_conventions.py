@@ -157,7 +157,7 @@ def test_fields_are_checked_against_the_catalog_before_anything_is_asked() -> No
     # a typo in an exclude list would let the very column through: an error, with the fix
     code, out = _run(["sync", "--fields", "employees=!homeemailadress"], **env)
     assert code == 2
-    assert out.startswith("error (configuration): --fields employees: 'homeemailadress' is not")
+    assert out.startswith("error (configuration): fields employees: 'homeemailadress' is not")
     assert "Did you mean homeemailaddress?" in out
     code, out = _run(["sync", "--fields", "employee=!homeemailaddress"], **env)
     assert code == 2 and "Did you mean employees?" in out
@@ -221,7 +221,7 @@ def test_a_column_unknown_to_the_catalog_is_a_warning_and_passed_on(
     done = cli_process(args, _env(sb, tmp_path), tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stderr.startswith(
-        "warning: --fields users: 'favouritecolour' is not in the catalog; it may be a column "
+        "warning: fields users: 'favouritecolour' is not in the catalog; it may be a column "
         "new at the source"
     )
 

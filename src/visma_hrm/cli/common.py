@@ -15,7 +15,6 @@ heavy library (duckdb, rich's tables, dlt) at module level.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import functools
 import io
 import json
@@ -32,7 +31,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec
 
 import typer
 
-from visma_hrm.config import Settings, load_settings
+from visma_hrm.config import Settings, close_match, load_settings
 from visma_hrm.errors import (
     ConcurrentRunError,
     ConfigurationError,
@@ -369,12 +368,6 @@ def parse_date(flag: str, value: str) -> dt.date:
 
 
 # ----------------------------------------------------------------------------- suggestions
-def did_you_mean(name: str, known: Iterable[str]) -> str | None:
-    """The closest known name when ``name`` looks like a typo of it (difflib's ratio >= 0.75)."""
-    matches = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
-    return matches[0] if matches else None
-
-
 def suggestion(name: str, known: Iterable[str]) -> str:
-    close = did_you_mean(name, known)
+    close = close_match(name, known)
     return f" Did you mean {close}?" if close else ""

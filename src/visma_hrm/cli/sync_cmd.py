@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from visma_hrm.catalog import DATASETS
 from visma_hrm.cli.app import app
 from visma_hrm.cli.common import (
     VERBOSITY,
@@ -34,11 +33,9 @@ from visma_hrm.cli.common import (
     TokenUrlOpt,
     VerboseOpt,
     check_lang,
-    did_you_mean,
     errors_to_exit,
     set_verbosity,
     stdout_console,
-    suggestion,
     warn,
 )
 from visma_hrm.config import Settings, load_settings
@@ -83,6 +80,7 @@ def sync_command(
     """Load the approved datasets of every configured tenant into the destination."""
     from visma_hrm.load.dlt_internals import quiet_dlt_logs
     from visma_hrm.sync import SyncSettings
+    from visma_hrm.sync.plan import field_warnings
 
     set_verbosity(quiet, verbose)
     overrides: dict[str, Any] = {
@@ -102,7 +100,7 @@ def sync_command(
     check_lang(lang)
     settings = load_settings(config, overrides=overrides)
     settings = with_field_flags(settings, fields or [])
-    for warning in check_fields(dict(settings.fields)):
+    for warning in field_warnings(settings.fields):  # before anything is asked
         warn(warning, settings.lang)
     run = SyncSettings(settings, full_refresh=full_refresh)
     report = _run(run, json_output, settings.lang)
@@ -149,40 +147,3 @@ def sync_with_display(settings: SyncSettings, lang: str = "en") -> SyncReport:
         with RichReporter(lang=lang) as live:
             return sync(settings, live)
     return sync(settings, PlainReporter(verbose=VERBOSITY.verbose, lang=lang))
-
-
-def check_fields(fields: dict[str, str]) -> list[str]:
-    """Check ``fields`` names against the catalog before anything is asked of Visma.
-
-    Returns warnings; raises ``ConfigurationError`` for what is certainly wrong:
-
-    * an unknown dataset is an error (the catalog lists every dataset the API has);
-    * a column close to a known one is an error: it is a typo, and in an exclude list a typo
-      would let the very column through that was meant to stay at Visma;
-    * any other unknown column is a warning: Visma adds columns without notice, so it may be
-      new at the source; it is passed on to the API as given.
-    """
-    warnings: list[str] = []
-    for dataset_name, spec in fields.items():
-        dataset = DATASETS.get(dataset_name)
-        if dataset is None:
-            raise ConfigurationError(
-                f"--fields names unknown dataset {dataset_name!r}."
-                f"{suggestion(dataset_name, DATASETS)} Known datasets: {', '.join(DATASETS)}."
-            )
-        known = [c.name for c in dataset.columns]
-        names = [n.strip() for n in spec.strip().lstrip("!").split(",") if n.strip()]
-        for name in names:
-            if name.lstrip("!") in known:
-                continue
-            close = did_you_mean(name.lower(), known)
-            if close:
-                raise ConfigurationError(
-                    f"--fields {dataset_name}: {name!r} is not a column of {dataset_name}. "
-                    f"Did you mean {close}? (`visma-hrm datasets {dataset_name}` lists them.)"
-                )
-            warnings.append(
-                f"--fields {dataset_name}: {name!r} is not in the catalog; it may be a column "
-                "new at the source, so it is passed on to the API as given."
-            )
-    return warnings

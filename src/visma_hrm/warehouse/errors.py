@@ -19,11 +19,8 @@ Orchestrators retry exactly the temporary ones (``VismaHrmError.retryable``).
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import os
 import signal
 import socket
-import struct
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,10 +41,9 @@ from visma_hrm.load.dlt_internals import (
     signal_received,
 )
 from visma_hrm.redact import redact_text
+from visma_hrm.warehouse.duckdb_errors import lock_holder
 
 PROBE_TIMEOUT_S = 3.0
-_FLOCK = "hhqqi4x"
-"""Linux's ``struct flock``: type, whence, start, length, pid (32 bytes with padding)."""
 
 
 @contextlib.contextmanager
@@ -156,25 +152,15 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
 
 # ------------------------------------------------------------------------------ DuckDB lock
 def duckdb_lock_holder(path: Path) -> int | None:
-    """The process holding a write lock on a DuckDB file, or None when nobody does.
+    """The process holding a lock on a DuckDB file that keeps a writer out, or None.
 
     DuckDB takes a POSIX record lock on its file; ``F_GETLK`` asks the kernel who holds a lock
-    that would conflict with ours. A lock held by this very process never conflicts, so an
-    open connection of our own is not taken for another program's.
+    that would conflict with ours (``duckdb_errors.lock_holder``, shared with the commands that
+    read). A lock held by this very process never conflicts, so an open connection of our own
+    is not taken for another program's.
     """
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return None
-    try:
-        probe = struct.pack(_FLOCK, fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0)
-        answer = fcntl.fcntl(fd, fcntl.F_GETLK, probe)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    kind, _whence, _start, _length, pid = struct.unpack(_FLOCK, answer)
-    return None if kind == fcntl.F_UNLCK else pid
+    holder = lock_holder(path, writing=True)
+    return None if holder is None else holder.pid
 
 
 def locked_message(path: Path, pid: int) -> str:

@@ -9,11 +9,13 @@ received unchanged counted by reading the load's Parquet files next to the store
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from contextlib import AbstractContextManager
+import contextlib
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import dlt
+import duckdb
 
 from visma_hrm.catalog import DELETED_COLUMN, TENANT_COLUMN, Dataset, is_bookkeeping
 from visma_hrm.config import Settings
@@ -63,32 +65,42 @@ class DuckDbWarehouse(Warehouse):
         prepared.notes += [moved] if moved else []
         return prepared
 
+    @contextlib.contextmanager
+    def opened(self) -> Iterator[Any]:
+        """One connection to the file for the whole run, lent to dlt as its credentials: the
+        file is opened and checkpointed once, not per step, and no other program (a BI tool)
+        can take it between two steps of the run."""
+        with translated("opening the file", duckdb_file=self.path, destination="duckdb"):
+            connection = duckdb.connect(str(self.path), config=connection_config(self.settings))
+        try:
+            yield dlt.destinations.duckdb(credentials=connection)
+        finally:
+            connection.close()
+
     def session(self, pipeline: dlt.Pipeline) -> Session:
-        return DuckDbSession(pipeline, self.path)
+        return DuckDbSession(pipeline)
+
+
+def connection_config(settings: Settings) -> dict[str, Any]:
+    """A merge of a large export spills to disk rather than taking the machine's RAM (DuckDB's
+    default limit is 80% of it); insertion order is not kept because nothing reads these
+    tables in load order."""
+    return {"memory_limit": settings.duckdb_memory_limit, "preserve_insertion_order": False}
 
 
 def duckdb_credentials(path: Path, settings: Settings) -> DuckDbCredentials:
-    """A DuckDB file with bounded memory: a merge of a large export spills to disk rather than
-    taking the machine's RAM (DuckDB's default limit is 80% of it), and insertion order is not
-    kept because nothing reads these tables in load order."""
-    config = {"memory_limit": settings.duckdb_memory_limit, "preserve_insertion_order": False}
-    return DuckDbCredentials(str(path), global_config=config)
+    """The file as dlt's credentials, for reading it outside a run (``Warehouse.inspect``)."""
+    return DuckDbCredentials(str(path), global_config=connection_config(settings))
 
 
 class DuckDbSession(SqlSession):
-    """A run's DuckDB file: SQL through dlt's client, with the file's lock holder named."""
+    """A run's DuckDB file, through dlt's SQL client on the run's one connection.
+
+    Its failures are never probed for a lock holder: this process holds the file, and opening
+    and closing it to ask would drop the process's POSIX locks, DuckDB's own among them.
+    """
 
     appends_first_loads = True
-
-    def __init__(self, pipeline: dlt.Pipeline, path: Path | None = None) -> None:
-        super().__init__(pipeline)
-        self.path = path
-
-    def translated(self, step: str) -> AbstractContextManager[None]:
-        return translated(step, duckdb_file=self.path, destination="duckdb")
-
-    def connecting(self) -> AbstractContextManager[None]:
-        return self.translated("opening the file")
 
     def count_unchanged(self, datasets: Sequence[Dataset]) -> dict[tuple[str, str], int] | None:
         """Per (tenant, table), the rows about to be merged that equal the stored row exactly.

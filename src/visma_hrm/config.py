@@ -85,6 +85,11 @@ class Settings:
     """Derive business events into table ``changes`` after each sync (docs/changes.md)."""
     history: tuple[str, ...] = ()
     """Datasets (or ``all``) whose every version is kept in ``<dataset>_history``."""
+    change_feed_events: tuple[str, ...] = ()
+    """Opt-in feed events: ``salary_change``, ``scale_change``, ``step_change``,
+    ``custom_field:<field name>`` (docs/changes.md); pay is sensitive, so none by default."""
+    model_custom_fields: tuple[str, ...] = ("all",)
+    """Custom fields on the star model's dimensions: ``all``, or field names (empty: none)."""
     concurrency: int = 4
     job_timeout_s: float = 3600.0
     verify_tls: bool = True
@@ -135,28 +140,14 @@ class Settings:
 
 
 # ----------------------------------------------------------------------------------- loading
-_ENV_KEYS = {
-    "api_url": "API_URL",
-    "token_url": "TOKEN_URL",
-    "client_id": "CLIENT_ID",
-    "tenants": "TENANTS",
-    "datasets": "DATASETS",
-    "destination": "DESTINATION",
-    "duckdb_path": "DUCKDB_PATH",
-    "duckdb_memory_limit": "DUCKDB_MEMORY_LIMIT",
-    "dataset_name": "DATASET_NAME",
-    "table_format": "TABLE_FORMAT",
-    "pipelines_dir": "PIPELINES_DIR",
-    "privacy_profile": "PRIVACY_PROFILE",
-    "pseudonymize_keys": "PSEUDONYMIZE_KEYS",
-    "retention": "RETENTION",
-    "retention_action": "RETENTION_ACTION",
-    "change_feed": "CHANGE_FEED",
-    "history": "HISTORY",
-    "concurrency": "CONCURRENCY",
-    "job_timeout_s": "JOB_TIMEOUT",
-    "lang": "LANG",
-}
+_ENV_NAMED = """
+    api_url token_url client_id tenants datasets destination duckdb_path
+    duckdb_memory_limit dataset_name table_format pipelines_dir privacy_profile
+    pseudonymize_keys retention retention_action change_feed history change_feed_events
+    model_custom_fields concurrency lang
+"""
+_ENV_KEYS = {name: name.upper() for name in _ENV_NAMED.split()} | {"job_timeout_s": "JOB_TIMEOUT"}
+"""Setting -> its environment variable, after ``VISMA_HRM_``."""
 
 
 def load_settings(
@@ -234,8 +225,11 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
     for name, suffix in _ENV_KEYS.items():
         raw = env.get(ENV_PREFIX + suffix)
         if raw:
-            out[name] = _split(raw) if name in ("tenants", "datasets") else raw
+            out[name] = _split(raw) if name in _LISTS else raw
     return out
+
+
+_LISTS = ("tenants", "datasets", "change_feed_events", "model_custom_fields")
 
 
 def _split(raw: str) -> tuple[str, ...]:
@@ -308,7 +302,7 @@ def _coerce(name: str, value: Any) -> Any:
         return value
     if name == "history":
         return _history(value)
-    if name in ("tenants", "datasets"):
+    if name in _LISTS:
         return _split(value) if isinstance(value, str) else tuple(str(v) for v in value)
     if name in ("duckdb_path", "pipelines_dir"):
         return Path(value)

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from visma_hrm.analytics.feed import FEED_TABLE
 from visma_hrm.analytics.models import STAGED_COLUMNS, VIEWS, Context, quote
 from visma_hrm.catalog import SYNC_STATE_TABLE
+from visma_hrm.catalog.custom_fields import GENERATED_VIEWS, view_statements
 from visma_hrm.errors import ConfigurationError
 from visma_hrm.warehouse.duckdb_file import schema_in_catalog
 
@@ -166,10 +167,12 @@ def build_analytics(
             present=frozenset(present),
         )
         statements = [f"CREATE SCHEMA IF NOT EXISTS {ctx.target}"]
+        statements += [f"DROP VIEW IF EXISTS {ctx.v(name)}" for name in GENERATED_VIEWS]
         statements += [f"DROP VIEW IF EXISTS {ctx.v(v.name)}" for v in reversed(VIEWS)]
         statements += [f"CREATE VIEW {ctx.v(v.name)} AS\n{v.render(ctx)}" for v in VIEWS]
         db.script(statements)
-        return [v.name for v in VIEWS]
+        db.script(view_statements(db.query, target_schema))  # a column per custom field
+        return [v.name for v in VIEWS] + list(GENERATED_VIEWS)
 
 
 def data_as_of(connection_or_path: Any, schema: str = DEFAULT_SOURCE_SCHEMA) -> dt.date:

@@ -48,10 +48,14 @@ def model_command(
     """Create the star model for Power BI: person, employment, unit and date dimensions and a
     monthly headcount/FTE fact (see docs/powerbi.md)."""
     set_verbosity(quiet, verbose)
-    path = duckdb_path or load_settings().duckdb_path
+    settings = load_settings()
+    path = duckdb_path or settings.duckdb_path
+    fields = settings.model_custom_fields
     with connection(destination or "duckdb", path) as conn:
         day = _model_day(conn, schema, as_of)
-        views = build_model(conn, schema, analytics_schema, model_schema, as_of=day)
+        views = build_model(
+            conn, schema, analytics_schema, model_schema, as_of=day, custom_fields=fields
+        )
     from rich.console import Console
 
     Console().print(f"Views in schema {model_schema}: {', '.join(views)}", highlight=False)

@@ -69,9 +69,13 @@ OPEN_END = "DATE '9999-12-31'"
 
 TRUE_WORDS = ("true", "ja", "yes", "waar")
 FALSE_WORDS = ("false", "nee", "no", "onwaar")
-ISO_DATE = r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([T ][0-9]{2}:[0-9]{2}[0-9:.]*Z?)?"
+ISO_DATE = (
+    r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"([T ][0-9]{2}:[0-9]{2}[0-9:.]*Z{0,1}){0,1}"
+)
 DUTCH_DATE = r"(0[1-9]|[12][0-9]|3[01])-(0[1-9]|1[0-2])-[0-9]{4}"
-NUMBER = r"-?[0-9]{1,12}([.][0-9]{1,6})?"
+NUMBER = r"-{0,1}[0-9]{1,12}([.][0-9]{1,6}){0,1}"
+"""The patterns hold no ``?`` (a DB-API placeholder to some drivers): ``{0,1}`` instead."""
 
 _KEYWORDS = """
 all analyse analyze and any array as asc asymmetric authorization between binary both case

@@ -95,13 +95,7 @@ class Changes:
                 self._record(kind, ts, new, new["startdate"], before, after)
 
     def _person(self, i: int) -> PersonRows:
-        """A private, editable copy of one person's current rows."""
-        state = self.t.persons.get(i)
-        if state is not None:
-            return {ds: [(dict(r), ts) for r, ts in rows] for ds, rows in state.items()}
-        hire = self.t.hires.get(i)
-        core = self.data.core(i, hire)
-        return {ds: self.data.rows_of(core, ds) for ds in PERSON_DATASETS}
+        return self.t.editable(i)
 
     def _pick(self) -> int:
         return self.rng.randrange(self.t.count)

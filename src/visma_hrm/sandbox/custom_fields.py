@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from visma_hrm.sandbox.clock import TICKS_PER_SECOND, date_ticks, ticks_date
@@ -31,6 +31,7 @@ from visma_hrm.sandbox.data import (
     udf_row,
 )
 from visma_hrm.sandbox.succession import open_before, successor
+from visma_hrm.sandbox.tenant import Tenant
 
 LIST, YES_NO, NUMBER, DATE = "1", "2", "4", "5"
 """The sandbox's ``fieldtypeid`` codes (Visma publishes none; a list is 1, as a public client
@@ -203,3 +204,23 @@ def change(rows: list[Stamped], rng: random.Random, ts: int) -> bool:
     if spec.typeid == YES_NO:
         new["value"] = "Nee" if old == "Ja" else "Ja"
     return True
+
+
+def add_field(tenant: Tenant, ts: int, fieldname: str, values: Sequence[str], typeid: str) -> None:
+    """A customer adds a custom field in Visma and fills it in for the first persons with a
+    contract (one value each, from ``ts``'s day on): rows an incremental export carries."""
+    day = ticks_date(ts).toordinal()
+    filled = iter(values)
+    for i in range(tenant.count):
+        state = tenant.editable(i)
+        contracts = [r for r, _ in state["contracts"]]
+        value = next(filled, None) if contracts else None
+        if value is None:
+            if contracts:
+                return
+            continue
+        employeeid = str(max(contracts, key=lambda r: r["startdate"] or "")["employeeid"])
+        row = udf_row(employeeid, fieldname, None, typeid, value, day, None)
+        row["entityname"] = "Medewerker"
+        state["employee_udf_histories"].append((row, ts))
+        tenant.store(i, state, ts)

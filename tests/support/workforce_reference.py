@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -258,19 +258,20 @@ def _day(text: str | None) -> dt.date | None:
 
 
 def valid_values(
-    rows: Sequence[Row], day: dt.date, keys: Sequence[str]
+    rows: Sequence[Row], day: dt.date, key_of: Callable[[Row], tuple[str, ...]]
 ) -> dict[tuple[str, ...], dict[str, str | None]]:
-    """Per key (employeeid, or employeeid and contractid), each field's row valid on ``day``
-    (the latest start, then the highest subcontractid), as shown."""
+    """Per key (``key_of`` a row: its employeeid, contract or person), each field's row valid
+    on ``day`` as shown: of several, the latest start, then the highest employeeid (length,
+    then text) and subcontractid."""
     best: dict[tuple[str, ...], dict[str, tuple[tuple[object, ...], str | None]]] = {}
     for r in rows:
         start, end = _day(r["startdate"]), _day(r["enddate"])
         if start is None or not start <= day <= (end or ref.FAR):
             continue
-        sub = str(r.get("subcontractid") or "")
-        order = (start, len(sub), sub)
-        mine = best.setdefault(tuple(str(r[k]) for k in keys), {})
-        field_name = str(r["fieldname"])
-        if field_name not in mine or order > mine[field_name][0]:
-            mine[field_name] = (order, shown(r))
+        eid, sub = str(r["employeeid"]), str(r.get("subcontractid") or "")
+        order = (start, len(eid), eid, len(sub), sub)
+        mine = best.setdefault(key_of(r), {})
+        name = str(r["fieldname"])
+        if name not in mine or order > mine[name][0]:
+            mine[name] = (order, shown(r))
     return {k: {f: v for f, (_o, v) in fields.items()} for k, fields in best.items()}

@@ -35,7 +35,8 @@ def span_of_control_monthly(ctx: Context) -> str:
 SELECT r.month, r.reference_date, r.tenant_id, r.manager_key,
        max(r.manager_person_key) AS manager_person_key, min(r.manageruserid) AS manageruserid,
        coalesce(max(p.formattedname), max(r.managername)) AS manager_name,
-       count(DISTINCT r.person_key) AS direct_reports, sum(r.ptfactor) AS reports_fte
+       count(DISTINCT r.person_key) AS direct_reports,
+       coalesce(sum(r.ptfactor), 0) AS reports_fte
 FROM reports r
 LEFT JOIN {ctx.v("persons")} p
   ON p.tenant_id = r.tenant_id AND p.person_key = r.manager_person_key

@@ -191,12 +191,12 @@ def build_model(
 def chosen_fields(found: Sequence[CustomField], wanted: Sequence[str]) -> list[CustomField]:
     """The fields ``model_custom_fields`` names (by field or column name, any case), all of
     them for ``all``; a name the data does not hold is an error that lists those it does."""
-    names = {n.strip().lower() for n in wanted}
+    names = {n.strip().lower(): n.strip() for n in wanted}
     if "all" in names:
         return list(found)
-    chosen = [f for f in found if {f.fieldname.strip().lower(), f.column} & names]
+    chosen = [f for f in found if {f.fieldname.strip().lower(), f.column} & set(names)]
     matched = {n for f in chosen for n in (f.fieldname.strip().lower(), f.column)}
-    if missing := sorted(names - matched):
+    if missing := sorted(given for name, given in names.items() if name not in matched):
         known = ", ".join(sorted({f.fieldname for f in found})) or "none"
         raise ConfigurationError(
             f"model_custom_fields names {', '.join(missing)}, which the data has no custom "

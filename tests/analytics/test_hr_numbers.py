@@ -20,10 +20,11 @@ import pytest
 from tests.analytics import hr_checks
 from tests.support import workforce_reference as wf
 from tests.support.runs import run_sync
-from tests.support.settings import clock_date, loaded_sandbox_settings
+from tests.support.settings import clock_date, loaded_sandbox_settings, sandbox_settings
 from visma_hrm.analytics import build_analytics
 from visma_hrm.analytics.star import build_model
 from visma_hrm.errors import ConfigurationError
+from visma_hrm.redact import Secret
 from visma_hrm.sandbox import SandboxConfig, start_sandbox
 
 pytestmark = pytest.mark.slow  # a sync, then views built and read back for two dates
@@ -89,3 +90,31 @@ def test_the_model_carries_the_chosen_custom_fields(loaded: Loaded) -> None:
     assert "locatie" not in {r[0] for r in loaded.query("DESCRIBE m_none.dim_person")}
     with pytest.raises(ConfigurationError, match=r"Locaties.*Custom fields in the data: BHV"):
         build_model(loaded.path, as_of=as_of, model_schema="m_bad", custom_fields=("Locaties",))
+
+
+def test_age_bands_are_the_same_under_the_pseudonymize_profile(tmp_path: Path) -> None:
+    """The profile keeps the birth year (1 January of it): the year rule loses nothing, so the
+    bands and the average equal the reference computed from the clear birth dates."""
+    with start_sandbox(SandboxConfig(tenants=1, employees=50, seed=8)) as sb:
+        settings = sandbox_settings(
+            sb, tmp_path, privacy_profile="pseudonymize", pseudonym_key=Secret("k" * 40)
+        )
+        run_sync(settings)
+        as_of = clock_date(sb)
+        truth = {t: {d: list(sb.truth(t, d)) for d in hr_checks.DATASETS} for t in sb.tenant_ids}
+    build_analytics(settings.duckdb_path, as_of=as_of)
+    loaded = Loaded(settings.duckdb_path, {}, truth)
+    born = {r[0] for r in loaded.query("SELECT DISTINCT dateofbirth FROM visma_hrm.employees")}
+    assert born and all((d.month, d.day) == (1, 1) for d in born)  # really pseudonymized
+    exp = wf.workforce(truth, as_of)
+    rows = loaded.query(
+        "SELECT tenant_id, month, band, headcount FROM visma_hrm_analytics.workforce_bands_monthly "
+        "WHERE scope = 'tenant' AND dimension = 'age'"
+    )
+    assert {(t, m, b): n for t, m, b, n in rows} == {
+        (t, m, b): n
+        for (t, m, u), cell in exp.cells.items()
+        if u == wf.ALL
+        for (d, b), (n, _f) in cell.bands.items()
+        if d == "age"
+    }

@@ -128,6 +128,9 @@ def test_demo_speaks_dutch(tmp_path: Path) -> None:
         "instroom",
         "Verder zoeken",
         "HR-rapportage",
+        "flexibele schil",
+        "personen per leidinggevende",
+        "Eigen velden als kolommen",
     ):
         assert expected in out, expected
     for english in ("Full sync", "Query it next", "HR report", "everything loaded"):

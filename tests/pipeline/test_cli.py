@@ -96,6 +96,11 @@ def test_demo_runs_and_prints_its_summary(tmp_path: Path) -> None:
         "duckdb.connect('visma_hrm_demo.duckdb', read_only=True)",
         "visma_hrm.contracts",
         "the last date the data covers",
+        "fixed-term",  # the HR numbers per tenant
+        "persons per manager",
+        "Custom fields as columns",  # and a custom field as a column
+        "employee_custom_fields has",
+        "Locatie (locatie)",
     ):
         assert expected in out, expected
     assert "tenant " in out and "…" not in out  # whole names and ids at 80 columns

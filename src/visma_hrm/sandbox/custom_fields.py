@@ -135,8 +135,8 @@ def employee_rows(data: TenantData, core: Core, emp: Employment) -> list[Stamped
             continue
         starts = [emp.start]
         for _ in range(rng.choices((0, 1, 2), weights=(45, 35, 20))[0]):
-            if horizon - starts[-1] > 90:
-                starts.append(starts[-1] + 30 + rng.randrange(horizon - starts[-1] - 30))
+            if horizon - starts[-1] > 90:  # a month after the last, a month before the clock
+                starts.append(starts[-1] + 30 + rng.randrange(horizon - starts[-1] - 60))
         for v, start in enumerate(starts):
             row = _row(employeeid, spec, spec.draw(rng, start), start)
             end = starts[v + 1] - 1 if v + 1 < len(starts) else emp.end

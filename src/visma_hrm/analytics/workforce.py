@@ -50,8 +50,6 @@ PART_TIME_BANDS = (
     Band(1.0, None, "100%+"),
 )
 """The person's part-time factors summed (1 = full time): low <= factor < high."""
-GENDERS = ("female", "male", "unknown")
-CONTRACT_KINDS = ("permanent", "fixed_term")
 UNKNOWN = "unknown"
 FIXED_TERM = "fixed term"
 """``contracttypeindication_en`` of a fixed-term (temporary, bepaalde tijd) contract."""

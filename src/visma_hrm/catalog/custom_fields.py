@@ -170,17 +170,6 @@ def field_type(values: int, booleans: int, dates: int, numbers: int) -> FieldTyp
     return FieldType.TEXT
 
 
-def python_type(values: Sequence[str]) -> FieldType:
-    """The type rule in Python (the tests' and the change feed's reading of it)."""
-    words = {*TRUE_WORDS, *FALSE_WORDS}
-    return field_type(
-        len(values),
-        sum(v.strip().lower() in words for v in values),
-        sum(bool(re.fullmatch(ISO_DATE, v) or re.fullmatch(DUTCH_DATE, v)) for v in values),
-        sum(bool(re.fullmatch(NUMBER, v)) for v in values),
-    )
-
-
 def _words(words: Sequence[str]) -> str:
     return ", ".join(f"'{w}'" for w in words)
 

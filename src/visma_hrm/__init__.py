@@ -8,13 +8,14 @@ os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "apply_deletions", "visma_hrm_source"]
+_SOURCE_FACE = ("visma_hrm_source", "finish", "apply_deletions", "Finished")
+__all__ = ["__version__", *_SOURCE_FACE]
 
 
 def __getattr__(name: str) -> object:
-    """``visma_hrm_source`` and ``apply_deletions`` on first use: importing the package (the
-    CLI does, for ``--help``) must not import dlt."""
-    if name in ("visma_hrm_source", "apply_deletions"):
+    """The dlt source's face on first use: importing the package (the CLI does, for
+    ``--help``) must not import dlt."""
+    if name in _SOURCE_FACE:
         from visma_hrm import dlt_source
 
         return getattr(dlt_source, name)

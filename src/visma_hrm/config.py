@@ -10,7 +10,8 @@ Files:
 * config file: ``--config PATH``, else ``$VISMA_HRM_CONFIG``, else ``./visma-hrm.toml``; a
   ``[visma_hrm]`` table (see ``docs/configuration.md``);
 * secrets file: ``$VISMA_HRM_SECRETS_FILE``, else ``.visma-hrm.secrets.toml`` next to the config
-  file, holding ``client_secret = "..."``; written by ``visma-hrm init`` readable by its owner only.
+  file, holding ``client_secret = "..."``; written by ``visma-hrm init`` readable by its owner only
+  (the config file by ``visma_hrm.onboarding.config_file``, keeping what init does not manage).
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from visma_hrm.config_values import LIST_SETTINGS, check_tenant_ids, coerce, split_names
 from visma_hrm.errors import ConfigurationError
+from visma_hrm.messages import LANGUAGES, is_known_lang, text
 from visma_hrm.redact import Secret
 from visma_hrm.warehouse.duckdb_file import DEFAULT_FILE
 
@@ -140,14 +143,30 @@ class Settings:
 
 
 # ----------------------------------------------------------------------------------- loading
-_ENV_NAMED = """
-    api_url token_url client_id tenants datasets destination duckdb_path
-    duckdb_memory_limit dataset_name table_format pipelines_dir privacy_profile
-    pseudonymize_keys retention retention_action change_feed history change_feed_events
-    model_custom_fields concurrency lang
-"""
-_ENV_KEYS = {name: name.upper() for name in _ENV_NAMED.split()} | {"job_timeout_s": "JOB_TIMEOUT"}
-"""Setting -> its environment variable, after ``VISMA_HRM_``."""
+_ENV_KEYS = {
+    "api_url": "API_URL",
+    "token_url": "TOKEN_URL",
+    "client_id": "CLIENT_ID",
+    "tenants": "TENANTS",
+    "datasets": "DATASETS",
+    "destination": "DESTINATION",
+    "duckdb_path": "DUCKDB_PATH",
+    "duckdb_memory_limit": "DUCKDB_MEMORY_LIMIT",
+    "dataset_name": "DATASET_NAME",
+    "table_format": "TABLE_FORMAT",
+    "pipelines_dir": "PIPELINES_DIR",
+    "privacy_profile": "PRIVACY_PROFILE",
+    "pseudonymize_keys": "PSEUDONYMIZE_KEYS",
+    "retention": "RETENTION",
+    "retention_action": "RETENTION_ACTION",
+    "change_feed": "CHANGE_FEED",
+    "history": "HISTORY",
+    "change_feed_events": "CHANGE_FEED_EVENTS",
+    "model_custom_fields": "MODEL_CUSTOM_FIELDS",
+    "concurrency": "CONCURRENCY",
+    "job_timeout_s": "JOB_TIMEOUT",
+    "lang": "LANG",
+}
 
 
 def load_settings(
@@ -156,13 +175,22 @@ def load_settings(
     env: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> Settings:
-    """Merge defaults, the config file, the environment and flag overrides (``None`` = unset)."""
+    """Merge defaults, the config file, the environment and flag overrides (``None`` = unset).
+
+    Every value is checked before anything runs: its type (the message names the setting, the
+    value, where it came from and what was expected), tenant ids (UUIDs) and the language.
+    """
     env = os.environ if env is None else env
     path = _config_path(config_path, env)
+    flags = {k: v for k, v in (overrides or {}).items() if v not in (None, (), [])}
     values: dict[str, Any] = {}
-    values.update(_from_file(path))
-    values.update(_from_env(env))
-    values.update({k: v for k, v in (overrides or {}).items() if v not in (None, (), [])})
+    origins: dict[str, str] = {}
+    from_env = _from_env(env)
+    for source, origin in ((_from_file(path), f"in {path}"), (from_env, ""), (flags, "")):
+        values.update(source)
+        for name in source:
+            env_name = f"from {ENV_PREFIX}{_ENV_KEYS[name]}" if source is from_env else ""
+            origins[name] = origin or env_name or "from the command line"
     if "client_secret" in values:
         raise ConfigurationError("The client secret cannot be given as a setting or flag.")
     if "pseudonym_key" in values:
@@ -176,7 +204,7 @@ def load_settings(
     values["destination_credentials"] = _secret(
         env, path, "destination_credentials", DESTINATION_CREDENTIALS_ENV
     )
-    return _build(values)
+    return _build(values, origins)
 
 
 def build_settings(
@@ -211,6 +239,8 @@ def _from_file(path: Path | None) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigurationError(f"{path} is not valid TOML: {exc}") from None
     table = document.get(SECTION, document)
+    if not isinstance(table, dict):
+        raise ConfigurationError(f"{path}: [{SECTION}] must be a table of settings.")
     for name in _SECRET_NAMES:
         if name in table:
             raise ConfigurationError(
@@ -225,15 +255,8 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
     for name, suffix in _ENV_KEYS.items():
         raw = env.get(ENV_PREFIX + suffix)
         if raw:
-            out[name] = _split(raw) if name in _LISTS else raw
+            out[name] = split_names(raw) if name in LIST_SETTINGS else raw
     return out
-
-
-_LISTS = ("tenants", "datasets", "change_feed_events", "model_custom_fields")
-
-
-def _split(raw: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in raw.split(",") if part.strip())
 
 
 def secrets_path(config_path: Path | None, env: Mapping[str, str] | None = None) -> Path:
@@ -274,14 +297,19 @@ def _secret(
 _KNOWN = {f.name for f in fields(Settings)}
 
 
-def _build(values: dict[str, Any]) -> Settings:
+def _build(values: dict[str, Any], origins: Mapping[str, str] | None = None) -> Settings:
     unknown = set(values) - _KNOWN
     if unknown:
         raise ConfigurationError(" ".join(_unknown_setting(name) for name in sorted(unknown)))
-    coerced = {k: _coerce(k, v) for k, v in values.items()}
+    where = origins or {}
+    coerced = {k: coerce(k, v, where.get(k, "")) for k, v in values.items()}
     settings = replace(Settings(), **coerced)
     if settings.concurrency < 1:
         raise ConfigurationError("concurrency must be at least 1.")
+    check_tenant_ids(settings.tenants, where.get("tenants", ""))
+    if not is_known_lang(settings.lang):
+        shown = f"{settings.lang} ({where['lang']})" if "lang" in where else settings.lang
+        raise ConfigurationError(text("error.lang", "en", value=shown, known=", ".join(LANGUAGES)))
     return settings
 
 
@@ -297,71 +325,7 @@ def close_match(name: str, known: Iterable[str], cutoff: float = 0.75) -> str | 
     return next(iter(difflib.get_close_matches(name, list(known), n=1, cutoff=cutoff)), None)
 
 
-def _coerce(name: str, value: Any) -> Any:
-    if name in _SECRET_NAMES:
-        return value
-    if name == "history":
-        return _history(value)
-    if name in _LISTS:
-        return _split(value) if isinstance(value, str) else tuple(str(v) for v in value)
-    if name in ("duckdb_path", "pipelines_dir"):
-        return Path(value)
-    if name in ("concurrency", "retention"):
-        return _number(name, value, int)
-    if name == "job_timeout_s":
-        return _number(name, value, float)
-    if name in ("pseudonymize_keys", "change_feed"):
-        return _flag(name, value)
-    if name == "fields":
-        return {str(k): ",".join(v) if isinstance(v, list) else str(v) for k, v in value.items()}
-    return value
-
-
-def _history(value: Any) -> tuple[str, ...]:
-    """``history``: dataset names, ``all``, or a flag (true = all)."""
-    if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on"):
-        return ("all",)
-    if isinstance(value, str) and value.strip().lower() in ("0", "false", "no", "off"):
-        return ()
-    if isinstance(value, bool):
-        return ("all",) if value else ()
-    return _split(value) if isinstance(value, str) else tuple(str(v) for v in value)
-
-
-def _flag(name: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off", ""):
-        return False
-    raise ConfigurationError(f"{name} must be true or false, not {value!r}.")
-
-
-def _number(name: str, value: Any, kind: type[int] | type[float]) -> int | float:
-    try:
-        return kind(value)
-    except (TypeError, ValueError):
-        raise ConfigurationError(f"{name} must be a number, not {value!r}.") from None
-
-
 # ----------------------------------------------------------------------------------- writing
-def write_config(path: Path, settings: Settings) -> None:
-    """Write the non-secret settings as a ``[visma_hrm]`` table (used by ``visma-hrm init``)."""
-    lines = [f"[{SECTION}]"]
-    lines.append(f"api_url = {_toml_str(settings.api_url)}")
-    lines.append(f"token_url = {_toml_str(settings.token_url)}")
-    if settings.client_id:
-        lines.append(f"client_id = {_toml_str(settings.client_id)}")
-    lines.append("tenants = [" + ", ".join(_toml_str(t) for t in settings.tenants) + "]")
-    if settings.datasets:
-        lines.append("datasets = [" + ", ".join(_toml_str(d) for d in settings.datasets) + "]")
-    lines.append(f"destination = {_toml_str(settings.destination)}")
-    lines.append(f"duckdb_path = {_toml_str(str(settings.duckdb_path))}")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
 def write_secrets(path: Path, secret: Secret) -> None:
     """Write the secrets file readable and writable by its owner only (mode 0600).
 

@@ -27,7 +27,7 @@ import concurrent.futures
 import dataclasses
 import logging
 import tempfile
-from collections.abc import Coroutine, Iterator, Mapping
+from collections.abc import Collection, Coroutine, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -51,6 +51,7 @@ from visma_hrm.sync.extract import extract_all
 from visma_hrm.sync.plan import Plan, RunPlan
 from visma_hrm.sync.report import NullReporter
 from visma_hrm.sync.steps import StepContext, run_steps
+from visma_hrm.sync.steps.deletions import mark_all
 from visma_hrm.warehouse.base import Session, Warehouse
 
 log = logging.getLogger("visma_hrm.source")
@@ -213,10 +214,20 @@ def finish(pipeline: dlt.Pipeline, source: Any | None = None) -> Finished:
 
 
 def apply_deletions(
-    pipeline: dlt.Pipeline, source: Any | None = None
+    pipeline: dlt.Pipeline, tenants: Collection[str] | None = None
 ) -> dict[tuple[str, str], int]:
-    """``finish`` by its earlier name: every after-load step; the rows marked deleted."""
-    return dict(finish(pipeline, source).deleted)
+    """Only the deletions step: mark rows gone from each pair's newest complete full export
+    (of ``tenants``, default every tenant the destination holds); per pair, how many.
+
+    Kept from before ``finish``, which runs every step the source's settings ask for.
+    """
+    session = Warehouse.attach(pipeline)
+    positions = session.positions()
+    pairs = [p for p in positions.by_pair if tenants is None or p[0] in tenants]
+    result = mark_all(session, positions, pairs)
+    if result.failures:
+        raise next(iter(result.failures.values()))
+    return result.deleted
 
 
 def _finish(session: Session, plan: RunPlan) -> list[Any]:

@@ -49,9 +49,9 @@ def test_analytics_command_builds_views_and_reports_headcount(
         assert (got[tenant]["headcount"], got[tenant]["fte"]) == (headcount, float(fte))
         assert all(isinstance(m["fte"], int | float) for m in got[tenant]["months"])
         months = got[tenant]["months"]
-        assert len(months) == 6
+        assert len(months) == 12  # --months: a year by default, as in the report
         assert [(m["inflow"], m["outflow"]) for m in months] == [
-            (v[0], v[2]) for v in list(flows[tenant].values())[-6:]
+            (v[0], v[2]) for v in list(flows[tenant].values())[-12:]
         ]
     with duckdb.connect(path) as db:
         schemas = {r[0] for r in db.execute("SELECT schema_name FROM duckdb_schemas()").fetchall()}

@@ -264,7 +264,7 @@ def test_a_run_that_dies_inside_the_feed_step_leaves_no_half_and_no_double(
 
     monkeypatch.setattr(changes, "_replace_seen", dying)
     count = len(_feed(settings))
-    with pytest.raises(Exception, match="change feed"):
+    with pytest.raises(RuntimeError, match="killed between"):
         sync(SyncSettings(settings))
     assert len(_feed(settings)) == count, "a half-written feed step stayed"
     monkeypatch.setattr(changes, "_replace_seen", original)

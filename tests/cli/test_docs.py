@@ -24,3 +24,26 @@ def test_docs_name_only_files_in_the_repository() -> None:
     assert missing == []
     for doc in DOCS:
         assert "shared/" not in doc.read_text(encoding="utf-8"), doc.name
+
+
+def test_the_readme_lists_every_command_with_the_options_its_help_shows() -> None:
+    """The README's table of commands and options is what ``-h`` says, command by command."""
+    from typer.testing import CliRunner
+
+    from visma_hrm.cli import WORKFLOW_ORDER, app
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([a-z]+)` \| [^|]+ \| (.+) \|$", readme, flags=re.MULTILINE)
+    listed = {command: re.findall(r"`([^`]+)`", options) for command, options in rows}
+    assert list(listed) == list(WORKFLOW_ORDER)
+    for command in WORKFLOW_ORDER:
+        help_text = CliRunner().invoke(app, [command, "-h"], env={"COLUMNS": "200"}).output
+        shown = re.findall(
+            r"^  (?:(-\w), )?(--[\w-]+)", help_text.split("Options:", 1)[1], flags=re.MULTILINE
+        )
+        expected = [
+            {"--quiet": "-q", "--verbose": "-v"}.get(long, f"{short}/{long}" if short else long)
+            for short, long in shown
+            if long != "--help"
+        ]
+        assert listed[command] == expected, command

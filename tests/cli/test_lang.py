@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import CLI, cli_process
+from visma_hrm.cli.progress import human_bytes
+from visma_hrm.messages import CATALOG
 from visma_hrm.sandbox import Sandbox, SandboxConfig, start_sandbox
 
 pytestmark = pytest.mark.slow  # every case runs the command in a subprocess, most a sync
@@ -88,6 +90,52 @@ def test_sync_and_analytics_speak_dutch_and_json_stays_english(sb: Sandbox, tmp_
     as_json = cli_process(["analytics", "--lang", "nl", "--json"], env, tmp_path)
     english_json = cli_process(["analytics", "--json"], env, tmp_path)
     assert json.loads(as_json.stdout) == json.loads(english_json.stdout)
+
+
+def english_sentences() -> set[str]:
+    """The catalogue's English words a Dutch reader must never see: every run of two words or
+    more between placeholders of a message whose Dutch differs, unless Dutch uses it too."""
+    dutch = " ".join(CATALOG["nl"].values())
+    found: set[str] = set()
+    for key, english in CATALOG["en"].items():
+        if english == CATALOG["nl"][key]:
+            continue
+        for part in re.split(r"\{[^}]*\}|\[/?[a-z ]*\]|\n", english):
+            part = part.strip(" .,:;()")
+            if len(part.split()) >= 2 and len(part) >= 10 and part not in dutch:
+                found.add(part)
+    return found
+
+
+def test_sync_and_changes_in_dutch_say_no_english_sentence_of_the_catalogue(
+    sb: Sandbox, tmp_path: Path
+) -> None:
+    env = _env(sb, tmp_path, VISMA_HRM_CHANGE_FEED="true", VISMA_HRM_LANG="nl")
+    said: list[str] = []
+
+    def run(*args: str, code: int = 0) -> str:
+        done = cli_process(list(args), env, tmp_path)
+        assert done.returncode == code, done.stdout + done.stderr
+        said.append(done.stdout + done.stderr)
+        return done.stdout + done.stderr
+
+    assert "bestaat niet" in run("changes", code=2)  # no file yet
+    run("sync", "-v", *DATASETS)  # the verbose log: every state and file
+    sb.advance(days=30)
+    run("sync", *DATASETS)
+    run("sync", "-q", *DATASETS)
+    table = run("changes")
+    assert "soort" in table and "medewerker" in table and "gebeurtenis(sen)" in table
+    run("changes", "--tenant", "11111111-2222-3333-4444-555555555555")  # an empty table
+    assert "fout (configuration)" in run("changes", "--format", "xml", code=2)
+    ours = "\n".join(said)
+    english = {s for s in english_sentences() if s in ours}
+    assert not english, english
+    assert not re.search(r"\d\.\d (kB|MB|GB)", ours)  # sizes in Dutch notation: 2,6 kB
+    assert human_bytes(2_600, "nl") == "2,6 kB" and human_bytes(2_600) == "2.6 kB"
+    sentences = english_sentences()  # the check has something to find
+    assert "everything loaded" in sentences and "Sync summary" in sentences
+    assert any(s.startswith("does not exist: run `visma-hrm sync` first") for s in sentences)
 
 
 def _keys(document: dict[str, object]) -> set[str]:

@@ -130,6 +130,24 @@ def test_interactive_init_checks_and_writes_without_echoing_the_secret(
 
 
 @pytest.mark.slow
+def test_interactive_init_asks_again_for_a_tenant_id_that_is_not_a_uuid(
+    sandbox: Any, tmp_path: Path
+) -> None:
+    config = tmp_path / "visma-hrm.toml"
+    args = ["init", "--api-url", sandbox.api_url, "--token-url", sandbox.token_url]
+    answers = [
+        ("Client id", sandbox.client_id),
+        ("Client secret", sandbox.client_secret),
+        ("Tenant ids", "acme-production"),
+        ("Tenant ids", sandbox.tenant_ids[0]),
+    ]
+    code, screen = drive_terminal(args, answers, tmp_path)
+    assert code == 0, screen
+    assert "Tenant id 'acme-production' is not a tenant id" in screen
+    _assert_written(config, sandbox, sandbox.client_secret, [sandbox.tenant_ids[0]])
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("write_anyway", [False, True], ids=["declined", "accepted"])
 def test_interactive_init_with_a_wrong_secret_says_why_and_asks(
     sandbox: Any, tmp_path: Path, write_anyway: bool
@@ -213,8 +231,12 @@ def test_running_init_again_keeps_the_other_settings_of_the_file(
 ) -> None:
     config = tmp_path / "visma-hrm.toml"
     config.write_text(
-        '[visma_hrm]\nclient_id = "isv_old"\ntenants = ["old"]\ndestination = "postgres"\n'
-        'datasets = ["contracts"]\n'
+        "# the nightly load of our HR data\n"
+        '[visma_hrm]\nclient_id = "isv_old"\ntenants = ["11111111-2222-3333-4444-555555555555"]\n'
+        'destination = "postgres"\ndatasets = ["contracts", "employees"]\n'
+        'change_feed = true  # joiners and leavers for provisioning\nhistory = ["contracts"]\n'
+        "retention = 7\n"
+        '[visma_hrm.fields]\nemployees = "!homeemailaddress,homephonenumber"\n'
     )
     env = sandbox_env(sandbox, [sandbox.tenant_ids[0]], VISMA_HRM_LANG="nl")
     del env["VISMA_HRM_CLIENT_ID"]
@@ -224,5 +246,40 @@ def test_running_init_again_keeps_the_other_settings_of_the_file(
     table, secrets = _files(config)
     assert table["client_id"] == sandbox.client_id
     assert table["tenants"] == [sandbox.tenant_ids[0]]
-    assert table["destination"] == "postgres" and table["datasets"] == ["contracts"]
+    assert table["destination"] == "postgres" and table["datasets"] == ["contracts", "employees"]
+    assert table["change_feed"] is True and table["history"] == ["contracts"]
+    assert table["retention"] == 7
+    assert table["fields"] == {"employees": "!homeemailaddress,homephonenumber"}
+    written = config.read_text()
+    assert "# the nightly load of our HR data" in written
+    assert "# joiners and leavers for provisioning" in written
+    assert "warning" not in outcome.output and "waarschuwing" not in outcome.output
     assert_secret_nowhere(sandbox.client_secret, outcome.output, tmp_path, secrets)
+
+
+def test_init_refuses_a_tenant_id_that_is_not_a_uuid_before_asking_visma(
+    sandbox: Any, tmp_path: Path
+) -> None:
+    env = {"VISMA_HRM_CLIENT_SECRET": sandbox.client_secret}
+    args = ["init", "--non-interactive", "--client-id", sandbox.client_id, "--tenant", "acme"]
+    refused = run_cli([*args, "--api-url", sandbox.api_url, "--token-url", sandbox.token_url], env)
+    assert refused.exit_code == 2
+    assert refused.output.startswith("error (configuration): Tenant id 'acme' (--tenant) is not")
+    assert list(tmp_path.iterdir()) == []
+    from_env = run_cli(
+        ["init", "--non-interactive"], {**sandbox_env(sandbox), "VISMA_HRM_TENANTS": "acme"}
+    )
+    assert from_env.exit_code == 2 and "(from VISMA_HRM_TENANTS)" in from_env.output
+
+
+def test_init_keeps_a_file_it_cannot_read_unless_forced(sandbox: Any, tmp_path: Path) -> None:
+    config = tmp_path / "visma-hrm.toml"
+    config.write_text("[visma_hrm\nchange_feed = true\n")
+    env = sandbox_env(sandbox, [sandbox.tenant_ids[0]])
+    refused = run_cli(["init", "--non-interactive"], env)
+    assert refused.exit_code == 2 and "not valid TOML" in refused.output
+    assert "--force" in refused.output
+    assert config.read_text() == "[visma_hrm\nchange_feed = true\n"
+    forced = run_cli(["init", "--non-interactive", "--force"], env)
+    assert forced.exit_code == 0, forced.output
+    assert _files(config)[0]["tenants"] == [sandbox.tenant_ids[0]]

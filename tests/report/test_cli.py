@@ -68,7 +68,8 @@ def test_report_command_refuses_bad_input_with_one_message(synced: Synced, tmp_p
     cases = [
         (["--lang", "fr"], "en, nl"),
         (["--as-of", "15-02-2026"], "YYYY-MM-DD"),
-        (["--tenant", "no-such-tenant"], "tenants found"),
+        (["--tenant", "11111111-2222-3333-4444-555555555555"], "tenants found"),
+        (["--tenant", "no-such-tenant"], "is not a tenant id"),
         (["--destination", "bigquery"], "duckdb or postgres"),
     ]
     for extra, message in cases:

@@ -64,14 +64,16 @@ def test_one_tenant(synced: Synced) -> None:
 
 
 def test_default_period_ends_on_the_last_day_the_data_covers(synced: Synced) -> None:
-    latest = max(
+    """The one reference date (``visma_hrm.analytics.as_of``): the newest export's moment, the
+    sandbox's clock here, later than the newest change in the rows."""
+    latest_change = max(
         dt.date.fromisoformat(str(r["existencestartutc"])[:10])
         for d in synced.truth.values()
         for name in ("employees", "contracts")
         for r in d[name]
     )
     data = collect(synced.path)
-    assert data.as_of == latest
+    assert data.as_of == synced.as_of >= latest_change
     with duckdb.connect(str(synced.path)) as db:  # the user's own views were left alone
         schemas = {r[0] for r in db.execute("SELECT schema_name FROM duckdb_schemas()").fetchall()}
     assert "visma_hrm_report" in schemas

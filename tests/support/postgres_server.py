@@ -66,7 +66,8 @@ def _as_postgres(cmd: list[str]) -> list[str]:
 
 
 @contextmanager
-def running_postgres() -> Iterator[PostgresServer]:
+def running_postgres(password: str | None = None) -> Iterator[PostgresServer]:
+    """A server of its own; with ``password``, connections over TCP must give it (SCRAM)."""
     bindir = find_bindir()
     if bindir is None:
         raise RuntimeError("PostgreSQL server binaries not found (install the postgresql package)")
@@ -77,10 +78,16 @@ def running_postgres() -> Iterator[PostgresServer]:
         shutil.chown(root, "postgres", "postgres")
         shutil.chown(data, "postgres", "postgres")
     port = _free_port()
+    auth = ["--auth=trust"]
+    if password is not None:
+        secret = os.path.join(root, "password")
+        with open(secret, "w", encoding="utf-8") as handle:
+            handle.write(password)
+        if os.geteuid() == 0:
+            shutil.chown(secret, "postgres", "postgres")
+        auth = ["--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={secret}"]
     subprocess.run(
-        _as_postgres(
-            [f"{bindir}/initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8"]
-        ),
+        _as_postgres([f"{bindir}/initdb", "-D", data, "-U", "postgres", *auth, "-E", "UTF8"]),
         check=True,
         capture_output=True,
     )

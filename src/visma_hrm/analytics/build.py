@@ -17,10 +17,10 @@ from typing import Any, Literal
 
 from visma_hrm.analytics.feed import FEED_TABLE
 from visma_hrm.analytics.models import STAGED_COLUMNS, VIEWS, Context, quote
-from visma_hrm.catalog import SYNC_STATE_TABLE
 from visma_hrm.catalog.custom_fields import GENERATED_VIEWS, view_statements
 from visma_hrm.errors import ConfigurationError
 from visma_hrm.warehouse.duckdb_file import schema_in_catalog
+from visma_hrm.warehouse.reading import is_duckdb_connection, run_query
 
 DEFAULT_SOURCE_SCHEMA = "visma_hrm"
 DEFAULT_TARGET_SCHEMA = "visma_hrm_analytics"
@@ -37,14 +37,7 @@ class _Db:
     duckdb: bool
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        if self.duckdb:
-            return list(self.raw.execute(sql, list(params)).fetchall())
-        cursor = self.raw.cursor()
-        try:
-            cursor.execute(sql.replace("?", "%s"), tuple(params))
-            return list(cursor.fetchall()) if cursor.description else []
-        finally:
-            cursor.close()
+        return run_query(self.raw, sql, params, duckdb=self.duckdb)
 
     def script(self, statements: Sequence[str]) -> None:
         """All statements in one transaction: readers never see half a set of views."""
@@ -87,11 +80,7 @@ def _connect(connection_or_path: Any, read_only: bool = False) -> Iterator[_Db]:
         finally:
             conn.close()
         return
-    yield _Db(connection_or_path, duckdb=_is_duckdb(connection_or_path))
-
-
-def _is_duckdb(conn: Any) -> bool:
-    return type(conn).__module__.split(".")[0] in ("duckdb", "_duckdb")
+    yield _Db(connection_or_path, duckdb=is_duckdb_connection(connection_or_path))
 
 
 def _tables_in(db: _Db, schema: str) -> set[str]:
@@ -173,52 +162,6 @@ def build_analytics(
         db.script(statements)
         db.script(view_statements(db.query, target_schema))  # a column per custom field
         return [v.name for v in VIEWS] + list(GENERATED_VIEWS)
-
-
-def data_as_of(connection_or_path: Any, schema: str = DEFAULT_SOURCE_SCHEMA) -> dt.date:
-    """The last date the data covers, never later than today.
-
-    That is the moment of the newest export the data came from (the ``changeTimestampBefore``
-    the sync keeps per tenant and dataset in ``_visma_sync_state``, next to the tables); without
-    it (tables loaded some other way), the newest ``existencestartutc`` of employees
-    and contracts: the latest change the data shows. A copy synced a while ago, or a sandbox
-    whose clock is not today's date, is then counted on the day it describes, not on today,
-    where nothing would move any more.
-    """
-    with _connect(connection_or_path) as db:
-        source, present = resolve_source_schema(db, schema)
-        latest = _newest_export(db, source) or _newest_change(db, source, present)
-    today = dt.date.today()
-    return min(latest, today) if latest else today
-
-
-def _newest_export(db: _Db, source: str) -> dt.date | None:
-    """The newest export moment among the positions the sync stored, if they are there."""
-    if not {SYNC_STATE_TABLE, "_dlt_loads"} <= _tables_in(db, source):
-        return None
-    rows = db.query(
-        f"SELECT max(s.change_timestamp_before) FROM {quote(source)}.{SYNC_STATE_TABLE} s "
-        f"JOIN {quote(source)}._dlt_loads l ON l.load_id = s.load_id AND l.status = 0"
-    )
-    try:
-        newest = rows[0][0] if rows else None
-        return dt.date.fromisoformat(str(newest)[:10]) if newest else None
-    except ValueError:
-        return None  # a cursor of another shape: fall back to the data itself
-
-
-def _newest_change(db: _Db, source: str, present: set[str]) -> dt.date | None:
-    parts = [
-        f"SELECT max(existencestartutc) AS t FROM {quote(source)}.{table} "
-        'WHERE NOT coalesce("_visma_deleted", FALSE)'
-        for table in ("employees", "contracts")
-        if table in present
-    ]
-    rows = db.query(f"SELECT max(t) FROM ({' UNION ALL '.join(parts)}) AS changes")
-    latest = rows[0][0] if rows else None
-    if isinstance(latest, dt.datetime):
-        return latest.date()
-    return latest if isinstance(latest, dt.date) else None
 
 
 @dataclass

@@ -1,110 +1,122 @@
 """The ``analytics`` command: (re)create the HR views and print headcount, FTE and flows.
 
-The views read the synced tables live. Without ``--as-of`` they count on the last date the
-data covers (the latest change at the source), so run this again after a sync to move that
-date; ``--as-of today`` makes views that follow the calendar by themselves.
+The views read the synced tables live. Without ``--as-of`` they count on the one reference date
+(``visma_hrm.analytics.as_of``: the last date the data covers), so run this again after a sync
+to move that date; ``--as-of today`` makes views that follow the calendar by themselves. The
+warehouse is opened through ``visma_hrm.warehouse.reading`` (views only in their own schema).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from visma_hrm.analytics.build import (
-    DEFAULT_SOURCE_SCHEMA,
-    DEFAULT_TARGET_SCHEMA,
-    SpineStart,
-    TenantSummary,
-    build_analytics,
-    data_as_of,
-    summary,
-)
 from visma_hrm.cli.app import app
 from visma_hrm.cli.common import (
-    MONTHS_HELP,
     VERBOSITY,
-    AsOfOpt,
+    ConfigOpt,
     DuckdbPathOpt,
     JsonOpt,
     LangOpt,
     QuietOpt,
-    SchemaOpt,
-    SinceOpt,
     VerboseOpt,
-    check_lang,
     errors_to_exit,
     parse_date,
-    say,
     set_verbosity,
     stdout_console,
 )
-from visma_hrm.config import load_settings
-from visma_hrm.errors import ConfigurationError
+from visma_hrm.cli.read_options import (
+    DEFAULT_ANALYTICS_SCHEMA,
+    DEFAULT_MONTHS,
+    AnalyticsSchemaOpt,
+    AsOfOpt,
+    MonthsOpt,
+    ReadDestinationOpt,
+    SchemaOpt,
+    as_of_date,
+    chosen_tenants,
+    read_settings,
+    tenant_filter,
+)
 from visma_hrm.messages import number, text
 
-if TYPE_CHECKING:  # rich's tables load when something is printed, not for --help
+if TYPE_CHECKING:  # rich's tables and the analytics load when used, not for --help
     from rich.console import Console
+
+    from visma_hrm.analytics.build import SpineStart, TenantSummary
 
 
 @app.command("analytics")
 @errors_to_exit
 def analytics_command(
+    config: ConfigOpt = None,
+    destination: ReadDestinationOpt = None,
     duckdb_path: DuckdbPathOpt = None,
-    schema: SchemaOpt = DEFAULT_SOURCE_SCHEMA,
+    schema: SchemaOpt = None,
+    analytics_schema: AnalyticsSchemaOpt = DEFAULT_ANALYTICS_SCHEMA,
     target_schema: Annotated[
-        str,
-        typer.Option("--target-schema", metavar="SCHEMA", help="Schema for the analytics views."),
-    ] = DEFAULT_TARGET_SCHEMA,
+        str | None, typer.Option("--target-schema", metavar="SCHEMA", hidden=True)
+    ] = None,
+    tenant: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tenant",
+            metavar="TENANT_ID",
+            help="Only this tenant in the figures printed (the views hold every tenant); "
+            "repeatable.",
+        ),
+    ] = None,
     as_of: AsOfOpt = None,
-    since: SinceOpt = None,
-    months: Annotated[int, typer.Option("--months", min=1, metavar="N", help=MONTHS_HELP)] = 6,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="DATE",
+            help="First month of the views' history: YYYY-MM-DD, or 'earliest' (the first "
+            "contract); default 24 months before the as-of date.",
+        ),
+    ] = None,
+    months: MonthsOpt = DEFAULT_MONTHS,
     json_output: JsonOpt = False,
     lang: LangOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Create the HR analytics views (persons, contract history, headcount, FTE, flows)."""
+    """Create the HR analytics views (persons, contract history, headcount, FTE, flows) and
+    print headcount, FTE and flows per tenant."""
+    from visma_hrm.analytics.build import build_analytics, summary
+    from visma_hrm.warehouse.reading import open_for_reading
+
     set_verbosity(quiet, verbose)
-    lang = check_lang(lang)
-    path = duckdb_path or load_settings().duckdb_path
-    if not path.is_file():
-        raise ConfigurationError(
-            f"{path} does not exist: run `visma-hrm sync` first, or pass the file it "
-            "loaded into (--duckdb-path)."
-        )
-    as_of_date = _as_of(path, schema, as_of)
-    start: SpineStart = None
-    if since == "earliest":
-        start = "earliest"
-    elif since:
-        start = parse_date("--since", since)
-    views = build_analytics(path, schema, target_schema, as_of=as_of_date, start=start)
-    tenants = summary(path, target_schema, months=months)
+    settings = read_settings(
+        config, destination=destination, duckdb_path=duckdb_path, schema=schema, lang=lang
+    )
+    wanted, start = tenant_filter(tenant), _spine_start(since)
+    target = target_schema or analytics_schema  # --target-schema: the old name, kept hidden
+    with open_for_reading(settings, views=True) as reading:
+        day = as_of_date(reading, as_of, settings.lang)
+        views = build_analytics(reading.connection, reading.schema, target, as_of=day, start=start)
+        found = summary(reading.connection, target, months=months)
+    shown = chosen_tenants(wanted, [t.tenant_id for t in found])
+    tenants = [t for t in found if t.tenant_id in shown]
     if json_output:
         document = {
-            "schema": target_schema,
-            "as_of": as_of_date.isoformat() if as_of_date else None,
+            "schema": target,
+            "as_of": day.isoformat() if day else None,
             "views": views,
             "tenants": [t.to_dict() for t in tenants],
         }
         print(json.dumps(document, indent=2))
         return
-    if as_of is None and not VERBOSITY.quiet:
-        say(text("analytics.as_of", lang, date=as_of_date))
-    print_analytics(stdout_console(), target_schema, views, tenants, lang=lang)
+    print_analytics(stdout_console(), target, views, tenants, settings.lang, VERBOSITY.quiet)
 
 
-def _as_of(path: Path, schema: str, flag: str | None) -> dt.date | None:
-    """--as-of: a date; 'today' (None: CURRENT_DATE, live); absent: the data's last date."""
-    if flag is None:
-        return data_as_of(path, schema)
-    if flag.strip().lower() == "today":
-        return None
-    return parse_date("--as-of", flag)
+def _spine_start(since: str | None) -> SpineStart:
+    if since == "earliest":
+        return "earliest"
+    return parse_date("--since", since) if since else None
 
 
 def print_analytics(
@@ -113,19 +125,21 @@ def print_analytics(
     views: list[str],
     tenants: list[TenantSummary],
     lang: str = "en",
+    quiet: bool = False,
 ) -> None:
     """The views built and, per tenant, headcount, FTE and flows of the last months.
 
     Words and numbers as the reader writes them (``1.234,5`` in Dutch); view and schema
-    names stay as they are, since they are what a query names.
+    names stay as they are, since they are what a query names. ``quiet``: only the figures
+    (not the views built nor what to query next).
     """
     from rich import box
     from rich.table import Table
 
     public = [v for v in views if not v.startswith("stg_")]
-    console.print(
-        text("analytics.views", lang, schema=schema, views=", ".join(public)), highlight=False
-    )
+    if not quiet:
+        views_line = text("analytics.views", lang, schema=schema, views=", ".join(public))
+        console.print(views_line, highlight=False)
     for tenant in tenants:
         title = text(
             "analytics.tenant",
@@ -157,7 +171,8 @@ def print_analytics(
             console.print(_workforce_line(tenant.workforce, lang), highlight=False)
     if not tenants:
         console.print(text("analytics.no_contracts", lang))
-    console.print(text("analytics.next", lang, schema=schema), highlight=False)
+    if not quiet:
+        console.print(text("analytics.next", lang, schema=schema), highlight=False)
 
 
 def _workforce_line(numbers: dict[str, float | None], lang: str) -> str:

@@ -15,8 +15,8 @@ heavy library (duckdb, rich's tables, dlt) at module level.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import functools
+import io
 import json
 import logging
 import os
@@ -31,8 +31,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec
 
 import typer
 
-from visma_hrm.catalog import DATASETS
-from visma_hrm.config import Settings, load_settings
+from visma_hrm.config import Settings, close_match, load_settings
 from visma_hrm.errors import (
     ConcurrentRunError,
     ConfigurationError,
@@ -55,6 +54,8 @@ EXIT_PROBLEM = EXIT_FAILED
 EXIT_USAGE = 2
 EXIT_BUSY = 75
 """Another sync writes the same data right now (EX_TEMPFAIL: try again later)."""
+EXIT_CLOSED_PIPE = 141
+"""128 + SIGPIPE: the reader of stdout went away (``| head``); nothing is wrong."""
 EXIT_INTERRUPTED = 130
 """128 + the signal's number, as shells report it: 130 for SIGINT, 143 for SIGTERM."""
 
@@ -112,30 +113,8 @@ DuckdbPathOpt = Annotated[
     typer.Option(
         "--duckdb-path",
         metavar="FILE",
-        help="DuckDB file (default: the duckdb_path setting; for the demo its own file).",
+        help="DuckDB file of the warehouse (default: the duckdb_path setting, ./visma-hrm.duckdb).",
     ),
-]
-AsOfOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--as-of",
-        metavar="DATE",
-        help="Reference date YYYY-MM-DD, or 'today' to follow the calendar (default: the last "
-        "date the data covers).",
-    ),
-]
-MONTHS_HELP = "Months shown, counting back from the as-of date."
-SinceOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--since",
-        metavar="DATE",
-        help="Where to start, YYYY-MM-DD: changes detected from then on; analytics' first month "
-        "('earliest': the first contract; default 24 months back).",
-    ),
-]
-SchemaOpt = Annotated[
-    str, typer.Option("--schema", metavar="SCHEMA", help="Schema holding the synced tables.")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 LangOpt = Annotated[
@@ -193,13 +172,24 @@ def say(message: str) -> None:
 
 def stdout_console() -> Console:
     """stdout; off a terminal as wide as ``COLUMNS`` says, else wide enough for the tables."""
-    from rich.console import Console
-
-    console = Console()
+    console = console_class()()
     if console.is_terminal:
         return console
     columns = os.environ.get("COLUMNS", "")
-    return Console(width=int(columns) if columns.isdigit() else 140)
+    return console_class()(width=int(columns) if columns.isdigit() else 140)
+
+
+@functools.cache
+def console_class() -> type[Console]:
+    """rich's Console, but a closed pipe ends the command as ``expected_errors`` ends it
+    (rich's own way exits 1, the code of a failure)."""
+    from rich.console import Console
+
+    class StdoutConsole(Console):
+        def on_broken_pipe(self) -> None:
+            raise BrokenPipeError
+
+    return StdoutConsole
 
 
 # ----------------------------------------------------------------------------- errors
@@ -242,9 +232,14 @@ def expected_errors(json_output: bool = False, lang: str = "en") -> Iterator[Non
 
     Expected: visma-hrm's own errors, a database's errors (DuckDB, PostgreSQL), a file that
     cannot be read or written, a second Ctrl-C. Anything else is a bug and keeps its traceback.
+    A reader that closed the pipe (``visma-hrm changes | head``) is no error: the command ends
+    quietly with 141, as a shell reports a program ended by SIGPIPE.
     """
     try:
         yield
+    except BrokenPipeError:
+        _stdout_to_devnull()
+        raise typer.Exit(EXIT_CLOSED_PIPE) from None
     except VismaHrmError as exc:
         with _deaf_to_signals():
             fail(exc.code, exc.message, exit_code_for(exc), lang, json_output)
@@ -259,6 +254,16 @@ def expected_errors(json_output: bool = False, lang: str = "en") -> Iterator[Non
             if isinstance(exc, OSError):
                 fail("file", _first_line(exc), EXIT_FAILED, lang, json_output)
         raise
+
+
+def _stdout_to_devnull() -> None:
+    """Point stdout at /dev/null, so that Python's flush at exit finds no closed pipe to
+    complain about (the recipe of Python's own documentation on SIGPIPE)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):  # no real file (a test's capture)
+        return
 
 
 @contextmanager
@@ -334,12 +339,24 @@ def load_with_lang(
 
 
 def check_lang(flag: str | None, fallback: str | None = None) -> str:
-    """The language of messages: ``--lang`` (checked), else ``fallback`` (a setting), else
-    ``VISMA_HRM_LANG``, else English."""
-    if flag is not None and not is_known_lang(flag):
+    """The language of messages: ``--lang``, else ``fallback`` (a setting, checked when the
+    settings were loaded), else ``VISMA_HRM_LANG``, else English. An unknown language is
+    refused, from the flag and from the environment alike."""
+    if flag is not None:
+        _refuse_unknown_lang(flag, flag)
+        return normalize_lang(flag)
+    if fallback:
+        return normalize_lang(fallback)
+    from_env = env_lang()
+    if from_env is not None:
+        _refuse_unknown_lang(from_env, f"{from_env} (from VISMA_HRM_LANG)")
+    return normalize_lang(from_env)
+
+
+def _refuse_unknown_lang(value: str, shown: str) -> None:
+    if not is_known_lang(value):
         known = ", ".join(CATALOG)
-        fail("configuration", text("error.lang", "en", value=flag, known=known), EXIT_USAGE)
-    return normalize_lang(flag or fallback or env_lang())
+        fail("configuration", text("error.lang", "en", value=shown, known=known), EXIT_USAGE)
 
 
 def parse_date(flag: str, value: str) -> dt.date:
@@ -351,50 +368,6 @@ def parse_date(flag: str, value: str) -> dt.date:
 
 
 # ----------------------------------------------------------------------------- suggestions
-def did_you_mean(name: str, known: Iterable[str]) -> str | None:
-    """The closest known name when ``name`` looks like a typo of it (difflib's ratio >= 0.75)."""
-    matches = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
-    return matches[0] if matches else None
-
-
 def suggestion(name: str, known: Iterable[str]) -> str:
-    close = did_you_mean(name, known)
+    close = close_match(name, known)
     return f" Did you mean {close}?" if close else ""
-
-
-# ----------------------------------------------------------------------------- --fields
-def check_fields(fields: dict[str, str]) -> list[str]:
-    """Check ``fields`` names against the catalog before anything is asked of Visma.
-
-    Returns warnings; raises ``ConfigurationError`` for what is certainly wrong:
-
-    * an unknown dataset is an error (the catalog lists every dataset the API has);
-    * a column close to a known one is an error: it is a typo, and in an exclude list a typo
-      would let the very column through that was meant to stay at Visma;
-    * any other unknown column is a warning: Visma adds columns without notice, so it may be
-      new at the source; it is passed on to the API as given.
-    """
-    warnings: list[str] = []
-    for dataset_name, spec in fields.items():
-        dataset = DATASETS.get(dataset_name)
-        if dataset is None:
-            raise ConfigurationError(
-                f"--fields names unknown dataset {dataset_name!r}."
-                f"{suggestion(dataset_name, DATASETS)} Known datasets: {', '.join(DATASETS)}."
-            )
-        known = [c.name for c in dataset.columns]
-        names = [n.strip() for n in spec.strip().lstrip("!").split(",") if n.strip()]
-        for name in names:
-            if name.lstrip("!") in known:
-                continue
-            close = did_you_mean(name.lower(), known)
-            if close:
-                raise ConfigurationError(
-                    f"--fields {dataset_name}: {name!r} is not a column of {dataset_name}. "
-                    f"Did you mean {close}? (`visma-hrm datasets {dataset_name}` lists them.)"
-                )
-            warnings.append(
-                f"--fields {dataset_name}: {name!r} is not in the catalog; it may be a column "
-                "new at the source, so it is passed on to the API as given."
-            )
-    return warnings

@@ -164,7 +164,8 @@ def build_demo_analytics(path: Path, settings: Settings) -> DemoAnalytics:
     """Build the analytics views on the demo file, as ``visma-hrm analytics`` does without
     ``--as-of``: on the last date the data covers (the sandbox's clock, a year or more before
     today), so the months show real movement."""
-    from visma_hrm.analytics.build import build_analytics, data_as_of, summary
+    from visma_hrm.analytics.as_of import data_as_of
+    from visma_hrm.analytics.build import build_analytics, summary
 
     as_of = data_as_of(path, schema_of(path, settings))
     views = build_analytics(path, settings.dataset_name, as_of=as_of)
@@ -215,7 +216,7 @@ def demo_report_path(path: Path, lang: str) -> Path:
 
 def write_demo_report(path: Path, settings: Settings) -> Path:
     """The HR report of the demo data in the demo's language, as of the data's last date."""
-    from visma_hrm.analytics.build import data_as_of
+    from visma_hrm.analytics.as_of import data_as_of
     from visma_hrm.report import report
 
     out = demo_report_path(path, settings.lang)

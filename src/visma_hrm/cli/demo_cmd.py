@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from visma_hrm.cli.app import app
 from visma_hrm.cli.common import (
-    DuckdbPathOpt,
     EmployeesOpt,
     ForceOpt,
     LangOpt,
@@ -41,7 +40,15 @@ if TYPE_CHECKING:
 @app.command("demo")
 @errors_to_exit
 def demo_command(
-    duckdb_path: DuckdbPathOpt = None,
+    duckdb_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--duckdb-path",
+            metavar="FILE",
+            help="DuckDB file the demo makes (default ./visma_hrm_demo.duckdb; replaced only "
+            "when an earlier demo made it).",
+        ),
+    ] = None,
     employees: EmployeesOpt = 200,
     force: ForceOpt = False,
     lang: LangOpt = None,

@@ -18,7 +18,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from visma_hrm.cli.common import VERBOSITY
+from visma_hrm.cli.common import VERBOSITY, console_class
 from visma_hrm.messages import text
 from visma_hrm.onboarding import DatasetStatus, Diagnosis, Problem, scrub
 from visma_hrm.redact import Secret
@@ -125,7 +125,7 @@ def light_table(**options: Any) -> Table:
 
 
 def plain_console() -> Console:
-    return Console(highlight=False, markup=False, emoji=False)
+    return console_class()(highlight=False, markup=False, emoji=False)
 
 
 def dump_json(data: dict[str, Any]) -> str:

@@ -1,69 +1,137 @@
-"""The ``model`` command: build the Power BI-ready star model (``visma_hrm.analytics.star``)."""
+"""The ``model`` command: build the Power BI-ready star model (``visma_hrm.analytics.star``)
+and say what it counts on the as-of date (the one reference date unless ``--as-of``)."""
 
 from __future__ import annotations
 
-import datetime as dt
+import json
+from decimal import Decimal
 from typing import Annotated, Any
 
 import typer
 
-from visma_hrm.analytics.build import DEFAULT_SOURCE_SCHEMA, DEFAULT_TARGET_SCHEMA, data_as_of
-from visma_hrm.analytics.star import DEFAULT_MODEL_SCHEMA, build_model
 from visma_hrm.cli.app import app
 from visma_hrm.cli.common import (
-    AsOfOpt,
-    DestinationOpt,
+    VERBOSITY,
+    ConfigOpt,
     DuckdbPathOpt,
+    JsonOpt,
+    LangOpt,
     QuietOpt,
-    SchemaOpt,
     VerboseOpt,
     errors_to_exit,
-    parse_date,
     set_verbosity,
+    stdout_console,
 )
-from visma_hrm.cli.report_cmd import connection
-from visma_hrm.config import load_settings
+from visma_hrm.cli.read_options import (
+    DEFAULT_ANALYTICS_SCHEMA,
+    AnalyticsSchemaOpt,
+    AsOfOpt,
+    ReadDestinationOpt,
+    SchemaOpt,
+    as_of_date,
+    chosen_tenants,
+    read_settings,
+    tenant_filter,
+)
+from visma_hrm.messages import number, text
+
+DEFAULT_MODEL_SCHEMA = "visma_hrm_model"
+"""``visma_hrm.analytics.star.DEFAULT_MODEL_SCHEMA``, spelled here so ``--help`` needs no
+analytics import (a test keeps the two equal)."""
 
 
 @app.command("model")
 @errors_to_exit
 def model_command(
+    config: ConfigOpt = None,
+    destination: ReadDestinationOpt = None,
     duckdb_path: DuckdbPathOpt = None,
-    destination: DestinationOpt = None,
-    schema: SchemaOpt = DEFAULT_SOURCE_SCHEMA,
-    analytics_schema: Annotated[
-        str,
-        typer.Option(
-            "--analytics-schema", metavar="SCHEMA", help="Schema for the analytics views."
-        ),
-    ] = DEFAULT_TARGET_SCHEMA,
+    schema: SchemaOpt = None,
+    analytics_schema: AnalyticsSchemaOpt = DEFAULT_ANALYTICS_SCHEMA,
     model_schema: Annotated[
         str,
         typer.Option("--model-schema", metavar="SCHEMA", help="Schema for the star model's views."),
     ] = DEFAULT_MODEL_SCHEMA,
+    tenant: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tenant",
+            metavar="TENANT_ID",
+            help="Only this tenant in the figures printed (the model holds every tenant); "
+            "repeatable.",
+        ),
+    ] = None,
     as_of: AsOfOpt = None,
+    json_output: JsonOpt = False,
+    lang: LangOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
     """Create the star model for Power BI: person, employment, unit and date dimensions and a
     monthly headcount/FTE fact (see docs/powerbi.md)."""
+    from visma_hrm.analytics.star import build_model
+    from visma_hrm.warehouse.reading import open_for_reading
+
     set_verbosity(quiet, verbose)
-    settings = load_settings()
-    path = duckdb_path or settings.duckdb_path
-    fields = settings.model_custom_fields
-    with connection(destination or "duckdb", path) as conn:
-        day = _model_day(conn, schema, as_of)
+    settings = read_settings(
+        config, destination=destination, duckdb_path=duckdb_path, schema=schema, lang=lang
+    )
+    wanted = tenant_filter(tenant)
+    with open_for_reading(settings, views=True) as reading:
+        day = as_of_date(reading, as_of, settings.lang)
         views = build_model(
-            conn, schema, analytics_schema, model_schema, as_of=day, custom_fields=fields
+            reading.connection,
+            reading.schema,
+            analytics_schema,
+            model_schema,
+            as_of=day,
+            custom_fields=settings.model_custom_fields,
         )
-    from rich.console import Console
+        found = _last_month(reading.query, model_schema)
+    shown = chosen_tenants(wanted, list(found))
+    tenants = [{"tenant_id": t, **found[t]} for t in shown]
+    if json_output:
+        document = {
+            "schema": model_schema,
+            "as_of": day.isoformat() if day else None,
+            "views": views,
+            "tenants": [{**t, "fte": float(t["fte"]), "date": t["date"]} for t in tenants],
+        }
+        print(json.dumps(document, indent=2))
+        return
+    _print(model_schema, views, tenants, settings.lang)
 
-    Console().print(f"Views in schema {model_schema}: {', '.join(views)}", highlight=False)
+
+def _last_month(query: Any, model_schema: str) -> dict[str, dict[str, Any]]:
+    """Per tenant, what the fact counts in its last month (the as-of date): persons and FTE."""
+    from visma_hrm.analytics.models import quote
+
+    fact = f"{quote(model_schema)}.fact_headcount_monthly"
+    rows = query(
+        f"SELECT tenant_id, count(DISTINCT person_id), sum(fte), max(reference_date) FROM {fact} "
+        f"WHERE month = (SELECT max(month) FROM {fact}) GROUP BY tenant_id ORDER BY tenant_id"
+    )
+    return {
+        str(tenant): {
+            "headcount": int(persons),
+            "fte": Decimal(str(fte)).normalize(),
+            "date": str(date)[:10],
+        }
+        for tenant, persons, fte, date in rows
+    }
 
 
-def _model_day(conn: Any, schema: str, flag: str | None) -> dt.date | None:
-    """--as-of: a date; 'today' (None: CURRENT_DATE, views follow the calendar); absent: the
-    data's last date, as ``visma-hrm analytics`` does."""
-    if flag is None:
-        return data_as_of(conn, schema)
-    return None if flag.strip().lower() == "today" else parse_date("--as-of", flag)
+def _print(schema: str, views: list[str], tenants: list[dict[str, Any]], lang: str) -> None:
+    console = stdout_console()
+    line = text("model.views", lang, schema=schema, views=", ".join(views))
+    console.print(line, highlight=False)
+    for t in tenants:
+        values = {
+            "tenant": t["tenant_id"],
+            "headcount": number(t["headcount"], lang, grouping=False),
+            "fte": number(t["fte"], lang),
+            "date": t["date"],
+        }
+        console.print(text("model.tenant", lang, **values), highlight=False)
+    if not VERBOSITY.quiet:
+        console.print(text("model.next", lang), highlight=False)

@@ -38,6 +38,7 @@ from visma_hrm.cli.common import (
     load_with_lang,
     say,
     set_verbosity,
+    warn,
 )
 from visma_hrm.config import (
     DEFAULT_CONFIG_FILE,
@@ -46,9 +47,9 @@ from visma_hrm.config import (
     Settings,
     load_settings,
     secrets_path,
-    write_config,
     write_secrets,
 )
+from visma_hrm.config_values import check_tenant_ids
 from visma_hrm.errors import ConfigurationError
 from visma_hrm.messages import env_lang, text
 from visma_hrm.redact import Secret, redact_url
@@ -130,7 +131,7 @@ def init(
         typer.echo(text("init.not_written", lang))
         raise typer.Exit(EXIT_PROBLEM)
     assert secret is not None  # both ways of building settings guarantee a secret
-    _write(target, settings, secret, lang)
+    _write(target, settings, secret, force, lang)
 
 
 def _init_defaults(target: Path, api_url: str | None, token_url: str | None) -> Settings:
@@ -146,7 +147,9 @@ def _init_defaults(target: Path, api_url: str | None, token_url: str | None) -> 
         "api_url": api_url or env.get(f"{ENV_PREFIX}API_URL"),
         "token_url": token_url or env.get(f"{ENV_PREFIX}TOKEN_URL"),
         "client_id": env.get(f"{ENV_PREFIX}CLIENT_ID"),
-        "tenants": _split(env.get(f"{ENV_PREFIX}TENANTS", "")),
+        "tenants": check_tenant_ids(
+            _split(env.get(f"{ENV_PREFIX}TENANTS", "")), f"from {ENV_PREFIX}TENANTS"
+        ),
     }
     return replace(base, **{k: v for k, v in values.items() if v})
 
@@ -156,7 +159,7 @@ def _from_flags(
 ) -> Settings:
     secret = _read_stdin_secret(lang) if stdin else os.environ.get(SECRET_ENV, "").strip()
     chosen_id = client_id or base.client_id
-    chosen_tenants = tuple(tenants or ()) or base.tenants
+    chosen_tenants = check_tenant_ids(tenants or (), "--tenant") or base.tenants
     missing = [
         text(f"init.what.{what}", lang)
         for what, value in (
@@ -187,8 +190,10 @@ def _from_prompts(
         secret = typer.prompt(text("init.prompt.secret", lang), hide_input=True)
     if not secret.strip():
         fail_usage(text("init.empty_secret", lang), lang)
-    chosen_tenants = tuple(tenants or ()) or _split(
-        typer.prompt(text("init.prompt.tenants", lang), default=",".join(base.tenants) or None)
+    chosen_tenants = check_tenant_ids(tenants or (), "--tenant") or typer.prompt(
+        text("init.prompt.tenants", lang),
+        default=",".join(base.tenants) or None,
+        value_proc=_typed_tenants,
     )
     return replace(
         base,
@@ -196,6 +201,14 @@ def _from_prompts(
         tenants=chosen_tenants,
         client_secret=Secret(secret.strip()),
     )
+
+
+def _typed_tenants(typed: str) -> tuple[str, ...]:
+    """The tenant ids typed at the prompt; one that is not a UUID asks again (click shows why)."""
+    try:
+        return check_tenant_ids(_split(typed))
+    except ConfigurationError as exc:
+        raise typer.BadParameter(exc.message) from None
 
 
 def _read_stdin_secret(lang: str) -> str:
@@ -220,12 +233,23 @@ def _may_write(
     return True
 
 
-def _write(target: Path, settings: Settings, secret: Secret, lang: str) -> None:
+def _write(target: Path, settings: Settings, secret: Secret, force: bool, lang: str) -> None:
+    """Set init's keys in the config file (keeping every other one) and write the secret.
+
+    A key init does not manage that was already wrong stays wrong: said as a warning, since
+    the next command would refuse the file.
+    """
+    from visma_hrm.onboarding.config_file import write_config
+
     target.parent.mkdir(parents=True, exist_ok=True)
     secrets = secrets_path(target)
-    write_config(target, settings)
+    write_config(target, settings, replace_unreadable=force)
     write_secrets(secrets, secret)
     typer.echo(text("init.written", lang, config=target, secrets=secrets))
+    try:
+        load_settings(target, env={})
+    except ConfigurationError as exc:
+        warn(exc.message, lang)
 
 
 def _split(raw: str) -> tuple[str, ...]:

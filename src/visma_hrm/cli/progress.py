@@ -24,7 +24,7 @@ from rich.text import Text
 
 from visma_hrm.catalog import REJECTED_ROWS_TABLE
 from visma_hrm.errors import root_cause_first
-from visma_hrm.messages import CATALOG, number, text
+from visma_hrm.messages import CATALOG, Note, number, text
 
 if TYPE_CHECKING:  # types only: the report's renderer imports this module without a sync
     from visma_hrm.client.models import ExportProgress
@@ -51,13 +51,15 @@ def state_word(state: str, lang: str = "en") -> str:
     return text(key, lang) if key in CATALOG["en"] else state
 
 
-def human_bytes(n: int) -> str:
+def human_bytes(n: int, lang: str = "en") -> str:
+    """A size as the reader writes it: ``1.2 MB``, in Dutch ``1,2 MB``."""
     size = float(n)
     for unit in ("B", "kB", "MB", "GB"):
         if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+            shown = f"{size:.0f}" if unit == "B" else f"{size:.1f}"
+            return f"{number(shown, lang)} {unit}"
         size /= 1000
-    return f"{size:.1f} GB"  # pragma: no cover - loop always returns
+    return f"{number(f'{size:.1f}', lang)} GB"  # pragma: no cover - loop always returns
 
 
 class PlainReporter:
@@ -90,7 +92,7 @@ class PlainReporter:
         self._last[key] = mark
         files = ""
         if progress.files_total is not None:
-            size = human_bytes(progress.bytes_done)
+            size = human_bytes(progress.bytes_done, self.lang)
             done, total = progress.files_done, progress.files_total
             files = " " + text("sync.log.files", self.lang, done=done, total=total, size=size)
         phase = state_word(progress.phase, self.lang)
@@ -169,7 +171,7 @@ class RichReporter:
                 dataset,
                 state_word(row.state, self.lang),
                 f"{row.files_done}/{total}",
-                human_bytes(row.bytes),
+                human_bytes(row.bytes, self.lang),
                 number(row.rows, self.lang),
             )
         return table
@@ -251,12 +253,15 @@ def print_summary(
     title: str | None = None,
     quiet: bool = False,
     lang: str = "en",
+    verbose: bool = False,
 ) -> None:
-    """The summary table, then every problem in words (the table only has room for a code).
+    """The summary table, then every problem in words (the table only has room for a code),
+    the notes, and the verdict line.
 
-    ``quiet`` leaves out the table and the verdict of a run that loaded everything. The
-    fixed words are in ``lang``; the report's own notes, warnings and error causes come from
-    the sync engine and are English for now.
+    ``quiet`` keeps what ``-q`` promises: problems, warnings and the verdict line (the result),
+    nothing else; a note that says a step found nothing to do shows with ``verbose`` only.
+    Words are in ``lang``, the engine's notes too (``Note.in_lang``); its warnings and error
+    causes are English for now.
     """
     if not quiet:
         console.print(summary_table(report, title, lang))
@@ -265,17 +270,8 @@ def print_summary(
     for warning in report.warnings:
         line = text("warning.line", lang, message=warning)
         console.print(escape(line), soft_wrap=True, highlight=False)
-    for note in report.notes:
-        console.print(
-            escape(text("sync.note", lang, message=note)), soft_wrap=True, highlight=False
-        )
-    if report.interrupted_runs_removed and not quiet:
-        count = report.interrupted_runs_removed
-        console.print(text("sync.interrupted_removed", lang, count=count))
-    if quiet and report.exit_code == 0:
-        return
-    if report.fields:
-        console.print(escape(_kept_out(report, lang)), soft_wrap=True, highlight=False)
+    if not quiet:
+        _print_notes(report, console, lang, verbose)
     seconds = number(round(report.seconds, 1), lang)
     load = number(round(report.load_seconds, 1), lang)
     where = escape(_where(report, lang))
@@ -283,6 +279,21 @@ def print_summary(
     console.print(
         text("sync.verdict_line", lang, verdict=verdict, where=where, seconds=seconds, load=load)
     )
+
+
+def _print_notes(report: SyncReport, console: Console, lang: str, verbose: bool) -> None:
+    """What the run did besides loading: its notes, leftovers it removed, columns kept out."""
+    for note in report.notes:
+        if isinstance(note, Note) and not note.changed and not verbose:
+            continue  # a step that found nothing to do
+        message = note.in_lang(lang) if isinstance(note, Note) else note
+        line = escape(text("sync.note", lang, message=message))
+        console.print(line, soft_wrap=True, highlight=False)
+    if report.interrupted_runs_removed:
+        count = report.interrupted_runs_removed
+        console.print(text("sync.interrupted_removed", lang, count=count))
+    if report.fields:
+        console.print(escape(_kept_out(report, lang)), soft_wrap=True, highlight=False)
 
 
 def _where(report: SyncReport, lang: str = "en") -> str:

@@ -1,43 +1,45 @@
 """The ``report`` command: write the HR report (one self-contained HTML file) and say where.
 
-Reads DuckDB (``--duckdb-path``) or PostgreSQL (``--destination postgres``, credentials the
-usual dlt way, never from a flag); all the work is in ``visma_hrm.report``.
+Reads the warehouse the settings name (a DuckDB file, or PostgreSQL with the credentials the
+sync uses) through ``visma_hrm.warehouse.reading``; all the work is in ``visma_hrm.report``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
+import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from visma_hrm.analytics.build import DEFAULT_SOURCE_SCHEMA
 from visma_hrm.cli.app import app
 from visma_hrm.cli.common import (
-    MONTHS_HELP,
-    AsOfOpt,
-    DestinationOpt,
+    ConfigOpt,
     DuckdbPathOpt,
+    JsonOpt,
     LangOpt,
     QuietOpt,
-    SchemaOpt,
-    TenantOpt,
     VerboseOpt,
-    check_lang,
     errors_to_exit,
-    parse_date,
     set_verbosity,
     stdout_console,
 )
-from visma_hrm.config import load_settings
-from visma_hrm.errors import ConfigurationError
+from visma_hrm.cli.read_options import (
+    DEFAULT_MONTHS,
+    AsOfOpt,
+    MonthsOpt,
+    ReadDestinationOpt,
+    SchemaOpt,
+    as_of_date,
+    read_settings,
+    tenant_filter,
+)
 from visma_hrm.messages import number, text
-from visma_hrm.report import ReportData, report
-from visma_hrm.report.data import DEFAULT_REPORT_SCHEMA, PERIOD_MONTHS
-from visma_hrm.report.output import check_output
+from visma_hrm.report.definitions import DEFAULT_REPORT_SCHEMA
+
+if TYPE_CHECKING:
+    from visma_hrm.report import ReportData
 
 
 @app.command("report")
@@ -46,42 +48,64 @@ def report_command(
     output: Annotated[
         Path, typer.Option("--output", "-o", metavar="FILE", help="HTML file to write.")
     ] = Path("visma_hrm_report.html"),
+    config: ConfigOpt = None,
+    destination: ReadDestinationOpt = None,
     duckdb_path: DuckdbPathOpt = None,
-    destination: DestinationOpt = None,
-    schema: SchemaOpt = DEFAULT_SOURCE_SCHEMA,
+    schema: SchemaOpt = None,
     report_schema: Annotated[
         str,
         typer.Option(
             "--report-schema", metavar="SCHEMA", help="Schema for the report's own views."
         ),
     ] = DEFAULT_REPORT_SCHEMA,
-    tenant: TenantOpt = None,
+    tenant: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tenant", metavar="TENANT_ID", help="Only this tenant in the report; repeatable."
+        ),
+    ] = None,
     as_of: AsOfOpt = None,
-    months: Annotated[
-        int, typer.Option("--months", min=2, metavar="N", help=MONTHS_HELP)
-    ] = PERIOD_MONTHS,
+    months: MonthsOpt = DEFAULT_MONTHS,
+    json_output: JsonOpt = False,
     lang: LangOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
     """Write the HR report: headcount, FTE, flows, units, contracts, age, action lists."""
+    from visma_hrm.report import report
+    from visma_hrm.report.output import check_output
+    from visma_hrm.warehouse.reading import open_for_reading
+
     set_verbosity(quiet, verbose)
-    lang = check_lang(lang)
-    check_output(output, lang)
-    day = _report_day(as_of)
-    path = duckdb_path or load_settings().duckdb_path
-    with connection(destination or "duckdb", path) as conn:
+    settings = read_settings(
+        config, destination=destination, duckdb_path=duckdb_path, schema=schema, lang=lang
+    )
+    wanted = tenant_filter(tenant)
+    check_output(output, settings.lang)  # before the work, not after it
+    with open_for_reading(settings, views=True) as reading:
+        day = as_of_date(reading, as_of, settings.lang) or dt.date.today()
         data = report(
-            conn,
+            reading.connection,
             output,
-            lang,
-            schema=schema,
+            settings.lang,
+            schema=reading.schema,
             report_schema=report_schema,
-            tenants=list(tenant or []),
+            tenants=list(wanted),
             as_of=day,
             months=months,
         )
-    stdout_console().print(written_line(output, data, lang), highlight=False)
+    if json_output:
+        document = {
+            "output": str(output.resolve()),
+            "as_of": data.as_of.isoformat(),
+            "first_month": f"{data.months[0].month:%Y-%m}",
+            "tenants": data.tenants,
+            "headcount": data.end.persons,
+            "fte": float(data.end.fte),
+        }
+        print(json.dumps(document, indent=2))
+        return
+    stdout_console().print(written_line(output, data, settings.lang), highlight=False)
 
 
 def written_line(output: Path, data: ReportData, lang: str) -> str:
@@ -98,60 +122,3 @@ def written_line(output: Path, data: ReportData, lang: str) -> str:
         headcount=number(data.end.persons, lang),
         fte=number(f"{float(data.end.fte):,.1f}", lang),
     )
-
-
-@contextmanager
-def connection(destination: str, duckdb_path: Path) -> Iterator[Any]:
-    """A DB-API connection to the synced tables: the DuckDB file, or PostgreSQL."""
-    if destination == "duckdb":
-        import duckdb
-
-        if not duckdb_path.is_file():
-            raise ConfigurationError(f"{duckdb_path} does not exist: run `visma-hrm sync` first.")
-        conn = duckdb.connect(str(duckdb_path))
-    elif destination == "postgres":
-        conn = _postgres()
-    else:
-        raise ConfigurationError(
-            f"--destination {destination!r}: the report reads duckdb or postgres."
-        )
-    try:
-        yield conn
-    finally:
-        conn.close()
-
-
-def _postgres() -> Any:
-    """Credentials from DESTINATION__POSTGRES__CREDENTIALS or .dlt/secrets.toml, as the sync."""
-    import dlt
-
-    try:
-        import psycopg2  # type: ignore[import-untyped]
-    except ImportError:
-        raise ConfigurationError(
-            "PostgreSQL needs the postgres extra: pip install 'visma-hrm[postgres]'."
-        ) from None
-    credentials: Any = dlt.secrets.get("destination.postgres.credentials")
-    if not credentials:
-        raise ConfigurationError(
-            "No PostgreSQL credentials: set DESTINATION__POSTGRES__CREDENTIALS or "
-            "[destination.postgres] credentials in .dlt/secrets.toml."
-        )
-    if isinstance(credentials, str):
-        return psycopg2.connect(credentials)
-    names = {
-        "username": "user",
-        "password": "password",
-        "host": "host",
-        "port": "port",
-        "database": "dbname",
-    }
-    given = {names[k]: v for k, v in dict(credentials).items() if k in names and v is not None}
-    return psycopg2.connect(**given)
-
-
-def _report_day(flag: str | None) -> dt.date | None:
-    """--as-of: a date, 'today', or absent (the report's default: the data's last date)."""
-    if flag is None:
-        return None
-    return dt.date.today() if flag.strip().lower() == "today" else parse_date("--as-of", flag)

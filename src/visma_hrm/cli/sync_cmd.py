@@ -32,7 +32,6 @@ from visma_hrm.cli.common import (
     TenantOpt,
     TokenUrlOpt,
     VerboseOpt,
-    check_fields,
     check_lang,
     errors_to_exit,
     set_verbosity,
@@ -81,6 +80,7 @@ def sync_command(
     """Load the approved datasets of every configured tenant into the destination."""
     from visma_hrm.load.dlt_internals import quiet_dlt_logs
     from visma_hrm.sync import SyncSettings
+    from visma_hrm.sync.plan import field_warnings
 
     set_verbosity(quiet, verbose)
     overrides: dict[str, Any] = {
@@ -100,7 +100,7 @@ def sync_command(
     check_lang(lang)
     settings = load_settings(config, overrides=overrides)
     settings = with_field_flags(settings, fields or [])
-    for warning in check_fields(dict(settings.fields)):
+    for warning in field_warnings(settings.fields):  # before anything is asked
         warn(warning, settings.lang)
     run = SyncSettings(settings, full_refresh=full_refresh)
     report = _run(run, json_output, settings.lang)
@@ -132,7 +132,7 @@ def _run(settings: SyncSettings, json_output: bool, lang: str = "en") -> SyncRep
         print(json.dumps(report.to_dict(), indent=2))
         return report
     report = sync_with_display(settings, lang)
-    print_summary(report, out, quiet=VERBOSITY.quiet, lang=lang)
+    print_summary(report, out, quiet=VERBOSITY.quiet, lang=lang, verbose=VERBOSITY.verbose)
     return report
 
 

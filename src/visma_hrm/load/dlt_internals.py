@@ -14,15 +14,17 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from importlib.metadata import PackageNotFoundError, version
 from types import FrameType
-from typing import Any, cast
+from typing import Any, AnyStr, Protocol, cast
 
 import dlt
+from dlt.common.configuration.exceptions import ConfigurationException as DltConfigurationException
 from dlt.common.destination.exceptions import DestinationUndefinedEntity
 from dlt.common.destination.reference import Destination
-from dlt.common.exceptions import TransientException
+from dlt.common.exceptions import DltException, TransientException
 from dlt.common.pipeline import get_dlt_pipelines_dir
 from dlt.common.runtime import signals as dlt_signals
 from dlt.destinations.exceptions import DatabaseUndefinedRelation, DestinationConnectionError
@@ -32,13 +34,40 @@ from visma_hrm.errors import ConfigurationError, Interrupted
 
 TESTED_DLT_VERSION = "1.31.0"
 
+
+class SqlClient(Protocol):
+    """dlt's SQL client, as far as visma-hrm uses it (the same on every SQL destination)."""
+
+    dataset_name: str
+
+    def execute_sql(
+        self, sql: AnyStr, *args: Any, **kwargs: Any
+    ) -> Sequence[Sequence[Any]] | None: ...
+
+    def execute_query(
+        self, query: AnyStr, *args: Any, **kwargs: Any
+    ) -> AbstractContextManager[Any]: ...
+
+    def make_qualified_table_name(
+        self, table_name: str, quote: bool = True, casefold: bool = True
+    ) -> str: ...
+
+    def escape_column_name(
+        self, column_name: str, quote: bool = True, casefold: bool = True
+    ) -> str: ...
+
+    def begin_transaction(self) -> AbstractContextManager[Any]: ...
+
+
 __all__ = [
     "SIGNAL_NAMES",
     "TESTED_DLT_VERSION",
     "DatabaseUndefinedRelation",
     "DestinationConnectionError",
     "DestinationUndefinedEntity",
+    "DltException",
     "DuckDbCredentials",
+    "SqlClient",
     "TransientException",
     "active_pipeline",
     "check_dlt_version",
@@ -151,7 +180,7 @@ def destination_location(factory: Any) -> str:
         location = config.data_location()
     except ImportError as exc:
         raise ConfigurationError(missing_extra_message(factory.destination_name, exc)) from None
-    except Exception as exc:
+    except (DltConfigurationException, ValueError) as exc:  # missing or malformed credentials
         name = factory.destination_name
         raise ConfigurationError(
             f"The {name} destination is not configured ({_first_line(exc)}). Give it its "

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from visma_hrm.catalog import SYNC_STATE_TABLE, TENANT_COLUMN
-from visma_hrm.load.dlt_internals import DatabaseUndefinedRelation
+from visma_hrm.load.dlt_internals import DatabaseUndefinedRelation, SqlClient
 
 LOADS_TABLE = "_dlt_loads"
 
@@ -66,7 +66,7 @@ class Positions:
         return max((m for m in moments if m is not None), default=None)
 
 
-def read_positions(client: Any | None) -> Positions:
+def read_positions(client: SqlClient | None) -> Positions:
     """The positions stored in the destination behind ``client`` (dlt's SQL client).
 
     No client (a destination without SQL) or no state table yet means no positions: every

@@ -39,7 +39,7 @@ from visma_hrm.catalog.personal import KEY_DOMAINS, Role, columns_with
 from visma_hrm.client.models import RejectedRow
 from visma_hrm.config import Settings
 from visma_hrm.errors import ConfigurationError, VismaHrmError
-from visma_hrm.load.dlt_internals import DatabaseUndefinedRelation
+from visma_hrm.load.dlt_internals import DatabaseUndefinedRelation, SqlClient
 from visma_hrm.redact import Secret
 
 PROFILE = "pseudonymize"
@@ -231,7 +231,7 @@ class Marker:
     keys_pseudonymized: bool
 
 
-def read_marker(client: Any) -> Marker | None:
+def read_marker(client: SqlClient) -> Marker | None:
     """The newest loaded privacy marker of the destination (None: it holds clear data).
 
     Every marker row is read and the newest picked here: one row per load, and no
@@ -252,7 +252,7 @@ def read_marker(client: Any) -> Marker | None:
     return Marker(str(newest[2]), bool(newest[3]))
 
 
-def holds_data(client: Any) -> bool:
+def holds_data(client: SqlClient) -> bool:
     """Whether the destination holds any fully loaded export."""
     state = client.make_qualified_table_name(SYNC_STATE_TABLE)
     loads = client.make_qualified_table_name("_dlt_loads")
@@ -266,7 +266,7 @@ def holds_data(client: Any) -> bool:
     return bool(found and int(found[0][0]))
 
 
-def check_destination(client: Any | None, pseudonymizer: Pseudonymizer | None) -> None:
+def check_destination(client: SqlClient | None, pseudonymizer: Pseudonymizer | None) -> None:
     """Refuse a run that would mix clear values and pseudonyms, or pseudonyms of two keys.
 
     A destination without an SQL client (files) cannot be checked: the run goes on.

@@ -2,10 +2,11 @@
 
 The words themselves live per area, each module with an ``EN`` and an ``NL`` dictionary:
 ``general`` (every command's error line), ``onboarding`` (``check``, ``init``, ``datasets``,
-translated in full), ``sync``, ``analytics``, ``demo`` (also ``sandbox``). Those translate their
-own fixed words (titles, column headers, statuses, verdicts), while the sentences the sync
-engine writes into its report (notes, warnings, error causes) are English in both languages for
-now.
+translated in full), ``sync``, ``analytics`` (also ``report`` and ``model``'s lines), ``changes``,
+``demo`` (also ``sandbox``), ``warehouse`` (what the read commands find at the path they are
+given). Those translate their own fixed words (titles, column headers, statuses, verdicts),
+while the sentences the sync engine writes into its report (notes, warnings, error causes) are
+English in both languages for now.
 
 A plain dictionary per language is enough: the catalog is small, every key exists in every
 language (a test checks keys and placeholders match), and a missing Dutch text falls back to
@@ -18,12 +19,21 @@ import os
 import string
 from collections.abc import Mapping
 
-from visma_hrm.messages import analytics, demo, engine, general, onboarding, sync
+from visma_hrm.messages import (
+    analytics,
+    changes,
+    demo,
+    engine,
+    general,
+    onboarding,
+    sync,
+    warehouse,
+)
 
 LANGUAGES = ("en", "nl")
 DEFAULT_LANG = "en"
 
-_AREAS = (general, onboarding, sync, engine, analytics, demo)
+_AREAS = (general, onboarding, sync, engine, analytics, changes, demo, warehouse)
 
 
 def _merged(language: str) -> dict[str, str]:

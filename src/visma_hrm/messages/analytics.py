@@ -1,5 +1,6 @@
-"""``analytics`` and ``report``: the views built and the headcount, FTE and flows per tenant;
-where the HR report went and what it counted, and why it could not be written.
+"""``analytics``, ``report`` and ``model``: the views built and the headcount, FTE and flows per
+tenant; where the HR report went and what it counted, and why it could not be written; the star
+model built and what it counts.
 
 Looked up through ``visma_hrm.messages.text``; every key exists in both languages.
 """
@@ -41,6 +42,13 @@ EN: dict[str, str] = {
     "report.unknown_tenant": (
         "No contracts for tenant(s) {tenants} in the database; tenants found: {known}."
     ),
+    # --- model ------------------------------------------------------------------------------
+    "model.views": "Views in schema [bold]{schema}[/]: {views}",
+    "model.tenant": "tenant {tenant}: headcount {headcount}, FTE {fte} on {date}",
+    "model.next": (
+        "Connect Power BI to these views (docs/powerbi.md); rebuild after a sync to move the "
+        "as-of date."
+    ),
 }
 
 NL: dict[str, str] = {
@@ -76,5 +84,11 @@ NL: dict[str, str] = {
     "report.no_contracts": "Geen contracten in de database: nog niets te rapporteren.",
     "report.unknown_tenant": (
         "Geen contracten voor tenant(s) {tenants} in de database; gevonden tenants: {known}."
+    ),
+    "model.views": "Views in schema [bold]{schema}[/]: {views}",
+    "model.tenant": "tenant {tenant}: headcount {headcount}, fte {fte} op {date}",
+    "model.next": (
+        "Verbind Power BI met deze views (docs/powerbi.md); maak ze na een sync opnieuw om de "
+        "peildatum te verzetten."
     ),
 }

@@ -148,7 +148,9 @@ EN: dict[str, str] = {
     "init.valid": "The credentials work.",
     "init.invalid": "The check found problems; the configuration does not work yet.",
     "init.confirm_write_anyway": "Write the configuration anyway?",
-    "init.confirm_overwrite": "{path} exists. Replace it?",
+    "init.confirm_overwrite": (
+        "{path} exists. Set its client id, tenants and URLs (its other settings stay)?"
+    ),
     "init.exists": "{path} exists; use --force to replace it.",
     "init.written": "Wrote {config} and the secrets file {secrets} (readable by you only).",
     "init.not_written": "Nothing was written.",
@@ -298,7 +300,10 @@ NL: dict[str, str] = {
     "init.valid": "De gegevens werken.",
     "init.invalid": "De controle vond problemen; de configuratie werkt nog niet.",
     "init.confirm_write_anyway": "De configuratie toch opslaan?",
-    "init.confirm_overwrite": "{path} bestaat al. Vervangen?",
+    "init.confirm_overwrite": (
+        "{path} bestaat al. Client id, tenants en URL's erin zetten (de andere instellingen "
+        "blijven)?"
+    ),
     "init.exists": "{path} bestaat al; gebruik --force om het te vervangen.",
     "init.written": (
         "{config} en het secrets-bestand {secrets} (alleen door jou leesbaar) zijn opgeslagen."

@@ -75,6 +75,8 @@ def sync_tenant(
     """
     chosen = replace(settings, tenants=(tenant_id,), datasets=tuple(datasets or settings.datasets))
     plan = RunPlan.of(chosen, full_refresh=full_refresh, entry_point=entry_point)
+    for warning in plan.warnings:
+        log.warning(warning)
     report = run_plan(plan, Warehouse.of(chosen), LogReporter(), take_turns=True)
     outcome = tenant_outcome(report, tenant_id)
     if not outcome.datasets and not outcome.failures:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from visma_hrm.analytics.as_of import data_as_of
 from visma_hrm.analytics.build import (
     DEFAULT_SOURCE_SCHEMA,
     _connect,
@@ -41,21 +42,8 @@ __all__ = ["DEFAULT_REPORT_SCHEMA", "PERIOD_MONTHS", "ReportData", "collect", "m
 
 
 def default_as_of(connection_or_path: Any, schema: str = DEFAULT_SOURCE_SCHEMA) -> dt.date:
-    """The last day the data covers: the latest change of a contract or employee record
-    (``existencestartutc``), never later than today."""
-    with _connect(connection_or_path, read_only=True) as db:
-        source, present = resolve_source_schema(db, schema)
-        latest: list[dt.date] = []
-        for table in sorted({"contracts", "employees"} & present):
-            rows = db.query(
-                f"SELECT max(existencestartutc) FROM {quote(source)}.{quote(table)} "
-                'WHERE NOT coalesce("_visma_deleted", FALSE)'
-            )
-            value = rows[0][0] if rows else None
-            if isinstance(value, dt.datetime):
-                latest.append(value.astimezone(dt.UTC).date())
-    today = dt.date.today()
-    return min(max(latest), today) if latest else today
+    """The one reference date of every command (``visma_hrm.analytics.as_of``)."""
+    return data_as_of(connection_or_path, schema)
 
 
 def collect(

@@ -107,7 +107,6 @@ def _new_report(
     report.location = warehouse.label
     report.privacy_profile = plan.settings.privacy_profile
     report.fields = {d.name: p for d in plan.datasets if (p := plan.selection_param(d.name))}
-    report.warnings += list(plan.warnings)
     report.interrupted_runs_removed = session.prepared.abandoned_runs_removed
     return report
 

@@ -201,6 +201,10 @@ class Session(ABC):
         """Failures inside the block leave it as ``visma_hrm.errors`` classes."""
         return translated(step, destination=self.destination_name)
 
+    def connecting(self) -> AbstractContextManager[None]:
+        """Failures inside the block are the connection's: refused or unreachable."""
+        return translated("connecting", destination=self.destination_name, connecting=True)
+
     def supports(self, step: str) -> bool:
         return step in self.supported_steps
 

@@ -152,11 +152,16 @@ def current_rows(pipeline: Any, tenant_id: str, table: str) -> int:
     found = _delta_table(pipeline, table)
     if found is None:
         return 0
-    rows = found.to_pyarrow_dataset().to_table(
-        columns=[DELETED_COLUMN],
-        filter=(pc.field(TENANT_COLUMN) == tenant_id) & ~pc.field(DELETED_COLUMN),
-    )
-    return int(rows.num_rows)
+    rows = found.to_pyarrow_dataset().to_table(columns=[TENANT_COLUMN, DELETED_COLUMN])
+    tenants = pc.cast(rows.column(TENANT_COLUMN), "string")  # delta-rs may give string_view
+    mine = pc.and_(pc.equal(tenants, tenant_id), pc.invert(rows.column(DELETED_COLUMN)))
+    return int(pc.sum(pc.cast(mine, "int64")).as_py() or 0)
+
+
+def stored_columns(pipeline: Any, table: str) -> list[str]:
+    """The columns of a Delta table (none when it was never written)."""
+    found = _delta_table(pipeline, table)
+    return [] if found is None else [f.name for f in found.schema().fields]
 
 
 # ----------------------------------------------------------------------------- writing

@@ -87,6 +87,9 @@ class DuckDbSession(SqlSession):
     def translated(self, step: str) -> AbstractContextManager[None]:
         return translated(step, duckdb_file=self.path, destination="duckdb")
 
+    def connecting(self) -> AbstractContextManager[None]:
+        return self.translated("opening the file")
+
     def count_unchanged(self, datasets: Sequence[Dataset]) -> dict[tuple[str, str], int] | None:
         """Per (tenant, table), the rows about to be merged that equal the stored row exactly.
 

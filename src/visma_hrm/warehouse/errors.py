@@ -19,11 +19,8 @@ Orchestrators retry exactly the temporary ones (``VismaHrmError.retryable``).
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import os
 import signal
 import socket
-import struct
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,6 +33,7 @@ from visma_hrm.errors import (
 )
 from visma_hrm.load.dlt_internals import (
     DestinationConnectionError,
+    DltException,
     TransientException,
     interruption,
     is_signal_failure,
@@ -43,10 +41,9 @@ from visma_hrm.load.dlt_internals import (
     signal_received,
 )
 from visma_hrm.redact import redact_text
+from visma_hrm.warehouse.duckdb_errors import lock_holder
 
 PROBE_TIMEOUT_S = 3.0
-_FLOCK = "hhqqi4x"
-"""Linux's ``struct flock``: type, whence, start, length, pid (32 bytes with padding)."""
 
 
 @contextlib.contextmanager
@@ -56,21 +53,41 @@ def translated(
     duckdb_file: Path | None = None,
     server: tuple[str, int] | None = None,
     destination: str = "",
+    connecting: bool = False,
 ) -> Iterator[None]:
     """Run the block; a destination failure leaves it as one error of ``visma_hrm.errors``.
 
     ``duckdb_file`` and ``server`` say where to look when the failure may be a lock or a
-    refused connection. The connector's own errors pass through unchanged; a signal that
+    refused connection; ``connecting``: the block opens a connection, so any failure of it is
+    the connection's. The connector's own errors pass through unchanged; a signal that
     stopped a dlt step leaves it as ``Interrupted``, as ``stop_if_signalled`` would.
     """
     try:
         yield
     except VismaHrmError:
         raise
-    except Exception as exc:  # the boundary: every destination failure is classified here
+    except Exception as exc:  # the boundary: what the destination raised is classified here
         if is_signal_failure(exc):  # dlt stopped its step for a signal the run holds
             raise interruption(signal_received() or signal.SIGINT) from None
-        raise translate(step, exc, duckdb_file, server, destination) from None
+        if not from_the_destination(exc):
+            raise  # a bug of ours keeps its traceback
+        raise translate(step, exc, duckdb_file, server, destination, connecting) from None
+
+
+DRIVER_ERRORS = {"Error", "DatabaseError", "InterfaceError", "DeltaError", "ArrowException"}
+"""Base classes the destination's libraries raise: PEP 249's (DuckDB, psycopg2, pyodbc),
+delta-rs's and pyarrow's."""
+
+
+def from_the_destination(exc: BaseException) -> bool:
+    """Whether ``exc`` came from the destination or its libraries (dlt, a database driver,
+    delta-rs, pyarrow, the file system), not from a mistake in visma-hrm's own code."""
+    if isinstance(exc, DltException | OSError | ImportError):
+        return True
+    return any(
+        kind.__name__ in DRIVER_ERRORS and kind.__module__ != "builtins"
+        for kind in type(exc).__mro__
+    )
 
 
 def translate(
@@ -79,6 +96,7 @@ def translate(
     duckdb_file: Path | None = None,
     server: tuple[str, int] | None = None,
     destination: str = "",
+    connecting: bool = False,
 ) -> VismaHrmError:
     """The connector's error for a destination failure during ``step``."""
     causes = list(_causes(exc))
@@ -90,16 +108,22 @@ def translate(
     if duckdb_file is not None and (holder := duckdb_lock_holder(duckdb_file)) is not None:
         return ConcurrentRunError(locked_message(duckdb_file, holder))
     message = describe(step, causes[-1])
-    if any(isinstance(c, DestinationConnectionError) for c in causes):
+    if connecting or any(isinstance(c, DestinationConnectionError) for c in causes):
         if server is not None and reachable(*server):
             return DestinationError(
                 f"{message}. The server answered and refused the connection: check the "
                 "credentials, the database name and the server's access rules."
             )
         return DestinationUnavailableError(f"{message}. Trying again later may help.")
-    if any(isinstance(c, TransientException) for c in causes):
+    if any(isinstance(c, TransientException) or _operational(c) for c in causes):
         return DestinationUnavailableError(message)
     return DestinationError(message)
+
+
+def _operational(exc: BaseException) -> bool:
+    """A database driver's ``OperationalError`` (PEP 249's class for a failure of the database's
+    operation rather than of the statement: a dropped connection, a server going down)."""
+    return any(kind.__name__ == "OperationalError" for kind in type(exc).__mro__)
 
 
 def describe(step: str, cause: BaseException) -> str:
@@ -128,25 +152,15 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
 
 # ------------------------------------------------------------------------------ DuckDB lock
 def duckdb_lock_holder(path: Path) -> int | None:
-    """The process holding a write lock on a DuckDB file, or None when nobody does.
+    """The process holding a lock on a DuckDB file that keeps a writer out, or None.
 
     DuckDB takes a POSIX record lock on its file; ``F_GETLK`` asks the kernel who holds a lock
-    that would conflict with ours. A lock held by this very process never conflicts, so an
-    open connection of our own is not taken for another program's.
+    that would conflict with ours (``duckdb_errors.lock_holder``, shared with the commands that
+    read). A lock held by this very process never conflicts, so an open connection of our own
+    is not taken for another program's.
     """
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return None
-    try:
-        probe = struct.pack(_FLOCK, fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0)
-        answer = fcntl.fcntl(fd, fcntl.F_GETLK, probe)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    kind, _whence, _start, _length, pid = struct.unpack(_FLOCK, answer)
-    return None if kind == fcntl.F_UNLCK else pid
+    holder = lock_holder(path, writing=True)
+    return None if holder is None else holder.pid
 
 
 def locked_message(path: Path, pid: int) -> str:

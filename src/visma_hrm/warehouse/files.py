@@ -24,7 +24,7 @@ from visma_hrm.load.positions import Positions, read_positions
 from visma_hrm.warehouse import delta
 from visma_hrm.warehouse.base import Session, Warehouse
 from visma_hrm.warehouse.delta import FILESYSTEM, check_table_format
-from visma_hrm.warehouse.sql import SqlClient, stored_columns
+from visma_hrm.warehouse.sql import SqlClient
 
 __all__ = ["FILESYSTEM", "FilesSession", "FilesWarehouse", "check_table_format"]
 
@@ -80,8 +80,9 @@ class FilesSession(Session):
             return read_positions(sql)
 
     def stored_columns(self, table: str) -> list[str]:
-        with self.reading() as sql:
-            return stored_columns(sql, table) if sql is not None else []
+        """A Delta table's columns, read by delta-rs (DuckDB would need its delta extension)."""
+        with self.translated(f"reading the columns of {table}"):
+            return delta.stored_columns(self.pipeline, table)
 
     def count_rows(self, tables: Sequence[str]) -> dict[tuple[str, str], int]:
         with self.translated("counting rows"):

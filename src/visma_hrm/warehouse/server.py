@@ -93,6 +93,11 @@ class ServerSession(SqlSession):
     def translated(self, step: str) -> AbstractContextManager[None]:
         return translated(step, server=self.server, destination=self.destination_name)
 
+    def connecting(self) -> AbstractContextManager[None]:
+        return translated(
+            "connecting", server=self.server, destination=self.destination_name, connecting=True
+        )
+
     @contextlib.contextmanager
     def held(self, tenants: Sequence[str], label: str) -> Iterator[None]:
         """On PostgreSQL, each tenant's lock in the warehouse, on a connection held for the run

@@ -1,7 +1,7 @@
 """The destination through dlt's SQL client: what DuckDB files and SQL servers share.
 
-``SqlClient`` types the part of dlt's SQL client the connector uses, so the steps that write
-SQL (history, the change feed, retention) take a typed client instead of ``Any``. ``SqlSession``
+``SqlClient`` (``visma_hrm.load.dlt_internals``) types the part of dlt's SQL client the
+connector uses, so the steps that write SQL take a typed client instead of ``Any``. ``SqlSession``
 answers a run's questions with SQL every SQL destination understands: positions, row counts,
 marking deleted rows, emptying columns. What differs per kind (DuckDB's single file, a server's
 locks) lives in ``visma_hrm.warehouse.duckdb`` and ``visma_hrm.warehouse.server``.
@@ -13,7 +13,7 @@ import contextlib
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, AnyStr, Protocol
+from typing import Any, cast
 
 from visma_hrm.catalog import (
     DELETED_AT_COLUMN,
@@ -23,33 +23,11 @@ from visma_hrm.catalog import (
     SYNCED_AT_COLUMN,
     TENANT_COLUMN,
 )
-from visma_hrm.load.dlt_internals import DatabaseUndefinedRelation
+from visma_hrm.load.dlt_internals import DatabaseUndefinedRelation, SqlClient
 from visma_hrm.load.positions import Positions, read_positions
 from visma_hrm.warehouse.base import Session
 
-
-class SqlClient(Protocol):
-    """dlt's SQL client, as far as visma-hrm uses it (the same on every SQL destination)."""
-
-    dataset_name: str
-
-    def execute_sql(
-        self, sql: AnyStr, *args: Any, **kwargs: Any
-    ) -> Sequence[Sequence[Any]] | None: ...
-
-    def execute_query(
-        self, query: AnyStr, *args: Any, **kwargs: Any
-    ) -> AbstractContextManager[Any]: ...
-
-    def make_qualified_table_name(
-        self, table_name: str, quote: bool = True, casefold: bool = True
-    ) -> str: ...
-
-    def escape_column_name(
-        self, column_name: str, quote: bool = True, casefold: bool = True
-    ) -> str: ...
-
-    def begin_transaction(self) -> AbstractContextManager[Any]: ...
+__all__ = ["SqlClient", "SqlSession", "count", "stored_columns"]
 
 
 def stored_columns(sql: SqlClient, table: str) -> list[str]:
@@ -75,8 +53,11 @@ class SqlSession(Session):
     @contextlib.contextmanager
     def sql(self) -> Iterator[SqlClient]:
         with self.translated("opening the SQL client"):
-            opened = self.pipeline.sql_client()
-        with self.translated("SQL"), opened as client:
+            opened = cast(AbstractContextManager[SqlClient], self.pipeline.sql_client())
+        stack = contextlib.ExitStack()
+        with self.connecting():
+            client = stack.enter_context(opened)
+        with stack, self.translated("SQL"):
             yield client
 
     def reading(self) -> AbstractContextManager[SqlClient | None]:
@@ -189,6 +170,9 @@ class SqlSession(Session):
         return {str(t): _utc(at) for t, at in rows or [] if at is not None}
 
     def record_steps(self, through: Mapping[str, dt.datetime]) -> None:
+        """Only what moved is written: a run that loaded nothing new writes nothing."""
+        done = self.steps_done() if through else {}
+        through = {t: m for t, m in through.items() if done.get(t) != m}
         if not through:
             return
         with self.sql() as sql:

@@ -241,7 +241,8 @@ def _personal_events(
         for j, row in enumerate(versions):
             row_key = f"{employeeid}|{text_value(row['existencestartutc'])}"
             values = {c: text_value(row.get(c)) for c in PERSONAL if c in row and c not in ignored}
-            now_seen[("employees", row_key)] = values
+            # what the feed keeps of a person is what the row holds: an emptied row, nothing
+            now_seen[("employees", row_key)] = {c: v for c, v in values.items() if v is not None}
             old = seen.get(("employees", row_key))
             if old is None and j == 0:
                 continue

@@ -10,9 +10,14 @@ marking is idempotent and repeated every run.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from visma_hrm.catalog import DATASETS
 from visma_hrm.errors import DestinationError
+from visma_hrm.load.positions import Positions
 from visma_hrm.sync.plan import RunPlan
-from visma_hrm.sync.steps.base import StepContext, StepResult
+from visma_hrm.sync.steps.base import Pair, StepContext, StepResult
+from visma_hrm.warehouse.base import Session
 
 
 class Deletions:
@@ -24,25 +29,30 @@ class Deletions:
         return True
 
     def run(self, context: StepContext) -> StepResult:
-        result = StepResult()
-        for tenant in context.tenants:
-            for dataset in context.plan.datasets:
-                cutoff = context.positions.complete_full_at(tenant, dataset.name)
-                if cutoff is None:
-                    continue
-                pair = (tenant, dataset.name)
-                try:
-                    marked = context.session.mark_deleted(tenant, dataset.table, cutoff)
-                except DestinationError as error:
-                    # loaded, but rows gone at the source still look current: not equal to it
-                    result.failures[pair] = DestinationError(
-                        f"{error.message}. The rows are loaded; rows deleted at the source are "
-                        "not marked yet: the next sync marks them.",
-                        tenant_id=tenant,
-                        dataset=dataset.name,
-                    )
-                    continue
-                if marked:
-                    result.deleted[pair] = marked
-                    result.current[pair] = context.session.current_rows(tenant, dataset.table)
-        return result
+        pairs = [(t, d.name) for t in context.tenants for d in context.plan.datasets]
+        return mark_all(context.session, context.positions, pairs)
+
+
+def mark_all(session: Session, positions: Positions, pairs: Iterable[Pair]) -> StepResult:
+    """Mark each pair's rows gone since its newest complete full export (none: skipped)."""
+    result = StepResult()
+    for tenant, name in pairs:
+        cutoff = positions.complete_full_at(tenant, name)
+        if cutoff is None or name not in DATASETS:
+            continue
+        table = DATASETS[name].table
+        try:
+            marked = session.mark_deleted(tenant, table, cutoff)
+        except DestinationError as error:
+            # loaded, but rows gone at the source still look current: not equal to it
+            result.failures[(tenant, name)] = DestinationError(
+                f"{error.message}. The rows are loaded; rows deleted at the source are not "
+                "marked yet: the next sync marks them.",
+                tenant_id=tenant,
+                dataset=name,
+            )
+            continue
+        if marked:
+            result.deleted[(tenant, name)] = marked
+            result.current[(tenant, name)] = session.current_rows(tenant, table)
+    return result

@@ -140,6 +140,7 @@ def _org(data: ReportData, w: Workforce, page: Page) -> go.Figure:
     values: list[int] = []
     colours: list[float] = []
     hover: list[str] = []
+    counts: list[str] = []
     if several:  # one root above the tenants: plotly draws a tree from a single root
         ids += ["all", *data.tenants]
         parents += ["", *(["all"] * len(data.tenants))]
@@ -147,6 +148,7 @@ def _org(data: ReportData, w: Workforce, page: Page) -> go.Figure:
         values += [0] * (len(data.tenants) + 1)
         colours += [_fixed_share(w, t) for t in (None, *data.tenants)]
         hover += [""] * (len(data.tenants) + 1)
+        counts += [""] * (len(data.tenants) + 1)
     for node in w.org:
         ids.append(f"{node.tenant_id}|{node.orgunitid}")
         parent = f"{node.tenant_id}|{node.parent}" if node.parent and node.level > 1 else ""
@@ -154,6 +156,7 @@ def _org(data: ReportData, w: Workforce, page: Page) -> go.Figure:
         labels.append(node.name)
         values.append(node.headcount)
         colours.append(node.fixed_term_pct or 0.0)
+        counts.append(page.num(node.subtree_headcount))
         pct = page.num(node.fixed_term_pct, 1) + "%" if node.fixed_term_pct is not None else "-"
         hover.append(
             f"{page.t('persons_n').format(count=page.num(node.subtree_headcount))}"
@@ -168,7 +171,8 @@ def _org(data: ReportData, w: Workforce, page: Page) -> go.Figure:
         maxdepth=4 if several else 3,  # down to the departments; a click shows more
         customdata=hover,
         hovertemplate="<b>%{label}</b><br>%{customdata}<extra></extra>",
-        textinfo="label+value",
+        text=counts,  # persons in the unit with everything below it, as the hover says
+        textinfo="label+text",
         marker={
             "colors": colours,
             "colorscale": FLEX_SCALE,

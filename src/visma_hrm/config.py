@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from visma_hrm.config_values import check_tenant_ids, coerce, split_names
+from visma_hrm.config_values import LIST_SETTINGS, check_tenant_ids, coerce, split_names
 from visma_hrm.errors import ConfigurationError
 from visma_hrm.messages import LANGUAGES, is_known_lang, text
 from visma_hrm.redact import Secret
@@ -88,6 +88,11 @@ class Settings:
     """Derive business events into table ``changes`` after each sync (docs/changes.md)."""
     history: tuple[str, ...] = ()
     """Datasets (or ``all``) whose every version is kept in ``<dataset>_history``."""
+    change_feed_events: tuple[str, ...] = ()
+    """Opt-in feed events: ``salary_change``, ``scale_change``, ``step_change``,
+    ``custom_field:<field name>`` (docs/changes.md); pay is sensitive, so none by default."""
+    model_custom_fields: tuple[str, ...] = ("all",)
+    """Custom fields on the star model's dimensions: ``all``, or field names (empty: none)."""
     concurrency: int = 4
     job_timeout_s: float = 3600.0
     verify_tls: bool = True
@@ -156,6 +161,8 @@ _ENV_KEYS = {
     "retention_action": "RETENTION_ACTION",
     "change_feed": "CHANGE_FEED",
     "history": "HISTORY",
+    "change_feed_events": "CHANGE_FEED_EVENTS",
+    "model_custom_fields": "MODEL_CUSTOM_FIELDS",
     "concurrency": "CONCURRENCY",
     "job_timeout_s": "JOB_TIMEOUT",
     "lang": "LANG",
@@ -248,7 +255,7 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
     for name, suffix in _ENV_KEYS.items():
         raw = env.get(ENV_PREFIX + suffix)
         if raw:
-            out[name] = split_names(raw) if name in ("tenants", "datasets") else raw
+            out[name] = split_names(raw) if name in LIST_SETTINGS else raw
     return out
 
 

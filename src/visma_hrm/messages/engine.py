@@ -35,6 +35,11 @@ EN: dict[str, str] = {
     ),
     "note.history": "{table}: {opened} version(s) opened, {closed} closed",
     "note.changes": "changes: {added} new event(s)",
+    "note.custom_fields": "{schema}: the custom field views made again ({fields} field(s))",
+    "warning.custom_fields": (
+        "{schema}: the custom field views could not be made again ({error}); the data is "
+        "loaded. Run `visma-hrm analytics` (or `report`, `model`) to make them."
+    ),
     "note.retention.empty": (
         "retention ({years} years): {people} person(s) whose last employment ended before "
         "{cutoff}; emptied personal columns in {counted} row(s) now."
@@ -80,6 +85,11 @@ NL: dict[str, str] = {
     ),
     "note.history": "{table}: {opened} versie(s) geopend, {closed} gesloten",
     "note.changes": "changes: {added} nieuwe gebeurtenis(sen)",
+    "note.custom_fields": "{schema}: de views met eigen velden opnieuw gemaakt ({fields} veld(en))",
+    "warning.custom_fields": (
+        "{schema}: de views met eigen velden konden niet opnieuw worden gemaakt ({error}); de "
+        "gegevens zijn geladen. Maak ze met `visma-hrm analytics` (of `report`, `model`)."
+    ),
     "note.retention.empty": (
         "bewaartermijn ({years} jaar): {people} persoon/personen van wie het laatste "
         "dienstverband vóór {cutoff} eindigde; persoonsgegevens nu geleegd in {counted} rij(en)."

@@ -26,6 +26,44 @@ from visma_hrm.load.pseudonyms import Pseudonymizer
 
 EntryPoint = Literal["cli", "dagster", "airflow", "source"]
 RETENTION_ACTIONS = ("empty", "remove")
+PAY_EVENTS = ("salary_change", "scale_change", "step_change")
+"""The change feed's opt-in events on a contract's pay (``change_feed_events``)."""
+CUSTOM_FIELD_EVENT = "custom_field:"
+"""``custom_field:<field name>``: the feed's opt-in event for one custom field."""
+
+
+@dataclass(frozen=True)
+class FeedEvents:
+    """The change feed's opt-in events (``change_feed_events``): none unless asked for, since
+    pay and custom fields are sensitive."""
+
+    pay: tuple[str, ...] = ()
+    """Of ``PAY_EVENTS``."""
+    custom_fields: tuple[str, ...] = ()
+    """Field names, as Visma exports them."""
+
+    @classmethod
+    def from_settings(cls, cfg: Settings) -> FeedEvents:
+        pay: list[str] = []
+        fields: list[str] = []
+        for entry in (e.strip() for e in cfg.change_feed_events):
+            if entry in PAY_EVENTS:
+                pay.append(entry)
+            elif entry.startswith(CUSTOM_FIELD_EVENT) and entry[len(CUSTOM_FIELD_EVENT) :].strip():
+                fields.append(entry[len(CUSTOM_FIELD_EVENT) :].strip())
+            else:
+                close = close_match(entry, PAY_EVENTS)
+                hint = f" Did you mean {close}?" if close else ""
+                raise ConfigurationError(
+                    f"change_feed_events: {entry!r} is not an event.{hint} Known: "
+                    f"{', '.join(PAY_EVENTS)}, {CUSTOM_FIELD_EVENT}<field name>."
+                )
+        if (pay or fields) and not cfg.change_feed:
+            raise ConfigurationError(
+                "change_feed_events names events of the change feed, which is off: set "
+                "change_feed = true as well (docs/changes.md)."
+            )
+        return cls(tuple(dict.fromkeys(pay)), tuple(dict.fromkeys(fields)))
 
 
 @dataclass(frozen=True)
@@ -71,6 +109,7 @@ class RunPlan:
     retention: RetentionRule | None
     history: tuple[Dataset, ...]
     change_feed: bool
+    feed_events: FeedEvents
     full_refresh: bool
     entry_point: EntryPoint
     warnings: tuple[str, ...] = ()
@@ -83,6 +122,7 @@ class RunPlan:
         client = settings.client_settings()
         datasets, explicit = wanted_datasets(settings)
         warnings = field_warnings(settings.fields)
+        check_model_fields(settings.model_custom_fields)
         return cls(
             settings=settings,
             client=client,
@@ -94,6 +134,7 @@ class RunPlan:
             retention=RetentionRule.from_settings(settings),
             history=tuple(history_datasets(settings.history, datasets)),
             change_feed=settings.change_feed,
+            feed_events=FeedEvents.from_settings(settings),
             full_refresh=full_refresh,
             entry_point=entry_point,
             warnings=tuple(warnings),
@@ -116,6 +157,16 @@ class RunPlan:
         """The ``fields`` value sent to the API for ``dataset`` (None: every column)."""
         selection = self.selections.get(dataset)
         return selection.to_param() if selection else None
+
+
+def check_model_fields(names: Sequence[str]) -> None:
+    """``model_custom_fields``: ``all`` or field names; which fields exist the data says, when
+    ``visma-hrm model`` runs."""
+    if any(not n.strip() for n in names):
+        raise ConfigurationError(
+            "model_custom_fields: a field name is empty. Give field names as Visma exports them, "
+            "or all (the default), or an empty list for none."
+        )
 
 
 def wanted_datasets(cfg: Settings) -> tuple[list[Dataset], bool]:

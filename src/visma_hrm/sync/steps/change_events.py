@@ -98,14 +98,16 @@ def derive(
     employees: Sequence[dict[str, Any]],
     seen: dict[tuple[str, str], dict[str, Any]],
     ignored: Mapping[str, frozenset[str]] | None = None,
+    opted: Mapping[str, tuple[str, ...]] | None = None,
 ) -> tuple[list[Event], dict[tuple[str, str], dict[str, Any]]]:
     """The tenant's events not seen before, and what this sync sees (for next time).
 
     ``ignored``: per dataset, the columns the user keeps out (fields, privacy profile): their
     values, emptied in stored rows, are neither compared nor kept, so the feed never repeats
-    them.
+    them. ``opted``: the opt-in contract events asked for (pay), by type with their columns.
     """
     ignored = ignored or {}
+    kinds = {**CONTRACT_EVENTS, **(opted or {})}
     kept_out = ignored.get("contracts", frozenset())
     events: list[Event] = []
     now_seen: dict[tuple[str, str], dict[str, Any]] = {}
@@ -124,10 +126,7 @@ def derive(
         for j, row in enumerate(versions):
             row_key = f"{employeeid}|{contractid}|{row['subcontractid']}"
             tracked = {
-                c: text_value(row.get(c))
-                for cs in CONTRACT_EVENTS.values()
-                for c in cs
-                if c not in kept_out
+                c: text_value(row.get(c)) for cs in kinds.values() for c in cs if c not in kept_out
             }
             tracked["enddate"] = text_value(row["enddate"])
             now_seen[("contracts", row_key)] = tracked
@@ -137,9 +136,11 @@ def derive(
                     events.append(_start(tenant_id, key, row, persons, ends_of_person))
                 else:
                     previous = {c: text_value(versions[j - 1].get(c)) for c in tracked}
-                    events += _attribute_events(tenant_id, row, previous, tracked, row_key, False)
+                    events += _attribute_events(
+                        tenant_id, row, previous, tracked, row_key, False, kinds
+                    )
             else:
-                events += _attribute_events(tenant_id, row, old, tracked, row_key, True)
+                events += _attribute_events(tenant_id, row, old, tracked, row_key, True, kinds)
             ended = j == len(versions) - 1 and row["enddate"] is not None
             if ended and (old is None or old.get("enddate") != tracked["enddate"]):
                 events.append(
@@ -192,9 +193,16 @@ def _attribute_events(
     after: dict[str, Any],
     row_key: str,
     in_place: bool,
+    kinds: Mapping[str, tuple[str, ...]],
 ) -> list[Event]:
     out = []
-    for kind, columns in CONTRACT_EVENTS.items():
+    for kind, all_columns in kinds.items():
+        # compared in place only with what the last sync saw: an event asked for later, or a
+        # column kept out since, is no change
+        known = [c for c in all_columns if c in before and c in after]
+        columns = known if in_place else list(all_columns)
+        if not columns:
+            continue
         if any(before.get(c) != after.get(c) for c in columns):
             was = {c: before.get(c) for c in columns}
             now = {c: after.get(c) for c in columns}

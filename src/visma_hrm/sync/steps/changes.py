@@ -39,6 +39,13 @@ from visma_hrm.sync.steps.change_events import (
     person_keys,
     text_value,
 )
+from visma_hrm.sync.steps.field_events import (
+    CUSTOM_FIELD_CHANGE,
+    PAY_EVENTS,
+    UDF_DATASETS,
+    UDF_READ,
+    custom_field_events,
+)
 from visma_hrm.warehouse.sql import SqlClient, stored_columns
 
 __all__ = [
@@ -72,6 +79,7 @@ FIELDS = (
 """The feed's columns: a contract for scripts reading it (docs/changes.md)."""
 
 
+_ALL_KINDS = {**CONTRACT_EVENTS, **PAY_EVENTS}
 _DDL = {
     CHANGES_TABLE: (
         "event_id VARCHAR(64) NOT NULL, tenant_id VARCHAR(64) NOT NULL, type VARCHAR(32) NOT "
@@ -95,20 +103,23 @@ class ChangeFeed:
 
     def run(self, context: StepContext) -> StepResult:
         ignored = kept_out(context.plan)
+        opted = context.plan.feed_events
         with context.session.sql() as sql:
-            added = update_feed(sql, context.tenants, context.started, ignored)
+            added = update_feed(
+                sql, context.tenants, context.started, ignored, opted.pay, opted.custom_fields
+            )
         return StepResult(notes=[Note("note.changes", changed=bool(added), added=added)])
 
 
 def kept_out(plan: RunPlan) -> dict[str, frozenset[str]]:
     """Per dataset of the feed, the columns the plan's selections keep out of storage."""
     out: dict[str, frozenset[str]] = {}
-    for dataset in ("contracts", "employees"):
+    for dataset in ("contracts", "employees", *UDF_DATASETS):
         selection = plan.selections.get(dataset)
         if selection is None:
             continue
         if selection.include:
-            tracked = {*PERSONAL, *(c for cs in CONTRACT_EVENTS.values() for c in cs)}
+            tracked = {*PERSONAL, *UDF_READ, *(c for cs in _ALL_KINDS.values() for c in cs)}
             out[dataset] = frozenset(tracked - set(selection.include))
         else:
             out[dataset] = frozenset(selection.exclude)
@@ -120,8 +131,13 @@ def update_feed(
     tenants: Sequence[str],
     detected_at: dt.datetime,
     ignored: Mapping[str, frozenset[str]] | None = None,
+    pay: Sequence[str] = (),
+    custom_fields: Sequence[str] = (),
 ) -> int:
-    """Derive and store the new events of ``tenants``; returns how many were added."""
+    """Derive and store the new events of ``tenants``; returns how many were added.
+
+    ``pay`` and ``custom_fields``: the opt-in events asked for (``change_feed_events``).
+    """
     contracts_cols = stored_columns(client, "contracts")
     if not contracts_cols:
         return 0
@@ -134,7 +150,9 @@ def update_feed(
         contracts = _rows(client, "contracts", contracts_cols, tenant)
         employees = _rows(client, "employees", employees_cols, tenant) if employees_cols else []
         seen = _seen(client, tenant)
-        events, now_seen = derive(tenant, contracts, employees, seen, ignored)
+        opted = {kind: PAY_EVENTS[kind] for kind in pay}
+        events, now_seen = derive(tenant, contracts, employees, seen, ignored, opted)
+        events += _field_events(client, tenant, custom_fields, seen, now_seen, ignored or {})
         events += _deletions(client, tenant)
         persons = person_keys(employees, [c["employeeid"] for c in contracts])
         known = _known_ids(client, tenant)
@@ -144,6 +162,26 @@ def update_feed(
             _replace_seen(client, tenant, now_seen)
         added += len(new)
     return added
+
+
+def _field_events(
+    client: SqlClient,
+    tenant: str,
+    fields: Sequence[str],
+    seen: dict[tuple[str, str], dict[str, Any]],
+    now_seen: dict[tuple[str, str], dict[str, Any]],
+    ignored: Mapping[str, frozenset[str]],
+) -> list[Event]:
+    """The tenant's ``custom_field_change`` events of the fields asked for; none from a table
+    whose values are kept out (``fields``, a privacy profile)."""
+    events: list[Event] = []
+    for dataset in UDF_DATASETS if fields else ():
+        stored = stored_columns(client, dataset)
+        if not stored or {"value", "listname"} & ignored.get(dataset, frozenset()):
+            continue
+        rows = _rows(client, dataset, stored, tenant)
+        events += custom_field_events(tenant, dataset, rows, fields, seen, now_seen)
+    return events
 
 
 def _rows(client: SqlClient, table: str, stored: list[str], tenant: str) -> list[dict[str, Any]]:
@@ -156,8 +194,9 @@ def _rows(client: SqlClient, table: str, stored: list[str], tenant: str) -> list
         "existencestartutc",
         *PERSON_IDENTITY,
         DELETED_COLUMN,
-        *(c for cs in CONTRACT_EVENTS.values() for c in cs),
+        *(c for cs in _ALL_KINDS.values() for c in cs),
         *PERSONAL,
+        *UDF_READ,
     ]
     columns = [c for c in dict.fromkeys(wanted) if c in stored]
     select = ", ".join(client.escape_column_name(c) for c in columns)
@@ -271,6 +310,8 @@ def purge_columns(client: SqlClient, dataset: str, columns: Sequence[str]) -> in
     """
     gone = set(columns)
     changes, seen = (client.make_qualified_table_name(t) for t in (CHANGES_TABLE, SEEN_TABLE))
+    if dataset in UDF_DATASETS and gone & {"value", "listname"}:
+        return _purge_field_values(client, dataset, changes, seen)
     rows = client.execute_sql(
         f"SELECT event_id, type, before, after FROM {changes} WHERE dataset = %s", dataset
     )
@@ -292,6 +333,16 @@ def purge_columns(client: SqlClient, dataset: str, columns: Sequence[str]) -> in
             )
         _purge_seen(client, seen, dataset, gone)
     return changed
+
+
+def _purge_field_values(client: SqlClient, dataset: str, changes: str, seen: str) -> int:
+    """A custom field table's values kept out later: its events go, and what the feed saw."""
+    where = f"WHERE dataset = %s AND type = '{CUSTOM_FIELD_CHANGE}'"
+    found = client.execute_sql(f"SELECT count(*) FROM {changes} {where}", dataset)
+    with client.begin_transaction():
+        client.execute_sql(f"DELETE FROM {changes} {where}", dataset)
+        client.execute_sql(f"UPDATE {seen} SET seen = '{{}}' WHERE dataset = %s", dataset)
+    return int(found[0][0]) if found else 0
 
 
 def _purge_seen(client: SqlClient, seen: str, dataset: str, gone: set[str]) -> None:

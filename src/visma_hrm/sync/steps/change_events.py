@@ -99,28 +99,30 @@ def derive(
     seen: dict[tuple[str, str], dict[str, Any]],
     ignored: Mapping[str, frozenset[str]] | None = None,
     opted: Mapping[str, tuple[str, ...]] | None = None,
+    persons: Mapping[str, str] | None = None,
+    others: Sequence[dict[str, Any]] = (),
 ) -> tuple[list[Event], dict[tuple[str, str], dict[str, Any]]]:
     """The tenant's events not seen before, and what this sync sees (for next time).
 
     ``ignored``: per dataset, the columns the user keeps out (fields, privacy profile): their
     values, emptied in stored rows, are neither compared nor kept, so the feed never repeats
     them. ``opted``: the opt-in contract events asked for (pay), by type with their columns.
+    ``persons``: employeeid -> person key when known (else grouped from ``employees``);
+    ``others``: contracts of the same persons that only tell whether a start is a rehire.
     """
     ignored = ignored or {}
     kinds = {**CONTRACT_EVENTS, **(opted or {})}
     kept_out = ignored.get("contracts", frozenset())
     events: list[Event] = []
     now_seen: dict[tuple[str, str], dict[str, Any]] = {}
-    persons = person_keys(employees, [c["employeeid"] for c in contracts])
-    live = [c for c in contracts if not c[DELETED_COLUMN]]
-    by_contract: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for row in live:
-        by_contract.setdefault((row["employeeid"], row["contractid"]), []).append(row)
+    if persons is None:
+        persons = person_keys(employees, [c["employeeid"] for c in contracts])
+    by_contract = _versions(contracts)
     ends_of_person: dict[str, list[tuple[Any, Any, tuple[str, str]]]] = {}
-    for key, versions in by_contract.items():
-        versions.sort(key=lambda r: (r["startdate"] or dt.date.min, _int(r["subcontractid"])))
+    for key, versions in {**_versions(others), **by_contract}.items():
         first, last = versions[0]["startdate"], versions[-1]["enddate"]
-        ends_of_person.setdefault(persons[key[0]], []).append((first, last, key))
+        person = persons.get(key[0], key[0])
+        ends_of_person.setdefault(person, []).append((first, last, key))
     for key, versions in by_contract.items():
         employeeid, contractid = key
         for j, row in enumerate(versions):
@@ -161,6 +163,17 @@ def derive(
     return events, now_seen
 
 
+def _versions(contracts: Sequence[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Each contract's live versions, in order (start date, then subcontract number)."""
+    out: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in contracts:
+        if not row[DELETED_COLUMN]:
+            out.setdefault((row["employeeid"], row["contractid"]), []).append(row)
+    for versions in out.values():
+        versions.sort(key=lambda r: (r["startdate"] or dt.date.min, _int(r["subcontractid"])))
+    return out
+
+
 def _int(value: Any) -> int:
     try:
         return int(value)
@@ -172,13 +185,13 @@ def _start(
     tenant_id: str,
     key: tuple[str, str],
     row: dict[str, Any],
-    persons: dict[str, str],
+    persons: Mapping[str, str],
     ends_of_person: dict[str, list[tuple[Any, Any, tuple[str, str]]]],
 ) -> Event:
     start = row["startdate"]
     earlier = [
         end
-        for first, end, other in ends_of_person[persons[key[0]]]
+        for first, end, other in ends_of_person[persons.get(key[0], key[0])]
         if other != key and end is not None and start is not None and end < start
     ]
     kind = "rehire" if earlier else "hire"

@@ -30,13 +30,13 @@ from visma_hrm.catalog import DATASETS, DELETED_AT_COLUMN, DELETED_COLUMN, TENAN
 from visma_hrm.catalog.personal import PERSON_IDENTITY
 from visma_hrm.messages import Note
 from visma_hrm.sync.plan import RunPlan
+from visma_hrm.sync.steps import feed_scope
 from visma_hrm.sync.steps.base import StepContext, StepResult
 from visma_hrm.sync.steps.change_events import (
     CONTRACT_EVENTS,
     PERSONAL,
     Event,
     derive,
-    person_keys,
     text_value,
 )
 from visma_hrm.sync.steps.field_events import (
@@ -136,97 +136,137 @@ def update_feed(
 ) -> int:
     """Derive and store the new events of ``tenants``; returns how many were added.
 
+    Only the employeeids whose rows changed since the last run are read and derived
+    (``feed_scope``): the work follows the changed rows, not the size of the tables.
     ``pay`` and ``custom_fields``: the opt-in events asked for (``change_feed_events``).
     """
-    contracts_cols = stored_columns(client, "contracts")
-    if not contracts_cols:
+    stored = {t: stored_columns(client, t) for t in ("contracts", "employees", *UDF_DATASETS)}
+    if not stored["contracts"]:
         return 0
-    employees_cols = stored_columns(client, "employees")
     for table, columns in _DDL.items():
         name = client.make_qualified_table_name(table)
         client.execute_sql(f"CREATE TABLE IF NOT EXISTS {name} ({columns})")
+    read = _read_columns(stored, ignored or {}, custom_fields)
+    mark = json.dumps([sorted((k, sorted(v)) for k, v in (ignored or {}).items()), sorted(pay)])
+    opted = {kind: PAY_EVENTS[kind] for kind in pay}
     added = 0
     for tenant in tenants:
-        contracts = _rows(client, "contracts", contracts_cols, tenant)
-        employees = _rows(client, "employees", employees_cols, tenant) if employees_cols else []
+        deleted = _deletions(client, tenant, stored)
+        # from here to the digests' storing no statement may fail, not even on purpose: a
+        # failed statement resets a PostgreSQL connection, and with it the scratch tables
+        in_scope = feed_scope.prepare(client, tenant, read, mark)
+        if not in_scope and not deleted:
+            continue
+        persons = feed_scope.families(client, tenant, bool(stored["employees"]))
+        scope = feed_scope.members(client)
+        family = _rows(client, "contracts", stored["contracts"], tenant, feed_scope.in_family())
+        contracts = [c for c in family if str(c["employeeid"]) in scope]
+        employees = _rows(client, "employees", stored["employees"], tenant, feed_scope.in_scope())
         seen = _seen(client, tenant)
-        opted = {kind: PAY_EVENTS[kind] for kind in pay}
-        events, now_seen = derive(tenant, contracts, employees, seen, ignored, opted)
-        events += _field_events(client, tenant, custom_fields, seen, now_seen, ignored or {})
-        events += _deletions(client, tenant)
-        persons = person_keys(employees, [c["employeeid"] for c in contracts])
+        events, now_seen = derive(
+            tenant, contracts, employees, seen, ignored, opted, persons=persons, others=family
+        )
+        events += _field_events(client, tenant, read, custom_fields, seen, now_seen)
         known = _known_ids(client, tenant)
-        new = {e.event_id: e for e in events if e.event_id not in known}
+        new = {e.event_id: e for e in [*events, *deleted] if e.event_id not in known}
         with client.begin_transaction():
             _insert_events(client, list(new.values()), persons, detected_at)
             _replace_seen(client, tenant, now_seen)
+            feed_scope.store(client, tenant)
         added += len(new)
     return added
+
+
+def _read_columns(
+    stored: Mapping[str, list[str]],
+    ignored: Mapping[str, frozenset[str]],
+    custom_fields: Sequence[str],
+) -> dict[str, list[str]]:
+    """Per table the feed reads, the columns whose values its digest folds in."""
+    read = {"contracts": _wanted(stored["contracts"])}
+    if stored["employees"]:
+        read["employees"] = _wanted(stored["employees"])
+    for dataset in UDF_DATASETS if custom_fields else ():
+        if stored[dataset] and not {"value", "listname"} & ignored.get(dataset, frozenset()):
+            read[dataset] = _wanted(stored[dataset])
+    return read
 
 
 def _field_events(
     client: SqlClient,
     tenant: str,
+    read: Mapping[str, list[str]],
     fields: Sequence[str],
     seen: dict[tuple[str, str], dict[str, Any]],
     now_seen: dict[tuple[str, str], dict[str, Any]],
-    ignored: Mapping[str, frozenset[str]],
 ) -> list[Event]:
-    """The tenant's ``custom_field_change`` events of the fields asked for; none from a table
-    whose values are kept out (``fields``, a privacy profile)."""
+    """The ``custom_field_change`` events of the fields asked for, of the employeeids in scope;
+    none from a table whose values are kept out (``_read_columns`` leaves it out then)."""
     events: list[Event] = []
-    for dataset in UDF_DATASETS if fields else ():
-        stored = stored_columns(client, dataset)
-        if not stored or {"value", "listname"} & ignored.get(dataset, frozenset()):
-            continue
-        rows = _rows(client, dataset, stored, tenant)
+    for dataset in (d for d in UDF_DATASETS if d in read) if fields else ():
+        rows = _rows(client, dataset, read[dataset], tenant, feed_scope.in_scope())
         events += custom_field_events(tenant, dataset, rows, fields, seen, now_seen)
     return events
 
 
-def _rows(client: SqlClient, table: str, stored: list[str], tenant: str) -> list[dict[str, Any]]:
+def _rows(
+    client: SqlClient, table: str, stored: list[str], tenant: str, where: str
+) -> list[dict[str, Any]]:
+    """The rows of ``table`` the feed reads, of the employeeids ``where`` names."""
+    columns = [*_wanted(stored), DELETED_COLUMN]
+    select = ", ".join(client.escape_column_name(c) for c in columns)
+    name = client.make_qualified_table_name(table)
+    tenant_col = client.escape_column_name(TENANT_COLUMN)
+    rows = client.execute_sql(
+        f"SELECT {select} FROM {name} WHERE {tenant_col} = %s AND {where}", tenant
+    )
+    return [dict(zip(columns, r, strict=True)) for r in rows or []]
+
+
+def _wanted(stored: Sequence[str]) -> list[str]:
+    """The columns of a table the feed reads (its keys, dates and every tracked value)."""
     wanted = [
         "employeeid",
         "contractid",
         "subcontractid",
+        "fieldname",
         "startdate",
         "enddate",
         "existencestartutc",
         *PERSON_IDENTITY,
-        DELETED_COLUMN,
         *(c for cs in _ALL_KINDS.values() for c in cs),
         *PERSONAL,
         *UDF_READ,
     ]
-    columns = [c for c in dict.fromkeys(wanted) if c in stored]
-    select = ", ".join(client.escape_column_name(c) for c in columns)
-    name = client.make_qualified_table_name(table)
-    tenant_col = client.escape_column_name(TENANT_COLUMN)
-    rows = client.execute_sql(f"SELECT {select} FROM {name} WHERE {tenant_col} = %s", tenant)
-    return [dict(zip(columns, r, strict=True)) for r in rows or []]
+    return [c for c in dict.fromkeys(wanted) if c in stored]
 
 
 def _seen(client: SqlClient, tenant: str) -> dict[tuple[str, str], dict[str, Any]]:
     name = client.make_qualified_table_name(SEEN_TABLE)
     rows = client.execute_sql(
-        f"SELECT dataset, row_key, seen FROM {name} WHERE tenant_id = %s", tenant
+        f"SELECT dataset, row_key, seen FROM {name} WHERE tenant_id = %s "
+        f"AND {feed_scope.in_scope()}",
+        tenant,
     )
     return {(str(d), str(k)): json.loads(s) if s else {} for d, k, s in rows or []}
 
 
 def _known_ids(client: SqlClient, tenant: str) -> set[str]:
     name = client.make_qualified_table_name(CHANGES_TABLE)
-    rows = client.execute_sql(f"SELECT event_id FROM {name} WHERE tenant_id = %s", tenant)
+    rows = client.execute_sql(
+        f"SELECT event_id FROM {name} WHERE tenant_id = %s AND ({feed_scope.in_scope()} "
+        "OR type = 'record_deleted')",
+        tenant,
+    )
     return {str(r[0]) for r in rows or []}
 
 
-def _deletions(client: SqlClient, tenant: str) -> list[Event]:
+def _deletions(client: SqlClient, tenant: str, stored: Mapping[str, list[str]]) -> list[Event]:
     """Rows marked deleted at the source (complete full exports only)."""
     out = []
     for dataset in ("employees", "contracts", "employee_udf_histories", "contract_udf_histories"):
         spec = DATASETS[dataset]
-        stored = stored_columns(client, dataset)
-        if not stored:
+        if not stored.get(dataset):
             continue
         keys = [k for k in spec.primary_key]
         select = ", ".join(client.escape_column_name(c) for c in [*keys, DELETED_AT_COLUMN])
@@ -288,7 +328,9 @@ def _replace_seen(
     client: SqlClient, tenant: str, now_seen: dict[tuple[str, str], dict[str, Any]]
 ) -> None:
     name = client.make_qualified_table_name(SEEN_TABLE)
-    client.execute_sql(f"DELETE FROM {name} WHERE tenant_id = %s", tenant)
+    client.execute_sql(
+        f"DELETE FROM {name} WHERE tenant_id = %s AND {feed_scope.in_scope()}", tenant
+    )
     items = list(now_seen.items())
     for start in range(0, len(items), _CHUNK):
         chunk = items[start : start + _CHUNK]

@@ -84,8 +84,9 @@ class Settings:
     """Years after a person's last employment ended; then their personal data is emptied."""
     retention_action: str = "empty"
     """``empty`` (personal columns) or ``remove`` (the person's rows)."""
-    change_feed: bool = False
-    """Derive business events into table ``changes`` after each sync (docs/changes.md)."""
+    change_feed: bool | None = None
+    """Derive business events into table ``changes`` after each sync (docs/changes.md); unset:
+    on wherever the destination can keep it (not on Delta files)."""
     history: tuple[str, ...] = ()
     """Datasets (or ``all``) whose every version is kept in ``<dataset>_history``."""
     change_feed_events: tuple[str, ...] = ()

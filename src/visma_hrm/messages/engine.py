@@ -49,6 +49,11 @@ EN: dict[str, str] = {
         "{cutoff}; removed {counted} row(s) now."
     ),
     "note.deleted": "{tenant} {dataset}: {rows} rows marked deleted",
+    "note.feed_not_kept": (
+        "The change feed (on by default) is not kept on this destination (Delta files cannot "
+        "be changed with SQL); set change_feed = false to say so, or load into DuckDB or "
+        "PostgreSQL for it."
+    ),
     "note.steps_caught_up": (
         "The after-load steps of an earlier load had not run (finish() was not called after "
         "pipeline.run, or the run stopped in between): they ran now."
@@ -99,6 +104,11 @@ NL: dict[str, str] = {
         "dienstverband vóór {cutoff} eindigde; {counted} rij(en) nu verwijderd."
     ),
     "note.deleted": "{tenant} {dataset}: {rows} rijen als verwijderd gemarkeerd",
+    "note.feed_not_kept": (
+        "De wijzigingsfeed (standaard aan) wordt op deze bestemming niet bijgehouden "
+        "(Delta-bestanden kunnen niet met SQL worden gewijzigd); zet change_feed = false om dat "
+        "te zeggen, of laad in DuckDB of PostgreSQL voor de feed."
+    ),
     "note.steps_caught_up": (
         "De stappen na het laden van een eerdere load waren niet uitgevoerd (finish() werd niet "
         "aangeroepen na pipeline.run, of de run stopte ertussen): ze zijn nu uitgevoerd."

@@ -13,8 +13,8 @@ missing pseudonym key, a bad retention or history setting: each stops the run he
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from visma_hrm.catalog import DATASETS, Dataset, privacy_excludes
@@ -23,6 +23,7 @@ from visma_hrm.config import Settings, close_match
 from visma_hrm.errors import ConfigurationError
 from visma_hrm.load.positions import Positions
 from visma_hrm.load.pseudonyms import Pseudonymizer
+from visma_hrm.messages import Note
 
 EntryPoint = Literal["cli", "dagster", "airflow", "source"]
 RETENTION_ACTIONS = ("empty", "remove")
@@ -58,7 +59,7 @@ class FeedEvents:
                     f"change_feed_events: {entry!r} is not an event.{hint} Known: "
                     f"{', '.join(PAY_EVENTS)}, {CUSTOM_FIELD_EVENT}<field name>."
                 )
-        if (pay or fields) and not cfg.change_feed:
+        if (pay or fields) and cfg.change_feed is False:
             raise ConfigurationError(
                 "change_feed_events names events of the change feed, which is off: set "
                 "change_feed = true as well (docs/changes.md)."
@@ -133,7 +134,7 @@ class RunPlan:
             pseudonymizer=Pseudonymizer.from_settings(settings),
             retention=RetentionRule.from_settings(settings),
             history=tuple(history_datasets(settings.history, datasets)),
-            change_feed=settings.change_feed,
+            change_feed=settings.change_feed is not False,
             feed_events=FeedEvents.from_settings(settings),
             full_refresh=full_refresh,
             entry_point=entry_point,
@@ -152,6 +153,13 @@ class RunPlan:
         if self.change_feed:
             wanted["change_feed"] = "change_feed"
         return wanted
+
+    def where_supported(self, supports: Callable[[str], bool]) -> tuple[RunPlan, list[Note]]:
+        """The plan for a destination: the change feed, on by default, is left out where the
+        destination cannot keep it (and said so); asked for explicitly it stays, and is refused."""
+        if not self.change_feed or self.settings.change_feed or supports("change_feed"):
+            return self, []
+        return replace(self, change_feed=False), [Note("note.feed_not_kept")]
 
     def selection_param(self, dataset: str) -> str | None:
         """The ``fields`` value sent to the API for ``dataset`` (None: every column)."""

@@ -70,6 +70,7 @@ def run_plan(
     ``ConcurrentRunError`` (another run writes the same data) and ``Interrupted``.
     """
     reporter = reporter or NullReporter()
+    plan, adapted = plan.where_supported(warehouse.supports)
     warehouse.refuse_unsupported(plan.wanted_steps())
     dlt_warning = check_dlt_version()
     release_arrow_memory_promptly()
@@ -82,6 +83,7 @@ def run_plan(
         started = run_start()
         report = _new_report(plan, warehouse, started, session)
         report.warnings += [dlt_warning] if dlt_warning else []
+        report.notes += adapted
         for note in session.prepared.notes:
             report.notes.append(note)
             reporter.info(note.in_lang(plan.settings.lang))

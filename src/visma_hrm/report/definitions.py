@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from visma_hrm.messages import short_tenant
 from visma_hrm.report.workforce import Workforce
 
 DEFAULT_REPORT_SCHEMA = "visma_hrm_report"
@@ -99,8 +100,6 @@ class ReportData:
 
     def tenant_name(self, tenant_id: str) -> str:
         """What a person calls the tenant: its main company, else the start of its id."""
-        from visma_hrm.cli.progress import short_tenant  # rich, loaded for drawing only
-
         names = self.companies.get(tenant_id)
         return names[0] if names else short_tenant(tenant_id)
 

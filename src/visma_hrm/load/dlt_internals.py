@@ -58,6 +58,10 @@ class SqlClient(Protocol):
 
     def begin_transaction(self) -> AbstractContextManager[Any]: ...
 
+    @property
+    def native_connection(self) -> Any:
+        """The driver's own connection (a DuckDB connection, a psycopg2 one, ...)."""
+
 
 __all__ = [
     "SIGNAL_NAMES",

@@ -45,6 +45,7 @@ from visma_hrm.sync.steps.field_events import (
     UDF_READ,
     custom_field_events,
 )
+from visma_hrm.warehouse.bulk import insert_rows
 from visma_hrm.warehouse.sql import SqlClient, stored_columns
 
 __all__ = [
@@ -88,7 +89,7 @@ _DDL = {
     SEEN_TABLE: "tenant_id VARCHAR(64) NOT NULL, dataset TEXT NOT NULL, row_key TEXT NOT NULL, "
     "employeeid TEXT, seen TEXT",
 }
-_CHUNK = 200
+_SEEN_FIELDS = ("tenant_id", "dataset", "row_key", "employeeid", "seen")
 
 
 class ChangeFeed:
@@ -302,28 +303,24 @@ def _deletions(client: SqlClient, tenant: str, stored: Mapping[str, list[str]]) 
 def _insert_events(
     client: SqlClient, events: list[Event], persons: dict[str, str], detected_at: dt.datetime
 ) -> None:
-    name = client.make_qualified_table_name(CHANGES_TABLE)
-    columns = ", ".join(client.escape_column_name(c) for c in FIELDS)
-    for start in range(0, len(events), _CHUNK):
-        chunk = events[start : start + _CHUNK]
-        placeholders = ", ".join("(" + ", ".join(["%s"] * len(FIELDS)) + ")" for _ in chunk)
-        params: list[Any] = []
-        for e in chunk:
-            params += [
-                e.event_id,
-                e.tenant_id,
-                e.type,
-                persons.get(e.employeeid or "", e.employeeid),
-                e.employeeid,
-                e.contractid,
-                e.effective_date,
-                detected_at,
-                json.dumps(e.before, sort_keys=True, default=str),
-                json.dumps(e.after, sort_keys=True, default=str),
-                e.dataset or ("contracts" if e.contractid else "employees"),
-                e.row_key,
-            ]
-        client.execute_sql(f"INSERT INTO {name} ({columns}) VALUES {placeholders}", *params)
+    rows = [
+        (
+            e.event_id,
+            e.tenant_id,
+            e.type,
+            persons.get(e.employeeid or "", e.employeeid),
+            e.employeeid,
+            e.contractid,
+            e.effective_date,
+            detected_at,
+            json.dumps(e.before, sort_keys=True, default=str),
+            json.dumps(e.after, sort_keys=True, default=str),
+            e.dataset or ("contracts" if e.contractid else "employees"),
+            e.row_key,
+        )
+        for e in events
+    ]
+    insert_rows(client, CHANGES_TABLE, FIELDS, rows)
 
 
 def _replace_seen(
@@ -333,12 +330,8 @@ def _replace_seen(
     client.execute_sql(
         f"DELETE FROM {name} WHERE tenant_id = %s AND {feed_scope.in_scope()}", tenant
     )
-    items = list(now_seen.items())
-    for start in range(0, len(items), _CHUNK):
-        chunk = items[start : start + _CHUNK]
-        placeholders = ", ".join("(%s, %s, %s, %s, %s)" for _ in chunk)
-        params: list[Any] = []
-        for (dataset, row_key), seen in chunk:
-            employeeid = row_key.split("|", 1)[0]
-            params += [tenant, dataset, row_key, employeeid, json.dumps(seen, sort_keys=True)]
-        client.execute_sql(f"INSERT INTO {name} VALUES {placeholders}", *params)
+    rows = [
+        (tenant, dataset, row_key, row_key.split("|", 1)[0], json.dumps(seen, sort_keys=True))
+        for (dataset, row_key), seen in now_seen.items()
+    ]
+    insert_rows(client, SEEN_TABLE, _SEEN_FIELDS, rows)

@@ -16,6 +16,7 @@ Files:
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import os
 import stat
@@ -88,6 +89,13 @@ class Settings:
     """Derive business events into table ``changes`` after each sync (docs/changes.md)."""
     history: tuple[str, ...] = ()
     """Datasets (or ``all``) whose every version is kept in ``<dataset>_history``."""
+    compact_after_erasure: bool = True
+    """After retention, an exclusion or ``tenants forget`` removed personal data, erase it from
+    the destination's bytes (a DuckDB file compacted, Delta tables vacuumed)."""
+    max_age: dt.timedelta | None = None
+    """``status`` and Dagster's freshness checks: a dataset not loaded for longer is stale."""
+    max_full_age: dt.timedelta | None = None
+    """The same for the newest full export (deletions are only seen in full exports)."""
     concurrency: int = 4
     job_timeout_s: float = 3600.0
     verify_tls: bool = True
@@ -156,6 +164,9 @@ _ENV_KEYS = {
     "retention_action": "RETENTION_ACTION",
     "change_feed": "CHANGE_FEED",
     "history": "HISTORY",
+    "compact_after_erasure": "COMPACT_AFTER_ERASURE",
+    "max_age": "MAX_AGE",
+    "max_full_age": "MAX_FULL_AGE",
     "concurrency": "CONCURRENCY",
     "job_timeout_s": "JOB_TIMEOUT",
     "lang": "LANG",

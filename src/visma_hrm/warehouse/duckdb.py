@@ -18,9 +18,10 @@ import dlt
 from visma_hrm.catalog import DELETED_COLUMN, TENANT_COLUMN, Dataset, is_bookkeeping
 from visma_hrm.config import Settings
 from visma_hrm.errors import ConfigurationError
-from visma_hrm.load.dlt_internals import DuckDbCredentials, normalized_files
+from visma_hrm.load.dlt_internals import DuckDbCredentials, duckdb_file, normalized_files
+from visma_hrm.messages import Note
 from visma_hrm.warehouse.base import STEPS, Prepared, Session, Warehouse
-from visma_hrm.warehouse.duckdb_file import adopt_old_default, duckdb_schema
+from visma_hrm.warehouse.duckdb_file import adopt_old_default, checkpoint, compact, duckdb_schema
 from visma_hrm.warehouse.errors import translated
 from visma_hrm.warehouse.sql import SqlClient, SqlSession, stored_columns
 
@@ -79,10 +80,31 @@ class DuckDbSession(SqlSession):
     """A run's DuckDB file: SQL through dlt's client, with the file's lock holder named."""
 
     appends_first_loads = True
+    erases_bytes = True
 
     def __init__(self, pipeline: dlt.Pipeline, path: Path | None = None) -> None:
         super().__init__(pipeline)
         self.path = path
+
+    @property
+    def file(self) -> Path:
+        """The DuckDB file (a user's own pipeline names it in its destination)."""
+        return self.path or Path(duckdb_file(self.pipeline))
+
+    def erase(self) -> Note:
+        """The file rewritten with only what it holds now (``duckdb_file.compact``)."""
+        with self.translated("compacting the file"):
+            before, after = compact(self.file)
+        return Note("note.erased.duckdb", file=str(self.file), before=_mb(before), after=_mb(after))
+
+    def maintain(self) -> list[Note]:
+        with self.translated("checkpointing the file"):
+            before, after = checkpoint(self.file)
+        return [
+            Note(
+                "note.maintained.duckdb", file=str(self.file), before=_mb(before), after=_mb(after)
+            )
+        ]
 
     def translated(self, step: str) -> AbstractContextManager[None]:
         return translated(step, duckdb_file=self.path, destination="duckdb")
@@ -108,6 +130,10 @@ class DuckDbSession(SqlSession):
                 if stored:
                     counts.update(_unchanged_rows(sql, dataset, parquet, stored))
         return counts
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1_000_000:.1f}"
 
 
 def _unchanged_rows(

@@ -99,3 +99,51 @@ def _has_table(db: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
         [schema, table],
     ).fetchone()
     return bool(row and row[0])
+
+
+# ------------------------------------------------------------------------------ erasure
+_COMPACTED = "visma_hrm_compacted"
+
+
+def compact(path: Path) -> tuple[int, int]:
+    """Rewrite the file with only what it holds now; its size before and after, in bytes.
+
+    DuckDB keeps the blocks that rows deleted or values emptied occupied free inside the file,
+    and does not overwrite them: those values stay readable in its bytes (``CHECKPOINT`` and
+    ``VACUUM`` do not change that). ``COPY FROM DATABASE`` writes every schema, table, view,
+    sequence and macro into a new file, which then takes the old one's place (a rename: a
+    reader sees the old file or the new, never half of one). The caller holds the file: no
+    other connection may be open on it. A copy left by a crash in between is removed first.
+    """
+    import duckdb
+
+    fresh = path.with_name(f".{path.name}.compacting")
+    for stale in (fresh, fresh.with_name(fresh.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    before = path.stat().st_size
+    with duckdb.connect(str(path)) as db:
+        db.execute("CHECKPOINT")
+        row = db.execute("SELECT current_database()").fetchone()
+        catalog = str(row[0]) if row else path.stem
+        db.execute(f"ATTACH '{_literal(str(fresh))}' AS {_COMPACTED}")
+        db.execute(f'COPY FROM DATABASE "{_identifier(catalog)}" TO {_COMPACTED}')
+        db.execute(f"DETACH {_COMPACTED}")
+    os.chmod(fresh, path.stat().st_mode & 0o777)
+    os.replace(fresh, path)
+    return before, path.stat().st_size
+
+
+def checkpoint(path: Path) -> tuple[int, int]:
+    """Move the write-ahead log into the file (``visma-hrm maintain``); sizes before, after."""
+    wal = path.with_name(path.name + ".wal")
+    before = path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+    _checkpoint(path)
+    return before, path.stat().st_size
+
+
+def _literal(value: str) -> str:
+    return value.replace("'", "''")
+
+
+def _identifier(value: str) -> str:
+    return value.replace('"', '""')

@@ -5,8 +5,9 @@ hour (schedule ``visma_hrm_freshness_hourly``). It reads the run log in the ware
 (``visma_hrm.sync.status``), so it sees what every run wrote wherever it ran, and fails when a
 tenant's dataset fails, or its newest load is older than ``max_age`` (default 26 hours) or its
 newest full export older than ``max_full_age`` (default 8 days): the same words as
-``visma-hrm status`` prints, in the check's metadata. A failed check is what Dagster's alerts
-(Dagster+ alert policies, or a sensor on asset checks) tell someone about.
+``visma-hrm status`` prints, in the check's metadata. When one fails the job's run fails
+too, after recording every check, so that a run-failure sensor (docs/operations.md has one)
+or Dagster+'s alert policies tell someone.
 """
 
 
@@ -41,8 +42,17 @@ def freshness_checks(specs: Sequence[dg.AssetCheckSpec]) -> dg.AssetChecksDefini
         context: dg.AssetCheckExecutionContext, visma_hrm: VismaHrmResource
     ) -> Iterator[dg.AssetCheckResult]:
         pairs = visma_hrm.status()
+        failed = []
         for key in context.selected_asset_check_keys:
-            yield result(key.asset_key, pairs)
+            check = result(key.asset_key, pairs)
+            failed += [] if check.passed else [key.asset_key.path[-1]]
+            yield check
+        if failed:  # the run fails too, so that a run-failure sensor can tell someone
+            raise dg.Failure(
+                description=f"stale or failing tenants in {', '.join(failed)} "
+                "(see the checks' metadata, or `visma-hrm status`)",
+                allow_retries=False,
+            )
 
     return visma_hrm_freshness
 

@@ -84,8 +84,9 @@ def run_plan(
         started = run_start()
         report = _new_report(plan, warehouse, started, session)
         report.warnings += [dlt_warning] if dlt_warning else []
+        export_plan = _checked(session, plan, report, reporter)
         try:
-            erased = _run(session, plan, started, report, reporter)
+            erased = _run(session, export_plan, started, report, reporter)
         except VismaHrmError as error:
             log_stopped_run(session, plan, report, error)
             raise
@@ -95,10 +96,9 @@ def run_plan(
     return report
 
 
-def _run(
-    session: Session, plan: RunPlan, started: datetime, report: SyncReport, reporter: Reporter
-) -> bool:
-    """The run's phases into ``report``; whether a step removed or emptied stored values."""
+def _checked(session: Session, plan: RunPlan, report: SyncReport, reporter: Reporter) -> Plan:
+    """The destination read and checked before anything is asked of Visma: a run refused
+    here changes nothing, not even the run log."""
     for note in session.prepared.notes:
         report.notes.append(note)
         reporter.info(note.in_lang(plan.settings.lang))
@@ -108,6 +108,15 @@ def _run(
     report.notes += [
         Note("note.selection_changed", dataset=d) for d in export_plan.changed_selections()
     ]
+    return export_plan
+
+
+def _run(
+    session: Session, export_plan: Plan, started: datetime, report: SyncReport, reporter: Reporter
+) -> bool:
+    """Phases 1 and 2 and the steps into ``report``; whether a step removed or emptied stored
+    values."""
+    plan = export_plan.run
     extraction = extract_all(export_plan, session.work_dir / "spool", reporter)
     outcomes = extract_or_stop(extraction)
     report.tables = [o.table for o in outcomes]

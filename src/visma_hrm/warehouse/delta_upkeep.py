@@ -56,7 +56,22 @@ def delta_tables(pipeline: Any) -> dict[str, Any]:
         name = str(entry).rstrip("/").rsplit("/", 1)[-1]
         if folder.fs.exists(f"{folder.path}{name}/{LOG}") and (table := _table(folder, name)):
             found[name] = table
-    return found
+    return dict(sorted(found.items()))
+
+
+def readable(pipeline: Any) -> dict[str, Any]:
+    """Every table of the folder as an Arrow dataset: the Delta tables, and the positions'
+    plain Parquet files (for the commands that read, ``visma_hrm.warehouse.reading``)."""
+    import pyarrow.dataset as pads
+    from pyarrow.fs import FSSpecHandler, PyFileSystem
+
+    tables = {name: table.to_pyarrow_dataset() for name, table in delta_tables(pipeline).items()}
+    folder = files_folder(pipeline)
+    files = _plain_files(folder, SYNC_STATE_TABLE)
+    if files:
+        filesystem = PyFileSystem(FSSpecHandler(folder.fs))
+        tables[SYNC_STATE_TABLE] = pads.dataset(files, format="parquet", filesystem=filesystem)
+    return tables
 
 
 # ------------------------------------------------------------------------------ the run log

@@ -15,9 +15,9 @@ checks. PostgreSQL's credentials come as the sync's do: ``VISMA_HRM_DESTINATION_
 else dlt's own configuration (environment, ``.dlt/secrets.toml``); a session that only reads
 is read-only there too.
 
-``status`` and ``tenants list`` read Delta files too (``files=True``): their Delta tables are
-opened with delta-rs and shown, as views over Arrow datasets, in a DuckDB database in memory,
-so the same SQL reads them; nothing is written anywhere.
+``status`` and ``tenants list`` read Delta files too (``files=True``): their Delta tables
+(opened with delta-rs) and the positions' plain Parquet files are shown, as views over Arrow
+datasets, in a DuckDB database in memory, so the same SQL reads them; nothing is written.
 """
 
 from __future__ import annotations
@@ -172,13 +172,13 @@ def _postgres(settings: Settings, views: bool) -> Iterator[Reading]:
 def _delta_files(settings: Settings) -> Iterator[Reading]:
     import duckdb
 
-    from visma_hrm.warehouse.delta_upkeep import delta_tables
+    from visma_hrm.warehouse.delta_upkeep import readable
     from visma_hrm.warehouse.errors import translated
     from visma_hrm.warehouse.files import FilesWarehouse
 
     warehouse = FilesWarehouse.of(settings)
     with translated("reading the Delta tables", destination="filesystem"):
-        datasets = {n: t.to_pyarrow_dataset() for n, t in delta_tables(warehouse.inspect()).items()}
+        datasets = readable(warehouse.inspect())
     connection = duckdb.connect()
     try:
         schema = settings.dataset_name

@@ -181,9 +181,7 @@ def test_a_tenant_that_fails_for_good_calls_on_failure_callback(tmp_path: Path) 
         run = _dag_test(env, dag_file, tmp_path)
     states = {t["name"]: t["state"] for t in run["tasks"] if t["task_id"] == "sync"}
     assert states == {refused: "failed", fine: "success"}
-    assert sink.read_text(encoding="utf-8").splitlines() == [
-        f"sync {refused} AirflowFailException"
-    ]
+    assert sink.read_text(encoding="utf-8").splitlines() == [f"sync {refused} AirflowFailException"]
 
 
 def test_the_sync_tasks_run_in_a_pool_on_the_windows_ticks_by_default() -> None:

@@ -194,3 +194,24 @@ def _step_span(instance: Any, run_id: str) -> tuple[float, float]:
         and r.dagster_event.event_type_value in ("STEP_START", "STEP_SUCCESS")
     }
     return moments["STEP_START"], moments["STEP_SUCCESS"]
+
+
+@pytest.mark.slow
+def test_the_task_log_has_a_line_per_dataset_with_its_figures(
+    sb: Sandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """What an Airflow task's (or a Dagster step's) log says of each dataset."""
+    import logging
+
+    from visma_hrm.orchestrate.run import sync_tenant
+
+    tenant = sb.tenant_ids[0]
+    settings = sandbox_settings(sb, tmp_path, datasets=("employees", "contracts"))
+    with caplog.at_level(logging.INFO, logger="visma_hrm.orchestrate"):
+        outcome = sync_tenant(settings, tenant, entry_point="airflow")
+    said = sorted(r.getMessage() for r in caplog.records if "rows received" in r.getMessage())
+    assert said == [
+        f"tenant {tenant} {name}: full, {o.rows_received} rows received "
+        f"({o.rows_received} new, 0 changed), 0 rejected, 0 marked deleted"
+        for name, o in sorted(outcome.datasets.items())
+    ]

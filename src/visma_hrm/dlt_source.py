@@ -80,6 +80,7 @@ def visma_hrm_source(
     change_feed: bool = False,
     retention: int | None = None,
     retention_action: str = "empty",
+    compact_after_erasure: bool = True,
 ) -> list[Any]:
     """Every dataset (or ``datasets``) of every tenant, fully the first time, then what changed.
 
@@ -101,6 +102,7 @@ def visma_hrm_source(
         "change_feed": change_feed,
         "retention": retention,
         "retention_action": retention_action,
+        "compact_after_erasure": compact_after_erasure,
     }
     secrets = {"client_secret": client_secret, "pseudonym_key": pseudonym_key}
     plan = RunPlan.of(

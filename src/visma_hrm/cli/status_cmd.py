@@ -107,7 +107,8 @@ def status_command(
     rule = freshness(settings, max_age, max_full_age)
     from visma_hrm.sync.status import judged_status
 
-    pairs, label = judged_status(settings, rule, tenant_filter(tenant))
+    overview = judged_status(settings, rule, tenant_filter(tenant))
+    pairs, label = overview.pairs, overview.label
     now = dt.datetime.now(dt.UTC)
     troubled = [p for p in pairs if p.problems]
     if json_output:

@@ -77,17 +77,15 @@ def list_command(
     verbose: VerboseOpt = False,
 ) -> None:
     """The configured tenants and those in the warehouse: rows held, freshness."""
-    from visma_hrm.sync.status import held_rows, judged_status
-    from visma_hrm.warehouse.reading import open_for_reading
+    from visma_hrm.sync.status import judged_status
 
     set_verbosity(quiet, verbose)
     settings = _settings(config, destination, duckdb_path, schema, lang)
-    pairs, _ = judged_status(settings, freshness(settings, None, None))
-    with open_for_reading(settings, files=True) as reading:
-        held = held_rows(reading)
-    rows = tenant_rows(settings.tenants, held, pairs)
+    overview = judged_status(settings, freshness(settings, None, None), held_too=True)
+    rows = tenant_rows(settings.tenants, overview.held, overview.pairs)
     if json_output:
-        print(json.dumps({"tenants": rows}, indent=2, ensure_ascii=False, default=str))
+        document = {"tenants": [{k: v for k, v in r.items() if k != "pairs"} for r in rows]}
+        print(json.dumps(document, indent=2, ensure_ascii=False))
         return
     stdout_console().print(_table(rows, settings.lang))
     configured = sum(1 for r in rows if r["configured"])
@@ -120,7 +118,7 @@ def tenant_rows(
                 "datasets": sum(1 for p in mine if p.last_ok is not None),
                 "last_load": max(loads).astimezone(dt.UTC).isoformat() if loads else None,
                 "problems": [q.kind for p in mine for q in p.problems],
-                "pairs": mine,
+                "pairs": mine,  # for the table's states, not in --json
             }
         )
     return out

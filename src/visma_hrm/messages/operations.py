@@ -26,7 +26,7 @@ EN: dict[str, str] = {
         "destination's bytes; `visma-hrm maintain --erase` erases them."
     ),
     "note.maintained.duckdb": "{file}: checkpointed ({before} -> {after} MB).",
-    "note.maintained.delta": "{table}: {files} small file(s) compacted into fewer.",
+    "note.maintained.delta": "{table}: {files} small file(s) compacted into {now}.",
     "note.maintained.delta_nothing": "Delta tables: nothing to compact.",
     "note.maintained.server": (
         "{destination} keeps its own tables (autovacuum): nothing for visma-hrm to do there."
@@ -115,7 +115,7 @@ NL: dict[str, str] = {
         "bytes van de bestemming; `visma-hrm maintain --erase` wist ze."
     ),
     "note.maintained.duckdb": "{file}: checkpoint gedaan ({before} -> {after} MB).",
-    "note.maintained.delta": "{table}: {files} kleine bestand(en) samengevoegd.",
+    "note.maintained.delta": "{table}: {files} kleine bestand(en) samengevoegd tot {now}.",
     "note.maintained.delta_nothing": "Delta-tabellen: niets samen te voegen.",
     "note.maintained.server": (
         "{destination} onderhoudt zijn eigen tabellen (autovacuum): visma-hrm hoeft daar niets "

@@ -101,7 +101,7 @@ class VismaHrmResource(dg.ConfigurableResource):  # type: ignore[type-arg]
 
     def status(self) -> list[PairStatus]:
         """Every tenant and dataset of the run log, judged by ``freshness`` now."""
-        return judged_status(self.settings(), self.freshness())[0]
+        return judged_status(self.settings(), self.freshness()).pairs
 
 
 def _duration(name: str, value: str | None) -> dt.timedelta | None:

@@ -111,16 +111,29 @@ def judge(pair: PairStatus, rule: Freshness, now: dt.datetime) -> PairStatus:
 
 
 # ------------------------------------------------------------------------------ reading
+@dataclass(frozen=True)
+class Overview:
+    """What ``status`` and ``tenants list`` show, read in one go."""
+
+    pairs: list[PairStatus]
+    """Every tenant and dataset, judged."""
+    label: str
+    """Where they were read, for people."""
+    held: dict[str, dict[str, int]] = field(default_factory=dict)
+    """With ``held_too``: per tenant, its rows in every table (``held_rows``)."""
+
+
 def judged_status(
-    settings: Settings, rule: Freshness, only: Sequence[str] = ()
-) -> tuple[list[PairStatus], str]:
+    settings: Settings, rule: Freshness, only: Sequence[str] = (), *, held_too: bool = False
+) -> Overview:
     """Every tenant and dataset of the warehouse the settings name, judged by ``rule`` now
-    (``only``: just these tenants); and where they were read, for people."""
+    (``only``: just these tenants)."""
     with open_for_reading(settings, files=True) as reading:
         pairs = read_status(reading, settings.tenants, settings.datasets, only=only)
+        held = held_rows(reading) if held_too else {}
         label = reading.label
     now = dt.datetime.now(dt.UTC)
-    return [judge(p, rule, now) for p in pairs], label
+    return Overview([judge(p, rule, now) for p in pairs], label, held)
 
 
 def read_status(

@@ -203,23 +203,27 @@ def _log_entries(table: Any) -> int:
 
 
 # ------------------------------------------------------------------------------ maintenance
-def maintain(pipeline: Any) -> dict[str, int]:
+def maintain(pipeline: Any) -> dict[str, tuple[int, int]]:
     """Compact every Delta table, vacuum and clean its log as its retention says, and gather
-    the position files into one; per table, the files compaction removed."""
-    removed: dict[str, int] = {}
+    the position files into one; per table that had any to compact, the files it had and the
+    files it has now."""
+    compacted: dict[str, tuple[int, int]] = {}
     for name, table in delta_tables(pipeline).items():
         metrics = table.optimize.compact()
         table.vacuum(dry_run=False)
         table.create_checkpoint()
         table.cleanup_metadata()
-        removed[name] = int(metrics.get("numFilesRemoved", 0))
-    removed[SYNC_STATE_TABLE] = gather_positions(pipeline)
-    return removed
+        if removed := int(metrics.get("numFilesRemoved", 0)):
+            compacted[name] = (removed, int(metrics.get("numFilesAdded", 0)))
+    if gathered := gather_positions(pipeline):
+        compacted[SYNC_STATE_TABLE] = (gathered, 1)
+    return compacted
 
 
 def gather_positions(pipeline: Any) -> int:
     """The position files (one per run) into one: written first, then the others removed, so
-    a reader sees every row at least once (a row seen twice counts once: see positions)."""
+    a reader sees every row at least once (a row seen twice counts once: see positions);
+    how many files there were (0: nothing to gather)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -236,7 +240,7 @@ def gather_positions(pipeline: Any) -> int:
     _replace(folder, target, gathered)
     for path in files:
         folder.fs.rm(path)
-    return len(files) - 1
+    return len(files)
 
 
 def _column(table: Any, name: str) -> Iterator[str]:

@@ -128,11 +128,10 @@ class FilesSession(Session):
 
     def maintain(self) -> list[Note]:
         with self.translated("compacting the Delta tables"):
-            removed = delta_upkeep.maintain(self.pipeline)
+            compacted = delta_upkeep.maintain(self.pipeline)
         return [
-            Note("note.maintained.delta", table=name, files=files)
-            for name, files in removed.items()
-            if files
+            Note("note.maintained.delta", table=name, files=before, now=after)
+            for name, (before, after) in compacted.items()
         ] or [Note("note.maintained.delta_nothing", changed=False)]
 
     def forget_tenant(self, tenant_id: str) -> dict[str, int]:

@@ -7,8 +7,10 @@ One run, one machine, against a sandbox (in its own process) serving one tenant 
 3. the naive way of the public clients: ``csv.DictReader`` and row-by-row inserts (SQLite, the
    fastest naive variant; so "N x faster than naive" is a conservative figure);
 4. an incremental sync after the sandbox clock moved so that about 1% of the rows changed;
-5. many tenants (``--tenants 200x500``) in one sync: own time per tenant, peak RSS;
-6. start-up: CPU time (user + sys) of ``visma-hrm --help`` in a subprocess.
+5. the same full and incremental syncs with history and the change feed on (``history =
+   "all"``, ``change_feed = true``), into a file of their own: what users who turn them on pay;
+6. many tenants (``--tenants 200x500,1000x200``) in one sync each: own time per tenant, peak RSS;
+7. start-up: CPU time (user + sys) of ``visma-hrm --help`` in a subprocess.
 
 ``visma-hrm`` runs from a production install (``pip install -e .``, no extras) in its own
 virtual environment, created on first use (``--sync-venv``): what a user's ``pip install
@@ -154,6 +156,11 @@ def lower_bound(info: dict[str, Any], work: Path) -> Step:
     return Step("lower bound (download + DuckDB read_csv)", wall, detail["rows"], rss, detail)
 
 
+EVERYTHING_ON = {"VISMA_HRM_HISTORY": "all", "VISMA_HRM_CHANGE_FEED": "true"}
+"""History mode and the change feed, as a user turns them on."""
+EVERYTHING_OFF = {"VISMA_HRM_HISTORY": "false", "VISMA_HRM_CHANGE_FEED": "false"}
+
+
 def sync_step(
     name: str,
     info: dict[str, Any],
@@ -161,6 +168,8 @@ def sync_step(
     full: bool,
     tenants: Sequence[str] = (),
     concurrency: int = len(EXPORTS),
+    settings: dict[str, str] | None = None,
+    file: str = "visma_hrm.duckdb",
 ) -> Step:
     """``visma-hrm sync`` of the first tenant (or of ``tenants``), measured in its process.
 
@@ -174,7 +183,7 @@ def sync_step(
         f"--api-url={info['api_url']}",
         f"--token-url={info['token_url']}",
         f"--client-id={info['client_id']}",
-        f"--duckdb-path={work / 'visma_hrm.duckdb'}",
+        f"--duckdb-path={work / file}",
         f"--concurrency={concurrency}",
     ]
     if not tenants:
@@ -183,6 +192,7 @@ def sync_step(
         cmd.append("--full-refresh")
     env = {
         **ENV,
+        **(EVERYTHING_OFF if settings is None else settings),
         "VISMA_HRM_CLIENT_SECRET": info["client_secret"],
         "VISMA_HRM_PIPELINES_DIR": str(work / "pipelines"),
     }
@@ -438,28 +448,36 @@ def bench_size(employees: int, advance_days: float) -> list[Step]:
         full = sync_step("visma-hrm sync, full", sandbox.info, work, full=True)
         slow = naive(work, lower.detail["download_s"], "duckdb")
         sqlite = naive(work, lower.detail["download_s"], "sqlite")
+        on = {"settings": EVERYTHING_ON, "file": "everything_on.duckdb"}
+        full_on = sync_step("visma-hrm sync, full, history + feed", sandbox.info, work, True, **on)
         sandbox.advance(advance_days)
         incremental = sync_step("visma-hrm sync, incremental", sandbox.info, work, full=False)
-        return [lower, full, slow, incremental, sqlite]
+        incremental_on = sync_step(
+            "visma-hrm sync, incremental, history + feed", sandbox.info, work, False, **on
+        )
+        return [lower, full, slow, incremental, sqlite, full_on, incremental_on]
     finally:
         sandbox.stop()
         shutil.rmtree(work, ignore_errors=True)
 
 
-def render_extra(tenants: Step | None, start: dict[str, Any] | None) -> str:
-    """The many-tenant case and the start-up figure, as Markdown tables."""
+def render_extra(tenants: Sequence[Step], start: dict[str, Any] | None) -> str:
+    """The many-tenant cases and the start-up figure, as Markdown tables."""
     lines: list[str] = []
-    if tenants is not None:
-        d = tenants.detail
+    if tenants:
         lines += [
             "| case | wall s | API job time / concurrency s | own s per tenant | rows "
             "| peak RSS MB | load average |",
             "|---|---|---|---|---|---|---|",
-            f"| {tenants.name} (concurrency {d['concurrency']}) | {tenants.wall_s:.1f} "
-            f"| {d['api_wait_s']:.1f} | {d['own_per_tenant_s']:.3f} | {tenants.rows:,} "
-            f"| {tenants.peak_rss_mb:.0f} | {d['load_average']} |",
-            "",
         ]
+        for case in tenants:
+            d = case.detail
+            lines.append(
+                f"| {case.name} (concurrency {d['concurrency']}) | {case.wall_s:.1f} "
+                f"| {d['api_wait_s']:.1f} | {d['own_per_tenant_s']:.3f} | {case.rows:,} "
+                f"| {case.peak_rss_mb:.0f} | {d['load_average']} |"
+            )
+        lines.append("")
     if start is not None:
         runs = ", ".join(f"{c:.2f}" for c in start["cpu_s"])
         lines += [
@@ -492,14 +510,16 @@ def render(results: dict[int, list[Step]], polling: list[dict[str, float]]) -> s
     lines += [
         "",
         "| employees | ours / lower bound (wall) | ours / lower bound (own) | naive / ours "
-        "| incremental / full (wall) | incremental / full (own) |",
-        "|---|---|---|---|---|---|",
+        "| incremental / full (wall) | incremental / full (own) "
+        "| history + feed / off, full (own) | history + feed / off, incremental (own) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    for size, (lower, full, slow, incr, *_) in results.items():
+    for size, (lower, full, slow, incr, _sqlite, full_on, incr_on) in results.items():
         lines.append(
             f"| {size:,} | {full.wall_s / lower.wall_s:.2f}x | {full.own_s / lower.own_s:.2f}x "
             f"| {slow.wall_s / full.wall_s:.1f}x | {incr.wall_s / full.wall_s:.1%} "
-            f"| {incr.own_s / full.own_s:.1%} ({incr.rows:,} rows) |"
+            f"| {incr.own_s / full.own_s:.1%} ({incr.rows:,} rows) "
+            f"| {full_on.own_s / full.own_s:.2f}x | {incr_on.own_s / incr.own_s:.2f}x |"
         )
     lines += ["", "| job time s | export time s | polling overhead s |", "|---|---|---|"]
     for p in polling:
@@ -521,8 +541,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--json", type=Path, help="also write raw figures as JSON")
     parser.add_argument(
         "--tenants",
-        default="200x500",
-        help="many-tenant case: TENANTSxEMPLOYEES in one sync ('' to skip)",
+        default="200x500,1000x200",
+        help="many-tenant cases: TENANTSxEMPLOYEES, comma-separated, one sync each ('' to skip)",
     )
     parser.add_argument("--tenant-concurrency", type=int, default=8)
     parser.add_argument(
@@ -535,16 +555,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     global SYNC_EXE
     SYNC_EXE = production_install(opts.sync_venv)
     start = startup()
-    print(render_extra(None, start), flush=True)
+    print(render_extra([], start), flush=True)
     results = {}
     for size in (int(s) for s in opts.sizes.split(",") if s):
         results[size] = bench_size(size, opts.advance_days)
         print(render({size: results[size]}, []), flush=True)
-    tenants = None
-    if opts.tenants:
-        count, employees = (int(n) for n in opts.tenants.lower().split("x"))
-        tenants = many_tenants(count, employees, opts.tenant_concurrency)
-        print(render_extra(tenants, None), flush=True)
+    tenants = []
+    for case in (c for c in opts.tenants.lower().split(",") if c):
+        count, employees = (int(n) for n in case.split("x"))
+        tenants.append(many_tenants(count, employees, opts.tenant_concurrency))
+        print(render_extra(tenants[-1:], None), flush=True)
     polling = polling_overhead([float(d) for d in opts.job_delays.split(",") if d])
     table = render(results, polling) + "\n" + render_extra(tenants, start)
     print(table)
@@ -555,7 +575,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         figures = {
             "sizes": raw,
             "polling": polling,
-            "many_tenants": asdict(tenants) if tenants else None,
+            "many_tenants": asdict(tenants[0]) if tenants else None,
+            "many_tenants_cases": [asdict(case) for case in tenants],
             "startup": start,
             "sync_install": {"venv": str(opts.sync_venv), **installed_versions(SYNC_EXE)},
             "load_average": load_average(),

@@ -38,7 +38,11 @@ def test_mssql_destination_builds_from_the_documented_settings(
     settings = load_settings(
         None,
         env={"VISMA_HRM_CLIENT_SECRET": "x", "VISMA_HRM_DESTINATION": "mssql"},
-        overrides={"client_id": "isv_x", "tenants": ("t",), "pipelines_dir": tmp_path},
+        overrides={
+            "client_id": "isv_x",
+            "tenants": ("6e983b56-36f5-400d-8292-f9b2a7ffacf4",),
+            "pipelines_dir": tmp_path,
+        },
     )
     pipeline = make_pipeline(settings)
     assert pipeline.destination.destination_name == "mssql"

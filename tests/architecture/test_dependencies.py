@@ -61,7 +61,7 @@ def test_the_dagster_extra_brings_what_dagster_dev_starts() -> None:
     extra = _project()["optional-dependencies"]
     assert isinstance(extra, dict)
     names = {Requirement(r).name for r in extra["dagster"]}
-    assert {"dagster", "dagster-webserver", "dagster-dlt"} <= names
+    assert {"dagster", "dagster-webserver"} <= names
     if find_spec("dagster") is None:
         pytest.skip("the dagster extra is not installed here")
     assert find_spec("dagster_webserver") is not None, "pip install 'visma-hrm[dagster]'"

@@ -23,7 +23,6 @@ from visma_hrm.catalog import DATASETS
 from visma_hrm.sandbox import FaultConfig, Sandbox, SandboxConfig, start_sandbox
 
 dg = pytest.importorskip("dagster")
-pytest.importorskip("dagster_dlt")
 
 from dagster import DagsterInstance, execute_job, reconstructable  # noqa: E402
 

@@ -245,11 +245,16 @@ def files_folder(pipeline: dlt.Pipeline) -> FilesFolder:
         return FilesFolder(client.fs_client, client.dataset_path, client.make_remote_url, options)
 
 
-def duckdb_file(pipeline: dlt.Pipeline) -> str:
-    """The DuckDB file a pipeline's duckdb destination writes (a user's own pipeline)."""
+def duckdb_file(pipeline: dlt.Pipeline) -> tuple[str, bool]:
+    """The DuckDB file a pipeline's duckdb destination writes (a user's own pipeline), and
+    whether its connection was lent to dlt (then it stays open after dlt's use of it, and the
+    file cannot be replaced under it)."""
     client: Any
     with pipeline.destination_client() as client:
-        return str(client.config.credentials.database)
+        credentials = client.config.credentials
+        pool = getattr(credentials, "conn_pool", None)
+        lent = pool is not None and not getattr(pool, "_conn_owner", True)
+        return str(credentials.database), bool(lent)
 
 
 def _first_line(exc: BaseException) -> str:

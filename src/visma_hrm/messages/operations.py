@@ -25,6 +25,11 @@ EN: dict[str, str] = {
         "compact_after_erasure = false: the values removed or emptied are still in the "
         "destination's bytes; `visma-hrm maintain --erase` erases them."
     ),
+    "note.erase_waiting.duckdb": (
+        "{file} is open on your pipeline's own DuckDB connection, so it cannot be compacted "
+        "now: the values removed or emptied stay in its bytes until `visma-hrm maintain "
+        "--erase` (the run log keeps the erasure pending)."
+    ),
     "note.maintained.duckdb": "{file}: checkpointed ({before} -> {after} MB).",
     "note.maintained.delta": "{table}: {files} small file(s) compacted into {now}.",
     "note.maintained.delta_nothing": "Delta tables: nothing to compact.",
@@ -113,6 +118,11 @@ NL: dict[str, str] = {
     "note.erasure_off": (
         "compact_after_erasure = false: de verwijderde of geleegde waarden staan nog in de "
         "bytes van de bestemming; `visma-hrm maintain --erase` wist ze."
+    ),
+    "note.erase_waiting.duckdb": (
+        "{file} is open op de eigen DuckDB-verbinding van je pipeline en kan nu niet worden "
+        "gecompacteerd: de verwijderde of geleegde waarden blijven in de bytes staan tot "
+        "`visma-hrm maintain --erase` (het runlog houdt het wissen open)."
     ),
     "note.maintained.duckdb": "{file}: checkpoint gedaan ({before} -> {after} MB).",
     "note.maintained.delta": "{table}: {files} kleine bestand(en) samengevoegd tot {now}.",

@@ -10,7 +10,6 @@ too, after recording every check, so that a run-failure sensor (docs/operations.
 or Dagster+'s alert policies tell someone.
 """
 
-
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -64,9 +63,7 @@ def result(asset: dg.AssetKey, pairs: Sequence[PairStatus]) -> dg.AssetCheckResu
     dataset = asset.path[-1]
     now = dt.datetime.now(dt.UTC)
     troubled = [p for p in pairs if p.dataset in (dataset, ALL_DATASETS) and p.problems]
-    problems = {
-        p.tenant_id: "; ".join(q.in_lang("en", now) for q in p.problems) for p in troubled
-    }
+    problems = {p.tenant_id: "; ".join(q.in_lang("en", now) for q in p.problems) for p in troubled}
     judged = {p.tenant_id for p in pairs if p.dataset in (dataset, ALL_DATASETS) and p.judged}
     return dg.AssetCheckResult(
         asset_key=asset,

@@ -11,7 +11,8 @@ datasets failed with that error, so that ``visma-hrm status`` says since when a 
 stay in a DuckDB file's free blocks and in a Delta table's replaced files. With
 ``compact_after_erasure`` (the default) the run then erases them (the file compacted, the
 tables vacuumed) and says so in its report; the run log marks the erasure ``pending`` before
-and ``done`` after, so a run stopped in between is finished by the next one.
+and the erasure itself marks it ``done``, so a run stopped in between is finished by the next
+one.
 """
 
 from __future__ import annotations
@@ -77,8 +78,6 @@ def close_run(session: Session, plan: RunPlan, report: SyncReport, erased: bool)
     said: list[Note] = []
     if erasure in ("pending", "server"):
         said += [note] if (note := session.erase()) else []
-    if erasure == "pending":
-        session.mark_erased()
     elif erasure == "off":
         said.append(Note("note.erasure_off"))
     report.notes += said

@@ -71,6 +71,4 @@ def erase(session: Session, wanted: bool) -> list[Note]:
         return [note] if (note := session.erase()) else []
     if not wanted:
         return [Note("note.erasure_off")]
-    notes = [note] if (note := session.erase()) else []
-    session.mark_erased()
-    return notes
+    return [note] if (note := session.erase()) else []

@@ -136,12 +136,17 @@ class Warehouse(ABC):
         """The destination held for one run: locks, a fresh working folder, the pipeline."""
         with self.writers(tenants, between), self.folder.run_folder() as work:
             prepared = self.prepare()
-            session = self.session(self.pipeline(name, work))
-            session.prepared = prepared
-            with session.held(tenants, self.label):
-                yield session
+            with self.opened() as destination:
+                session = self.session(self.pipeline(name, work, destination))
+                session.prepared = prepared
+                with session.held(tenants, self.label):
+                    yield session
 
-    def pipeline(self, name: str, working_dir: Path) -> dlt.Pipeline:
+    def opened(self) -> AbstractContextManager[Any]:
+        """dlt's destination for one run (a kind may hold a connection for the whole run)."""
+        return contextlib.nullcontext(self.factory)
+
+    def pipeline(self, name: str, working_dir: Path, destination: Any = None) -> dlt.Pipeline:
         """A dlt pipeline into this destination whose local folder is ``working_dir``.
 
         Resources are extracted one after another (dlt's ``fifo``), not round-robin:
@@ -154,7 +159,7 @@ class Warehouse(ABC):
         os.environ.setdefault("LOAD__TRUNCATE_STAGING_DATASET", "true")
         pipeline: dlt.Pipeline = dlt.pipeline(
             pipeline_name=name,
-            destination=self.factory,
+            destination=destination or self.factory,
             dataset_name=self.dataset_name,
             pipelines_dir=str(working_dir),
         )
@@ -301,13 +306,10 @@ class Session(ABC):
         """A run removed values whose bytes were not erased yet (it stopped in between)."""
         return False
 
-    def mark_erased(self) -> None:
-        """Record in the run log that the pending erasure is done."""
-        return None
-
     def erase(self) -> Note | None:
-        """Erase removed and emptied values from the destination's bytes; what was done, for
-        the report (None: this kind keeps no bytes of its own that the connector can erase)."""
+        """Erase removed and emptied values from the destination's bytes and mark the run log's
+        pending erasure done; what was done, for the report (None: this kind keeps no bytes of
+        its own that the connector can erase)."""
         return None
 
     def maintain(self) -> list[Note]:

@@ -9,11 +9,13 @@ received unchanged counted by reading the load's Parquet files next to the store
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from contextlib import AbstractContextManager
+import contextlib
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import dlt
+import duckdb
 
 from visma_hrm.catalog import DELETED_COLUMN, TENANT_COLUMN, Dataset, is_bookkeeping
 from visma_hrm.config import Settings
@@ -21,7 +23,13 @@ from visma_hrm.errors import ConfigurationError
 from visma_hrm.load.dlt_internals import DuckDbCredentials, duckdb_file, normalized_files
 from visma_hrm.messages import Note
 from visma_hrm.warehouse.base import STEPS, Prepared, Session, Warehouse
-from visma_hrm.warehouse.duckdb_file import adopt_old_default, checkpoint, compact, duckdb_schema
+from visma_hrm.warehouse.duckdb_file import (
+    adopt_old_default,
+    compacted_copy,
+    duckdb_schema,
+    remove_stale_copy,
+    take_place,
+)
 from visma_hrm.warehouse.errors import translated
 from visma_hrm.warehouse.sql import SqlClient, SqlSession, stored_columns
 
@@ -37,6 +45,8 @@ class DuckDbWarehouse(Warehouse):
         factory = dlt.destinations.duckdb(credentials=duckdb_credentials(path, settings))
         super().__init__(settings, factory, duckdb_schema(path, settings.dataset_name), str(path))
         self.path = path
+        self.replacement: Path | None = None
+        """The compacted copy to take the file's place when the run's connection closes."""
 
     @classmethod
     def of(cls, settings: Settings) -> DuckDbWarehouse:
@@ -61,56 +71,88 @@ class DuckDbWarehouse(Warehouse):
         prepared = super().prepare()
         with translated("moving the file of the old default name", duckdb_file=self.path):
             moved = adopt_old_default(self.settings.duckdb_path, self.settings.dataset_name)
+            remove_stale_copy(self.path)  # a compacted copy a killed run left behind
         prepared.notes += [moved] if moved else []
         return prepared
 
+    @contextlib.contextmanager
+    def opened(self) -> Iterator[Any]:
+        """One connection to the file for the whole run, lent to dlt as its credentials: the
+        file is opened and checkpointed once, not per step, and no other program (a BI tool)
+        can take it between two steps of the run. A compacted copy the run made (erasure)
+        takes the file's place once that connection is closed."""
+        self.replacement = None
+        with translated("opening the file", duckdb_file=self.path, destination="duckdb"):
+            connection = duckdb.connect(str(self.path), config=connection_config(self.settings))
+        try:
+            yield dlt.destinations.duckdb(credentials=connection)
+        finally:
+            connection.close()
+        if self.replacement is not None:
+            with translated("replacing the file by its compacted copy", duckdb_file=self.path):
+                take_place(self.path, self.replacement)
+
     def session(self, pipeline: dlt.Pipeline) -> Session:
-        return DuckDbSession(pipeline, self.path)
+        return DuckDbSession(pipeline, self)
+
+
+def connection_config(settings: Settings) -> dict[str, Any]:
+    """A merge of a large export spills to disk rather than taking the machine's RAM (DuckDB's
+    default limit is 80% of it); insertion order is not kept because nothing reads these
+    tables in load order."""
+    return {"memory_limit": settings.duckdb_memory_limit, "preserve_insertion_order": False}
 
 
 def duckdb_credentials(path: Path, settings: Settings) -> DuckDbCredentials:
-    """A DuckDB file with bounded memory: a merge of a large export spills to disk rather than
-    taking the machine's RAM (DuckDB's default limit is 80% of it), and insertion order is not
-    kept because nothing reads these tables in load order."""
-    config = {"memory_limit": settings.duckdb_memory_limit, "preserve_insertion_order": False}
-    return DuckDbCredentials(str(path), global_config=config)
+    """The file as dlt's credentials, for reading it outside a run (``Warehouse.inspect``)."""
+    return DuckDbCredentials(str(path), global_config=connection_config(settings))
 
 
 class DuckDbSession(SqlSession):
-    """A run's DuckDB file: SQL through dlt's client, with the file's lock holder named."""
+    """A run's DuckDB file, through dlt's SQL client on the run's one connection.
+
+    Its failures are never probed for a lock holder: this process holds the file, and opening
+    and closing it to ask would drop the process's POSIX locks, DuckDB's own among them.
+    """
 
     appends_first_loads = True
     erases_bytes = True
 
-    def __init__(self, pipeline: dlt.Pipeline, path: Path | None = None) -> None:
+    def __init__(self, pipeline: dlt.Pipeline, owner: DuckDbWarehouse | None = None) -> None:
         super().__init__(pipeline)
-        self.path = path
+        self.owner = owner
+        """The warehouse holding the run's connection (None: a user's own pipeline)."""
 
     @property
     def file(self) -> Path:
-        """The DuckDB file (a user's own pipeline names it in its destination)."""
-        return self.path or Path(duckdb_file(self.pipeline))
+        return self.owner.path if self.owner is not None else Path(duckdb_file(self.pipeline)[0])
 
     def erase(self) -> Note:
-        """The file rewritten with only what it holds now (``duckdb_file.compact``)."""
-        with self.translated("compacting the file"):
-            before, after = compact(self.file)
+        """A copy of what the file holds now, marked erased, takes the file's place once no
+        connection is open on it: at the end of the run (``DuckDbWarehouse.opened``), or at
+        once for a user's own pipeline whose connections dlt opens and closes."""
+        with self.sql() as sql, self.translated("compacting the file"):
+            fresh = compacted_copy(sql, self.file, self.pipeline.dataset_name)
+        before, after = self.file.stat().st_size, fresh.stat().st_size
+        if self.owner is not None:
+            self.owner.replacement = fresh
+        elif duckdb_file(self.pipeline)[1]:  # the user's connection stays open: not now
+            fresh.unlink()
+            return Note("note.erase_waiting.duckdb", file=str(self.file))
+        else:
+            with self.translated("replacing the file by its compacted copy"):
+                take_place(self.file, fresh)
         return Note("note.erased.duckdb", file=str(self.file), before=_mb(before), after=_mb(after))
 
     def maintain(self) -> list[Note]:
-        with self.translated("checkpointing the file"):
-            before, after = checkpoint(self.file)
+        wal = self.file.with_name(self.file.name + ".wal")
+        before = self.file.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+        with self.sql() as sql, self.translated("checkpointing the file"):
+            sql.execute_sql("CHECKPOINT")
+        after = _mb(self.file.stat().st_size)
         return [
-            Note(
-                "note.maintained.duckdb", file=str(self.file), before=_mb(before), after=_mb(after)
-            )
+            Note("note.maintained.duckdb", file=str(self.file), before=_mb(before), after=after)
         ]
-
-    def translated(self, step: str) -> AbstractContextManager[None]:
-        return translated(step, duckdb_file=self.path, destination="duckdb")
-
-    def connecting(self) -> AbstractContextManager[None]:
-        return self.translated("opening the file")
 
     def count_unchanged(self, datasets: Sequence[Dataset]) -> dict[tuple[str, str], int] | None:
         """Per (tenant, table), the rows about to be merged that equal the stored row exactly.

@@ -15,6 +15,7 @@ explicitly keeps its tables in ``main``, where ``<stem>.contracts`` still resolv
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +24,8 @@ from visma_hrm.messages import Note
 
 if TYPE_CHECKING:  # duckdb on first use: the settings import DEFAULT_FILE, `--help` needs no more
     import duckdb
+
+    from visma_hrm.load.dlt_internals import SqlClient
 
 DEFAULT_FILE = Path("visma-hrm.duckdb")
 OLD_DEFAULT_FILE = Path("visma_hrm.duckdb")
@@ -105,40 +108,49 @@ def _has_table(db: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
 _COMPACTED = "visma_hrm_compacted"
 
 
-def compact(path: Path) -> tuple[int, int]:
-    """Rewrite the file with only what it holds now; its size before and after, in bytes.
+def copy_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.compacting")
+
+
+def remove_stale_copy(path: Path) -> None:
+    """A compacted copy (and its log) a run killed before it took the file's place."""
+    fresh = copy_path(path)
+    for stale in (fresh, fresh.with_name(fresh.name + ".wal")):
+        stale.unlink(missing_ok=True)
+
+
+def compacted_copy(sql: SqlClient, path: Path, schema: str) -> Path:
+    """Everything the file holds now, copied through the run's own connection into a new
+    file beside it, whose run log says the erasure is done; the new file's path.
 
     DuckDB keeps the blocks that rows deleted or values emptied occupied free inside the file,
     and does not overwrite them: those values stay readable in its bytes (``CHECKPOINT`` and
     ``VACUUM`` do not change that). ``COPY FROM DATABASE`` writes every schema, table, view,
-    sequence and macro into a new file, which then takes the old one's place (a rename: a
-    reader sees the old file or the new, never half of one). The caller holds the file: no
-    other connection may be open on it. A copy left by a crash in between is removed first.
+    sequence and macro into the new file, which holds nothing else. It takes the old file's
+    place with ``take_place`` once no connection is open on the old one.
     """
-    import duckdb
+    from visma_hrm.load.dlt_internals import DatabaseUndefinedRelation
 
-    fresh = path.with_name(f".{path.name}.compacting")
-    for stale in (fresh, fresh.with_name(fresh.name + ".wal")):
-        stale.unlink(missing_ok=True)
-    before = path.stat().st_size
-    with duckdb.connect(str(path)) as db:
-        db.execute("CHECKPOINT")
-        row = db.execute("SELECT current_database()").fetchone()
-        catalog = str(row[0]) if row else path.stem
-        db.execute(f"ATTACH '{_literal(str(fresh))}' AS {_COMPACTED}")
-        db.execute(f'COPY FROM DATABASE "{_identifier(catalog)}" TO {_COMPACTED}')
-        db.execute(f"DETACH {_COMPACTED}")
+    fresh = copy_path(path)
+    remove_stale_copy(path)
+    rows = sql.execute_sql("SELECT current_database()")
+    catalog = str(rows[0][0]) if rows else path.stem
+    sql.execute_sql(f"ATTACH '{_literal(str(fresh))}' AS {_COMPACTED}")
+    try:
+        sql.execute_sql(f'COPY FROM DATABASE "{_identifier(catalog)}" TO {_COMPACTED}')
+        runs = f'{_COMPACTED}."{_identifier(schema)}"._visma_runs'
+        with contextlib.suppress(DatabaseUndefinedRelation):
+            sql.execute_sql(f"UPDATE {runs} SET erasure = 'done' WHERE erasure = 'pending'")
+    finally:
+        sql.execute_sql(f"DETACH {_COMPACTED}")
+    return fresh
+
+
+def take_place(path: Path, fresh: Path) -> None:
+    """The compacted copy renamed over the file (a reader sees the old file or the new one,
+    never half of one), with the old file's permissions."""
     os.chmod(fresh, path.stat().st_mode & 0o777)
     os.replace(fresh, path)
-    return before, path.stat().st_size
-
-
-def checkpoint(path: Path) -> tuple[int, int]:
-    """Move the write-ahead log into the file (``visma-hrm maintain``); sizes before, after."""
-    wal = path.with_name(path.name + ".wal")
-    before = path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
-    _checkpoint(path)
-    return before, path.stat().st_size
 
 
 def _literal(value: str) -> str:

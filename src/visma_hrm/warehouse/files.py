@@ -116,14 +116,13 @@ class FilesSession(Session):
         with self.translated("reading the run log"):
             return delta_upkeep.erasure_pending(self.pipeline)
 
-    def mark_erased(self) -> None:
-        with self.translated("writing the run log"):
-            delta_upkeep.mark_erased(self.pipeline)
-
     def erase(self) -> Note:
-        """Every Delta table vacuumed with no retention, its old log dropped."""
+        """Every Delta table vacuumed with no retention, its old log dropped; then the run
+        log says so."""
         with self.translated("vacuuming the Delta tables"):
             tables = delta_upkeep.erase(self.pipeline)
+        with self.translated("writing the run log"):
+            delta_upkeep.mark_erased(self.pipeline)
         return Note("note.erased.delta", tables=", ".join(tables) or "-")
 
     def maintain(self) -> list[Note]:

@@ -18,7 +18,6 @@ SQL every SQL destination and the in-memory reading of Delta tables share; each 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import astuple, dataclass, field
@@ -175,14 +174,6 @@ def erasure_pending(sql: SqlClient) -> bool:
     except DatabaseUndefinedRelation:
         return False
     return bool(rows and rows[0][0])
-
-
-def mark_erased(sql: SqlClient) -> None:
-    with contextlib.suppress(DatabaseUndefinedRelation):
-        sql.execute_sql(
-            f"UPDATE {sql.make_qualified_table_name(RUNS_TABLE)} SET erasure = 'done' "
-            "WHERE erasure = 'pending'"
-        )
 
 
 # --------------------------------------------------------------------------- reading it back

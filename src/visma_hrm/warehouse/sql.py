@@ -168,10 +168,6 @@ class SqlSession(Session):
         with self.sql() as sql:
             return runs.erasure_pending(sql)
 
-    def mark_erased(self) -> None:
-        with self.sql() as sql:
-            runs.mark_erased(sql)
-
     def forget_tenant(self, tenant_id: str) -> dict[str, int]:
         with self.sql() as sql, self.translated(f"deleting the rows of tenant {tenant_id}"):
             return sql_upkeep.forget(sql, tenant_id)

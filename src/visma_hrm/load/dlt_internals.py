@@ -59,6 +59,10 @@ class SqlClient(Protocol):
 
     def begin_transaction(self) -> AbstractContextManager[Any]: ...
 
+    def has_dataset(self) -> bool: ...
+
+    def create_dataset(self) -> None: ...
+
 
 __all__ = [
     "SIGNAL_NAMES",

@@ -74,7 +74,13 @@ def close_run(session: Session, plan: RunPlan, report: SyncReport, erased: bool)
         erasure=erasure,
         datasets=tuple(dataset_run(t) for t in report.tables),
     )
-    session.record_run(record)
+    try:
+        session.record_run(record)
+    except VismaHrmError as unlogged:
+        if report.ok:  # the data is loaded; a run the log does not know must not look fine
+            raise
+        report.warnings.append(f"The run log could not record this failed run: {unlogged.message}")
+        return []
     said: list[Note] = []
     if erasure in ("pending", "server"):
         said += [note] if (note := session.erase()) else []

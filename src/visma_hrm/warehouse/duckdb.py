@@ -130,19 +130,21 @@ class DuckDbSession(SqlSession):
     def erase(self) -> Note:
         """A copy of what the file holds now, marked erased, takes the file's place once no
         connection is open on it: at the end of the run (``DuckDbWarehouse.opened``), or at
-        once for a user's own pipeline whose connections dlt opens and closes."""
+        once for a user's own pipeline whose connections dlt opens and closes. A user's own
+        connection lent to dlt stays open: then the erasure waits (it stays pending)."""
+        path, lent = (self.owner.path, False) if self.owner else duckdb_file(self.pipeline)
+        file = Path(path)
+        if lent:
+            return Note("note.erase_waiting.duckdb", file=str(file))
         with self.sql() as sql, self.translated("compacting the file"):
-            fresh = compacted_copy(sql, self.file, self.pipeline.dataset_name)
-        before, after = self.file.stat().st_size, fresh.stat().st_size
+            fresh = compacted_copy(sql, file, self.pipeline.dataset_name)
+        before, after = file.stat().st_size, fresh.stat().st_size
         if self.owner is not None:
             self.owner.replacement = fresh
-        elif duckdb_file(self.pipeline)[1]:  # the user's connection stays open: not now
-            fresh.unlink()
-            return Note("note.erase_waiting.duckdb", file=str(self.file))
         else:
             with self.translated("replacing the file by its compacted copy"):
-                take_place(self.file, fresh)
-        return Note("note.erased.duckdb", file=str(self.file), before=_mb(before), after=_mb(after))
+                take_place(file, fresh)
+        return Note("note.erased.duckdb", file=str(file), before=_mb(before), after=_mb(after))
 
     def maintain(self) -> list[Note]:
         wal = self.file.with_name(self.file.name + ".wal")

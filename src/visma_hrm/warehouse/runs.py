@@ -149,7 +149,10 @@ def arrow_table(table: str, rows: Sequence[tuple[Any, ...]]) -> Any:
 
 # --------------------------------------------------------------------------- SQL destinations
 def write_run(sql: SqlClient, record: RunRecord) -> None:
-    """The run's rows, in one transaction (the tables made the first time)."""
+    """The run's rows, in one transaction (the tables made the first time, and the dataset's
+    schema when a first run loaded nothing)."""
+    if not sql.has_dataset():
+        sql.create_dataset()
     for table in RUN_LOG_TABLES:
         sql.execute_sql(create_sql(table, sql.make_qualified_table_name(table)))
     with sql.begin_transaction():

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 import re
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +35,7 @@ dg = pytest.importorskip("dagster")
 from visma_hrm.orchestrate import dagster_defs, dagster_freshness  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
+RUNNER = Path(__file__).with_name("pool_runner.py")
 
 
 @pytest.fixture
@@ -104,8 +107,11 @@ def test_the_schedule_spreads_daily_runs_over_the_window_and_full_exports_over_t
             tick = monday + dt.timedelta(minutes=minute)
             if tick.hour not in (2, 3, 4, 5, 7):  # the cron's hours, and one outside
                 continue
-            context = dg.build_schedule_context(instance=instance, scheduled_execution_time=tick)
-            for request in dagster_defs.visma_hrm_daily(context):
+            with dg.build_schedule_context(
+                instance=instance, scheduled_execution_time=tick
+            ) as context:
+                requests = list(dagster_defs.visma_hrm_daily(context))
+            for request in requests:
                 assert request.run_key is not None
                 if request.run_key not in seen:  # Dagster skips a run key it has seen
                     seen[request.run_key] = request
@@ -128,8 +134,8 @@ def test_a_missed_tick_is_caught_up_at_the_next_one(tmp_path: Path) -> None:
     with dg.DagsterInstance.local_temp(str(tmp_path)) as instance:
         instance.add_dynamic_partitions(dagster_defs.TENANTS_NAME, tenants)
         late = dt.datetime(2026, 1, 5, 2, 10, tzinfo=dt.UTC)  # the 02:00 tick never ran
-        context = dg.build_schedule_context(instance=instance, scheduled_execution_time=late)
-        asked = {r.partition_key for r in dagster_defs.visma_hrm_daily(context)}
+        with dg.build_schedule_context(instance=instance, scheduled_execution_time=late) as context:
+            asked = {r.partition_key for r in dagster_defs.visma_hrm_daily(context)}
     assert set(early) <= asked
 
 
@@ -149,12 +155,12 @@ def test_the_documented_run_failure_sensor_builds() -> None:
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_the_pool_bounds_runs_of_one_client_id_across_runs(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+    tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     """Four tenants launched side by side into PostgreSQL (which would take them all at once)
-    with the pool's limit at one: their sync steps never overlap, and all load."""
-    import concurrent.futures
-
+    with the pool's limit at one: their sync steps never overlap, and all load. In a process of
+    its own (``pool_runner.py``), as the multiprocess executor's server keeps its environment."""
+    from tests.engine.entry_points import _script
     from tests.support.postgres_server import PostgresServer
 
     server: PostgresServer = request.getfixturevalue("postgres_server")
@@ -162,38 +168,19 @@ def test_the_pool_bounds_runs_of_one_client_id_across_runs(
         config = write_config(
             sb, tmp_path / "visma-hrm.toml", destination="postgres", dataset_name="hr_pool"
         )
-        monkeypatch.setenv("VISMA_HRM_CONFIG", str(config))
-        monkeypatch.setenv("VISMA_HRM_DATASETS", "cost_centers")
-        monkeypatch.setenv(dagster_defs.SECRET_ENV, sb.client_secret)
-        monkeypatch.setenv(dagster_defs.CREDENTIALS_ENV, server.dlt_dsn())
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("VISMA_HRM_")},
+            "VISMA_HRM_CONFIG": str(config),
+            "VISMA_HRM_DATASETS": "cost_centers",
+            dagster_defs.SECRET_ENV: sb.client_secret,
+            dagster_defs.CREDENTIALS_ENV: server.dlt_dsn(),
+        }
         (tmp_path / "dagster").mkdir()
-        with dg.DagsterInstance.local_temp(str(tmp_path / "dagster")) as instance:
-            instance.event_log_storage.set_concurrency_slots(dagster_defs.POOL, 1)
-            instance.add_dynamic_partitions(dagster_defs.TENANTS_NAME, list(sb.tenant_ids))
-            job = dg.reconstructable(dagster_defs.sync_job)
-
-            def one(tenant: str) -> Any:
-                return dg.execute_job(job, instance, tags={"dagster/partition": tenant})
-
-            with concurrent.futures.ThreadPoolExecutor(4) as pool:
-                results = list(pool.map(one, sb.tenant_ids))
-            assert all(r.success for r in results)
-            spans = [_step_span(instance, r.run_id) for r in results]
-            info = instance.event_log_storage.get_concurrency_info(dagster_defs.POOL)
-    spans.sort()
+        result = _script(Path(sys.executable), RUNNER, tmp_path / "dagster", env, tmp_path)
+    assert result["success"] == [True] * 4, result
+    spans = sorted(tuple(span) for span in result["spans"])
     assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans)), spans
-    assert info.slot_count == 1 and info.active_slot_count == 0
-
-
-def _step_span(instance: Any, run_id: str) -> tuple[float, float]:
-    """When the run's sync step started and ended (its events' timestamps)."""
-    moments = {
-        r.dagster_event.event_type_value: r.timestamp
-        for r in instance.all_logs(run_id)
-        if r.dagster_event is not None
-        and r.dagster_event.event_type_value in ("STEP_START", "STEP_SUCCESS")
-    }
-    return moments["STEP_START"], moments["STEP_SUCCESS"]
+    assert (result["slots"], result["active"]) == (1, 0)
 
 
 @pytest.mark.slow

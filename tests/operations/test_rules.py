@@ -34,6 +34,8 @@ def test_the_freshness_rule() -> None:
     assert _kinds(dataclasses.replace(fresh, last_incremental=_ago(hours=30))) == ["stale"]
     assert _kinds(dataclasses.replace(fresh, last_full=_ago(days=9))) == ["stale_full"]
     assert _kinds(dataclasses.replace(fresh, last_full=None)) == ["stale_full"]
+    never_full = judge(dataclasses.replace(fresh, last_full=None), RULE, NOW).problems[0]
+    assert never_full.in_lang("en", NOW) == "no full export loaded yet (limit 8 d 0 h)"
     failing = dataclasses.replace(fresh, status="failed", failing_since=_ago(hours=2))
     assert _kinds(failing) == ["failing"] and _kinds(failing, Freshness()) == ["failing"]
     assert _kinds(PairStatus("t", "*")) == ["never"]

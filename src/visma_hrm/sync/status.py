@@ -63,6 +63,8 @@ class Problem:
         if self.kind == "never":
             return text("status.problem.never", lang)
         limit = span(self.limit, lang) if self.limit else "-"
+        if self.since is None:  # loaded, but never in full
+            return text("status.problem.no_full", lang, limit=limit)
         return text(
             f"status.problem.{self.kind}", lang, age=age(now, self.since, lang), limit=limit
         )

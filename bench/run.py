@@ -339,6 +339,9 @@ async def _job(http: httpx.AsyncClient, api: str, auth: dict[str, str], name: st
 
 
 def child_lower_bound(info_json: str, work: str) -> None:
+    """Download every file, then DuckDB's own ``read_csv`` of each dataset's files into a table
+    (``union_by_name``: DuckDB sniffs each file on its own, and with the sandbox's custom
+    fields a later file of a dataset can sniff its dates as timestamps)."""
     import duckdb
 
     target = Path(work) / "files"
@@ -350,7 +353,8 @@ def child_lower_bound(info_json: str, work: str) -> None:
         files = sorted(str(p) for p in (target / name).glob("*.csv"))
         if not files:
             continue
-        db.execute(f"CREATE TABLE {name} AS SELECT * FROM read_csv(?, header = true)", [files])
+        reader = "read_csv(?, header = true, union_by_name = true)"
+        db.execute(f"CREATE TABLE {name} AS SELECT * FROM {reader}", [files])
         rows += db.execute(f"SELECT count(*) FROM {name}").fetchone()[0]  # type: ignore[index]
     db.close()
     timings["load_s"] = time.perf_counter() - started

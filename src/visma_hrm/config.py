@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from visma_hrm.config_values import check_tenant_ids, coerce, split_names
+from visma_hrm.config_values import LIST_SETTINGS, check_tenant_ids, coerce, split_names
 from visma_hrm.errors import ConfigurationError
 from visma_hrm.messages import LANGUAGES, is_known_lang, text
 from visma_hrm.redact import Secret
@@ -85,8 +85,9 @@ class Settings:
     """Years after a person's last employment ended; then their personal data is emptied."""
     retention_action: str = "empty"
     """``empty`` (personal columns) or ``remove`` (the person's rows)."""
-    change_feed: bool = False
-    """Derive business events into table ``changes`` after each sync (docs/changes.md)."""
+    change_feed: bool | None = None
+    """Derive business events into table ``changes`` after each sync (docs/changes.md); unset:
+    on wherever the destination can keep it (not on Delta files)."""
     history: tuple[str, ...] = ()
     """Datasets (or ``all``) whose every version is kept in ``<dataset>_history``."""
     compact_after_erasure: bool = True
@@ -96,6 +97,11 @@ class Settings:
     """``status`` and Dagster's freshness checks: a dataset not loaded for longer is stale."""
     max_full_age: dt.timedelta | None = None
     """The same for the newest full export (deletions are only seen in full exports)."""
+    change_feed_events: tuple[str, ...] = ()
+    """Opt-in feed events: ``salary_change``, ``scale_change``, ``step_change``,
+    ``custom_field:<field name>`` (docs/changes.md); pay is sensitive, so none by default."""
+    model_custom_fields: tuple[str, ...] = ("all",)
+    """Custom fields on the star model's dimensions: ``all``, or field names (empty: none)."""
     concurrency: int = 4
     job_timeout_s: float = 3600.0
     verify_tls: bool = True
@@ -167,6 +173,8 @@ _ENV_KEYS = {
     "compact_after_erasure": "COMPACT_AFTER_ERASURE",
     "max_age": "MAX_AGE",
     "max_full_age": "MAX_FULL_AGE",
+    "change_feed_events": "CHANGE_FEED_EVENTS",
+    "model_custom_fields": "MODEL_CUSTOM_FIELDS",
     "concurrency": "CONCURRENCY",
     "job_timeout_s": "JOB_TIMEOUT",
     "lang": "LANG",
@@ -259,7 +267,7 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
     for name, suffix in _ENV_KEYS.items():
         raw = env.get(ENV_PREFIX + suffix)
         if raw:
-            out[name] = split_names(raw) if name in ("tenants", "datasets") else raw
+            out[name] = split_names(raw) if name in LIST_SETTINGS else raw
     return out
 
 

@@ -23,6 +23,8 @@ _TEXT = frozenset(
     | {"dataset_name", "pipeline_name", "privacy_profile", "retention_action", "lang"}
 )
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
+LIST_SETTINGS = ("tenants", "datasets", "change_feed_events", "model_custom_fields")
+"""Settings that take a list of names (from the environment: comma-separated)."""
 
 
 class _WrongType(Exception):
@@ -51,7 +53,7 @@ def coerce(name: str, value: Any, origin: str = "") -> Any:
 def _convert(name: str, value: Any) -> Any:
     if name == "history":
         return _history(value)
-    if name in ("tenants", "datasets"):
+    if name in LIST_SETTINGS:
         return _names(value, "text or a list of texts")
     if name in ("duckdb_path", "pipelines_dir"):
         if not isinstance(value, str | os.PathLike):

@@ -77,7 +77,7 @@ def visma_hrm_source(
     pseudonym_key: str | None = dlt.secrets.value,
     pseudonymize_keys: bool = False,
     history: list[str] | str | None = None,
-    change_feed: bool = False,
+    change_feed: bool | None = None,
     retention: int | None = None,
     retention_action: str = "empty",
     compact_after_erasure: bool = True,
@@ -140,6 +140,9 @@ class _SourceRun:
             if pipeline is None:
                 raise ConfigurationError("visma_hrm_source runs inside a dlt pipeline's run.")
             session = Warehouse.attach(pipeline)
+            self.plan, adapted = self.plan.where_supported(session.supports)
+            for note in adapted:
+                log.warning(note)
             session.refuse_unsupported(self.plan.wanted_steps())
             session.check_privacy(self.plan.pseudonymizer)
             _catch_up(session, self.plan)
@@ -265,6 +268,7 @@ def apply_deletions(
 
 
 def _finish(session: Session, plan: RunPlan) -> list[Any]:
+    plan, _ = plan.where_supported(session.supports)
     context = StepContext(plan, session, run_start(), session.positions())
     return run_steps(context)
 

@@ -53,6 +53,15 @@ def test_analytics_command_builds_views_and_reports_headcount(
         assert [(m["inflow"], m["outflow"]) for m in months] == [
             (v[0], v[2]) for v in list(flows[tenant].values())[-12:]
         ]
+        numbers = got[tenant]["workforce"]  # the HR numbers on the as-of date
+        assert set(numbers) == {
+            "fixed_term_headcount_pct",
+            "fixed_term_fte_pct",
+            "service_years_avg",
+            "age_avg",
+            "span_avg",
+        }
+        assert all(isinstance(v, int | float) and v > 0 for v in numbers.values()), numbers
     with duckdb.connect(path) as db:
         schemas = {r[0] for r in db.execute("SELECT schema_name FROM duckdb_schemas()").fetchall()}
     assert "visma_hrm_analytics" in schemas
@@ -60,6 +69,7 @@ def test_analytics_command_builds_views_and_reports_headcount(
     table = runner.invoke(app, ["analytics", "--duckdb-path", path, "--as-of", as_of.isoformat()])
     assert table.exit_code == 0, table.output
     assert "headcount" in table.stdout and sb.tenant_ids[0][:8] in table.stdout
+    assert "persons per manager" in " ".join(table.stdout.split())
 
     # without --as-of: the last date the data covers (the export's moment), not today
     default = runner.invoke(app, ["analytics", "--duckdb-path", path, "--json"])

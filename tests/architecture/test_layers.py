@@ -103,6 +103,8 @@ def test_data_flows_one_way_drivers_engine_source_client() -> None:
     found += violations("visma_hrm.warehouse", "visma_hrm.sync", *DRIVERS, *READERS)
     found += violations("visma_hrm.sync", *DRIVERS, *READERS)
     found += violations("visma_hrm.orchestrate", "visma_hrm.cli")
+    found += violations("visma_hrm.analytics", *DRIVERS)
+    found += violations("visma_hrm.report", *DRIVERS)
     found += violations("visma_hrm.catalog", "visma_hrm.client", "visma_hrm.load", "visma_hrm.sync")
     assert not found, "\n".join(found)
 

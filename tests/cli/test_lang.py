@@ -178,6 +178,9 @@ def test_demo_speaks_dutch(tmp_path: Path) -> None:
         "HR-rapportage",
     ):
         assert expected in out, expected
+    flat = " ".join(out.split())  # sentences the terminal's width wraps
+    for expected in ("flexibele schil", "personen per leidinggevende", "Eigen velden als kolommen"):
+        assert expected in flat, expected
     for english in ("Full sync", "Query it next", "HR report", "everything loaded"):
         assert english not in out, english
     html = (tmp_path / "visma_hrm_demo_report.nl.html").read_text(encoding="utf-8")

@@ -46,6 +46,7 @@ RUN_MOMENTS = {
     "_dlt_id",
     "_visma_synced_at",
     "_visma_deleted_at",
+    "_visma_seen_at",
     "detected_at",
     "synced_at",
     "load_id",

@@ -98,6 +98,15 @@ def test_demo_runs_and_prints_its_summary(tmp_path: Path) -> None:
         "the last date the data covers",
     ):
         assert expected in out, expected
+    flat = " ".join(out.split())  # sentences the terminal's width wraps
+    for expected in (
+        "fixed-term",  # the HR numbers per tenant
+        "persons per manager",
+        "Custom fields as columns",  # and a custom field as a column
+        "employee_custom_fields has",
+        "Locatie (locatie)",
+    ):
+        assert expected in flat, expected
     assert "tenant " in out and "…" not in out  # whole names and ids at 80 columns
     assert (tmp_path / "visma_hrm_demo.duckdb").stat().st_size > 100_000
 

@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from tests.report import reference
+from tests.support import workforce_reference as wf
 from visma_hrm.analytics.star import LEVELS
 from visma_hrm.report import ReportData
 
-DATASETS = ("employees", "contracts", "organization_units")
+DATASETS = ("employees", "contracts", "organization_units", "users")
 
 
 @dataclass
@@ -124,3 +125,60 @@ def assert_figures(data: ReportData, exp: reference.Expected) -> None:
     assert data.age_gender == exp.age_gender
     assert {(i.tenant_id, i.employeeid, i.contractid, i.date) for i in data.ending} == exp.ending
     assert all(i.days == (i.date - data.as_of).days for i in data.ending + data.starting)
+
+
+def assert_workforce(
+    data: ReportData, truth: Mapping[str, Mapping[str, Sequence[Mapping[str, Any]]]]
+) -> None:
+    """The report's HR numbers equal the Python computation of ``workforce_reference``:
+    every month of the period summed over the report's tenants, the bands, ages and span of
+    control at the end, and each shown unit's fixed-term share with everything below it."""
+    mine = {t: truth[t] for t in data.tenants}
+    exp = wf.workforce(mine, data.as_of)
+    w = data.workforce
+    assert w is not None
+    for m in w.months:
+        cells = [
+            exp.cells[(t, m.month, wf.ALL)]
+            for t in data.tenants
+            if (t, m.month, wf.ALL) in exp.cells
+        ]
+        assert (m.headcount, m.fte, m.fixed_term_headcount, m.fixed_term_fte, m.service_days) == (
+            sum(len(c.persons) for c in cells),
+            sum((c.fte for c in cells), Decimal(0)),
+            sum(len(c.fixed_persons) for c in cells),
+            sum((c.fixed_fte for c in cells), Decimal(0)),
+            sum(c.service_days for c in cells),
+        ), m.month
+    end = [exp.cells[(t, data.as_of.replace(day=1), wf.ALL)] for t in data.tenants]
+    bands: dict[str, dict[str, tuple[int, Decimal]]] = {}
+    for cell in end:
+        for (dimension, band), (persons, fte) in cell.bands.items():
+            known = bands.setdefault(dimension, {}).get(band, (0, Decimal(0)))
+            bands[dimension][band] = (known[0] + int(str(persons)), known[1] + Decimal(str(fte)))
+    assert w.bands == bands
+    assert w.ages == (sum(sum(c.ages) for c in end), sum(len(c.ages) for c in end))
+    month = data.as_of.replace(day=1)
+    managers = sorted(n for (t, m, _k), (n, _f) in exp.managers.items() if m == month)
+    assert sorted(n for _t, _name, n in w.managers) == managers
+    spans = [exp.unit_spans[(t, month, wf.ALL)] for t in data.tenants]
+    assert w.span == (sum(s[0] for s in spans), sum(s[1] for s in spans))
+    for node in w.org:
+        tree = current_tree(truth[node.tenant_id]["organization_units"], data.as_of)
+        below = {u for u in tree if node.orgunitid in _chain(tree, u)}
+        cells = [
+            exp.cells[(node.tenant_id, month, u)]
+            for u in below
+            if (node.tenant_id, month, u) in exp.cells
+        ]
+        persons = set().union(*(c.persons for c in cells)) if cells else set()
+        fixed = set().union(*(c.fixed_persons for c in cells)) if cells else set()
+        assert (node.subtree_headcount, node.subtree_fixed_term) == (len(persons), len(fixed))
+
+
+def _chain(tree: Mapping[str, tuple[Any, str]], unit: str) -> list[str]:
+    """The unit and its ancestors in the current tree."""
+    out = [unit]
+    while tree[out[-1]][0] is not None and str(tree[out[-1]][0]) in tree:
+        out.append(str(tree[out[-1]][0]))
+    return out

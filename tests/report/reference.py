@@ -38,8 +38,8 @@ def _turnover(leavers: int, begin: int, end: int) -> float | None:
 
 
 def _age(born: dt.date, on: dt.date) -> int:
-    years = on.year - born.year
-    return years - 1 if (on.month, on.day) < (born.month, born.day) else years
+    """The age reached in the year of ``on`` (CBS's 'leeftijd op 31 december')."""
+    return on.year - born.year
 
 
 def _band(age: int) -> str:

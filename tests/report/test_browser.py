@@ -40,6 +40,12 @@ EXPECTED = {
     "chart-flows": {"barlayer": 2, "scatterlayer": 1},
     "chart-contracts": {"pielayer": 1},
     "chart-age": {"barlayer": 2},
+    "chart-flex": {"scatterlayer": 2},
+    "chart-service": {"barlayer": 1},
+    "chart-parttime": {"barlayer": 1},
+    "chart-gender": {"pielayer": 1},
+    "chart-span": {"barlayer": 1},
+    "chart-org": {"treemaplayer": 1},
 }
 
 
@@ -69,7 +75,7 @@ class _Charts(HTMLParser):
         classes = (a.get("class") or "").split()
         if chart and "main-svg" in classes:
             self.svg.add(chart)
-        for name in ("barlayer", "scatterlayer", "pielayer"):
+        for name in ("barlayer", "scatterlayer", "pielayer", "treemaplayer"):
             if name in classes:
                 layer = name
         if chart and layer and "trace" in classes:

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from tests.report import reference
-from tests.report.checks import Synced, assert_figures
+from tests.report.checks import Synced, assert_figures, assert_workforce
 from visma_hrm.report import ReportData, collect, render_html
 
 
@@ -30,6 +30,7 @@ def test_all_tenants_together_equal_the_python_computation(synced: Synced) -> No
     assert data.tenants == sorted(synced.tenants)
     assert len(data.months) == 12 and data.months[-1].reference_date == synced.as_of
     assert_figures(data, exp)
+    assert_workforce(data, synced.truth)
     assert _starting(data, synced) == exp.starting
     # the data must exercise every figure, or the comparisons above prove little
     assert data.ending, "no contract ending: the list would be untested"
@@ -47,6 +48,7 @@ def test_another_period_sees_the_hires_registered_after_it(synced: Synced) -> No
     exp = reference.expected(synced.truth, as_of, months=6)
     assert len(data.months) == 6
     assert_figures(data, exp)
+    assert_workforce(data, synced.truth)
     assert _starting(data, synced) == exp.starting
     assert data.starting, "no hire starting after the as-of date: the list would be untested"
 
@@ -57,6 +59,7 @@ def test_one_tenant(synced: Synced) -> None:
     data = collect(synced.path, tenants=[tenant], as_of=synced.as_of)
     assert data.tenants == [tenant]
     assert_figures(data, reference.expected({tenant: synced.truth[tenant]}, synced.as_of))
+    assert_workforce(data, synced.truth)
     assert {i.tenant_id for i in data.ending + data.starting} <= {tenant}
 
 

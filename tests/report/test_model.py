@@ -20,7 +20,7 @@ M = "visma_hrm_model"
 def test_star_model_on_duckdb(synced: Synced) -> None:
     start = month_add(synced.as_of.replace(day=1), -12)
     views = build_model(synced.path, as_of=synced.as_of, start=start)
-    assert views[-1] == "fact_headcount_monthly"
+    assert views[-2:] == ["fact_headcount_monthly", "fact_span_of_control_monthly"]
     with duckdb.connect(str(synced.path)) as db:
 
         def q(sql: str) -> list[tuple[Any, ...]]:

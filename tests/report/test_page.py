@@ -20,6 +20,7 @@ from tests.report.conftest import HOSTILE_COMPANY, HOSTILE_UNITS
 from visma_hrm.report import ReportData, collect, render_html
 from visma_hrm.report.charts import figures
 from visma_hrm.report.page import Page
+from visma_hrm.report.workforce_charts import workforce_figures
 
 AXES = {
     "en": {
@@ -97,8 +98,10 @@ def test_the_month_to_date_is_shaded_hatched_and_named(data: ReportData) -> None
             assert all(b.marker.opacity[last] < b.marker.opacity[0] for b in bars)
             (band,) = charts[chart].layout.shapes
             assert (band.x0, band.x1, band.xref) == (last - 0.5, last + 0.5, "x")
+        (flex_band,) = workforce_figures(data, Page(lang))["chart-flex"].layout.shapes
+        assert (flex_band.x0, flex_band.x1) == (last - 0.5, last + 0.5)
         page = render_html(data, lang)
-        assert page.count(note) == 2  # above both monthly charts
+        assert page.count(note) == 3  # above the three monthly charts (flexible workforce too)
         assert 'class="mtd"' in page  # and on the last row of the monthly table
 
 

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.report import reference
-from tests.report.checks import DATASETS, assert_figures, assert_model
+from tests.report.checks import DATASETS, assert_figures, assert_model, assert_workforce
 from tests.support.postgres_server import PostgresServer, use_as_dlt_destination
 from tests.support.runs import run_sync
 from tests.support.settings import clock_date, loaded_sandbox_settings
@@ -51,6 +51,7 @@ def test_report_on_postgres_equals_the_python_computation(
     finally:
         conn.close()
     assert_figures(data, reference.expected(truth, as_of))
+    assert_workforce(data, truth)
     assert data.ending
 
     out = tmp_path / "report.html"

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from visma_hrm.analytics.feed import FEED_TABLE
 from visma_hrm.analytics.models import STAGED_COLUMNS, VIEWS, Context, quote
+from visma_hrm.catalog.custom_fields import GENERATED_VIEWS, view_statements
 from visma_hrm.errors import ConfigurationError
 from visma_hrm.warehouse.duckdb_file import schema_in_catalog
 from visma_hrm.warehouse.reading import is_duckdb_connection, run_query
@@ -155,10 +156,12 @@ def build_analytics(
             present=frozenset(present),
         )
         statements = [f"CREATE SCHEMA IF NOT EXISTS {ctx.target}"]
+        statements += [f"DROP VIEW IF EXISTS {ctx.v(name)}" for name in GENERATED_VIEWS]
         statements += [f"DROP VIEW IF EXISTS {ctx.v(v.name)}" for v in reversed(VIEWS)]
         statements += [f"CREATE VIEW {ctx.v(v.name)} AS\n{v.render(ctx)}" for v in VIEWS]
         db.script(statements)
-        return [v.name for v in VIEWS]
+        db.script(view_statements(db.query, target_schema))  # a column per custom field
+        return [v.name for v in VIEWS] + list(GENERATED_VIEWS)
 
 
 @dataclass
@@ -169,6 +172,9 @@ class TenantSummary:
     fte: Decimal
     months: list[dict[str, Any]] = field(default_factory=list)
     """The last months: month, headcount, fte, inflow, rehires, outflow, transfers."""
+    workforce: dict[str, float | None] = field(default_factory=dict)
+    """On the as-of date: fixed_term_headcount_pct, fixed_term_fte_pct, service_years_avg,
+    age_avg, span_avg (``workforce_monthly``, ``span_of_control_units_monthly``)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -177,6 +183,7 @@ class TenantSummary:
             "headcount": self.headcount,
             "fte": float(self.fte),
             "months": self.months,
+            "workforce": self.workforce,
         }
 
 
@@ -193,6 +200,7 @@ def summary(
                 JOIN {t}.flows_monthly f ON f.tenant_id = h.tenant_id AND f.month = h.month
                 ORDER BY h.tenant_id, h.month"""
         )
+        workforce = db.query(_WORKFORCE.format(t=t))
     out: dict[str, TenantSummary] = {}
     for tenant, month, ref, headcount, fte, inflow, rehires, outflow, transfers in rows:
         entry = out.setdefault(str(tenant), TenantSummary(str(tenant), ref, 0, Decimal(0)))
@@ -208,7 +216,27 @@ def summary(
                 "transfers": int(transfers),
             }
         )
+    for tenant, *numbers in workforce:
+        if str(tenant) in out:
+            values = (None if n is None else float(n) for n in numbers)
+            out[str(tenant)].workforce = dict(zip(WORKFORCE_NUMBERS, values, strict=True))
     for entry in out.values():
         entry.months = entry.months[-months:]
         entry.fte = entry.fte.normalize()
     return list(out.values())
+
+
+WORKFORCE_NUMBERS = (
+    "fixed_term_headcount_pct",
+    "fixed_term_fte_pct",
+    "service_years_avg",
+    "age_avg",
+    "span_avg",
+)
+_WORKFORCE = """SELECT w.tenant_id, w.fixed_term_headcount_pct, w.fixed_term_fte_pct,
+       w.service_years_avg, w.age_avg, s.span_avg
+FROM {t}.workforce_monthly w
+JOIN {t}.parameters p ON w.reference_date = p.as_of
+LEFT JOIN {t}.span_of_control_units_monthly s
+  ON s.scope = 'tenant' AND s.tenant_id = w.tenant_id AND s.month = w.month
+WHERE w.scope = 'tenant'"""

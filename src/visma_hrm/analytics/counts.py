@@ -10,10 +10,11 @@ from visma_hrm.analytics.staging import OPEN_END, Context
 def valid_on_reference_dates(ctx: Context) -> str:
     """Versions valid on each month's reference date, one per contract (the latest start)."""
     return f"""SELECT month, reference_date, tenant_id, person_key, employeeid, contractid,
-       subcontractid, orgunitid, orgunitname, ptfactor
+       subcontractid, orgunitid, orgunitname, ptfactor, contract_type, manageruserid, managername
 FROM (
     SELECT m.month, m.reference_date, cp.tenant_id, cp.person_key, cp.employeeid,
            cp.contractid, cp.subcontractid, cp.orgunitid, cp.orgunitname, cp.ptfactor,
+           cp.contract_type, cp.manageruserid, cp.managername,
            row_number() OVER (
                PARTITION BY cp.tenant_id, m.month, cp.employeeid, cp.contractid
                ORDER BY cp.valid_from DESC, length(cp.subcontractid) DESC, cp.subcontractid DESC

@@ -20,6 +20,7 @@ from visma_hrm.analytics.counts import (
     transfers,
     valid_on_reference_dates,
 )
+from visma_hrm.analytics.custom_fields import custom_field_values
 from visma_hrm.analytics.feed import changes
 from visma_hrm.analytics.people import (
     contract_periods,
@@ -28,6 +29,7 @@ from visma_hrm.analytics.people import (
     org_units_current,
     persons,
 )
+from visma_hrm.analytics.span import span_of_control_monthly, span_of_control_units_monthly
 from visma_hrm.analytics.staging import (
     STAGED_COLUMNS,
     Context,
@@ -37,6 +39,12 @@ from visma_hrm.analytics.staging import (
     quote,
     staging,
 )
+from visma_hrm.analytics.workforce import (
+    workforce_bands_monthly,
+    workforce_monthly,
+    workforce_persons,
+)
+from visma_hrm.catalog.custom_fields import VALUES_VIEW
 
 __all__ = ["STAGED_COLUMNS", "VIEWS", "Context", "View", "quote"]
 
@@ -62,4 +70,14 @@ VIEWS: tuple[View, ...] = (
     View("flows_monthly", flows_monthly, "Inflow, rehires, outflow, transfers per month."),
     View("managers", managers, "Unit and contract -> manager person."),
     View("changes", changes, "The change feed's events with the person's name and unit."),
+    View("workforce_persons", workforce_persons, "Month x person x unit: service, age, bands."),
+    View("workforce_monthly", workforce_monthly, "Fixed-term shares, service, age per month."),
+    View("workforce_bands_monthly", workforce_bands_monthly, "Persons and FTE per band."),
+    View("span_of_control_monthly", span_of_control_monthly, "Direct reports per manager."),
+    View(
+        "span_of_control_units_monthly",
+        span_of_control_units_monthly,
+        "Managers, their reports and persons per manager per unit.",
+    ),
+    View(VALUES_VIEW, custom_field_values, "Custom field history rows with the value shown."),
 )

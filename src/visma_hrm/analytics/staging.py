@@ -11,6 +11,15 @@ from dataclasses import dataclass
 from visma_hrm.catalog import DATASETS, DELETED_COLUMN, TENANT_COLUMN, ColumnType
 from visma_hrm.catalog.personal import PERSON_DISPLAY, PERSON_IDENTITY
 
+UDF_COLUMNS = (
+    "fieldname",
+    "listname",
+    "value",
+    "startdate",
+    "enddate",
+    "entityname",
+    "fieldtypeid",
+)
 # The columns each staging view takes from its table. Everything else reads staging views, so
 # the soft-delete filter lives here only, and a table that is missing (dataset not approved)
 # becomes an empty, typed stand-in instead of a failing view.
@@ -54,6 +63,8 @@ STAGED_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "cost_centers": ("costcenter", "costcentername"),
     "users": ("userid", "employeeid"),
+    "employee_udf_histories": ("employeeid", *UDF_COLUMNS),
+    "contract_udf_histories": ("employeeid", "contractid", "subcontractid", *UDF_COLUMNS),
 }
 
 _SQL_TYPES = {

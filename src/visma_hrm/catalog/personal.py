@@ -39,7 +39,8 @@ class Role(enum.Enum):
     """What describes a person besides names: salutation, gender, nationality, titles,
     marital status."""
     FREE_TEXT = "free_text"
-    """User-defined field values: anything can be in them."""
+    """User-defined field values: anything can be in them (a list field's chosen entry is in
+    ``listname``)."""
     KEY = "key"
     """A person's keys (employeeid, contractid, userid): pseudonymized only on request."""
 
@@ -116,7 +117,7 @@ PERSONAL_COLUMNS: Mapping[str, Personal] = {
         Personal(Role.PHONE, contact=True),
     ),
     **_all(["officephonenumber", "faxphonenumber", "secretaryphonenumber"], Personal(Role.PHONE)),
-    "value": Personal(Role.FREE_TEXT),
+    **_all(["value", "listname"], Personal(Role.FREE_TEXT)),
     **_all(["employeeid", "contractid", "userid", "manageruserid"], Personal(Role.KEY)),
 }
 """Every personal column of every dataset, by name."""

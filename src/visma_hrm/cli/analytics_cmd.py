@@ -167,7 +167,27 @@ def print_analytics(
                 *(number(m[k], lang, grouping=False) for k in ("rehires", "outflow", "transfers")),
             )
         console.print(table)
+        if tenant.workforce:
+            console.print(_workforce_line(tenant.workforce, lang), highlight=False)
     if not tenants:
         console.print(text("analytics.no_contracts", lang))
     if not quiet:
         console.print(text("analytics.next", lang, schema=schema), highlight=False)
+
+
+def _workforce_line(numbers: dict[str, float | None], lang: str) -> str:
+    """The HR numbers of a tenant on the as-of date in one sentence (``-`` when unknown)."""
+
+    def shown(key: str, digits: int = 1) -> str:
+        value = numbers.get(key)
+        return "-" if value is None else number(round(value, digits), lang)
+
+    return text(
+        "analytics.workforce",
+        lang,
+        fixed=shown("fixed_term_headcount_pct"),
+        fixed_fte=shown("fixed_term_fte_pct"),
+        service=shown("service_years_avg"),
+        age=shown("age_avg"),
+        span=shown("span_avg"),
+    )

@@ -172,6 +172,40 @@ def build_demo_analytics(path: Path, settings: Settings) -> DemoAnalytics:
     return DemoAnalytics(as_of, views, summary(path, months=3))
 
 
+@dataclass(frozen=True)
+class FieldSample:
+    """A custom field as a column, for the demo to show: the employee fields' columns, and how
+    many employees have each value of one list field on the as-of date."""
+
+    columns: list[str]
+    field: str
+    column: str
+    values: list[tuple[str, int]]
+
+
+def custom_field_sample(path: Path, prefer: str = "Locatie") -> FieldSample | None:
+    """The employee custom field columns and the values of ``prefer`` (else the first text
+    field) in ``employee_custom_fields``; None when there are no text fields."""
+    import duckdb
+
+    from visma_hrm.analytics.build import DEFAULT_TARGET_SCHEMA as A
+
+    with duckdb.connect(str(path), read_only=True) as db:
+        fields = db.execute(
+            f"SELECT fieldname, column_name, type FROM {A}.custom_field_columns "
+            "WHERE level = 'employee' ORDER BY column_name"
+        ).fetchall()
+        text_fields = [(f, c) for f, c, kind in fields if kind == "text"]
+        if not text_fields:
+            return None
+        field, column = next(((f, c) for f, c in text_fields if f == prefer), text_fields[0])
+        values = db.execute(
+            f'SELECT "{column}", count(*) FROM {A}.employee_custom_fields '
+            f'WHERE "{column}" IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5'
+        ).fetchall()
+    return FieldSample([str(c) for _f, c, _k in fields], field, column, values)
+
+
 def demo_report_path(path: Path, lang: str) -> Path:
     """Where the demo writes its report: next to the database file, one file per language
     (``visma_hrm_demo_report.html`` in English, ``visma_hrm_demo_report.nl.html`` in Dutch),

@@ -121,11 +121,27 @@ def _show_analytics(path: Path, settings: Settings, console: Console) -> None:
     """The analytics views on the demo file: headcount, FTE and flows of the last months."""
     from visma_hrm.analytics.build import DEFAULT_TARGET_SCHEMA
     from visma_hrm.cli.analytics_cmd import print_analytics
-    from visma_hrm.cli.demo import build_demo_analytics
+    from visma_hrm.cli.demo import build_demo_analytics, custom_field_sample
 
     built = build_demo_analytics(path, settings)
     console.print(text("demo.analytics", settings.lang, date=built.as_of), highlight=False)
     print_analytics(console, DEFAULT_TARGET_SCHEMA, built.views, built.tenants, lang=settings.lang)
+    sample = custom_field_sample(path)
+    if sample is not None:
+        lang = settings.lang
+        values = ", ".join(f"{value} {number(n, lang)}" for value, n in sample.values)
+        console.print(
+            text(
+                "demo.custom_fields",
+                lang,
+                schema=DEFAULT_TARGET_SCHEMA,
+                columns=", ".join(sample.columns),
+                field=sample.field,
+                column=sample.column,
+                values=values,
+            ),
+            highlight=False,
+        )
 
 
 def _counts_table(counts: list[TableCount], lang: str = "en") -> Table:

@@ -80,7 +80,12 @@ def model_command(
     with open_for_reading(settings, views=True) as reading:
         day = as_of_date(reading, as_of, settings.lang)
         views = build_model(
-            reading.connection, reading.schema, analytics_schema, model_schema, as_of=day
+            reading.connection,
+            reading.schema,
+            analytics_schema,
+            model_schema,
+            as_of=day,
+            custom_fields=settings.model_custom_fields,
         )
         found = _last_month(reading.query, model_schema)
     shown = chosen_tenants(wanted, list(found))

@@ -24,7 +24,7 @@ from rich.text import Text
 
 from visma_hrm.catalog import REJECTED_ROWS_TABLE
 from visma_hrm.errors import root_cause_first
-from visma_hrm.messages import CATALOG, Note, number, text
+from visma_hrm.messages import CATALOG, Note, number, short_tenant, text
 
 if TYPE_CHECKING:  # types only: the report's renderer imports this module without a sync
     from visma_hrm.client.models import ExportProgress
@@ -38,11 +38,6 @@ class _Row:
     files_total: int | None = None
     bytes: int = 0
     rows: int = 0
-
-
-def short_tenant(tenant_id: str) -> str:
-    """The first block of a GUID: enough to tell a customer's databases apart on screen."""
-    return tenant_id if len(tenant_id) <= 13 else tenant_id[:8] + "…"
 
 
 def state_word(state: str, lang: str = "en") -> str:

@@ -91,6 +91,11 @@ def placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
+def short_tenant(tenant_id: str) -> str:
+    """The first block of a GUID: enough to tell a customer's databases apart on screen."""
+    return tenant_id if len(tenant_id) <= 13 else tenant_id[:8] + "…"
+
+
 def env_lang() -> str | None:
     """``VISMA_HRM_LANG`` when set, for messages printed before settings could be loaded."""
     return os.environ.get("VISMA_HRM_LANG") or None

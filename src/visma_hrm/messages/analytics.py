@@ -22,6 +22,10 @@ EN: dict[str, str] = {
     "analytics.col.rehires": "rehires",
     "analytics.col.outflow": "outflow",
     "analytics.col.transfers": "transfers",
+    "analytics.workforce": (
+        "fixed-term {fixed}% of persons ({fixed_fte}% of FTE), length of service {service} "
+        "years and age {age} on average, {span} persons per manager"
+    ),
     "analytics.no_contracts": "No contracts found: nothing to count yet.",
     "analytics.next": (
         "Query them next: SELECT * FROM {schema}.headcount_monthly_total ORDER BY 1, 2;"
@@ -61,6 +65,10 @@ NL: dict[str, str] = {
     "analytics.col.rehires": "terugkeer",
     "analytics.col.outflow": "uitstroom",
     "analytics.col.transfers": "doorstroom",
+    "analytics.workforce": (
+        "flexibele schil {fixed}% van de personen ({fixed_fte}% van de fte), gemiddeld "
+        "{service} jaar in dienst en {age} jaar oud, {span} personen per leidinggevende"
+    ),
     "analytics.no_contracts": "Geen contracten gevonden: nog niets te tellen.",
     "analytics.next": (
         "Verder met SQL: SELECT * FROM {schema}.headcount_monthly_total ORDER BY 1, 2;"

@@ -33,6 +33,11 @@ EN: dict[str, str] = {
         "\n[bold]HR report[/] (open it in a browser; `visma-hrm report --lang nl` for Dutch)\n"
         "  {path}"
     ),
+    "demo.custom_fields": (
+        "\n[bold]Custom fields as columns[/] (Visma's user-defined fields, no setting per field): "
+        "{schema}.employee_custom_fields has {columns}. {field} ({column}) on that date: "
+        "{values}."
+    ),
     "demo.not_duckdb": "{path} exists and is not a DuckDB file; choose another --duckdb-path.",
     "demo.not_ours": (
         "{path} exists and was not made by the demo; the demo will not overwrite it. Choose "
@@ -72,6 +77,11 @@ NL: dict[str, str] = {
         "--as-of doet hetzelfde."
     ),
     "demo.report": "\n[bold]HR-rapportage[/] (open het bestand in een browser)\n  {path}",
+    "demo.custom_fields": (
+        "\n[bold]Eigen velden als kolommen[/] (de vrije velden van Visma, zonder instelling per "
+        "veld): {schema}.employee_custom_fields heeft {columns}. {field} ({column}) op die "
+        "datum: {values}."
+    ),
     "demo.not_duckdb": "{path} bestaat en is geen DuckDB-bestand; kies een andere --duckdb-path.",
     "demo.not_ours": (
         "{path} bestaat en is niet door de demo gemaakt; de demo overschrijft het niet. Kies "

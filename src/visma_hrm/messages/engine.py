@@ -35,6 +35,11 @@ EN: dict[str, str] = {
     ),
     "note.history": "{table}: {opened} version(s) opened, {closed} closed",
     "note.changes": "changes: {added} new event(s)",
+    "note.custom_fields": "{schema}: the custom field views made again ({fields} field(s))",
+    "warning.custom_fields": (
+        "{schema}: the custom field views could not be made again ({error}); the data is "
+        "loaded. Run `visma-hrm analytics` (or `report`, `model`) to make them."
+    ),
     "note.retention.empty": (
         "retention ({years} years): {people} person(s) whose last employment ended before "
         "{cutoff}; emptied personal columns in {counted} row(s) now."
@@ -44,6 +49,11 @@ EN: dict[str, str] = {
         "{cutoff}; removed {counted} row(s) now."
     ),
     "note.deleted": "{tenant} {dataset}: {rows} rows marked deleted",
+    "note.feed_not_kept": (
+        "The change feed (on by default) is not kept on this destination (Delta files cannot "
+        "be changed with SQL); set change_feed = false to say so, or load into DuckDB or "
+        "PostgreSQL for it."
+    ),
     "note.steps_caught_up": (
         "The after-load steps of an earlier load had not run (finish() was not called after "
         "pipeline.run, or the run stopped in between): they ran now."
@@ -80,6 +90,11 @@ NL: dict[str, str] = {
     ),
     "note.history": "{table}: {opened} versie(s) geopend, {closed} gesloten",
     "note.changes": "changes: {added} nieuwe gebeurtenis(sen)",
+    "note.custom_fields": "{schema}: de views met eigen velden opnieuw gemaakt ({fields} veld(en))",
+    "warning.custom_fields": (
+        "{schema}: de views met eigen velden konden niet opnieuw worden gemaakt ({error}); de "
+        "gegevens zijn geladen. Maak ze met `visma-hrm analytics` (of `report`, `model`)."
+    ),
     "note.retention.empty": (
         "bewaartermijn ({years} jaar): {people} persoon/personen van wie het laatste "
         "dienstverband vóór {cutoff} eindigde; persoonsgegevens nu geleegd in {counted} rij(en)."
@@ -89,6 +104,11 @@ NL: dict[str, str] = {
         "dienstverband vóór {cutoff} eindigde; {counted} rij(en) nu verwijderd."
     ),
     "note.deleted": "{tenant} {dataset}: {rows} rijen als verwijderd gemarkeerd",
+    "note.feed_not_kept": (
+        "De wijzigingsfeed (standaard aan) wordt op deze bestemming niet bijgehouden "
+        "(Delta-bestanden kunnen niet met SQL worden gewijzigd); zet change_feed = false om dat "
+        "te zeggen, of laad in DuckDB of PostgreSQL voor de feed."
+    ),
     "note.steps_caught_up": (
         "De stappen na het laden van een eerdere load waren niet uitgevoerd (finish() werd niet "
         "aangeroepen na pipeline.run, of de run stopte ertussen): ze zijn nu uitgevoerd."

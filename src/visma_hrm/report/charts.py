@@ -14,7 +14,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from visma_hrm.report.definitions import BAND_LABELS, ReportData
+from visma_hrm.analytics.workforce import AGE_BANDS
+from visma_hrm.report.definitions import ReportData
 from visma_hrm.report.page import Page
 
 NAVY, TEAL, SAND, CORAL, GREY = "#1f3a5f", "#2a9d8f", "#e9c46a", "#e76f51", "#8d99ae"
@@ -22,11 +23,13 @@ MUTED = "#66768a"
 FONT = "-apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 
 
-def _title(text: str) -> dict[str, Any]:
+def axis_title(text: str) -> dict[str, Any]:
     return {"text": text, "font": {"size": 11, "color": MUTED}, "standoff": 6}
 
 
-def _layout(page: Page, y_title: str, x_title: str | None = None, **extra: Any) -> dict[str, Any]:
+def base_layout(
+    page: Page, y_title: str, x_title: str | None = None, **extra: Any
+) -> dict[str, Any]:
     """The common look: axes that grow their margins to fit their labels and titles (nothing
     cut off on a phone), the legend above the plot, the page's decimal separators."""
     layout: dict[str, Any] = {
@@ -41,14 +44,14 @@ def _layout(page: Page, y_title: str, x_title: str | None = None, **extra: Any) 
             "showgrid": False,
             "linecolor": "#ccd3dc",
             "automargin": True,
-            "title": _title(x_title or page.t("axis_month")),
+            "title": axis_title(x_title or page.t("axis_month")),
         },
         "yaxis": {
             "gridcolor": "#e6eaf0",
             "zeroline": False,
             "rangemode": "tozero",
             "automargin": True,
-            "title": _title(y_title),
+            "title": axis_title(y_title),
         },
         "height": 340,
     }
@@ -72,7 +75,7 @@ def _partial_marks(data: ReportData, colour: str) -> dict[str, Any]:
     }
 
 
-def _partial_band(data: ReportData) -> list[dict[str, Any]]:
+def partial_band(data: ReportData) -> list[dict[str, Any]]:
     """A grey band behind the last month when it is a month to date (categories sit at 0..n-1)."""
     if not data.partial_month:
         return []
@@ -105,7 +108,7 @@ def figures(data: ReportData, page: Page) -> dict[str, go.Figure]:
     return out
 
 
-def _line(x: list[str], y: list[Any], name: str, **style: Any) -> go.Scatter:
+def monthly_line(x: list[str], y: list[Any], name: str, **style: Any) -> go.Scatter:
     """A monthly line with a marker on each month; ``style`` sets its look."""
     return go.Scatter(
         {"x": x, "y": y, "name": name, "mode": "lines+markers", "hovertemplate": "%{y:,}", **style}
@@ -121,7 +124,7 @@ def _headcount(data: ReportData, page: Page) -> go.Figure:
         marker=_partial_marks(data, "#c9d6e8"),
         hovertemplate="%{y:,.1f}",
     )
-    persons = _line(
+    persons = monthly_line(
         x,
         [m.persons for m in data.months],
         page.t("persons"),
@@ -129,14 +132,14 @@ def _headcount(data: ReportData, page: Page) -> go.Figure:
         marker={"symbol": "circle", "size": 7},
     )
     # drawn on top of the persons line, dashed and with open diamonds: equal values still show
-    employments = _line(
+    employments = monthly_line(
         x,
         [m.employments for m in data.months],
         page.t("employments"),
         line={"color": CORAL, "width": 2, "dash": "dash"},
         marker={"symbol": "diamond-open", "size": 11, "line": {"width": 2}},
     )
-    layout = _layout(page, page.t("axis_headcount"), shapes=_partial_band(data))
+    layout = base_layout(page, page.t("axis_headcount"), shapes=partial_band(data))
     return go.Figure([fte, persons, employments], layout)
 
 
@@ -154,7 +157,7 @@ def _flows(data: ReportData, page: Page) -> go.Figure:
         name=page.t("outflow"),
         marker=_partial_marks(data, CORAL),
     )
-    rate = _line(
+    rate = monthly_line(
         x,
         [m.turnover_pct for m in data.months],
         page.t("turnover"),
@@ -171,14 +174,14 @@ def _flows(data: ReportData, page: Page) -> go.Figure:
         "showgrid": False,
         "rangemode": "tozero",
         "automargin": True,
-        "title": _title(page.t("axis_turnover")),
+        "title": axis_title(page.t("axis_turnover")),
     }
-    layout = _layout(
+    layout = base_layout(
         page,
         page.t("axis_flows"),
         barmode="group",
         yaxis2=turnover_axis,
-        shapes=_partial_band(data),
+        shapes=partial_band(data),
     )
     return go.Figure([inflow, outflow, rate], layout)
 
@@ -196,7 +199,7 @@ def _contracts(data: ReportData, page: Page) -> go.Figure:
         textinfo="value+percent",
     )
     layout = {
-        **_layout(page, ""),
+        **base_layout(page, ""),
         "hovermode": "closest",
         "height": 300,
         "margin": {"l": 8, "r": 8, "t": 8, "b": 8},
@@ -207,7 +210,8 @@ def _contracts(data: ReportData, page: Page) -> go.Figure:
 
 
 def _age(data: ReportData, page: Page) -> go.Figure:
-    bands = [*BAND_LABELS, "unknown"] if "unknown" in data.age_gender else list(BAND_LABELS)
+    labels = [b.label for b in AGE_BANDS]
+    bands = [*labels, "unknown"] if "unknown" in data.age_gender else labels
     colours = {"male": NAVY, "female": CORAL, "unknown": GREY}
     genders = [
         g
@@ -224,7 +228,9 @@ def _age(data: ReportData, page: Page) -> go.Figure:
         )
         for g in genders
     ]
-    layout = _layout(page, page.t("axis_persons"), page.t("axis_age"), barmode="group", height=320)
+    layout = base_layout(
+        page, page.t("axis_persons"), page.t("axis_age"), barmode="group", height=320
+    )
     return go.Figure(bars, layout)
 
 

@@ -33,11 +33,10 @@ from visma_hrm.report.definitions import (
     Month,
     ReportData,
     Unit,
-    age_band,
-    gender_group,
     month_add,
     turnover,
 )
+from visma_hrm.report.workforce import read_workforce
 
 __all__ = ["DEFAULT_REPORT_SCHEMA", "PERIOD_MONTHS", "ReportData", "collect", "month_add"]
 
@@ -88,6 +87,7 @@ def collect(
             ending=q.ending(),
             starting=q.starting(),
             companies=q.companies(resolve_source_schema(db, schema)[0]),
+            workforce=read_workforce(q.for_tenants, q.t, as_of, [m.month for m in rest], 3),
         )
 
 
@@ -124,6 +124,11 @@ class _Queries:
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         return self.db.query(sql, [*(params or []), *self.tenant_ids])
+
+    def for_tenants(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        """``rows`` for a query naming the tenants' place as ``{tenants}``."""
+        marks = ", ".join("?" for _ in self.tenant_ids)
+        return self.rows(sql.replace("{tenants}", marks), params)
 
     def tenants(self) -> list[str]:
         rows = self.db.query(f"SELECT DISTINCT tenant_id FROM {self.t}.contract_periods ORDER BY 1")
@@ -211,19 +216,17 @@ GROUP BY 1 ORDER BY 1""",
         return {str(r[0]) or "unknown": int(r[1]) for r in rows}
 
     def age_gender(self) -> dict[str, dict[str, int]]:
+        """Persons at the end by age band (the year rule: ``workforce_persons``) and gender."""
         rows = self.rows(
-            f"""SELECT p.dateofbirth, p.gender FROM {self.t}.persons p
-WHERE EXISTS (SELECT 1 FROM {self.t}.valid_contract_versions v
-              WHERE v.tenant_id = p.tenant_id AND v.person_key = p.person_key
-                AND v.reference_date = ?)
-  AND {self._in("p.tenant_id")}""",
+            f"""SELECT age_band, gender_group, count(*) FROM (
+    SELECT DISTINCT tenant_id, person_key, age_band, gender_group
+    FROM {self.t}.workforce_persons WHERE reference_date = ? AND {self._in()}) p
+GROUP BY age_band, gender_group""",
             [self.as_of],
         )
         out: dict[str, dict[str, int]] = {}
-        for born, gender in rows:
-            band = age_band(born, self.as_of) if isinstance(born, dt.date) else "unknown"
-            cell = out.setdefault(band, {})
-            cell[gender_group(gender)] = cell.get(gender_group(gender), 0) + 1
+        for band, gender, persons in rows:
+            out.setdefault(str(band), {})[str(gender)] = int(persons)
         return out
 
     def ending(self) -> list[ActionItem]:

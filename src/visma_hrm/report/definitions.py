@@ -1,5 +1,6 @@
 """The report's figures as plain dataclasses, and the definitions they follow: the period,
-turnover, age bands, gender groups and which contracts are temporary.
+turnover and which contracts are temporary (age, gender and the other bands are the
+analytics', ``visma_hrm.analytics.workforce``).
 
 ``data`` fills these from the analytics views; ``render`` only draws them. The definitions are
 those of ``docs/analytics.md``, stated once here so both and the tests read the same ones.
@@ -12,18 +13,13 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from visma_hrm.messages import short_tenant
+from visma_hrm.report.workforce import Workforce
+
 DEFAULT_REPORT_SCHEMA = "visma_hrm_report"
 """Where the report builds its own analytics views (with the report's as-of date)."""
 PERIOD_MONTHS = 12
 ACTION_DAYS = 90
-AGE_BANDS: tuple[tuple[int, int | None], ...] = (
-    (0, 24),
-    (25, 34),
-    (35, 44),
-    (45, 54),
-    (55, 64),
-    (65, None),
-)
 TEMPORARY_TYPES = ("fixed term",)
 """``contracttypeindication_en`` values of a temporary contract (Dutch: bepaalde tijd)."""
 
@@ -89,6 +85,9 @@ class ReportData:
     companies: dict[str, list[str]] = field(default_factory=dict)
     """Per tenant, the company names of its employees (``employees.companyname``), the one
     with the most employees first; a tenant without any is shown by its id."""
+    workforce: Workforce | None = None
+    """The HR numbers: flexible workforce, service, age, gender, part-time, span of control,
+    the organisation as a tree."""
 
     @property
     def end(self) -> Month:
@@ -101,8 +100,6 @@ class ReportData:
 
     def tenant_name(self, tenant_id: str) -> str:
         """What a person calls the tenant: its main company, else the start of its id."""
-        from visma_hrm.cli.progress import short_tenant  # rich, loaded for drawing only
-
         names = self.companies.get(tenant_id)
         return names[0] if names else short_tenant(tenant_id)
 
@@ -130,28 +127,6 @@ def turnover(leavers: int, begin: int, end: int) -> float | None:
     """Leavers / average headcount ((begin + end) / 2) x 100; None when nobody was employed."""
     average = (begin + end) / 2
     return round(leavers / average * 100, 2) if average else None
-
-
-def _band_label(low: int, high: int | None) -> str:
-    return f"{low}+" if high is None else (f"<{high + 1}" if low == 0 else f"{low}-{high}")
-
-
-BAND_LABELS = tuple(_band_label(low, high) for low, high in AGE_BANDS)
-
-
-def age_band(born: dt.date, on: dt.date) -> str:
-    """The band of the age in whole years on a day."""
-    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-    for (low, high), label in zip(AGE_BANDS, BAND_LABELS, strict=True):
-        if age >= low and (high is None or age <= high):
-            return label
-    return BAND_LABELS[0]
-
-
-def gender_group(value: str | None) -> str:
-    """Visma's codes: M (man), V (vrouw); F is read as female too; anything else: unknown."""
-    text = (value or "").strip().upper()
-    return {"M": "male", "V": "female", "F": "female"}.get(text, "unknown")
 
 
 def month_add(day: dt.date, months: int) -> dt.date:

@@ -36,12 +36,15 @@ from visma_hrm.report.sections import (
     units,
 )
 from visma_hrm.report.style import CSS
+from visma_hrm.report.workforce_charts import workforce_figures
+from visma_hrm.report.workforce_sections import workforce_sections
 
 
 def render_html(data: ReportData, lang: str = "en") -> str:
     """The whole report as one HTML document."""
     page = Page(lang)
     figs = figures(data, page)
+    figs.update(workforce_figures(data, page))
     figure_json = (
         "{"
         + ",".join(f"{json.dumps(k)}:{pio.to_json(f, validate=False)}" for k, f in figs.items())
@@ -75,6 +78,7 @@ def render_html(data: ReportData, lang: str = "en") -> str:
             + chart_section(page, "contract_mix", "contract_mix", "chart-contracts")
             + chart_section(page, "age_gender", "age_gender", "chart-age")
             + "</div>",
+            workforce_sections(data, page),
             actions(data, page, "ending", "end_date"),
             actions(data, page, "starting", "start_date"),
             monthly_table(data, page),

@@ -47,7 +47,7 @@ def header(data: ReportData, page: Page) -> str:
 </header>"""
 
 
-def _card(page: Page, key: str, value: str, note: str, label: str | None = None) -> str:
+def card(page: Page, key: str, value: str, note: str, label: str | None = None) -> str:
     return f"""<div class="card" data-figure="{key}">
 <div class="label">{html.escape(label or page.t(key))} {page.info(key)}</div>
 <div class="value">{value}</div><div class="note">{html.escape(note)}</div></div>"""
@@ -62,24 +62,22 @@ def _delta(page: Page, now: float, before: float, digits: int = 0) -> str:
 def kpis(data: ReportData, page: Page) -> str:
     end, first = data.end, data.months[0]
     cards = [
-        _card(
-            page, "persons", page.num(end.persons), _delta(page, end.persons, data.begin_persons)
-        ),
-        _card(
+        card(page, "persons", page.num(end.persons), _delta(page, end.persons, data.begin_persons)),
+        card(
             page,
             "employments",
             page.num(end.employments),
             _delta(page, end.employments, data.begin_employments),
         ),
-        _card(
+        card(
             page,
             "fte",
             page.num(end.fte, 1),
             f"{page.t('at_end')} ({page.num(first.fte, 1)} → {page.num(end.fte, 1)})",
         ),
-        _card(page, "inflow", page.num(data.period_inflow), page.t("in_period")),
-        _card(page, "outflow", page.num(data.period_outflow), page.t("in_period")),
-        _card(
+        card(page, "inflow", page.num(data.period_inflow), page.t("in_period")),
+        card(page, "outflow", page.num(data.period_outflow), page.t("in_period")),
+        card(
             page,
             "turnover",
             page.num(data.period_turnover_pct, 1) + "%",
@@ -125,7 +123,7 @@ def units(data: ReportData, page: Page) -> str:
     for n, unit in enumerate(data.units):
         if several and unit.tenant_id != last_tenant:
             rows.append(
-                f'<tr class="group"><td colspan="5">{html.escape(page.t("tenant"))} '
+                f'<tr class="group"><td colspan="6">{html.escape(page.t("tenant"))} '
                 f"{tenant_label(data, page, unit.tenant_id)}</td></tr>"
             )
             last_tenant = unit.tenant_id
@@ -135,6 +133,7 @@ def units(data: ReportData, page: Page) -> str:
             f'<tr class="level-{unit.level}"><td style="padding-left:{indent:.1f}em"'
             f' title="{html.escape(unit.name_path)}">{html.escape(unit.name)}</td>'
             f'<td class="n">{page.num(now)}</td><td class="n">{page.num(unit.fte, 1)}</td>'
+            f'<td class="n">{_fixed_term(data, page, unit.tenant_id, unit.orgunitid)}</td>'
             f'<td class="n">{_signed(page, now - before)}</td>'
             f'<td><div id="spark-{n}" class="spark" data-chart="spark-{n}"></div></td></tr>'
         )
@@ -144,6 +143,7 @@ def units(data: ReportData, page: Page) -> str:
             page.t("unit"),
             page.t("persons"),
             page.t("fte"),
+            page.t("fixed_term_col"),
             page.t("change"),
             page.t("trend"),
         )
@@ -152,6 +152,14 @@ def units(data: ReportData, page: Page) -> str:
 <h2>{html.escape(page.t("units"))} {page.info("units")}</h2>
 {_table(head, rows, "units")}
 </section>"""
+
+
+def _fixed_term(data: ReportData, page: Page, tenant: str, unit: str) -> str:
+    """The unit's fixed-term share with everything below it, at the end of the period."""
+    nodes = data.workforce.org if data.workforce else []
+    found = next((n for n in nodes if (n.tenant_id, n.orgunitid) == (tenant, unit)), None)
+    pct = found.fixed_term_pct if found else None
+    return page.num(pct, 1) + "%" if pct is not None else "-"
 
 
 def _signed(page: Page, value: int) -> str:

@@ -36,9 +36,11 @@ header details.def summary { background: rgba(255,255,255,.25); color: #fff; }
   padding: 16px 20px; margin: 16px 0; break-inside: avoid; min-width: 0; }
 .panel h2 { font-size: 16px; margin: 0 0 8px; font-weight: 600; display: flex; gap: 8px;
   align-items: flex-start; }
-.row { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 16px; }
+.row { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 16px;
+  margin: 16px 0; }
 .row .panel { margin: 0; }
 .chart { width: 100%; min-height: 300px; }
+.section-title { font-size: 18px; font-weight: 600; margin: 28px 4px 0; color: var(--navy); }
 .defs { display: flex; flex-wrap: wrap; gap: 4px 16px; color: var(--muted); font-size: 12px; }
 .legend-def { display: inline-flex; gap: 4px; align-items: flex-start; }
 .mtd-note { margin: 6px 0 0; color: var(--muted); font-size: 12px; display: flex; gap: 6px;

@@ -6,6 +6,8 @@ figure of the report links to one of them (hover or click).
 
 from __future__ import annotations
 
+from visma_hrm.report import workforce_texts
+
 MONTHS = {
     "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
     "nl": ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"),
@@ -166,8 +168,9 @@ DEFINITIONS: dict[str, dict[str, str]] = {
         "one department counts once there. FTE at the end of the period. Units down to level 3.",
         "contract_mix": "Employments valid at the end of the period by Visma's contract type "
         "indication: permanent (indefinite) or temporary (fixed term).",
-        "age_gender": "Persons employed at the end of the period, by age on that day and by "
-        "gender as registered in Visma (M, V).",
+        "age_gender": "Persons employed at the end of the period, by age (the year of that "
+        "day minus the birth year, as CBS counts 'leeftijd op 31 december') and by gender as "
+        "registered in Visma (M, V).",
         "ending": "Contracts of the type 'fixed term' whose last version ends within 90 days "
         "after the measuring date: decide on renewal.",
         "starting": "Persons whose employment starts within 90 days after the measuring date "
@@ -202,11 +205,16 @@ DEFINITIONS: dict[str, dict[str, str]] = {
         "afdeling telt daar één keer. FTE aan het eind van de periode. Eenheden tot niveau 3.",
         "contract_mix": "Dienstverbanden aan het eind van de periode naar de contractsoort van "
         "Visma: vast (onbepaalde tijd) of tijdelijk (bepaalde tijd).",
-        "age_gender": "Personen in dienst aan het eind van de periode, naar leeftijd op die dag "
-        "en geslacht zoals vastgelegd in Visma (M, V).",
+        "age_gender": "Personen in dienst aan het eind van de periode, naar leeftijd (het jaar "
+        "van die dag min het geboortejaar, zoals het CBS 'leeftijd op 31 december' telt) en "
+        "geslacht zoals vastgelegd in Visma (M, V).",
         "ending": "Contracten voor bepaalde tijd waarvan de laatste versie binnen 90 dagen na "
         "de peildatum eindigt: beslis over verlenging.",
         "starting": "Personen van wie het dienstverband binnen 90 dagen na de peildatum begint "
         "(vooraf ingevoerde indiensttredingen; een verlenging telt niet).",
     },
 }
+
+for _lang in LABELS:  # the HR-number sections' words and definitions, kept in their own module
+    LABELS[_lang].update(workforce_texts.LABELS[_lang])
+    DEFINITIONS[_lang].update(workforce_texts.DEFINITIONS[_lang])

@@ -12,11 +12,13 @@ import datetime as dt
 import math
 import random
 
+from visma_hrm.sandbox import custom_fields as custom
 from visma_hrm.sandbox import data as gen
 from visma_hrm.sandbox.clock import format_ticks, ticks_date
 from visma_hrm.sandbox.config import EXTRA_RATES, MONTHLY_RATES, SandboxConfig
 from visma_hrm.sandbox.data import Row, Stamped, stable_int
 from visma_hrm.sandbox.spec import DATASETS, PERSON_DATASETS
+from visma_hrm.sandbox.succession import open_before, successor
 from visma_hrm.sandbox.tenant import PersonRows, SandboxEvent, Tenant
 
 CONTRACT_EVENTS: dict[str, tuple[str, ...]] = {
@@ -50,6 +52,10 @@ class Changes:
             expected = rate * self.t.count * days / 30.0
             n = int(expected) + (1 if self.rng.random() < expected - math.floor(expected) else 0)
             events += [(self.rng.randrange(self.old + 1, self.new + 1), kind) for _ in range(n)]
+        seed, index = self.config.seed, self.t.index
+        times = custom.advance_times(seed, index, self.t.count, self.old, self.new, days)
+        events += [(ts, "custom_field") for ts in times]
+        self.custom_rng = custom.change_rng(seed, index, self.old, self.new)
         for ts, kind in sorted(events):
             getattr(self, f"_{kind}")(ts)
 
@@ -89,13 +95,7 @@ class Changes:
                 self._record(kind, ts, new, new["startdate"], before, after)
 
     def _person(self, i: int) -> PersonRows:
-        """A private, editable copy of one person's current rows."""
-        state = self.t.persons.get(i)
-        if state is not None:
-            return {ds: [(dict(r), ts) for r, ts in rows] for ds, rows in state.items()}
-        hire = self.t.hires.get(i)
-        core = self.data.core(i, hire)
-        return {ds: self.data.rows_of(core, ds) for ds in PERSON_DATASETS}
+        return self.t.editable(i)
 
     def _pick(self) -> int:
         return self.rng.randrange(self.t.count)
@@ -123,7 +123,7 @@ class Changes:
             for r, _ in rows
             if r["employeeid"] == row["employeeid"] and r["contractid"] == row["contractid"]
         ]
-        new = _successor(rows, n, ts)
+        new = successor(rows, n, ts)
         if new is not None:
             new["subcontractid"] = str(max(siblings) + 1)
             new["existencestartutc"] = format_ticks(ts)
@@ -314,7 +314,7 @@ class Changes:
         state = self._person(i)
         rows = state["employee_udf_histories"]
         day = self._day(ts)
-        open_rows = _open_before(rows, day)
+        open_rows = open_before(rows, day, custom.NEWER)
         if not open_rows:
             return
         n = self.rng.choice(open_rows)
@@ -324,12 +324,20 @@ class Changes:
             for r, _ in rows
         ):
             return  # a value from this very day exists already (the key must stay unique)
-        new = _successor(rows, n, ts)
+        new = successor(rows, n, ts)
         if new is None:
             return
         values = next(v for name, _l, _t, v in gen.UDF_EMPLOYEE if name == field)
         new["value"] = self.rng.choice(values)
         self.t.store(i, state, ts)
+
+    def _custom_field(self, ts: int) -> None:
+        """A newer custom field gets a new value (``custom_fields``, its own generator)."""
+        i = self.custom_rng.randrange(self.t.count)
+        state = self._person(i)
+        level = self.custom_rng.choice(("employee_udf_histories", "contract_udf_histories"))
+        if custom.change(state[level], self.custom_rng, ts):
+            self.t.store(i, state, ts)
 
     def _delete(self, ts: int) -> None:
         """A record vanishes (deleted in Visma): it is simply gone from the next full export."""
@@ -339,9 +347,10 @@ class Changes:
             ("employees", "contracts", "employee_udf_histories", "contract_udf_histories")
         )
         rows = state[dataset]
-        if len(rows) < 2:
+        first = [n for n, (r, _) in enumerate(rows) if r.get("fieldname") not in custom.NEWER]
+        if len(first) < 2:  # the newer custom fields are left alone: every other row as before
             return
-        gone = rows.pop(self.rng.randrange(len(rows)))[0]
+        gone = rows.pop(first[self.rng.randrange(len(first))])[0]
         self.t.store(i, state, ts)
         key = tuple(gone.get(k) for k in DATASETS[dataset].key)
         self._record("record_deleted", ts, gone, None, dataset=dataset, key=key)
@@ -350,10 +359,10 @@ class Changes:
         """An organization unit gets a new history row (renamed from the change date)."""
         rows = list(self.t.tables["organization_units"])
         day = self._day(ts)
-        candidates = _open_before(rows, day)
+        candidates = open_before(rows, day)
         if not candidates:
             return
-        new = _successor(rows, self.rng.choice(candidates), ts)
+        new = successor(rows, self.rng.choice(candidates), ts)
         if new is None:
             return
         new["existencestartutc"] = format_ticks(ts)
@@ -365,27 +374,3 @@ def _lead_days(seed: int, i: int) -> int:
     """A third of hires are registered ahead of their first day (1 to 60 days), as HR does."""
     lead = stable_int(seed, "hire-lead", i)
     return 0 if lead % 3 else 1 + (lead // 3) % 60
-
-
-def _open_before(rows: list[Stamped], day: str) -> list[int]:
-    """Indexes of the history rows still open (no end date) that started before ``day``."""
-    return [
-        n for n, (r, _) in enumerate(rows) if r["enddate"] is None and (r["startdate"] or "") < day
-    ]
-
-
-def _successor(rows: list[Stamped], n: int, ts: int) -> Row | None:
-    """History rows change by succession: row ``n`` ends the day before the change date and
-    a copy starts on it (returned, for the caller to change). None when row ``n`` itself
-    starts on or after that day (a second change the same day would repeat its key)."""
-    row = rows[n][0]
-    day = ticks_date(ts)
-    if (row["startdate"] or "") >= day.isoformat():
-        return None
-    closed = dict(row)
-    closed["enddate"] = (day - dt.timedelta(days=1)).isoformat()
-    rows[n] = (closed, ts)
-    new = dict(row)
-    new.update({"startdate": day.isoformat(), "enddate": None})
-    rows.append((new, ts))
-    return new

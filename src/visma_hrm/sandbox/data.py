@@ -574,10 +574,8 @@ class TenantData:
             return self.employee_rows(core)
         if dataset == "contracts":
             return [r for emp in core.employments for r in self.contract_rows(core, emp)]
-        if dataset == "employee_udf_histories":
-            return [r for emp in core.employments for r in self.employee_udf_rows(core, emp)]
-        if dataset == "contract_udf_histories":
-            return [r for emp in core.employments for r in self.contract_udf_rows(core, emp)]
+        if dataset in ("employee_udf_histories", "contract_udf_histories"):
+            return self.udf_rows(core, dataset)
         if dataset == "users":
             return self.user_rows(core)
         raise KeyError(dataset)
@@ -778,6 +776,18 @@ class TenantData:
                 "managername": managername,
             }
         return found
+
+    def udf_rows(self, core: Core, dataset: str) -> list[Stamped]:
+        """The first custom fields, then the newer ones (``sandbox.custom_fields``, drawn from
+        generators of their own)."""
+        from visma_hrm.sandbox import custom_fields
+
+        if dataset == "employee_udf_histories":
+            first, newer = self.employee_udf_rows, custom_fields.employee_rows
+        else:
+            first, newer = self.contract_udf_rows, custom_fields.contract_rows
+        rows = [r for emp in core.employments for r in first(core, emp)]
+        return rows + [r for emp in core.employments for r in newer(self, core, emp)]
 
     def employee_udf_rows(self, core: Core, emp: Employment) -> list[Stamped]:
         rng = FastRandom(stable_int(self.seed, self.index, core.index, emp.k, "eudf"))

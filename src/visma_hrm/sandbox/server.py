@@ -87,6 +87,13 @@ class Sandbox:
         """Replace the datasets the customer approved for this tenant."""
         self.state.world.set_approvals(tenant_id, list(datasets))
 
+    def add_custom_field(
+        self, tenant_id: str, fieldname: str, values: list[str], fieldtypeid: str = "4"
+    ) -> None:
+        """A customer adds a custom field in Visma: filled in from today for the first
+        ``len(values)`` persons with a contract, one value each (employee level)."""
+        self.state.world.add_custom_field(tenant_id, fieldname, values, fieldtypeid)
+
     def events(self, tenant_id: str) -> list[SandboxEvent]:
         """The ground truth of change: every business event ``advance`` applied, in order."""
         return self.state.world.events(tenant_id)

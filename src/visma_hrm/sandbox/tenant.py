@@ -64,6 +64,14 @@ class Tenant:
         self.persons[i] = rows
         self.changes.append((ts, i))
 
+    def editable(self, i: int) -> PersonRows:
+        """A private, editable copy of person ``i``'s current rows (store it to change them)."""
+        state = self.persons.get(i)
+        if state is not None:
+            return {ds: [(dict(r), ts) for r, ts in rows] for ds, rows in state.items()}
+        core = self.data.core(i, self.hires.get(i))
+        return {ds: self.data.rows_of(core, ds) for ds in PERSON_DATASETS}
+
     def snapshot(self, clock: int) -> Snapshot:
         return Snapshot(
             self.index,

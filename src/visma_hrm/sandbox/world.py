@@ -12,8 +12,9 @@ from collections.abc import Iterator
 
 from visma_hrm.sandbox import exports
 from visma_hrm.sandbox.changes import Changes
-from visma_hrm.sandbox.clock import TICKS_PER_DAY, format_ticks, parse_ticks
+from visma_hrm.sandbox.clock import TICKS_PER_DAY, TICKS_PER_SECOND, format_ticks, parse_ticks
 from visma_hrm.sandbox.config import FaultConfig, SandboxConfig
+from visma_hrm.sandbox.custom_fields import add_field
 from visma_hrm.sandbox.data import Row, TenantData, stable_int
 from visma_hrm.sandbox.spec import DATASETS, DatasetSpec
 from visma_hrm.sandbox.tenant import SandboxEvent, Snapshot, Tenant
@@ -96,6 +97,16 @@ class World:
         """Every business event ``advance`` applied to the tenant so far, in order."""
         with self.lock:
             return list(self.tenants[tenant_id].events)
+
+    def add_custom_field(
+        self, tenant_id: str, fieldname: str, values: list[str], fieldtypeid: str
+    ) -> None:
+        """A custom field new in Visma, filled in for the first ``len(values)`` persons from
+        today (``custom_fields.add_field``). The clock moves one second: the rows change then,
+        after any export already made, so the next incremental export carries them."""
+        with self.lock:
+            self.clock += TICKS_PER_SECOND
+            add_field(self.tenants[tenant_id], self.clock, fieldname, values, fieldtypeid)
 
     # ------------------------------------------------------------------ change over time
     def advance(self, days: float) -> str:

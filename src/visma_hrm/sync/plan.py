@@ -13,8 +13,8 @@ missing pseudonym key, a bad retention or history setting: each stops the run he
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from visma_hrm.catalog import DATASETS, Dataset, privacy_excludes
@@ -23,9 +23,48 @@ from visma_hrm.config import Settings, close_match
 from visma_hrm.errors import ConfigurationError
 from visma_hrm.load.positions import Positions
 from visma_hrm.load.pseudonyms import Pseudonymizer
+from visma_hrm.messages import Note
 
 EntryPoint = Literal["cli", "dagster", "airflow", "source"]
 RETENTION_ACTIONS = ("empty", "remove")
+PAY_EVENTS = ("salary_change", "scale_change", "step_change")
+"""The change feed's opt-in events on a contract's pay (``change_feed_events``)."""
+CUSTOM_FIELD_EVENT = "custom_field:"
+"""``custom_field:<field name>``: the feed's opt-in event for one custom field."""
+
+
+@dataclass(frozen=True)
+class FeedEvents:
+    """The change feed's opt-in events (``change_feed_events``): none unless asked for, since
+    pay and custom fields are sensitive."""
+
+    pay: tuple[str, ...] = ()
+    """Of ``PAY_EVENTS``."""
+    custom_fields: tuple[str, ...] = ()
+    """Field names, as Visma exports them."""
+
+    @classmethod
+    def from_settings(cls, cfg: Settings) -> FeedEvents:
+        pay: list[str] = []
+        fields: list[str] = []
+        for entry in (e.strip() for e in cfg.change_feed_events):
+            if entry in PAY_EVENTS:
+                pay.append(entry)
+            elif entry.startswith(CUSTOM_FIELD_EVENT) and entry[len(CUSTOM_FIELD_EVENT) :].strip():
+                fields.append(entry[len(CUSTOM_FIELD_EVENT) :].strip())
+            else:
+                close = close_match(entry, PAY_EVENTS)
+                hint = f" Did you mean {close}?" if close else ""
+                raise ConfigurationError(
+                    f"change_feed_events: {entry!r} is not an event.{hint} Known: "
+                    f"{', '.join(PAY_EVENTS)}, {CUSTOM_FIELD_EVENT}<field name>."
+                )
+        if (pay or fields) and cfg.change_feed is False:
+            raise ConfigurationError(
+                "change_feed_events names events of the change feed, which is off: set "
+                "change_feed = true as well (docs/changes.md)."
+            )
+        return cls(tuple(dict.fromkeys(pay)), tuple(dict.fromkeys(fields)))
 
 
 @dataclass(frozen=True)
@@ -71,6 +110,7 @@ class RunPlan:
     retention: RetentionRule | None
     history: tuple[Dataset, ...]
     change_feed: bool
+    feed_events: FeedEvents
     full_refresh: bool
     entry_point: EntryPoint
     warnings: tuple[str, ...] = ()
@@ -86,6 +126,7 @@ class RunPlan:
         client = settings.client_settings()
         datasets, explicit = wanted_datasets(settings)
         warnings = field_warnings(settings.fields)
+        check_model_fields(settings.model_custom_fields)
         return cls(
             settings=settings,
             client=client,
@@ -96,7 +137,8 @@ class RunPlan:
             pseudonymizer=Pseudonymizer.from_settings(settings),
             retention=RetentionRule.from_settings(settings),
             history=tuple(history_datasets(settings.history, datasets)),
-            change_feed=settings.change_feed,
+            change_feed=settings.change_feed is not False,
+            feed_events=FeedEvents.from_settings(settings),
             full_refresh=full_refresh,
             entry_point=entry_point,
             warnings=tuple(warnings),
@@ -116,10 +158,27 @@ class RunPlan:
             wanted["change_feed"] = "change_feed"
         return wanted
 
+    def where_supported(self, supports: Callable[[str], bool]) -> tuple[RunPlan, list[Note]]:
+        """The plan for a destination: the change feed, on by default, is left out where the
+        destination cannot keep it (and said so); asked for explicitly it stays, and is refused."""
+        if not self.change_feed or self.settings.change_feed or supports("change_feed"):
+            return self, []
+        return replace(self, change_feed=False), [Note("note.feed_not_kept")]
+
     def selection_param(self, dataset: str) -> str | None:
         """The ``fields`` value sent to the API for ``dataset`` (None: every column)."""
         selection = self.selections.get(dataset)
         return selection.to_param() if selection else None
+
+
+def check_model_fields(names: Sequence[str]) -> None:
+    """``model_custom_fields``: ``all`` or field names; which fields exist the data says, when
+    ``visma-hrm model`` runs."""
+    if any(not n.strip() for n in names):
+        raise ConfigurationError(
+            "model_custom_fields: a field name is empty. Give field names as Visma exports them, "
+            "or all (the default), or an empty list for none."
+        )
 
 
 def wanted_datasets(cfg: Settings) -> tuple[list[Dataset], bool]:

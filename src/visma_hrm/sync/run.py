@@ -72,6 +72,7 @@ def run_plan(
     ``ConcurrentRunError`` (another run writes the same data) and ``Interrupted``.
     """
     reporter = reporter or NullReporter()
+    plan, adapted = plan.where_supported(warehouse.supports)
     warehouse.refuse_unsupported(plan.wanted_steps())
     dlt_warning = check_dlt_version()
     release_arrow_memory_promptly()
@@ -84,6 +85,7 @@ def run_plan(
         started = run_start()
         report = _new_report(plan, warehouse, started, session)
         report.warnings += [dlt_warning] if dlt_warning else []
+        report.notes += adapted
         export_plan = _checked(session, plan, report, reporter)
         try:
             erased = _run(session, export_plan, started, report, reporter)

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from visma_hrm.warehouse.runs import RunRecord
     from visma_hrm.warehouse.sql import SqlClient
 
-STEPS = ("deletions", "exclusions", "retention", "history", "change_feed")
+STEPS = ("deletions", "exclusions", "retention", "history", "change_feed", "custom_fields")
 """Every after-load step a warehouse may or may not support (``visma_hrm.sync.steps``)."""
 
 

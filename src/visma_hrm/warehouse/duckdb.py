@@ -99,8 +99,15 @@ class DuckDbWarehouse(Warehouse):
 def connection_config(settings: Settings) -> dict[str, Any]:
     """A merge of a large export spills to disk rather than taking the machine's RAM (DuckDB's
     default limit is 80% of it); insertion order is not kept because nothing reads these
-    tables in load order."""
-    return {"memory_limit": settings.duckdb_memory_limit, "preserve_insertion_order": False}
+    tables in load order. One DuckDB thread: a load of dlt's Parquet files buffers per thread,
+    and with two it ran out of the 128 MB at 100,000 employees' contracts (DuckDB 1.5) where
+    one thread loaded them, in less time and with 350 instead of 485 MB peak (BENCHMARKS.md);
+    the run's Python side keeps the other core busy."""
+    return {
+        "memory_limit": settings.duckdb_memory_limit,
+        "preserve_insertion_order": False,
+        "threads": 1,
+    }
 
 
 def duckdb_credentials(path: Path, settings: Settings) -> DuckDbCredentials:

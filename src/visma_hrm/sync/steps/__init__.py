@@ -4,7 +4,9 @@
 2. **exclusions**: columns kept out by ``fields`` or a privacy profile emptied everywhere;
 3. **retention**: the data of people gone longer than ``retention`` emptied or removed;
 4. **history**: every version of the datasets ``history`` names;
-5. **change feed**: the business events since the last sync.
+5. **change feed**: the business events since the last sync;
+6. **custom fields**: the analytics' views with a column per custom field made again, so a
+   field new at the source is a column (the views read what the steps above left).
 
 Why this order: every step sees rows after the same privacy and retention rules. History and
 the feed compare what is stored, so the columns a profile keeps out and the data of people past
@@ -19,12 +21,20 @@ from collections.abc import Callable
 
 from visma_hrm.sync.steps.base import Step, StepContext, StepResult
 from visma_hrm.sync.steps.changes import ChangeFeed
+from visma_hrm.sync.steps.custom_fields import CustomFields
 from visma_hrm.sync.steps.deletions import Deletions
 from visma_hrm.sync.steps.exclusions import Exclusions
 from visma_hrm.sync.steps.history import History
 from visma_hrm.sync.steps.retention import Retention
 
-STEPS: tuple[Step, ...] = (Deletions(), Exclusions(), Retention(), History(), ChangeFeed())
+STEPS: tuple[Step, ...] = (
+    Deletions(),
+    Exclusions(),
+    Retention(),
+    History(),
+    ChangeFeed(),
+    CustomFields(),
+)
 
 __all__ = ["STEPS", "Step", "StepContext", "StepResult", "run_steps"]
 

@@ -98,36 +98,37 @@ def derive(
     employees: Sequence[dict[str, Any]],
     seen: dict[tuple[str, str], dict[str, Any]],
     ignored: Mapping[str, frozenset[str]] | None = None,
+    opted: Mapping[str, tuple[str, ...]] | None = None,
+    persons: Mapping[str, str] | None = None,
+    others: Sequence[dict[str, Any]] = (),
 ) -> tuple[list[Event], dict[tuple[str, str], dict[str, Any]]]:
     """The tenant's events not seen before, and what this sync sees (for next time).
 
     ``ignored``: per dataset, the columns the user keeps out (fields, privacy profile): their
     values, emptied in stored rows, are neither compared nor kept, so the feed never repeats
-    them.
+    them. ``opted``: the opt-in contract events asked for (pay), by type with their columns.
+    ``persons``: employeeid -> person key when known (else grouped from ``employees``);
+    ``others``: contracts of the same persons that only tell whether a start is a rehire.
     """
     ignored = ignored or {}
+    kinds = {**CONTRACT_EVENTS, **(opted or {})}
     kept_out = ignored.get("contracts", frozenset())
     events: list[Event] = []
     now_seen: dict[tuple[str, str], dict[str, Any]] = {}
-    persons = person_keys(employees, [c["employeeid"] for c in contracts])
-    live = [c for c in contracts if not c[DELETED_COLUMN]]
-    by_contract: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for row in live:
-        by_contract.setdefault((row["employeeid"], row["contractid"]), []).append(row)
+    if persons is None:
+        persons = person_keys(employees, [c["employeeid"] for c in contracts])
+    by_contract = _versions(contracts)
     ends_of_person: dict[str, list[tuple[Any, Any, tuple[str, str]]]] = {}
-    for key, versions in by_contract.items():
-        versions.sort(key=lambda r: (r["startdate"] or dt.date.min, _int(r["subcontractid"])))
+    for key, versions in {**_versions(others), **by_contract}.items():
         first, last = versions[0]["startdate"], versions[-1]["enddate"]
-        ends_of_person.setdefault(persons[key[0]], []).append((first, last, key))
+        person = persons.get(key[0], key[0])
+        ends_of_person.setdefault(person, []).append((first, last, key))
     for key, versions in by_contract.items():
         employeeid, contractid = key
         for j, row in enumerate(versions):
             row_key = f"{employeeid}|{contractid}|{row['subcontractid']}"
             tracked = {
-                c: text_value(row.get(c))
-                for cs in CONTRACT_EVENTS.values()
-                for c in cs
-                if c not in kept_out
+                c: text_value(row.get(c)) for cs in kinds.values() for c in cs if c not in kept_out
             }
             tracked["enddate"] = text_value(row["enddate"])
             now_seen[("contracts", row_key)] = tracked
@@ -137,9 +138,11 @@ def derive(
                     events.append(_start(tenant_id, key, row, persons, ends_of_person))
                 else:
                     previous = {c: text_value(versions[j - 1].get(c)) for c in tracked}
-                    events += _attribute_events(tenant_id, row, previous, tracked, row_key, False)
+                    events += _attribute_events(
+                        tenant_id, row, previous, tracked, row_key, False, kinds
+                    )
             else:
-                events += _attribute_events(tenant_id, row, old, tracked, row_key, True)
+                events += _attribute_events(tenant_id, row, old, tracked, row_key, True, kinds)
             ended = j == len(versions) - 1 and row["enddate"] is not None
             if ended and (old is None or old.get("enddate") != tracked["enddate"]):
                 events.append(
@@ -160,6 +163,17 @@ def derive(
     return events, now_seen
 
 
+def _versions(contracts: Sequence[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Each contract's live versions, in order (start date, then subcontract number)."""
+    out: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in contracts:
+        if not row[DELETED_COLUMN]:
+            out.setdefault((row["employeeid"], row["contractid"]), []).append(row)
+    for versions in out.values():
+        versions.sort(key=lambda r: (r["startdate"] or dt.date.min, _int(r["subcontractid"])))
+    return out
+
+
 def _int(value: Any) -> int:
     try:
         return int(value)
@@ -171,13 +185,13 @@ def _start(
     tenant_id: str,
     key: tuple[str, str],
     row: dict[str, Any],
-    persons: dict[str, str],
+    persons: Mapping[str, str],
     ends_of_person: dict[str, list[tuple[Any, Any, tuple[str, str]]]],
 ) -> Event:
     start = row["startdate"]
     earlier = [
         end
-        for first, end, other in ends_of_person[persons[key[0]]]
+        for first, end, other in ends_of_person[persons.get(key[0], key[0])]
         if other != key and end is not None and start is not None and end < start
     ]
     kind = "rehire" if earlier else "hire"
@@ -192,9 +206,16 @@ def _attribute_events(
     after: dict[str, Any],
     row_key: str,
     in_place: bool,
+    kinds: Mapping[str, tuple[str, ...]],
 ) -> list[Event]:
     out = []
-    for kind, columns in CONTRACT_EVENTS.items():
+    for kind, all_columns in kinds.items():
+        # compared in place only with what the last sync saw: an event asked for later, or a
+        # column kept out since, is no change
+        known = [c for c in all_columns if c in before and c in after]
+        columns = known if in_place else list(all_columns)
+        if not columns:
+            continue
         if any(before.get(c) != after.get(c) for c in columns):
             was = {c: before.get(c) for c in columns}
             now = {c: after.get(c) for c in columns}

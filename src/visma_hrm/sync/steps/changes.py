@@ -30,14 +30,20 @@ from visma_hrm.catalog import DATASETS, DELETED_AT_COLUMN, DELETED_COLUMN, TENAN
 from visma_hrm.catalog.personal import PERSON_IDENTITY
 from visma_hrm.messages import Note
 from visma_hrm.sync.plan import RunPlan
+from visma_hrm.sync.steps import feed_scope
 from visma_hrm.sync.steps.base import StepContext, StepResult
 from visma_hrm.sync.steps.change_events import (
     CONTRACT_EVENTS,
     PERSONAL,
     Event,
     derive,
-    person_keys,
     text_value,
+)
+from visma_hrm.sync.steps.field_events import (
+    PAY_EVENTS,
+    UDF_DATASETS,
+    UDF_READ,
+    custom_field_events,
 )
 from visma_hrm.warehouse.sql import SqlClient, stored_columns
 
@@ -48,7 +54,6 @@ __all__ = [
     "PERSONAL",
     "SEEN_TABLE",
     "ChangeFeed",
-    "purge_columns",
     "update_feed",
 ]
 
@@ -72,6 +77,7 @@ FIELDS = (
 """The feed's columns: a contract for scripts reading it (docs/changes.md)."""
 
 
+_ALL_KINDS = {**CONTRACT_EVENTS, **PAY_EVENTS}
 _DDL = {
     CHANGES_TABLE: (
         "event_id VARCHAR(64) NOT NULL, tenant_id VARCHAR(64) NOT NULL, type VARCHAR(32) NOT "
@@ -95,20 +101,23 @@ class ChangeFeed:
 
     def run(self, context: StepContext) -> StepResult:
         ignored = kept_out(context.plan)
+        opted = context.plan.feed_events
         with context.session.sql() as sql:
-            added = update_feed(sql, context.tenants, context.started, ignored)
+            added = update_feed(
+                sql, context.tenants, context.started, ignored, opted.pay, opted.custom_fields
+            )
         return StepResult(notes=[Note("note.changes", changed=bool(added), added=added)])
 
 
 def kept_out(plan: RunPlan) -> dict[str, frozenset[str]]:
     """Per dataset of the feed, the columns the plan's selections keep out of storage."""
     out: dict[str, frozenset[str]] = {}
-    for dataset in ("contracts", "employees"):
+    for dataset in ("contracts", "employees", *UDF_DATASETS):
         selection = plan.selections.get(dataset)
         if selection is None:
             continue
         if selection.include:
-            tracked = {*PERSONAL, *(c for cs in CONTRACT_EVENTS.values() for c in cs)}
+            tracked = {*PERSONAL, *UDF_READ, *(c for cs in _ALL_KINDS.values() for c in cs)}
             out[dataset] = frozenset(tracked - set(selection.include))
         else:
             out[dataset] = frozenset(selection.exclude)
@@ -120,74 +129,142 @@ def update_feed(
     tenants: Sequence[str],
     detected_at: dt.datetime,
     ignored: Mapping[str, frozenset[str]] | None = None,
+    pay: Sequence[str] = (),
+    custom_fields: Sequence[str] = (),
 ) -> int:
-    """Derive and store the new events of ``tenants``; returns how many were added."""
-    contracts_cols = stored_columns(client, "contracts")
-    if not contracts_cols:
+    """Derive and store the new events of ``tenants``; returns how many were added.
+
+    Only the employeeids whose rows changed since the last run are read and derived
+    (``feed_scope``): the work follows the changed rows, not the size of the tables.
+    ``pay`` and ``custom_fields``: the opt-in events asked for (``change_feed_events``).
+    """
+    stored = {t: stored_columns(client, t) for t in ("contracts", "employees", *UDF_DATASETS)}
+    if not stored["contracts"]:
         return 0
-    employees_cols = stored_columns(client, "employees")
     for table, columns in _DDL.items():
         name = client.make_qualified_table_name(table)
         client.execute_sql(f"CREATE TABLE IF NOT EXISTS {name} ({columns})")
+    read = _read_columns(stored, ignored or {}, custom_fields)
+    mark = json.dumps([sorted((k, sorted(v)) for k, v in (ignored or {}).items()), sorted(pay)])
+    opted = {kind: PAY_EVENTS[kind] for kind in pay}
     added = 0
     for tenant in tenants:
-        contracts = _rows(client, "contracts", contracts_cols, tenant)
-        employees = _rows(client, "employees", employees_cols, tenant) if employees_cols else []
+        deleted = _deletions(client, tenant, stored)
+        # from here to the digests' storing no statement may fail, not even on purpose: a
+        # failed statement resets a PostgreSQL connection, and with it the scratch tables
+        in_scope = feed_scope.prepare(client, tenant, read, mark)
+        if not in_scope and not deleted:
+            continue
+        persons = feed_scope.families(client, tenant, bool(stored["employees"]))
+        scope = feed_scope.members(client)
+        family = _rows(client, "contracts", stored["contracts"], tenant, feed_scope.in_family())
+        contracts = [c for c in family if str(c["employeeid"]) in scope]
+        employees = _rows(client, "employees", stored["employees"], tenant, feed_scope.in_scope())
         seen = _seen(client, tenant)
-        events, now_seen = derive(tenant, contracts, employees, seen, ignored)
-        events += _deletions(client, tenant)
-        persons = person_keys(employees, [c["employeeid"] for c in contracts])
+        events, now_seen = derive(
+            tenant, contracts, employees, seen, ignored, opted, persons=persons, others=family
+        )
+        events += _field_events(client, tenant, read, custom_fields, seen, now_seen)
         known = _known_ids(client, tenant)
-        new = {e.event_id: e for e in events if e.event_id not in known}
+        new = {e.event_id: e for e in [*events, *deleted] if e.event_id not in known}
         with client.begin_transaction():
             _insert_events(client, list(new.values()), persons, detected_at)
             _replace_seen(client, tenant, now_seen)
+            feed_scope.store(client, tenant)
         added += len(new)
     return added
 
 
-def _rows(client: SqlClient, table: str, stored: list[str], tenant: str) -> list[dict[str, Any]]:
+def _read_columns(
+    stored: Mapping[str, list[str]],
+    ignored: Mapping[str, frozenset[str]],
+    custom_fields: Sequence[str],
+) -> dict[str, list[str]]:
+    """Per table the feed reads, the columns whose values its digest folds in."""
+    read = {"contracts": _wanted(stored["contracts"])}
+    if stored["employees"]:
+        read["employees"] = _wanted(stored["employees"])
+    for dataset in UDF_DATASETS if custom_fields else ():
+        if stored[dataset] and not {"value", "listname"} & ignored.get(dataset, frozenset()):
+            read[dataset] = _wanted(stored[dataset])
+    return read
+
+
+def _field_events(
+    client: SqlClient,
+    tenant: str,
+    read: Mapping[str, list[str]],
+    fields: Sequence[str],
+    seen: dict[tuple[str, str], dict[str, Any]],
+    now_seen: dict[tuple[str, str], dict[str, Any]],
+) -> list[Event]:
+    """The ``custom_field_change`` events of the fields asked for, of the employeeids in scope;
+    none from a table whose values are kept out (``_read_columns`` leaves it out then)."""
+    events: list[Event] = []
+    for dataset in (d for d in UDF_DATASETS if d in read) if fields else ():
+        rows = _rows(client, dataset, read[dataset], tenant, feed_scope.in_scope())
+        events += custom_field_events(tenant, dataset, rows, fields, seen, now_seen)
+    return events
+
+
+def _rows(
+    client: SqlClient, table: str, stored: list[str], tenant: str, where: str
+) -> list[dict[str, Any]]:
+    """The rows of ``table`` the feed reads, of the employeeids ``where`` names."""
+    columns = [*_wanted(stored), DELETED_COLUMN]
+    select = ", ".join(client.escape_column_name(c) for c in columns)
+    name = client.make_qualified_table_name(table)
+    tenant_col = client.escape_column_name(TENANT_COLUMN)
+    rows = client.execute_sql(
+        f"SELECT {select} FROM {name} WHERE {tenant_col} = %s AND {where}", tenant
+    )
+    return [dict(zip(columns, r, strict=True)) for r in rows or []]
+
+
+def _wanted(stored: Sequence[str]) -> list[str]:
+    """The columns of a table the feed reads (its keys, dates and every tracked value)."""
     wanted = [
         "employeeid",
         "contractid",
         "subcontractid",
+        "fieldname",
         "startdate",
         "enddate",
         "existencestartutc",
         *PERSON_IDENTITY,
-        DELETED_COLUMN,
-        *(c for cs in CONTRACT_EVENTS.values() for c in cs),
+        *(c for cs in _ALL_KINDS.values() for c in cs),
         *PERSONAL,
+        *UDF_READ,
     ]
-    columns = [c for c in dict.fromkeys(wanted) if c in stored]
-    select = ", ".join(client.escape_column_name(c) for c in columns)
-    name = client.make_qualified_table_name(table)
-    tenant_col = client.escape_column_name(TENANT_COLUMN)
-    rows = client.execute_sql(f"SELECT {select} FROM {name} WHERE {tenant_col} = %s", tenant)
-    return [dict(zip(columns, r, strict=True)) for r in rows or []]
+    return [c for c in dict.fromkeys(wanted) if c in stored]
 
 
 def _seen(client: SqlClient, tenant: str) -> dict[tuple[str, str], dict[str, Any]]:
     name = client.make_qualified_table_name(SEEN_TABLE)
     rows = client.execute_sql(
-        f"SELECT dataset, row_key, seen FROM {name} WHERE tenant_id = %s", tenant
+        f"SELECT dataset, row_key, seen FROM {name} WHERE tenant_id = %s "
+        f"AND {feed_scope.in_scope()}",
+        tenant,
     )
     return {(str(d), str(k)): json.loads(s) if s else {} for d, k, s in rows or []}
 
 
 def _known_ids(client: SqlClient, tenant: str) -> set[str]:
     name = client.make_qualified_table_name(CHANGES_TABLE)
-    rows = client.execute_sql(f"SELECT event_id FROM {name} WHERE tenant_id = %s", tenant)
+    rows = client.execute_sql(
+        f"SELECT event_id FROM {name} WHERE tenant_id = %s AND ({feed_scope.in_scope()} "
+        "OR type = 'record_deleted')",
+        tenant,
+    )
     return {str(r[0]) for r in rows or []}
 
 
-def _deletions(client: SqlClient, tenant: str) -> list[Event]:
+def _deletions(client: SqlClient, tenant: str, stored: Mapping[str, list[str]]) -> list[Event]:
     """Rows marked deleted at the source (complete full exports only)."""
     out = []
     for dataset in ("employees", "contracts", "employee_udf_histories", "contract_udf_histories"):
         spec = DATASETS[dataset]
-        stored = stored_columns(client, dataset)
-        if not stored:
+        if not stored.get(dataset):
             continue
         keys = [k for k in spec.primary_key]
         select = ", ".join(client.escape_column_name(c) for c in [*keys, DELETED_AT_COLUMN])
@@ -249,7 +326,9 @@ def _replace_seen(
     client: SqlClient, tenant: str, now_seen: dict[tuple[str, str], dict[str, Any]]
 ) -> None:
     name = client.make_qualified_table_name(SEEN_TABLE)
-    client.execute_sql(f"DELETE FROM {name} WHERE tenant_id = %s", tenant)
+    client.execute_sql(
+        f"DELETE FROM {name} WHERE tenant_id = %s AND {feed_scope.in_scope()}", tenant
+    )
     items = list(now_seen.items())
     for start in range(0, len(items), _CHUNK):
         chunk = items[start : start + _CHUNK]
@@ -259,54 +338,3 @@ def _replace_seen(
             employeeid = row_key.split("|", 1)[0]
             params += [tenant, dataset, row_key, employeeid, json.dumps(seen, sort_keys=True)]
         client.execute_sql(f"INSERT INTO {name} VALUES {placeholders}", *params)
-
-
-def purge_columns(client: SqlClient, dataset: str, columns: Sequence[str]) -> int:
-    """Take ``columns`` out of the stored events of ``dataset`` and of what the feed saw.
-
-    A column kept out later (``fields``, the ``contact`` profile) must leave the feed too: its
-    old values sit in the ``before``/``after`` of events stored before, and in
-    ``_visma_changes_seen`` (which would otherwise report the emptied value as a change). A
-    personal data change left with nothing in it is removed. Returns the events changed.
-    """
-    gone = set(columns)
-    changes, seen = (client.make_qualified_table_name(t) for t in (CHANGES_TABLE, SEEN_TABLE))
-    rows = client.execute_sql(
-        f"SELECT event_id, type, before, after FROM {changes} WHERE dataset = %s", dataset
-    )
-    changed = 0
-    with client.begin_transaction():
-        for event_id, kind, before, after in rows or []:
-            old = (json.loads(before or "{}"), json.loads(after or "{}"))
-            new = tuple({k: v for k, v in side.items() if k not in gone} for side in old)
-            if new == old:
-                continue
-            changed += 1
-            if kind == "personal_data_change" and not any(new):
-                client.execute_sql(f"DELETE FROM {changes} WHERE event_id = %s", event_id)
-                continue
-            client.execute_sql(
-                f"UPDATE {changes} SET before = %s, after = %s WHERE event_id = %s",
-                *(json.dumps(side, sort_keys=True, default=str) for side in new),
-                event_id,
-            )
-        _purge_seen(client, seen, dataset, gone)
-    return changed
-
-
-def _purge_seen(client: SqlClient, seen: str, dataset: str, gone: set[str]) -> None:
-    rows = client.execute_sql(
-        f"SELECT tenant_id, row_key, seen FROM {seen} WHERE dataset = %s", dataset
-    )
-    for tenant, row_key, text in rows or []:
-        values = json.loads(text or "{}")
-        kept = {k: v for k, v in values.items() if k not in gone}
-        if kept != values:
-            client.execute_sql(
-                f"UPDATE {seen} SET seen = %s WHERE tenant_id = %s AND dataset = %s "
-                "AND row_key = %s",
-                json.dumps(kept, sort_keys=True),
-                tenant,
-                dataset,
-                row_key,
-            )

@@ -16,7 +16,8 @@ from visma_hrm.client.settings import FieldSelection
 from visma_hrm.messages import Note
 from visma_hrm.sync.plan import RunPlan
 from visma_hrm.sync.steps.base import StepContext, StepResult
-from visma_hrm.sync.steps.changes import CHANGES_TABLE, purge_columns
+from visma_hrm.sync.steps.changes import CHANGES_TABLE
+from visma_hrm.sync.steps.feed_purge import purge_columns
 from visma_hrm.sync.steps.history import history_table
 
 

@@ -10,6 +10,11 @@ version). It is kept after each load by comparing the current table with the ope
 * a row an incremental export did not carry is simply unchanged in the current table, so it is
   never retired: the evidence rule of deletions holds for history too.
 
+Each open version remembers when the current row was last compared with it
+(``_visma_seen_at``, the row's ``_visma_synced_at`` then): a row the run did not touch has the
+same sync moment and is not compared column by column again, so an incremental run's history
+work follows the rows it loaded (and the rows deletions marked), not the size of the table.
+
 Validity is the moment of the export that delivered the value: its ``changeTimestampBefore``
 (kept per export in ``_visma_sync_state``; the sync's start when that row is missing), so a
 re-run that brings the same values opens nothing. Rows present when history is switched on
@@ -45,6 +50,8 @@ from visma_hrm.warehouse.sql import SqlClient, stored_columns
 HISTORY_SUFFIX = "_history"
 VALID_FROM = "valid_from"
 VALID_TO = "valid_to"
+SEEN_AT = "_visma_seen_at"
+"""On an open version: the current row's ``_visma_synced_at`` when it was last compared."""
 
 _STATE_TABLE = "_visma_sync_state"
 _LOADS_TABLE = "_dlt_loads"
@@ -108,6 +115,7 @@ def update_history(client: SqlClient, dataset: Dataset, tenants: Sequence[str]) 
             sql.open(tenant, at, moments.get((tenant, at), at))
             for tenant, at in sql.to_open(tenants)
         )
+        sql.mark_seen(tenants)
     return HistoryCount(dataset.name, opened, closed)
 
 
@@ -132,14 +140,18 @@ class _Sql:
             stamp = "CAST(NULL AS TIMESTAMP WITH TIME ZONE)"
             self.client.execute_sql(
                 f"CREATE TABLE {self.history} AS SELECT {select}, {stamp} AS "
-                f"{self.q[VALID_FROM]}, {stamp} AS {self.q[VALID_TO]} FROM {self.table} "
-                "WHERE 1 = 0"
+                f"{self.q[VALID_FROM]}, {stamp} AS {self.q[VALID_TO]}, {stamp} AS "
+                f"{self.q[SEEN_AT]} FROM {self.table} WHERE 1 = 0"
             )
             return
         for column in [c for c in self.values if c not in have]:
             kind = self._type_of(column)
             self.client.execute_sql(
                 f"ALTER TABLE {self.history} ADD COLUMN {self.q[column]} {kind}"
+            )
+        if SEEN_AT not in have:  # versions kept before: compared in full once, then marked
+            self.client.execute_sql(
+                f"ALTER TABLE {self.history} ADD COLUMN {self.q[SEEN_AT]} TIMESTAMP WITH TIME ZONE"
             )
 
     def _type_of(self, column: str) -> str:
@@ -191,10 +203,16 @@ class _Sql:
             f"CASE WHEN {current}.{deleted} THEN {current}.{deleted_at} ELSE {current}.{synced} END"
         )
 
+    def _touched(self, current: str, version: str) -> str:
+        """The row was loaded again since it was last compared with its open version."""
+        synced, seen = self.q[SYNCED_AT_COLUMN], self.q[SEEN_AT]
+        return f"{current}.{synced} IS DISTINCT FROM {version}.{seen}"
+
     def _closing(self, current: str, version: str) -> str:
+        changed = f"({self._touched(current, version)} AND {self._differs(current, version)})"
         return (
             f"{self._same_key(current, version)} AND {version}.{self.q[VALID_TO]} IS NULL "
-            f"AND ({current}.{self.q[DELETED_COLUMN]} OR {self._differs(current, version)})"
+            f"AND ({current}.{self.q[DELETED_COLUMN]} OR {changed})"
         )
 
     def to_close(self, tenants: Sequence[str]) -> list[tuple[str, dt.datetime]]:
@@ -248,16 +266,39 @@ class _Sql:
             f"SELECT count(*) FROM {self.table} t WHERE {where}", tenant, at
         )
         self.client.execute_sql(
-            f"INSERT INTO {self.history} ({columns}, {self.q[VALID_FROM]}, {self.q[VALID_TO]}) "
-            f"SELECT {picked}, %s, NULL FROM {self.table} t WHERE {where}",
+            f"INSERT INTO {self.history} ({columns}, {self.q[VALID_FROM]}, {self.q[VALID_TO]}, "
+            f"{self.q[SEEN_AT]}) SELECT {picked}, %s, NULL, t.{self.q[SYNCED_AT_COLUMN]} "
+            f"FROM {self.table} t WHERE {where}",
             moment,
             tenant,
             at,
         )
         return int(found[0][0]) if found else 0
 
+    # ------------------------------------------------------------------ seen
+    def mark_seen(self, tenants: Sequence[str]) -> None:
+        """Open versions whose row was loaded again unchanged: compared now, so marked with the
+        row's sync moment (the next run compares them only when it loads them again)."""
+        tenant, seen, synced = self.q[TENANT_COLUMN], self.q[SEEN_AT], self.q[SYNCED_AT_COLUMN]
+        self.client.execute_sql(
+            f"UPDATE {self.history} SET {seen} = t.{synced} FROM {self.table} t "
+            f"WHERE {self._same_key('t', self.history)} AND {self.history}.{self.q[VALID_TO]} "
+            f"IS NULL AND NOT t.{self.q[DELETED_COLUMN]} "
+            f"AND {self._touched('t', self.history)} "
+            f"AND t.{tenant} IN ({_placeholders(tenants)})",
+            *tenants,
+        )
 
-_FIXED = (TENANT_COLUMN, DELETED_COLUMN, DELETED_AT_COLUMN, SYNCED_AT_COLUMN, VALID_FROM, VALID_TO)
+
+_FIXED = (
+    TENANT_COLUMN,
+    DELETED_COLUMN,
+    DELETED_AT_COLUMN,
+    SYNCED_AT_COLUMN,
+    VALID_FROM,
+    VALID_TO,
+    SEEN_AT,
+)
 
 
 def _placeholders(items: Sequence[Any]) -> str:

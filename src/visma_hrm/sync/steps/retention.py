@@ -207,14 +207,16 @@ def _apply_to(
 
 def _apply_to_feed(client: SqlClient, action: str, scratch: str) -> dict[str, int]:
     """The change feed (``visma_hrm.sync.steps.changes``) holds personal values too: in the
-    before/after
-    of personal data changes, and in what the feed saw last (``_visma_changes_seen``)."""
+    before/after of personal data and custom field changes, and in what the feed saw last
+    (``_visma_changes_seen``)."""
     from visma_hrm.sync.steps.changes import CHANGES_TABLE, SEEN_TABLE
 
     out: dict[str, int] = {}
+    personal = "type IN ('personal_data_change', 'custom_field_change')"
+    seen = "dataset IN ('employees', 'employee_udf_histories', 'contract_udf_histories')"
     for table, only, assignments in (
-        (CHANGES_TABLE, "type = 'personal_data_change'", "before = NULL, after = NULL"),
-        (SEEN_TABLE, "dataset = 'employees'", "seen = '{}'"),
+        (CHANGES_TABLE, personal, "before = NULL, after = NULL"),
+        (SEEN_TABLE, seen, "seen = '{}'"),
     ):
         if not stored_columns(client, table):
             continue

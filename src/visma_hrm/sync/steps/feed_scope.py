@@ -1,0 +1,157 @@
+"""Which employees the change feed must look at in a run: those whose rows changed, found in SQL.
+
+Every event is about one employeeid (its contracts, its employee record, its custom fields),
+so the feed works per employeeid. Here, in the warehouse and set-wise, each employeeid's live
+rows are folded into one digest (an md5 over every column the feed reads, and over the feed's
+settings), and compared with the digest stored after the previous run
+(``_visma_changes_digest``): only employeeids whose digest differs, is new, or is gone are
+read into Python and derived again (``visma_hrm.sync.steps.changes``). A digest that matches
+means every value the feed reads is as it was, so the events it would derive are the ones it
+already stored. Everything else the digest cannot see (a column emptied in place, a row marked
+deleted or removed) changes the digest too. A settings change changes every digest: the run
+then derives every employeeid again, exactly as a first run does.
+
+The person grouping (who is one person across employeeids, for rehires and ``person_key``) is
+done here in SQL too, for the affected employeeids and the employeeids they share a person with.
+The SQL is written for DuckDB and PostgreSQL alike; the scratch tables are temporary (one
+connection's own), so runs of other tenants side by side do not meet in them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from visma_hrm.catalog import DELETED_COLUMN, TENANT_COLUMN
+from visma_hrm.warehouse.sql import SqlClient, count
+
+DIGEST_TABLE = "_visma_changes_digest"
+_DIGEST_DDL = "tenant_id VARCHAR(64) NOT NULL, employeeid TEXT NOT NULL, digest TEXT NOT NULL"
+NOW, SCOPE, FAMILY = "visma_feed_now", "visma_feed_scope", "visma_feed_family"
+"""Temporary tables: this run's digests, the employeeids in scope, and their families."""
+
+
+def prepare(sql: SqlClient, tenant: str, tables: dict[str, list[str]], mark: str) -> int:
+    """Fill the scratch tables for ``tenant``; how many employeeids are in scope.
+
+    ``tables``: each table the feed reads, with the columns it reads of it; ``mark``: the
+    feed's settings, folded into every digest.
+    """
+    digests = sql.make_qualified_table_name(DIGEST_TABLE)
+    sql.execute_sql(f"CREATE TABLE IF NOT EXISTS {digests} ({_DIGEST_DDL})")
+    for name, columns in ((NOW, "employeeid TEXT, digest TEXT"), (SCOPE, "employeeid TEXT")):
+        sql.execute_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} ({columns})")
+        sql.execute_sql(f"DELETE FROM {name}")
+    sql.execute_sql(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {FAMILY} (employeeid TEXT, person_key TEXT)"
+    )
+    sql.execute_sql(f"DELETE FROM {FAMILY}")
+    rows = " UNION ALL ".join(
+        _row_digests(sql, table, cols, mark) for table, cols in tables.items()
+    )
+    sql.execute_sql(
+        f"INSERT INTO {NOW} SELECT employeeid, md5(string_agg(d, '' ORDER BY d)) "
+        f"FROM ({rows}) r GROUP BY employeeid",
+        *([tenant] * len(tables)),
+    )
+    tenant_col = sql.escape_column_name(TENANT_COLUMN)
+    sql.execute_sql(
+        f"INSERT INTO {SCOPE} SELECT coalesce(n.employeeid, o.employeeid) FROM {NOW} n "
+        f"FULL OUTER JOIN (SELECT employeeid, digest FROM {digests} WHERE {tenant_col} = %s) o "
+        "ON o.employeeid = n.employeeid WHERE n.digest IS DISTINCT FROM o.digest",
+        tenant,
+    )
+    return count(sql, f"SELECT count(*) FROM {SCOPE}")
+
+
+def _row_digests(sql: SqlClient, table: str, columns: Sequence[str], mark: str) -> str:
+    """Each live row's employeeid and the md5 of its columns (NULL told from empty)."""
+    q = sql.escape_column_name
+    parts = ", ".join(f"coalesce(CAST({q(c)} AS VARCHAR), chr(1))" for c in columns)
+    mark_text = "'" + (mark + "|" + table).replace("'", "''") + "'"
+    return (
+        f"SELECT CAST(employeeid AS VARCHAR) AS employeeid, md5(concat_ws(chr(31), {mark_text}, "
+        f"{parts})) AS d FROM {sql.make_qualified_table_name(table)} "
+        f"WHERE {q(TENANT_COLUMN)} = %s AND NOT {q(DELETED_COLUMN)}"
+    )
+
+
+def families(sql: SqlClient, tenant: str, has_employees: bool) -> dict[str, str]:
+    """employeeid -> person key, for the employeeids in scope and everyone of their persons.
+
+    The analytics' grouping: the newest employee record's initials (without dots and spaces),
+    gender, birth date and birth name, all present, make a person; its key is its shortest,
+    then smallest, employeeid. An employeeid without such a record is a person of its own.
+    """
+    tenant_col = sql.escape_column_name(TENANT_COLUMN)
+    employees = sql.make_qualified_table_name("employees")
+    contracts = sql.make_qualified_table_name("contracts")
+    of_tenant = f"WHERE {tenant_col} = %s"
+    ids = f"SELECT DISTINCT CAST(employeeid AS VARCHAR) AS employeeid FROM {contracts} {of_tenant}"
+    identity = "'employeeid:' || i.employeeid"
+    newest = ""
+    params = [tenant]
+    if has_employees:
+        ids += f" UNION SELECT DISTINCT CAST(employeeid AS VARCHAR) FROM {employees} {of_tenant}"
+        params.append(tenant)
+        newest = (
+            f"LEFT JOIN (SELECT CAST(employeeid AS VARCHAR) AS employeeid, {_identity()} AS "
+            f"identity, row_number() OVER (PARTITION BY employeeid ORDER BY "
+            f"CAST(existencestartutc AS VARCHAR) DESC) AS rn FROM {employees} "
+            f"WHERE {tenant_col} = %s) e ON e.employeeid = i.employeeid AND e.rn = 1"
+        )
+        params.append(tenant)
+        identity = f"coalesce(e.identity, {identity})"
+    grouped = f"SELECT i.employeeid, {identity} AS identity FROM ({ids}) i {newest}"
+    sql.execute_sql(
+        f"INSERT INTO {FAMILY} SELECT g.employeeid, first_value(g.employeeid) OVER (PARTITION "
+        f"BY g.identity ORDER BY length(g.employeeid), g.employeeid) FROM ({grouped}) g "
+        f"WHERE g.identity IN (SELECT h.identity FROM ({grouped}) h JOIN {SCOPE} s "
+        "ON s.employeeid = h.employeeid)",
+        *params,
+        *params,
+    )
+    rows = sql.execute_sql(f"SELECT employeeid, person_key FROM {FAMILY}")
+    return {str(e): str(k) for e, k in rows or []}
+
+
+def _identity() -> str:
+    """The person grouping's identity of one employee row (NULL when a part is missing)."""
+    parts = [
+        "replace(replace(lower(trim(initials)), '.', ''), ' ', '')",
+        "lower(trim(gender))",
+        "CAST(dateofbirth AS VARCHAR)",
+        "lower(trim(birthname))",
+    ]
+    present = " AND ".join(f"coalesce({p}, '') <> ''" for p in parts)
+    joined = " || '|' || ".join(parts)
+    return f"CASE WHEN {present} THEN {joined} END"
+
+
+def store(sql: SqlClient, tenant: str) -> None:
+    """Remember this run's digests of the employeeids in scope (gone ones are forgotten)."""
+    digests = sql.make_qualified_table_name(DIGEST_TABLE)
+    tenant_col = sql.escape_column_name(TENANT_COLUMN)
+    sql.execute_sql(
+        f"DELETE FROM {digests} WHERE {tenant_col} = %s AND employeeid IN "
+        f"(SELECT employeeid FROM {SCOPE})",
+        tenant,
+    )
+    sql.execute_sql(
+        f"INSERT INTO {digests} SELECT %s, n.employeeid, n.digest FROM {NOW} n "
+        f"JOIN {SCOPE} s ON s.employeeid = n.employeeid",
+        tenant,
+    )
+
+
+def members(sql: SqlClient) -> set[str]:
+    """The employeeids in scope."""
+    return {str(r[0]) for r in sql.execute_sql(f"SELECT employeeid FROM {SCOPE}") or []}
+
+
+def in_scope(column: str = "employeeid") -> str:
+    """A condition: the row's ``column`` is an employeeid in scope."""
+    return f"CAST({column} AS VARCHAR) IN (SELECT employeeid FROM {SCOPE})"
+
+
+def in_family(column: str = "employeeid") -> str:
+    return f"CAST({column} AS VARCHAR) IN (SELECT employeeid FROM {FAMILY})"

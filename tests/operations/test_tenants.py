@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
 from tests.operations.support import (
@@ -97,6 +98,9 @@ def test_list_forget_and_reload_a_tenant(where: Destination, sb: Sandbox) -> Non
     if where.kind != "postgres":  # the scan finds them while they are stored
         assert scan(places, values), "the byte scan finds nothing even before forgetting"
 
+    if where.kind == "duckdb":  # views of its own, which the compacted file must keep
+        assert _cli(where, sb, "analytics", "-q").exit_code == 0
+        before = where.rows()
     refused = _cli(where, sb, "tenants", "forget", gone, "--yes")  # still configured
     assert refused.exit_code == 2 and "still in tenants" in refused.output
     refused = _cli(where, sb, "tenants", "forget", gone, VISMA_HRM_TENANTS=kept)
@@ -117,6 +121,12 @@ def test_list_forget_and_reload_a_tenant(where: Destination, sb: Sandbox) -> Non
         assert "Erased: " in forgotten.output
         assert scan(places, values) == set(), "removed values are still in the bytes"
 
+    if where.kind == "duckdb":  # the compacted file kept the analytics views, and they work
+        with duckdb.connect(str(where.settings.duckdb_path), read_only=True) as con:
+            persons = con.execute(
+                "SELECT DISTINCT tenant_id FROM visma_hrm_analytics.employee_persons"
+            ).fetchall()
+        assert persons == [(kept,)]
     listed = _cli(where, sb, "tenants", "list", "--json", VISMA_HRM_TENANTS=kept).json
     assert [t["tenant_id"] for t in listed["tenants"]] == [kept]
 

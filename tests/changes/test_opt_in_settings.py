@@ -52,7 +52,10 @@ def test_opt_in_events_are_off_by_default_and_read_from_file_or_environment(
             "Did you mean salary_change",
         ),
         ('change_feed = true\nchange_feed_events = ["custom_field:"]', "custom_field:<field name>"),
-        ('change_feed_events = ["scale_change"]', "change_feed = true as well"),
+        (
+            'change_feed = false\nchange_feed_events = ["scale_change"]',
+            "change_feed = true as well",
+        ),
         ('model_custom_fields = ["Locatie", " "]', "a field name is empty"),
     ],
 )

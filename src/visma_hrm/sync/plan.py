@@ -61,8 +61,9 @@ class FeedEvents:
                 )
         if (pay or fields) and cfg.change_feed is False:
             raise ConfigurationError(
-                "change_feed_events names events of the change feed, which is off: set "
-                "change_feed = true as well (docs/changes.md)."
+                "change_feed_events names events of the change feed, which change_feed = false "
+                "turns off: leave change_feed out or set change_feed = true as well "
+                "(docs/changes.md)."
             )
         return cls(tuple(dict.fromkeys(pay)), tuple(dict.fromkeys(fields)))
 

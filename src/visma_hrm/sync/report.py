@@ -120,7 +120,8 @@ class SyncReport:
             {f.name: getattr(t, f.name) for f in fields(t) if f.name != "error"}
             for t in self.tables
         ]
-        data["notes"] = [str(note) for note in self.notes]
+        # what the run did: a step that found nothing to do says nothing here, as on screen
+        data["notes"] = [str(note) for note in self.notes if getattr(note, "changed", True)]
         data["warnings"] = list(self.warnings)
         data["fields"] = dict(self.fields)
         data["ok"] = self.ok

@@ -159,7 +159,11 @@ def update_feed(
         scope = feed_scope.members(client)
         family = _rows(client, "contracts", stored["contracts"], tenant, feed_scope.in_family())
         contracts = [c for c in family if str(c["employeeid"]) in scope]
-        employees = _rows(client, "employees", stored["employees"], tenant, feed_scope.in_scope())
+        employees = (
+            _rows(client, "employees", stored["employees"], tenant, feed_scope.in_scope())
+            if stored["employees"]
+            else []
+        )
         seen = _seen(client, tenant)
         events, now_seen = derive(
             tenant, contracts, employees, seen, ignored, opted, persons=persons, others=family

@@ -209,3 +209,18 @@ def test_the_documented_deadline_example_builds(tmp_path: Path) -> None:
     dag = namespace["dag"]
     assert dag.deadline is not None
     assert dag.get_task("sync").on_failure_callback is namespace["tenant_failed"]
+
+
+def test_a_slow_tick_does_not_skip_the_next_ticks_tenants() -> None:
+    """Each tick of the window maps over its own tenants, and Airflow (``catchup=False``)
+    creates no run for a tick while ``max_active_runs`` runs are active, then jumps to the
+    newest tick: with one run at a time, a tick that took longer than ten minutes would skip
+    the tenants of the ticks after it, the same ones every day (their slots are stable). So
+    every tick of the window may have its run; the pool bounds the work, not the runs."""
+    from visma_hrm.orchestrate.airflow_dag import make_dag
+    from visma_hrm.orchestrate.stagger import DEFAULT_WINDOW, Window
+
+    assert make_dag("windowed").max_active_runs >= Window.parse(DEFAULT_WINDOW).slots
+    night = make_dag("night", window="22:00-02:00")
+    assert night.max_active_runs >= Window.parse("22:00-02:00").slots
+    assert make_dag("daily", schedule="@daily").max_active_runs == 1  # all tenants in one run

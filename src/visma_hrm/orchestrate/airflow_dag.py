@@ -23,8 +23,10 @@ over the tenants whose slot it is, each full on its own weekday (``visma_hrm.orc
 stagger``); a run triggered by hand takes every tenant. The sync tasks run in the Airflow pool
 ``visma_hrm`` (``pool``), which bounds the export jobs of one client id across every DAG run
 (create it: ``airflow pools set visma_hrm 2 "visma-hrm exports"``; docs/operations.md sizes it).
-``on_failure_callback`` is called when a tenant's task failed for good; ``deadline`` takes
-Airflow's ``DeadlineAlert`` (docs/operations.md has an example).
+Every tick may have its run at once (``max_active_runs``): Airflow creates no run for a tick
+while the limit is reached and then jumps to the newest one, so one slow tick would skip the
+tenants of the ticks after it. ``on_failure_callback`` is called when a tenant's task failed
+for good; ``deadline`` takes Airflow's ``DeadlineAlert`` (docs/operations.md has an example).
 """
 
 from __future__ import annotations
@@ -99,7 +101,7 @@ def make_dag(
         schedule=spread.cron() if windowed else schedule,
         start_date=start_date,
         catchup=False,
-        max_active_runs=1,
+        max_active_runs=spread.slots if windowed else 1,
         tags=["visma-hrm"],
         params={"full_refresh": full_refresh},  # full exports mark rows gone at the source
         doc_md=__doc__,

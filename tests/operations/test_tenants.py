@@ -140,3 +140,27 @@ def replace_tenants(where: Destination, *tenants: str) -> Any:
     from dataclasses import replace
 
     return replace(where.settings, tenants=tenants)
+
+
+def test_forget_and_reload_match_the_tenant_id_in_any_case(sb: Sandbox, tmp_path: Path) -> None:
+    """Tenant ids are UUIDs, accepted in upper or lower case, and stored as configured: an id
+    typed in the other case is the same tenant. Forgetting it must not answer "no row" with
+    exit 0 while every row stays, nor slip past the check that it is still configured."""
+    where = Destination("duckdb", settings_for(sb, tmp_path, "duckdb"))
+    gone, kept = sb.tenant_ids
+    run_ok(where.settings)
+    shouting = gone.upper()
+    refused = _cli(where, sb, "tenants", "forget", shouting, "--yes")
+    assert refused.exit_code == 2 and "still in tenants" in refused.output, refused.output
+    asked = _cli(where, sb, "tenants", "forget", shouting, VISMA_HRM_TENANTS=kept)
+    assert asked.exit_code == 2 and "(0 row(s)" not in asked.output, asked.output
+
+    forgotten = _cli(where, sb, "tenants", "forget", shouting, "--yes", VISMA_HRM_TENANTS=kept)
+    assert forgotten.exit_code == 0 and "deleted" in forgotten.output, forgotten.output
+    assert holding(where.rows(), gone) == {}
+    assert holding(where.rows(), kept)
+
+    reloaded = _cli(where, sb, "tenants", "reload", kept.upper(), VISMA_HRM_TENANTS=kept)
+    assert reloaded.exit_code == 0 and "position row(s) forgotten" in reloaded.output
+    again = run_ok(replace_tenants(where, kept))
+    assert {(t.tenant_id, t.mode) for t in again.tables} == {(kept, "full")}

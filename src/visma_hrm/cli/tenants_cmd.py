@@ -199,7 +199,7 @@ def forget_command(
     settings = _settings(config, destination, duckdb_path, schema, lang)
     lang = settings.lang
     check_tenant_ids([tenant], "the tenant to forget")
-    if tenant in settings.tenants:
+    if tenant.casefold() in {t.casefold() for t in settings.tenants}:  # UUIDs: either case
         raise ConfigurationError(text("tenants.still_configured", lang, tenant=tenant))
     if not yes:
         _refuse_without_yes(settings, tenant)
@@ -224,20 +224,19 @@ def forget_command(
 
 def _refuse_without_yes(settings: Settings, tenant: str) -> None:
     """Say what ``--yes`` would delete, and stop (exit 2)."""
-    from visma_hrm.sync.status import held_rows
-    from visma_hrm.warehouse.reading import open_for_reading
+    from visma_hrm.sync.upkeep import held_of
 
-    with open_for_reading(settings, files=True) as reading:
-        mine = held_rows(reading).get(tenant, {})
-        where = reading.label
+    spellings, where = held_of(settings, tenant)
+    mine = [n for rows in spellings.values() for n in rows.values()]
+    tables = {table for rows in spellings.values() for table in rows}
     lang = settings.lang
     raise ConfigurationError(
         text(
             "tenants.confirm",
             lang,
             tenant=tenant,
-            rows=number(sum(mine.values()), lang),
-            tables=number(len(mine), lang),
+            rows=number(sum(mine), lang),
+            tables=number(len(tables), lang),
             where=where,
         )
     )

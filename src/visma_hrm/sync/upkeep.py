@@ -46,16 +46,39 @@ def _held(settings: Settings, tenants: Sequence[str]) -> Iterator[Session]:
         yield session
 
 
+def held_of(settings: Settings, tenant_id: str) -> tuple[dict[str, dict[str, int]], str]:
+    """Per spelling of the tenant's id the warehouse holds, its rows per table; and where.
+
+    Tenant ids are UUIDs, accepted in either case and stored as they were configured, so an
+    id typed in the other case is the same tenant: matched exactly, forgetting it would find
+    no row, say so and exit 0 while every row stayed.
+    """
+    from visma_hrm.sync.status import held_rows
+
+    with open_for_reading(settings, files=True) as reading:
+        held = held_rows(reading)
+        label = reading.label
+    same = tenant_id.casefold()
+    return {t: rows for t, rows in held.items() if t.casefold() == same}, label
+
+
 def forget_tenant(settings: Settings, tenant_id: str) -> Forgotten:
-    with _held(settings, [tenant_id]) as session:
-        deleted = session.forget_tenant(tenant_id)
-        return Forgotten(deleted, erase(session, settings.compact_after_erasure))
+    """Every row of the tenant (under every spelling of its id), then the erasure."""
+    spellings = list(held_of(settings, tenant_id)[0]) or [tenant_id]
+    done = Forgotten()
+    with _held(settings, spellings) as session:
+        for spelling in spellings:
+            for table, rows in session.forget_tenant(spelling).items():
+                done.deleted[table] = done.deleted.get(table, 0) + rows
+        done.notes = erase(session, settings.compact_after_erasure)
+    return done
 
 
 def reload_tenant(settings: Settings, tenant_id: str) -> int:
-    """Forget the tenant's positions; how many rows they were."""
-    with _held(settings, [tenant_id]) as session:
-        return session.reload_tenant(tenant_id)
+    """Forget the tenant's positions (under every spelling of its id); how many rows."""
+    spellings = list(held_of(settings, tenant_id)[0]) or [tenant_id]
+    with _held(settings, spellings) as session:
+        return sum(session.reload_tenant(spelling) for spelling in spellings)
 
 
 def maintain(settings: Settings, *, erase_now: bool = False) -> list[Note]:

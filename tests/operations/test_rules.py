@@ -99,3 +99,15 @@ def test_the_run_logs_columns_follow_its_records() -> None:
     )
     assert len(record.run_row()) == len(RUN_COLUMNS)
     assert [len(row) for row in record.dataset_rows()] == [len(DATASET_COLUMNS)]
+
+
+@pytest.mark.parametrize("command", [["status"], ["tenants", "list"], ["maintain"]])
+def test_an_unknown_destination_names_every_one_the_command_reads(command: list[str]) -> None:
+    """status, tenants and maintain read Delta files too: the refusal must say so (it said
+    "duckdb or postgres", sending a filesystem user away from a destination that works)."""
+    from tests.support.cli import run_cli
+
+    for lang, words in (("en", "filesystem"), ("nl", "filesystem")):
+        outcome = run_cli([*command, "--destination", "mssql", "--lang", lang], {})
+        assert outcome.exit_code == 2, outcome.output
+        assert words in outcome.output and "Traceback" not in outcome.output, outcome.output

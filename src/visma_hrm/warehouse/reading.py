@@ -109,7 +109,8 @@ def open_for_reading(
         with _delta_files(settings) as reading:
             yield reading
     else:
-        message = text("warehouse.unsupported", settings.lang, destination=settings.destination)
+        key = "warehouse.unsupported_files" if files else "warehouse.unsupported"
+        message = text(key, settings.lang, destination=settings.destination)
         raise ConfigurationError(message)
 
 

@@ -75,3 +75,15 @@ def test_maintain_checkpoints_a_duckdb_file(sb: Sandbox, tmp_path: Path) -> None
     assert done.exit_code == 0, done.output
     assert "checkpoint gedaan" in done.output and "Onderhoud van " in done.output
     assert _canonical(where.rows()) == before
+
+
+def test_maintain_erase_reports_the_file_it_leaves(sb: Sandbox, tmp_path: Path) -> None:
+    """With ``--erase`` the compacted copy takes the file's place: a checkpoint note measured
+    on the file being replaced would contradict the erasure's own sizes."""
+    where = Destination("duckdb", settings_for(sb, tmp_path, "duckdb"))
+    run_ok(where.settings)
+    before = _canonical(where.rows())
+    done = run_cli(["maintain", "--erase"], where.env(sb))
+    assert done.exit_code == 0, done.output
+    assert "Erased: " in done.output and "checkpointed" not in done.output, done.output
+    assert _canonical(where.rows()) == before

@@ -16,6 +16,7 @@ Files:
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import os
 import stat
@@ -89,6 +90,13 @@ class Settings:
     on wherever the destination can keep it (not on Delta files)."""
     history: tuple[str, ...] = ()
     """Datasets (or ``all``) whose every version is kept in ``<dataset>_history``."""
+    compact_after_erasure: bool = True
+    """After retention, an exclusion or ``tenants forget`` removed personal data, erase it from
+    the destination's bytes (a DuckDB file compacted, Delta tables vacuumed)."""
+    max_age: dt.timedelta | None = None
+    """``status`` and Dagster's freshness checks: a dataset not loaded for longer is stale."""
+    max_full_age: dt.timedelta | None = None
+    """The same for the newest full export (deletions are only seen in full exports)."""
     change_feed_events: tuple[str, ...] = ()
     """Opt-in feed events: ``salary_change``, ``scale_change``, ``step_change``,
     ``custom_field:<field name>`` (docs/changes.md); pay is sensitive, so none by default."""
@@ -162,6 +170,9 @@ _ENV_KEYS = {
     "retention_action": "RETENTION_ACTION",
     "change_feed": "CHANGE_FEED",
     "history": "HISTORY",
+    "compact_after_erasure": "COMPACT_AFTER_ERASURE",
+    "max_age": "MAX_AGE",
+    "max_full_age": "MAX_FULL_AGE",
     "change_feed_events": "CHANGE_FEED_EVENTS",
     "model_custom_fields": "MODEL_CUSTOM_FIELDS",
     "concurrency": "CONCURRENCY",

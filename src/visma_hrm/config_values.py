@@ -9,6 +9,7 @@ sent.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -62,13 +63,42 @@ def _convert(name: str, value: Any) -> Any:
         return _number(value, int, "a whole number")
     if name == "job_timeout_s":
         return _number(value, float, "a number of seconds")
-    if name in ("pseudonymize_keys", "change_feed", "verify_tls"):
+    if name in ("pseudonymize_keys", "change_feed", "verify_tls", "compact_after_erasure"):
         return _flag(value)
+    if name in ("max_age", "max_full_age"):
+        return _duration(value)
     if name == "fields":
         return _fields(value)
     if name in _TEXT and not isinstance(value, str):
         raise _WrongType("text")
     return value
+
+
+_DURATION = re.compile(r"(\d+)\s*([smhdw])")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def duration(text: str) -> dt.timedelta:
+    """``26h``, ``8d``, ``90m``, ``2w``, ``1d12h`` -> a timedelta; ValueError otherwise."""
+    compact = text.strip().lower().replace(" ", "")
+    parts = _DURATION.findall(compact)
+    if not compact or "".join(n + u for n, u in parts) != compact:
+        raise ValueError(text)
+    moment = dt.timedelta()
+    for count, unit in parts:
+        moment += dt.timedelta(**{_UNITS[unit]: int(count)})
+    if not moment:
+        raise ValueError(text)
+    return moment
+
+
+def _duration(value: Any) -> dt.timedelta:
+    if isinstance(value, dt.timedelta):
+        return value
+    try:
+        return duration(value) if isinstance(value, str) else duration("")
+    except ValueError:
+        raise _WrongType("a duration such as 26h, 8d, 90m or 2w") from None
 
 
 def _names(value: Any, expected: str) -> tuple[str, ...]:

@@ -48,15 +48,18 @@ from visma_hrm.load.source import (
 )
 from visma_hrm.messages import Note
 from visma_hrm.sync.extract import extract_all
+from visma_hrm.sync.load import fill_counts
 from visma_hrm.sync.plan import Plan, RunPlan
-from visma_hrm.sync.report import NullReporter
+from visma_hrm.sync.report import NullReporter, SyncReport, TableReport
+from visma_hrm.sync.run import merge_step
+from visma_hrm.sync.runlog import close_run, log_stopped_run, new_run_id
 from visma_hrm.sync.steps import StepContext, run_steps
 from visma_hrm.sync.steps.deletions import mark_all
 from visma_hrm.warehouse.base import Session, Warehouse
 
 log = logging.getLogger("visma_hrm.source")
 T = TypeVar("T")
-PLAN_ATTRIBUTE = "visma_plan"
+RUN_ATTRIBUTE = "visma_run"
 
 
 @dlt.source(name=SOURCE_NAME, max_table_nesting=0, root_key=False)
@@ -77,6 +80,7 @@ def visma_hrm_source(
     change_feed: bool | None = None,
     retention: int | None = None,
     retention_action: str = "empty",
+    compact_after_erasure: bool = True,
 ) -> list[Any]:
     """Every dataset (or ``datasets``) of every tenant, fully the first time, then what changed.
 
@@ -98,6 +102,7 @@ def visma_hrm_source(
         "change_feed": change_feed,
         "retention": retention,
         "retention_action": retention_action,
+        "compact_after_erasure": compact_after_erasure,
     }
     secrets = {"client_secret": client_secret, "pseudonym_key": pseudonym_key}
     plan = RunPlan.of(
@@ -107,18 +112,26 @@ def visma_hrm_source(
         log.warning(warning)
     run = _SourceRun(plan)
     resources = [_resource(dataset, run) for dataset in plan.datasets]
-    for resource in resources:  # finish(pipeline, source) reads the plan back from them
-        setattr(resource, PLAN_ATTRIBUTE, plan)
+    for resource in resources:  # finish(pipeline, source) reads the run back from them
+        setattr(resource, RUN_ATTRIBUTE, run)
     return resources + marker_resources(plan.pseudonymizer, run.started)
 
 
 @dataclass
 class _SourceRun:
-    """One extract of the source: its plan, its start, and what was checked before it asked."""
+    """One extract of the source: its plan, its start, what was checked before it asked, and
+    what the run log needs from it (``finish`` writes the log, as the engine does)."""
 
     plan: RunPlan
     started: Any = field(default_factory=run_start)
     session: Session | None = None
+    tally: ParseTally = field(default_factory=ParseTally)
+    tables: list[TableReport] = field(default_factory=list)
+    """Every (tenant, dataset) phase 1 handled, as the engine's report has them."""
+    before: dict[tuple[str, str], int] = field(default_factory=dict)
+    """Rows per (tenant, table) before the load, to count the new ones after it."""
+    run_id: str = field(default_factory=new_run_id)
+    logged: bool = False
 
     def prepared(self) -> Session:
         """The destination checked before the first download (once per extract)."""
@@ -133,37 +146,51 @@ class _SourceRun:
             session.refuse_unsupported(self.plan.wanted_steps())
             session.check_privacy(self.plan.pseudonymizer)
             _catch_up(session, self.plan)
-            _PLANS[_pipeline_key(pipeline)] = self.plan
+            self.before = session.count_rows([d.table for d in self.plan.datasets])
+            _RUNS[_pipeline_key(pipeline)] = self
             self.session = session
         return self.session
 
+    def report(self, session: Session, after: dict[tuple[str, str], int]) -> SyncReport:
+        """The run as the engine reports it, counted from the rows before and ``after``."""
+        report = SyncReport(self.started.isoformat(), session.label, session.pipeline.dataset_name)
+        report.run_id = self.run_id
+        report.tables = self.tables
+        for table in self.tables:
+            if table.status == "ok":
+                fill_counts(table, self.tally, self.before, after, None)
+        return report
+
 
 def _resource(dataset: Dataset, run: _SourceRun) -> Any:
-    tally = ParseTally()
-
     def exports() -> Iterator[SpooledExport]:
         session = run.prepared()
         only = dataclasses.replace(run.plan, datasets=(dataset,))
         with tempfile.TemporaryDirectory(prefix="visma-hrm-") as spool:
-            yield from _download(Plan(only, session.positions()), Path(spool))
+            yield from _download(run, Plan(only, session.positions()), Path(spool))
 
     return dataset_resource(
-        dataset, exports, run.started, tally, pseudonymizer=run.plan.pseudonymizer, strict=True
+        dataset, exports, run.started, run.tally, pseudonymizer=run.plan.pseudonymizer, strict=True
     )
 
 
-def _download(plan: Plan, spool: Path) -> list[SpooledExport]:
+def _download(run: _SourceRun, plan: Plan, spool: Path) -> list[SpooledExport]:
     """Phase 1 of the engine (``visma_hrm.sync.extract``); any failure stops the extract.
 
     Stopping keeps dlt from loading anything of this run, so nothing is half loaded and the
-    next run asks again; a dataset a tenant did not approve is only logged (see the source).
+    next run asks again; the run log says so (every dataset of the run failed with that
+    error). A dataset a tenant did not approve is only logged (see the source).
     """
     outcomes = _run(extract_all(plan, spool, NullReporter()))
+    run.tables += [outcome.table for outcome in outcomes]
     for outcome in outcomes:
         table = outcome.table
         if table.status == "skipped":
             log.warning("tenant %s did not approve %s: skipped", table.tenant_id, table.dataset)
         elif outcome.error is not None:
+            if run.session is not None and not run.logged:
+                log_stopped_run(run.session, run.plan, run.report(run.session, {}), outcome.error)
+                run.logged = True
             raise outcome.error
     return [outcome.export for outcome in outcomes if outcome.export]
 
@@ -175,8 +202,8 @@ def _run(coroutine: Coroutine[Any, Any, T]) -> T:
 
 
 # ------------------------------------------------------------------------------ after the load
-_PLANS: dict[tuple[str, str], RunPlan] = {}
-"""The plan of the source a pipeline last extracted in this process, for ``finish``."""
+_RUNS: dict[tuple[str, str], _SourceRun] = {}
+"""The run of the source a pipeline last extracted in this process, for ``finish``."""
 
 
 @dataclass(frozen=True)
@@ -194,26 +221,33 @@ def finish(pipeline: dlt.Pipeline, source: Any | None = None) -> Finished:
 
     Deletions (rows a complete full export no longer carried), exclusions (columns kept out
     emptied in stored rows), retention, history and the change feed, in the engine's order and
-    with its rules (``visma_hrm.sync.steps``). ``source``: the source that was run (default:
-    the one this pipeline last extracted in this process). Idempotent: call it after every run.
+    with its rules (``visma_hrm.sync.steps``), then the run into the run log (once per run)
+    and, when a step removed personal data, its erasure from the destination's bytes, as the
+    engine does. ``source``: the source that was run (default: the one this pipeline last
+    extracted in this process). Idempotent: call it after every run.
     """
-    plan = _PLANS.get(_pipeline_key(pipeline))
+    run = _RUNS.get(_pipeline_key(pipeline))
     if source is not None:
-        plan = _plan_of(source)
-    if plan is None:
+        run = _run_of(source)
+    if run is None:
         raise ConfigurationError(
             "finish(pipeline) follows pipeline.run(visma_hrm_source(...)) in the same process; "
             "pass the source you ran: finish(pipeline, source)."
         )
     session = Warehouse.attach(pipeline)
-    done = _finish(session, plan)
+    report = run.report(session, session.count_rows([d.table for d in run.plan.datasets]))
+    done = _finish(session, run.plan)
+    for step, result in done:
+        merge_step(step, result, report, NullReporter(), run.plan.settings.lang)
+    if run.tables and not run.logged:
+        run.logged = True
+        close_run(session, run.plan, report, any(result.erased for _, result in done))
     deleted = {pair: n for _, result in done for pair, n in result.deleted.items()}
-    notes = tuple(n for _, result in done for n in result.notes)
     warnings = tuple(w for _, result in done for w in result.warnings)
     failures = [error for _, result in done for error in result.failures.values()]
     if failures:
         raise failures[0]
-    return Finished(deleted, notes, warnings)
+    return Finished(deleted, tuple(report.notes), warnings)
 
 
 def apply_deletions(
@@ -256,13 +290,13 @@ def _catch_up(session: Session, plan: RunPlan) -> None:
             raise error
 
 
-def _plan_of(source: Any) -> RunPlan:
+def _run_of(source: Any) -> _SourceRun:
     resources = getattr(source, "resources", {})
-    plans = [getattr(r, PLAN_ATTRIBUTE, None) for r in resources.values()]
-    plan = next((p for p in plans if isinstance(p, RunPlan)), None)
-    if plan is None:
+    runs = [getattr(r, RUN_ATTRIBUTE, None) for r in resources.values()]
+    run = next((r for r in runs if isinstance(r, _SourceRun)), None)
+    if run is None:
         raise ConfigurationError("finish(pipeline, source) takes a visma_hrm_source.")
-    return plan
+    return run
 
 
 def _pipeline_key(pipeline: Any) -> tuple[str, str]:

@@ -140,3 +140,87 @@ def test_the_command_line_logs_its_steps_with_airflow_installed(tmp_path: Path) 
     assert done.returncode == 0, done.stderr[-3000:]
     assert "visma_hrm.client: polling export job" in done.stderr, done.stderr[-3000:]
     assert "429 at" in done.stderr, done.stderr[-3000:]
+
+
+ALERTING_DAG = """
+from visma_hrm.orchestrate.airflow_dag import make_dag
+
+
+def record(context):
+    ti = context["task_instance"]
+    with open({sink!r}, "a", encoding="utf-8") as sink:
+        error = type(context.get("exception")).__name__
+        sink.write(f"{{ti.task_id}} {{ti.rendered_map_index}} {{error}}\\n")
+
+
+dag = make_dag(
+    "visma_hrm_alerts",
+    schedule=None,
+    duckdb_path={path!r},
+    datasets=["employees"],
+    on_failure_callback=record,
+)
+"""
+
+
+def test_a_tenant_that_fails_for_good_calls_on_failure_callback(tmp_path: Path) -> None:
+    home = tmp_path / "airflow"
+    (home / "dags").mkdir(parents=True)
+    sink = tmp_path / "failed.txt"
+    dag_file = home / "dags" / "visma_hrm_alerts.py"
+    source = ALERTING_DAG.format(sink=str(sink), path=str(tmp_path / "hrm.duckdb"))
+    dag_file.write_text(source, encoding="utf-8")
+    with start_sandbox(SandboxConfig(tenants=2, employees=5, seed=35)) as sb:
+        refused, fine = sb.tenant_ids
+        sb.approve(refused, [])  # the customer withdrew every approval
+        env = _environment(sb, home)
+        migrate = subprocess.run(
+            [str(BIN / "airflow"), "db", "migrate"], env=env, capture_output=True, text=True
+        )
+        assert migrate.returncode == 0, migrate.stderr[-3000:]
+        run = _dag_test(env, dag_file, tmp_path)
+    states = {t["name"]: t["state"] for t in run["tasks"] if t["task_id"] == "sync"}
+    assert states == {refused: "failed", fine: "success"}
+    assert sink.read_text(encoding="utf-8").splitlines() == [f"sync {refused} AirflowFailException"]
+
+
+def test_the_sync_tasks_run_in_a_pool_on_the_windows_ticks_by_default() -> None:
+    from visma_hrm.orchestrate.airflow_dag import make_dag
+    from visma_hrm.orchestrate.stagger import DEFAULT_WINDOW, Window
+
+    dag = make_dag("visma_hrm_defaults")
+    assert dag.get_task("sync").pool == "visma_hrm"
+    expression = Window.parse(DEFAULT_WINDOW).cron()
+    assert dag.timetable.expression == expression == "*/10 2,3,4,5 * * *"
+    assert make_dag("other", pool="hr_exports").get_task("sync").pool == "hr_exports"
+    hourly = make_dag("hourly", schedule="@hourly", window="22:00-02:00")
+    assert hourly.timetable.expression == "0 * * * *"
+
+
+def test_the_documented_deadline_example_builds(tmp_path: Path) -> None:
+    """The Airflow example of docs/operations.md, as a user copies it into the dags folder."""
+    import re
+
+    text = (Path(__file__).parents[2] / "docs" / "operations.md").read_text(encoding="utf-8")
+    block = re.search(r"```python\n(# dags/visma_hrm.py\nfrom datetime.*?)```", text, re.DOTALL)
+    assert block, "docs/operations.md lost its Airflow example"
+    namespace: dict[str, Any] = {}
+    exec(compile(block.group(1), "docs/operations.md", "exec"), namespace)
+    dag = namespace["dag"]
+    assert dag.deadline is not None
+    assert dag.get_task("sync").on_failure_callback is namespace["tenant_failed"]
+
+
+def test_a_slow_tick_does_not_skip_the_next_ticks_tenants() -> None:
+    """Each tick of the window maps over its own tenants, and Airflow (``catchup=False``)
+    creates no run for a tick while ``max_active_runs`` runs are active, then jumps to the
+    newest tick: with one run at a time, a tick that took longer than ten minutes would skip
+    the tenants of the ticks after it, the same ones every day (their slots are stable). So
+    every tick of the window may have its run; the pool bounds the work, not the runs."""
+    from visma_hrm.orchestrate.airflow_dag import make_dag
+    from visma_hrm.orchestrate.stagger import DEFAULT_WINDOW, Window
+
+    assert make_dag("windowed").max_active_runs >= Window.parse(DEFAULT_WINDOW).slots
+    night = make_dag("night", window="22:00-02:00")
+    assert night.max_active_runs >= Window.parse("22:00-02:00").slots
+    assert make_dag("daily", schedule="@daily").max_active_runs == 1  # all tenants in one run

@@ -10,7 +10,6 @@ the Airflow test.
 from __future__ import annotations
 
 import concurrent.futures
-import datetime
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -150,23 +149,6 @@ def test_every_tenant_in_parallel_full_then_incremental_and_a_failed_tenant_alon
     checks = _checks(flagged)
     assert checks[("users", dagster_defs.NO_REJECTED_ROWS)] is False
     assert all(ok for (name, _), ok in checks.items() if name != "users")
-
-
-def test_the_schedules_ask_for_every_tenant_partition(tmp_path: Path) -> None:
-    with DagsterInstance.local_temp(str(tmp_path)) as instance:
-        instance.add_dynamic_partitions(dagster_defs.TENANTS_NAME, ["t-1", "t-2"])
-        when = datetime.datetime(2026, 1, 4, 2, tzinfo=datetime.UTC)
-        context = dg.build_schedule_context(instance=instance, scheduled_execution_time=when)
-        _assert_every_tenant(context)
-
-
-def _assert_every_tenant(context: Any) -> None:
-    daily = list(dagster_defs.visma_hrm_daily(context))
-    assert [r.partition_key for r in daily] == ["t-1", "t-2"]
-    assert all(dagster_defs.FULL_REFRESH_TAG not in r.tags for r in daily)
-    weekly = list(dagster_defs.visma_hrm_weekly_full(context))
-    assert [r.partition_key for r in weekly] == ["t-1", "t-2"]
-    assert all(r.tags[dagster_defs.FULL_REFRESH_TAG] == "true" for r in weekly)
 
 
 def _destination() -> Any:

@@ -27,6 +27,7 @@ from visma_hrm.catalog import REJECTED_ROWS_TABLE, TENANT_COLUMN
 from visma_hrm.config import Settings
 from visma_hrm.load.positions import Position, read_positions
 from visma_hrm.sandbox import Sandbox
+from visma_hrm.warehouse.runs import RUN_DATASETS_TABLE, RUN_LOG_TABLES
 
 
 def settings_for(sb: Sandbox, tmp_path: Path, datasets: Sequence[str], **extra: Any) -> Settings:
@@ -66,13 +67,27 @@ def pair_snapshot(settings: Settings, pairs: Iterable[Pair]) -> dict[str, Any]:
 
 
 def whole_snapshot(settings: Settings) -> dict[str, list[str]]:
-    """Every table of the destination (dlt's own included), every row and column."""
+    """Every table of the destination (dlt's own included), every row and column; but the
+    run log, which records every run, a failed one too (``failed_runs`` reads it)."""
     with duckdb.connect(_db_path(settings), read_only=True) as db:
         names = db.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = ?",
             [_schema(settings)],
         ).fetchall()
-    return {str(n): canonical_rows(table_rows(settings, str(n))) for (n,) in sorted(names)}
+    return {
+        str(n): canonical_rows(table_rows(settings, str(n)))
+        for (n,) in sorted(names)
+        if n not in RUN_LOG_TABLES
+    }
+
+
+def logged_failures(settings: Settings, run_id: str) -> dict[Pair, tuple[str, str]]:
+    """The run log's failed (tenant, dataset) pairs of one run, with error code and message."""
+    return {
+        (r[TENANT_COLUMN], r["dataset"]): (r["error_code"], r["message"])
+        for r in table_rows(settings, RUN_DATASETS_TABLE)
+        if r["run_id"] == run_id and r["status"] == "failed"
+    }
 
 
 def stored_positions(settings: Settings) -> dict[tuple[str, str], Position]:

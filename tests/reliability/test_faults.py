@@ -25,6 +25,7 @@ import pytest
 
 from tests.reliability.helpers import (
     client_tuning,
+    logged_failures,
     pair_snapshot,
     settings_for,
     table_rows,
@@ -240,6 +241,8 @@ def _assert_stopped_cleanly(
         assert re.search(case.words, entry.message or ""), entry.message
         assert entry.tenant_id in (entry.message or ""), entry.message
     assert pair_snapshot(cfg, failing) == before, "a failed export changed the destination"
+    logged = logged_failures(cfg, report.run_id)  # the run log says who failed, and why
+    assert logged == {pair: (failed[pair].error_code, failed[pair].message) for pair in failed}
     others = [(t.tenant_id, t.dataset) for t in report.tables if t.status == "ok"]
     assert_truth(sb, cfg, others)
 

@@ -14,11 +14,14 @@ from visma_hrm.cli import (  # noqa: F401  (each registers its commands on ``app
     changes_cmd,
     datasets_cmd,
     demo_cmd,
+    maintain_cmd,
     model_cmd,
     onboarding_cmd,
     report_cmd,
     sandbox_cmd,
+    status_cmd,
     sync_cmd,
+    tenants_cmd,
 )
 from visma_hrm.cli.app import WORKFLOW_ORDER, app
 

@@ -21,6 +21,9 @@ WORKFLOW_ORDER = (
     "check",
     "datasets",
     "sync",
+    "status",
+    "tenants",
+    "maintain",
     "changes",
     "analytics",
     "report",
@@ -28,7 +31,8 @@ WORKFLOW_ORDER = (
     "sandbox",
     "demo",
 )
-"""`visma-hrm -h` lists commands in this order: set up, check, look, load, analyse, show, try."""
+"""`visma-hrm -h` lists commands in this order: set up, check, look, load, operate, analyse,
+show, try."""
 
 
 class WorkflowGroup(TyperGroup):

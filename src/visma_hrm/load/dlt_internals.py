@@ -16,6 +16,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from types import FrameType
 from typing import Any, AnyStr, Protocol, cast
@@ -58,6 +59,10 @@ class SqlClient(Protocol):
 
     def begin_transaction(self) -> AbstractContextManager[Any]: ...
 
+    def has_dataset(self) -> bool: ...
+
+    def create_dataset(self) -> None: ...
+
     @property
     def native_connection(self) -> Any:
         """The driver's own connection (a DuckDB connection, a psycopg2 one, ...)."""
@@ -71,12 +76,15 @@ __all__ = [
     "DestinationUndefinedEntity",
     "DltException",
     "DuckDbCredentials",
+    "FilesFolder",
     "SqlClient",
     "TransientException",
     "active_pipeline",
     "check_dlt_version",
     "default_pipelines_dir",
     "destination_location",
+    "duckdb_file",
+    "files_folder",
     "intercepted_signals",
     "interruption",
     "is_signal_failure",
@@ -216,6 +224,45 @@ def open_delta_table(pipeline: dlt.Pipeline, table: str) -> Any | None:
             return client.load_open_table("delta", table)
         except DestinationUndefinedEntity:
             return None
+
+
+@dataclass(frozen=True)
+class FilesFolder:
+    """The dataset folder of dlt's filesystem destination, for what dlt itself does not do
+    there (the run log's Delta tables, vacuum, rewriting the plain position files)."""
+
+    fs: Any
+    """The fsspec filesystem dlt reaches the folder or bucket with."""
+    path: str
+    """The dataset's folder in it, ending with a separator."""
+    url: Callable[[str], str]
+    """A path of ``fs`` as the URL delta-rs opens (``file:///...``, ``s3://...``)."""
+    storage_options: dict[str, str]
+    """The bucket credentials for delta-rs, as dlt derives them."""
+
+
+def files_folder(pipeline: dlt.Pipeline) -> FilesFolder:
+    """Where dlt's filesystem destination keeps the pipeline's dataset, and how to reach it."""
+    from dlt.common.libs.deltalake import deltalake_storage_options
+
+    client: Any
+    with pipeline.destination_client() as client:
+        options = deltalake_storage_options(
+            client.config.credentials, client.config.deltalake_storage_options
+        )
+        return FilesFolder(client.fs_client, client.dataset_path, client.make_remote_url, options)
+
+
+def duckdb_file(pipeline: dlt.Pipeline) -> tuple[str, bool]:
+    """The DuckDB file a pipeline's duckdb destination writes (a user's own pipeline), and
+    whether its connection was lent to dlt (then it stays open after dlt's use of it, and the
+    file cannot be replaced under it)."""
+    client: Any
+    with pipeline.destination_client() as client:
+        credentials = client.config.credentials
+        pool = getattr(credentials, "conn_pool", None)
+        lent = pool is not None and not getattr(pool, "_conn_owner", True)
+        return str(credentials.database), bool(lent)
 
 
 def _first_line(exc: BaseException) -> str:

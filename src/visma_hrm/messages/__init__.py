@@ -4,9 +4,10 @@ The words themselves live per area, each module with an ``EN`` and an ``NL`` dic
 ``general`` (every command's error line), ``onboarding`` (``check``, ``init``, ``datasets``,
 translated in full), ``sync``, ``analytics`` (also ``report`` and ``model``'s lines), ``changes``,
 ``demo`` (also ``sandbox``), ``warehouse`` (what the read commands find at the path they are
-given). Those translate their own fixed words (titles, column headers, statuses, verdicts),
-while the sentences the sync engine writes into its report (notes, warnings, error causes) are
-English in both languages for now.
+given), ``operations`` (``status``, ``tenants``, ``maintain``, the engine's erasure notes).
+Those translate their own fixed words (titles, column headers, statuses, verdicts), while the
+sentences the sync engine writes into its report (notes, warnings, error causes) are English
+in both languages for now.
 
 A plain dictionary per language is enough: the catalog is small, every key exists in every
 language (a test checks keys and placeholders match), and a missing Dutch text falls back to
@@ -26,6 +27,7 @@ from visma_hrm.messages import (
     engine,
     general,
     onboarding,
+    operations,
     sync,
     warehouse,
 )
@@ -33,7 +35,7 @@ from visma_hrm.messages import (
 LANGUAGES = ("en", "nl")
 DEFAULT_LANG = "en"
 
-_AREAS = (general, onboarding, sync, engine, analytics, changes, demo, warehouse)
+_AREAS = (general, onboarding, sync, engine, analytics, changes, demo, warehouse, operations)
 
 
 def _merged(language: str) -> dict[str, str]:

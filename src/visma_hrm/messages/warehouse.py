@@ -56,6 +56,10 @@ EN: dict[str, str] = {
     "warehouse.unsupported": (
         "--destination {destination}: the commands that read the warehouse read duckdb or postgres."
     ),
+    "warehouse.unsupported_files": (
+        "--destination {destination}: this command reads duckdb, postgres or filesystem (Delta "
+        "files)."
+    ),
 }
 
 NL: dict[str, str] = {
@@ -110,5 +114,9 @@ NL: dict[str, str] = {
     "warehouse.unsupported": (
         "--destination {destination}: de opdrachten die het warehouse lezen, lezen duckdb of "
         "postgres."
+    ),
+    "warehouse.unsupported_files": (
+        "--destination {destination}: deze opdracht leest duckdb, postgres of filesystem "
+        "(Delta-bestanden)."
     ),
 }

@@ -17,11 +17,22 @@ deleted loads its data, then fails its task so that it is seen. Secrets come fro
 connections, never from code: ``visma_hrm`` (login: client id, password: client secret, extra
 ``{"api_url": ..., "token_url": ...}``) and, for a server destination, ``visma_hrm_destination``
 (its URI). See ``docs/scale.md``.
+
+By default the DAG ticks every ten minutes in ``window`` (02:00-06:00 UTC) and each tick maps
+over the tenants whose slot it is, each full on its own weekday (``visma_hrm.orchestrate.
+stagger``); a run triggered by hand takes every tenant. The sync tasks run in the Airflow pool
+``visma_hrm`` (``pool``), which bounds the export jobs of one client id across every DAG run
+(create it: ``airflow pools set visma_hrm 2 "visma-hrm exports"``; docs/operations.md sizes it).
+Every tick may have its run at once (``max_active_runs``): Airflow creates no run for a tick
+while the limit is reached and then jumps to the newest one, so one slow tick would skip the
+tenants of the ticks after it. ``on_failure_callback`` is called when a tenant's task failed
+for good; ``deadline`` takes Airflow's ``DeadlineAlert`` (docs/operations.md has an example).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -38,18 +49,26 @@ from visma_hrm.orchestrate.run import (
     check_problems,
     sync_tenant,
 )
+from visma_hrm.orchestrate.stagger import DEFAULT_WINDOW, Window, due, is_full_day
 from visma_hrm.orchestrate.tenants import configured_tenants
 from visma_hrm.redact import Secret
 
 TENANTS_VARIABLE = "visma_hrm_tenants"
 VISMA_CONN_ID = "visma_hrm"
 DESTINATION_CONN_ID = "visma_hrm_destination"
+POOL = "visma_hrm"
+WINDOWED = "windowed"
+"""``schedule``'s default: ticks in ``window``, each mapping over the tenants whose slot it is."""
 
 
 def make_dag(
     dag_id: str = "visma_hrm",
     *,
-    schedule: str | None = "@daily",
+    schedule: str | None = WINDOWED,
+    window: str = DEFAULT_WINDOW,
+    pool: str = POOL,
+    on_failure_callback: Callable[[Mapping[str, Any]], None] | None = None,
+    deadline: Any = None,
     start_date: datetime = datetime(2026, 1, 1),
     destination: str | None = None,
     duckdb_path: str | None = None,
@@ -65,8 +84,11 @@ def make_dag(
     """The DAG; every argument is a non-secret setting (secrets: the connections above).
 
     ``destination``, ``duckdb_path``, ``dataset_name`` and ``datasets`` left out come from the
-    visma-hrm configuration, as every other setting does.
+    visma-hrm configuration, as every other setting does. ``schedule``: by default the ticks
+    of ``window``; any other schedule runs every tenant at each run, full on its weekday.
     """
+    spread = Window.parse(window, "make_dag(window=...)")
+    windowed = schedule == WINDOWED
     overrides: dict[str, Any] = {
         "destination": destination,
         "duckdb_path": duckdb_path,
@@ -76,21 +98,26 @@ def make_dag(
 
     @dag(
         dag_id=dag_id,
-        schedule=schedule,
+        schedule=spread.cron() if windowed else schedule,
         start_date=start_date,
         catchup=False,
-        max_active_runs=1,
+        max_active_runs=spread.slots if windowed else 1,
         tags=["visma-hrm"],
         params={"full_refresh": full_refresh},  # full exports mark rows gone at the source
         doc_md=__doc__,
+        default_args={"on_failure_callback": on_failure_callback} if on_failure_callback else {},
+        deadline=deadline,
     )
     def visma_hrm() -> None:
         @task
         def tenants() -> list[str]:
             listed = Variable.get(TENANTS_VARIABLE, default=None)
-            if listed:
-                return [str(t) for t in json.loads(listed)]
-            return list(configured_tenants(config_file))
+            every = [str(t) for t in json.loads(listed)] if listed else None
+            every = every or list(configured_tenants(config_file))
+            tick = _scheduled_tick(get_current_context())
+            if tick is None or not windowed:
+                return every
+            return [run.tenant_id for run in due(every, tick, spread)]
 
         @task(
             retries=retries,
@@ -99,11 +126,14 @@ def make_dag(
             max_retry_delay=timedelta(minutes=30),
             max_active_tis_per_dag=max_active_tenants,
             map_index_template="{{ tenant_id }}",
+            pool=pool,
         )
         def sync(tenant: str) -> dict[str, Any]:
             context = get_current_context()
             context["tenant_id"] = tenant  # type: ignore[typeddict-unknown-key]
-            full = bool(context["params"].get("full_refresh"))
+            tick = _scheduled_tick(context)
+            weekly = tick is not None and is_full_day(tenant, spread.day_of(tick))
+            full = bool(context["params"].get("full_refresh")) or weekly
             settings = _settings(config_file, overrides)
             try:
                 outcome = sync_tenant(settings, tenant, full_refresh=full, entry_point="airflow")
@@ -120,6 +150,16 @@ def make_dag(
         sync.expand(tenant=tenants())
 
     return visma_hrm()
+
+
+def _scheduled_tick(context: Mapping[str, Any]) -> datetime | None:
+    """The tick a scheduled run belongs to (None: triggered by hand, a backfill, ...)."""
+    run = context.get("dag_run")
+    kind = getattr(run, "run_type", None)
+    if getattr(kind, "value", kind) != "scheduled":
+        return None
+    moment = context.get("logical_date") or getattr(run, "run_after", None)
+    return moment if isinstance(moment, datetime) else None
 
 
 def _settings(config_file: str | None, overrides: dict[str, Any]) -> Settings:

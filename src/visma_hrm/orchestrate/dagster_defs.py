@@ -11,31 +11,34 @@ Asset checks flag rejected rows and an unusual share of rows marked deleted.
 
 The tenants come from the visma-hrm configuration (``visma-hrm.toml`` / ``VISMA_HRM_CONFIG`` /
 ``VISMA_HRM_TENANTS``): the sensor ``visma_hrm_tenants`` adds a partition for each new one (and
-loads it at once) and removes dropped ones; ``visma_hrm_daily`` runs every partition each day.
+loads it at once) and removes dropped ones; ``visma_hrm_daily`` runs every partition once a
+day at its slot in the window ``VISMA_HRM_DAGSTER_WINDOW`` (default 02:00-06:00 UTC), with
+full exports on its own weekday (``visma_hrm.orchestrate.stagger``). The op runs in the
+concurrency pool ``visma_hrm`` (``VISMA_HRM_DAGSTER_POOL``): its limit, set on the instance,
+bounds the export jobs one client id has running across all runs (docs/operations.md sizes
+it). Freshness checks per asset judge the run log hourly (``dagster_freshness``).
 Secrets come from the environment through ``dagster.EnvVar`` (``VISMA_HRM_CLIENT_SECRET``,
 ``VISMA_HRM_DESTINATION_CREDENTIALS``), never from code or run config. See ``docs/scale.md``.
 """
 
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
 
 from visma_hrm.catalog import DATASETS
-from visma_hrm.config import load_settings
-from visma_hrm.errors import VismaHrmError
-from visma_hrm.orchestrate.run import (
-    DEFAULT_DELETED_SHARE_LIMIT,
-    DatasetOutcome,
-    TenantOutcome,
-    check_problems,
-    sync_tenant,
+from visma_hrm.errors import ConfigurationError, VismaHrmError
+from visma_hrm.orchestrate.dagster_freshness import (
+    freshness_checks,
+    freshness_job,
+    freshness_schedule,
+    freshness_specs,
 )
-from visma_hrm.orchestrate.tenants import configured_tenants, tenant_changes
-from visma_hrm.redact import Secret
+from visma_hrm.orchestrate.dagster_resource import VismaHrmResource
+from visma_hrm.orchestrate.run import DatasetOutcome, TenantOutcome, check_problems
+from visma_hrm.orchestrate.stagger import DEFAULT_WINDOW, Window, due
+from visma_hrm.orchestrate.tenants import tenant_changes
 
 GROUP = "visma_hrm"
 JOB_NAME = "visma_hrm_sync"
@@ -51,61 +54,27 @@ SECRET_ENV = "VISMA_HRM_CLIENT_SECRET"
 CREDENTIALS_ENV = "VISMA_HRM_DESTINATION_CREDENTIALS"
 FULL_REFRESH_TAG = "visma_hrm/full_refresh"
 """Run tag: ``true`` makes the run's exports full, so rows gone at the source get marked."""
+WINDOW_ENV = "VISMA_HRM_DAGSTER_WINDOW"
+POOL_ENV = "VISMA_HRM_DAGSTER_POOL"
+POOL = os.environ.get(POOL_ENV) or "visma_hrm"
+"""The concurrency pool of the sync op: one per client id (its limit is set on the instance:
+``dagster instance concurrency set visma_hrm 2``)."""
+_RETIRED = ("VISMA_HRM_DAGSTER_CRON", "VISMA_HRM_DAGSTER_FULL_CRON")
 
 
-class VismaHrmResource(dg.ConfigurableResource):  # type: ignore[type-arg]
-    """Where to reach Visma and where to load; unset fields come from the visma-hrm config."""
-
-    config_file: str | None = None
-    """visma-hrm.toml (default: ``$VISMA_HRM_CONFIG``, else ./visma-hrm.toml, else the env)."""
-    client_id: str | None = None
-    client_secret: str | None = None
-    api_url: str | None = None
-    token_url: str | None = None
-    destination: str | None = None
-    duckdb_path: str | None = None
-    destination_credentials: str | None = None
-    dataset_name: str | None = None
-    datasets: list[str] | None = None
-    """Datasets to load; unset: every one the tenant approved."""
-    concurrency: int | None = None
-    deleted_share_limit: float = DEFAULT_DELETED_SHARE_LIMIT
-    """An asset check fails when a run marks more than this share of a tenant's rows deleted."""
-
-    def tenants(self) -> tuple[str, ...]:
-        return configured_tenants(self.config_file)
-
-    def sync(self, tenant_id: str, datasets: list[str], full_refresh: bool) -> TenantOutcome:
-        """The tenant's selected datasets through the engine, with the configuration's settings
-        and this resource's fields on top (unset fields leave the configuration's value)."""
-        settings = load_settings(Path(self.config_file) if self.config_file else None)
-        settings = replace(
-            settings,
-            client_id=self.client_id or settings.client_id,
-            client_secret=_secret(self.client_secret) or settings.client_secret,
-            api_url=self.api_url or settings.api_url,
-            token_url=self.token_url or settings.token_url,
-            destination=self.destination or settings.destination,
-            duckdb_path=Path(self.duckdb_path) if self.duckdb_path else settings.duckdb_path,
-            destination_credentials=_secret(self.destination_credentials)
-            or settings.destination_credentials,
-            dataset_name=self.dataset_name or settings.dataset_name,
-            concurrency=self.concurrency or settings.concurrency,
+def _window() -> Window:
+    """The daily window; the cron settings of earlier versions are refused, never ignored."""
+    retired = [name for name in _RETIRED if os.environ.get(name)]
+    if retired:
+        raise ConfigurationError(
+            f"{', '.join(retired)} is no longer read: daily runs are spread over "
+            f"{WINDOW_ENV} (HH:MM-HH:MM in UTC, default {DEFAULT_WINDOW}) and each tenant's "
+            "full export falls on its own weekday (docs/scale.md). Set the window instead."
         )
-        explicit = self.datasets or list(settings.datasets)
-        chosen = [d for d in datasets if d in explicit] if explicit else datasets
-        subset = bool(explicit) or len(chosen) < len(DATASETS)  # selected by name: must approve
-        return sync_tenant(
-            settings,
-            tenant_id,
-            chosen if subset else None,
-            full_refresh=full_refresh,
-            entry_point="dagster",
-        )
+    return Window.parse(os.environ.get(WINDOW_ENV) or DEFAULT_WINDOW, WINDOW_ENV)
 
 
-def _secret(value: str | None) -> Secret | None:
-    return Secret(value) if value else None
+WINDOW = _window()
 
 
 def _asset_specs() -> list[dg.AssetSpec]:
@@ -124,6 +93,7 @@ def _asset_specs() -> list[dg.AssetSpec]:
 
 
 SPECS = _asset_specs()
+FRESHNESS_SPECS = freshness_specs(SPECS)
 CHECKS = [
     dg.AssetCheckSpec(
         name,
@@ -148,6 +118,7 @@ CHECKS = [
     retry_policy=RETRY,
     backfill_policy=dg.BackfillPolicy.multi_run(1),
     op_tags={"visma_hrm/one_tenant_per_run": "true"},
+    pool=POOL,
 )
 def visma_hrm_assets(
     context: dg.AssetExecutionContext, visma_hrm: VismaHrmResource
@@ -210,7 +181,8 @@ def _metadata(result: DatasetOutcome, outcome: TenantOutcome) -> Mapping[str, An
 
 SYNC_JOB = dg.define_asset_job(
     JOB_NAME,
-    selection=dg.AssetSelection.groups(GROUP),
+    selection=dg.AssetSelection.groups(GROUP)
+    - dg.AssetSelection.checks(*(spec.key for spec in FRESHNESS_SPECS)),
     partitions_def=TENANTS,
     description="One tenant (the partition): every dataset it approved, then the checks.",
 )
@@ -238,35 +210,20 @@ def visma_hrm_tenants(
     )
 
 
-def _every_tenant(
-    context: dg.ScheduleEvaluationContext, kind: str, tags: Mapping[str, str]
-) -> Iterator[dg.RunRequest]:
-    """A run per tenant partition, once per scheduled day and kind."""
-    day = context.scheduled_execution_time.strftime("%Y-%m-%d")
-    for tenant in context.instance.get_dynamic_partitions(TENANTS_NAME):
-        yield dg.RunRequest(run_key=f"{tenant}:{day}:{kind}", partition_key=tenant, tags=tags)
-
-
 @dg.schedule(
     job=SYNC_JOB,
-    cron_schedule=os.environ.get("VISMA_HRM_DAGSTER_CRON", "0 3 * * *"),
+    cron_schedule=WINDOW.cron(),
     execution_timezone="UTC",
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 def visma_hrm_daily(context: dg.ScheduleEvaluationContext) -> Iterator[dg.RunRequest]:
-    """Every tenant partition once a day (what changed since its last loaded export)."""
-    return _every_tenant(context, "daily", {})
-
-
-@dg.schedule(
-    job=SYNC_JOB,
-    cron_schedule=os.environ.get("VISMA_HRM_DAGSTER_FULL_CRON", "0 2 * * 0"),
-    execution_timezone="UTC",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-)
-def visma_hrm_weekly_full(context: dg.ScheduleEvaluationContext) -> Iterator[dg.RunRequest]:
-    """Every tenant once a week with full exports: what they no longer carry is marked deleted."""
-    return _every_tenant(context, "full", {FULL_REFRESH_TAG: "true"})
+    """Each tenant partition once a day at its slot in the window, full on its weekday
+    (``visma_hrm.orchestrate.stagger``); a missed tick is caught up at the next one (the run
+    key names the tenant and the day, so none runs twice)."""
+    tenants = context.instance.get_dynamic_partitions(TENANTS_NAME)
+    for run in due(tenants, context.scheduled_execution_time, WINDOW, catch_up=True):
+        tags = {FULL_REFRESH_TAG: "true"} if run.full else {}
+        yield dg.RunRequest(run_key=run.run_key, partition_key=run.tenant_id, tags=tags)
 
 
 def _resource() -> VismaHrmResource:
@@ -277,10 +234,14 @@ def _resource() -> VismaHrmResource:
     return VismaHrmResource(client_secret=dg.EnvVar(SECRET_ENV), **extra)
 
 
+FRESHNESS_CHECKS = freshness_checks(FRESHNESS_SPECS)
+FRESHNESS_JOB = freshness_job(FRESHNESS_SPECS)
+
 defs = dg.Definitions(
     assets=[visma_hrm_assets],
-    jobs=[SYNC_JOB],
-    schedules=[visma_hrm_daily, visma_hrm_weekly_full],
+    asset_checks=[FRESHNESS_CHECKS],
+    jobs=[SYNC_JOB, FRESHNESS_JOB],
+    schedules=[visma_hrm_daily, freshness_schedule(FRESHNESS_JOB)],
     sensors=[visma_hrm_tenants],
     resources={"visma_hrm": _resource()},
     executor=dg.multiprocess_executor.configured(

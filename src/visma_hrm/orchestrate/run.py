@@ -78,6 +78,7 @@ def sync_tenant(
     for warning in plan.warnings:
         log.warning(warning)
     report = run_plan(plan, Warehouse.of(chosen), LogReporter(), take_turns=True)
+    log_tables(report)
     outcome = tenant_outcome(report, tenant_id)
     if not outcome.datasets and not outcome.failures:
         wanted = [d.name for d in plan.datasets]
@@ -88,6 +89,35 @@ def sync_tenant(
             tenant_id=tenant_id,
         )
     return outcome
+
+
+def log_tables(report: SyncReport) -> None:
+    """One line per dataset with the run's figures (as the run log has them), in the
+    orchestrator's task log, so that what happened is read there without opening the
+    warehouse."""
+    for t in report.tables:
+        if t.status == "ok":
+            log.info(
+                "tenant %s %s: %s, %d rows received (%d new, %d changed), %d rejected, "
+                "%d marked deleted",
+                t.tenant_id,
+                t.dataset,
+                t.mode,
+                t.rows_received,
+                t.rows_inserted,
+                t.rows_updated,
+                t.rows_rejected,
+                t.rows_deleted,
+            )
+        else:
+            log.warning(
+                "tenant %s %s: %s (%s) %s",
+                t.tenant_id,
+                t.dataset,
+                t.status,
+                t.error_code,
+                t.message or "",
+            )
 
 
 def tenant_outcome(report: SyncReport, tenant_id: str) -> TenantOutcome:

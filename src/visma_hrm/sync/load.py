@@ -71,7 +71,7 @@ def load_exports(
         report.load_seconds = round(time.monotonic() - clock, 3)
     after = session.count_rows(tables)
     for outcome in outcomes:
-        _fill_counts(outcome.table, tally, before, after, unchanged)
+        fill_counts(outcome.table, tally, before, after, unchanged)
         reporter.stage(outcome.table.tenant_id, outcome.table.dataset, outcome.table.status)
 
 
@@ -110,7 +110,7 @@ def _extract_normalize_load(
     return unchanged
 
 
-def _fill_counts(
+def fill_counts(
     table: TableReport,
     tally: ParseTally,
     before: dict[tuple[str, str], int],

@@ -115,6 +115,9 @@ class RunPlan:
     full_refresh: bool
     entry_point: EntryPoint
     warnings: tuple[str, ...] = ()
+    compact_after_erasure: bool = True
+    """Erase removed values from the destination's bytes at the end of a run that removed
+    some (``visma_hrm.sync.runlog``)."""
 
     @classmethod
     def of(
@@ -140,6 +143,7 @@ class RunPlan:
             full_refresh=full_refresh,
             entry_point=entry_point,
             warnings=tuple(warnings),
+            compact_after_erasure=settings.compact_after_erasure,
         )
 
     def wanted_steps(self) -> dict[str, str]:

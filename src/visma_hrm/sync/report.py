@@ -77,6 +77,8 @@ class SyncReport:
     dataset_name: str
     location: str = ""
     """Where the data went: the DuckDB file, or the destination and its dataset."""
+    run_id: str = ""
+    """The run's id in the run log (``_visma_runs``, ``_visma_run_datasets``)."""
     privacy_profile: str | None = None
     fields: dict[str, str] = field(default_factory=dict)
     """Per dataset, the ``fields`` value sent to the API (``a,b`` only these, ``!a,b`` all but)."""

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from visma_hrm.config import Settings
+from visma_hrm.errors import VismaHrmError
 from visma_hrm.load.dlt_internals import check_dlt_version, intercepted_signals
 from visma_hrm.load.source import run_start
 from visma_hrm.messages import Note
@@ -36,6 +37,7 @@ from visma_hrm.sync.interrupt import stop_if_signalled
 from visma_hrm.sync.load import load_exports, release_arrow_memory_promptly
 from visma_hrm.sync.plan import Plan, RunPlan
 from visma_hrm.sync.report import NullReporter, Reporter, SyncReport
+from visma_hrm.sync.runlog import close_run, log_stopped_run, new_run_id
 from visma_hrm.sync.steps import Step, StepContext, StepResult, run_steps
 from visma_hrm.warehouse.base import Session, Warehouse
 
@@ -84,28 +86,51 @@ def run_plan(
         report = _new_report(plan, warehouse, started, session)
         report.warnings += [dlt_warning] if dlt_warning else []
         report.notes += adapted
-        for note in session.prepared.notes:
-            report.notes.append(note)
+        export_plan = _checked(session, plan, report, reporter)
+        try:
+            erased = _run(session, export_plan, started, report, reporter)
+        except VismaHrmError as error:
+            log_stopped_run(session, plan, report, error)
+            raise
+        for note in close_run(session, plan, report, erased):
             reporter.info(note.in_lang(plan.settings.lang))
-        session.sync_destination()
-        export_plan = Plan(plan, session.positions())
-        session.check_privacy(plan.pseudonymizer)
-        report.notes += [
-            Note("note.selection_changed", dataset=d) for d in export_plan.changed_selections()
-        ]
-        extraction = extract_all(export_plan, session.work_dir / "spool", reporter)
-        outcomes = extract_or_stop(extraction)
-        report.tables = [o.table for o in outcomes]
-        with session.loading(reporter.info, stop_if_signalled):
-            _load_and_finish(session, plan, outcomes, started, report, reporter)
     report.seconds = round(time.monotonic() - clock, 3)
     return report
+
+
+def _checked(session: Session, plan: RunPlan, report: SyncReport, reporter: Reporter) -> Plan:
+    """The destination read and checked before anything is asked of Visma: a run refused
+    here changes nothing, not even the run log."""
+    for note in session.prepared.notes:
+        report.notes.append(note)
+        reporter.info(note.in_lang(plan.settings.lang))
+    session.sync_destination()
+    export_plan = Plan(plan, session.positions())
+    session.check_privacy(plan.pseudonymizer)
+    report.notes += [
+        Note("note.selection_changed", dataset=d) for d in export_plan.changed_selections()
+    ]
+    return export_plan
+
+
+def _run(
+    session: Session, export_plan: Plan, started: datetime, report: SyncReport, reporter: Reporter
+) -> bool:
+    """Phases 1 and 2 and the steps into ``report``; whether a step removed or emptied stored
+    values."""
+    plan = export_plan.run
+    extraction = extract_all(export_plan, session.work_dir / "spool", reporter)
+    outcomes = extract_or_stop(extraction)
+    report.tables = [o.table for o in outcomes]
+    with session.loading(reporter.info, stop_if_signalled):
+        return _load_and_finish(session, plan, outcomes, started, report, reporter)
 
 
 def _new_report(
     plan: RunPlan, warehouse: Warehouse, started: datetime, session: Session
 ) -> SyncReport:
     report = SyncReport(started.isoformat(), warehouse.name, warehouse.dataset_name)
+    report.run_id = new_run_id()
     report.location = warehouse.label
     report.privacy_profile = plan.settings.privacy_profile
     report.fields = {d.name: p for d in plan.datasets if (p := plan.selection_param(d.name))}
@@ -120,16 +145,19 @@ def _load_and_finish(
     started: datetime,
     report: SyncReport,
     reporter: Reporter,
-) -> None:
-    """Phase 2 and the steps after it, each whole, a signal checked between them."""
+) -> bool:
+    """Phase 2 and the steps after it, each whole, a signal checked between them; whether a
+    step removed or emptied stored values."""
     load_exports(session, outcomes, started, report, reporter, plan.pseudonymizer)
     stop_if_signalled()
     report.notes += _no_evidence_notes(outcomes)
     failed = frozenset((o.table.tenant_id, o.table.dataset) for o in outcomes if o.error)
     context = StepContext(plan, session, started, session.positions(), failed)
-    for step, result in run_steps(context, stop_if_signalled):
-        _merge(step, result, report, reporter, plan.settings.lang)
+    done = run_steps(context, stop_if_signalled)
+    for step, result in done:
+        merge_step(step, result, report, reporter, plan.settings.lang)
     stop_if_signalled()  # a signal in the last step must not end in exit 0 unseen
+    return any(result.erased for _, result in done)
 
 
 def _no_evidence_notes(outcomes: Sequence[Outcome]) -> list[Note]:
@@ -146,7 +174,7 @@ def _no_evidence_notes(outcomes: Sequence[Outcome]) -> list[Note]:
     ]
 
 
-def _merge(
+def merge_step(
     step: Step, result: StepResult, report: SyncReport, reporter: Reporter, lang: str
 ) -> None:
     """A step's result into the run's report (figures, failures, notes) and the display."""

@@ -34,6 +34,7 @@ from visma_hrm.warehouse.folders import DestinationFolder, destination_key
 if TYPE_CHECKING:
     from visma_hrm.catalog import Dataset
     from visma_hrm.load.pseudonyms import Pseudonymizer
+    from visma_hrm.warehouse.runs import RunRecord
     from visma_hrm.warehouse.sql import SqlClient
 
 STEPS = ("deletions", "exclusions", "retention", "history", "change_feed", "custom_fields")
@@ -198,6 +199,10 @@ class Session(ABC):
     appends_first_loads: ClassVar[bool] = False
     """Whether a tenant's first load of a table may append (``visma_hrm.load.first_load``)."""
 
+    erases_bytes: ClassVar[bool] = False
+    """Whether removed values can be erased from the destination's own bytes here (a DuckDB
+    file compacted, Delta files vacuumed); a server keeps its own copies (docs/privacy.md)."""
+
     def __init__(self, pipeline: dlt.Pipeline) -> None:
         self.pipeline = pipeline
         self.prepared = Prepared()
@@ -291,6 +296,33 @@ class Session(ABC):
     @abstractmethod
     def forget_raw_rejected(self, dataset: str, before: dt.datetime) -> None:
         """Drop the raw text of the dataset's rejected rows stored before ``before``."""
+
+    # ----------------------------------------------------------------------- operations
+    @abstractmethod
+    def record_run(self, record: RunRecord) -> None:
+        """Append one run to the run log (``visma_hrm.warehouse.runs``)."""
+
+    def erasure_pending(self) -> bool:
+        """A run removed values whose bytes were not erased yet (it stopped in between)."""
+        return False
+
+    def erase(self) -> Note | None:
+        """Erase removed and emptied values from the destination's bytes and mark the run log's
+        pending erasure done; what was done, for the report (None: this kind keeps no bytes of
+        its own that the connector can erase)."""
+        return None
+
+    def maintain(self) -> list[Note]:
+        """Routine upkeep (``visma-hrm maintain``): what was done."""
+        return []
+
+    @abstractmethod
+    def forget_tenant(self, tenant_id: str) -> dict[str, int]:
+        """Delete every row of the tenant, in every table; rows deleted per table."""
+
+    @abstractmethod
+    def reload_tenant(self, tenant_id: str) -> int:
+        """Forget the tenant's positions, so that its next run takes full exports; rows."""
 
     def steps_done(self) -> dict[str, dt.datetime]:
         """Per tenant, the newest load the after-load steps ran after (none known: empty, so

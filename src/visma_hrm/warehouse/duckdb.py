@@ -20,9 +20,16 @@ import duckdb
 from visma_hrm.catalog import DELETED_COLUMN, TENANT_COLUMN, Dataset, is_bookkeeping
 from visma_hrm.config import Settings
 from visma_hrm.errors import ConfigurationError
-from visma_hrm.load.dlt_internals import DuckDbCredentials, normalized_files
+from visma_hrm.load.dlt_internals import DuckDbCredentials, duckdb_file, normalized_files
+from visma_hrm.messages import Note
 from visma_hrm.warehouse.base import STEPS, Prepared, Session, Warehouse
-from visma_hrm.warehouse.duckdb_file import adopt_old_default, duckdb_schema
+from visma_hrm.warehouse.duckdb_file import (
+    adopt_old_default,
+    compacted_copy,
+    duckdb_schema,
+    remove_stale_copy,
+    take_place,
+)
 from visma_hrm.warehouse.errors import translated
 from visma_hrm.warehouse.sql import SqlClient, SqlSession, stored_columns
 
@@ -38,6 +45,8 @@ class DuckDbWarehouse(Warehouse):
         factory = dlt.destinations.duckdb(credentials=duckdb_credentials(path, settings))
         super().__init__(settings, factory, duckdb_schema(path, settings.dataset_name), str(path))
         self.path = path
+        self.replacement: Path | None = None
+        """The compacted copy to take the file's place when the run's connection closes."""
 
     @classmethod
     def of(cls, settings: Settings) -> DuckDbWarehouse:
@@ -62,6 +71,7 @@ class DuckDbWarehouse(Warehouse):
         prepared = super().prepare()
         with translated("moving the file of the old default name", duckdb_file=self.path):
             moved = adopt_old_default(self.settings.duckdb_path, self.settings.dataset_name)
+            remove_stale_copy(self.path)  # a compacted copy a killed run left behind
         prepared.notes += [moved] if moved else []
         return prepared
 
@@ -69,16 +79,21 @@ class DuckDbWarehouse(Warehouse):
     def opened(self) -> Iterator[Any]:
         """One connection to the file for the whole run, lent to dlt as its credentials: the
         file is opened and checkpointed once, not per step, and no other program (a BI tool)
-        can take it between two steps of the run."""
+        can take it between two steps of the run. A compacted copy the run made (erasure)
+        takes the file's place once that connection is closed."""
+        self.replacement = None
         with translated("opening the file", duckdb_file=self.path, destination="duckdb"):
             connection = duckdb.connect(str(self.path), config=connection_config(self.settings))
         try:
             yield dlt.destinations.duckdb(credentials=connection)
         finally:
             connection.close()
+        if self.replacement is not None:
+            with translated("replacing the file by its compacted copy", duckdb_file=self.path):
+                take_place(self.path, self.replacement)
 
     def session(self, pipeline: dlt.Pipeline) -> Session:
-        return DuckDbSession(pipeline)
+        return DuckDbSession(pipeline, self)
 
 
 def connection_config(settings: Settings) -> dict[str, Any]:
@@ -108,6 +123,49 @@ class DuckDbSession(SqlSession):
     """
 
     appends_first_loads = True
+    erases_bytes = True
+
+    def __init__(self, pipeline: dlt.Pipeline, owner: DuckDbWarehouse | None = None) -> None:
+        super().__init__(pipeline)
+        self.owner = owner
+        """The warehouse holding the run's connection (None: a user's own pipeline)."""
+
+    @property
+    def file(self) -> Path:
+        return self.owner.path if self.owner is not None else Path(duckdb_file(self.pipeline)[0])
+
+    def erase(self) -> Note:
+        """A copy of what the file holds now, marked erased, takes the file's place once no
+        connection is open on it: at the end of the run (``DuckDbWarehouse.opened``), or at
+        once for a user's own pipeline whose connections dlt opens and closes. A user's own
+        connection lent to dlt stays open: then the erasure waits (it stays pending)."""
+        path, lent = (self.owner.path, False) if self.owner else duckdb_file(self.pipeline)
+        file = Path(path)
+        if lent:
+            return Note("note.erase_waiting.duckdb", file=str(file))
+        with self.sql() as sql, self.translated("compacting the file"):
+            fresh = compacted_copy(sql, file, self.pipeline.dataset_name)
+        before, after = file.stat().st_size, fresh.stat().st_size
+        if self.owner is not None:
+            self.owner.replacement = fresh
+        else:
+            with self.translated("replacing the file by its compacted copy"):
+                take_place(file, fresh)
+        return Note("note.erased.duckdb", file=str(file), before=_mb(before), after=_mb(after))
+
+    def maintain(self) -> list[Note]:
+        """Checkpoint the file; nothing when an erasure's compacted copy takes its place at the
+        end of the run (written anew, checkpointed: its note says the sizes)."""
+        if self.owner is not None and self.owner.replacement is not None:
+            return []
+        wal = self.file.with_name(self.file.name + ".wal")
+        before = self.file.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+        with self.sql() as sql, self.translated("checkpointing the file"):
+            sql.execute_sql("CHECKPOINT")
+        after = _mb(self.file.stat().st_size)
+        return [
+            Note("note.maintained.duckdb", file=str(self.file), before=_mb(before), after=after)
+        ]
 
     def count_unchanged(self, datasets: Sequence[Dataset]) -> dict[tuple[str, str], int] | None:
         """Per (tenant, table), the rows about to be merged that equal the stored row exactly.
@@ -127,6 +185,10 @@ class DuckDbSession(SqlSession):
                 if stored:
                     counts.update(_unchanged_rows(sql, dataset, parquet, stored))
         return counts
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1_000_000:.1f}"
 
 
 def _unchanged_rows(

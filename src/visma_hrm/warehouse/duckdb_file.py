@@ -15,6 +15,7 @@ explicitly keeps its tables in ``main``, where ``<stem>.contracts`` still resolv
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +24,8 @@ from visma_hrm.messages import Note
 
 if TYPE_CHECKING:  # duckdb on first use: the settings import DEFAULT_FILE, `--help` needs no more
     import duckdb
+
+    from visma_hrm.load.dlt_internals import SqlClient
 
 DEFAULT_FILE = Path("visma-hrm.duckdb")
 OLD_DEFAULT_FILE = Path("visma_hrm.duckdb")
@@ -99,3 +102,60 @@ def _has_table(db: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
         [schema, table],
     ).fetchone()
     return bool(row and row[0])
+
+
+# ------------------------------------------------------------------------------ erasure
+_COMPACTED = "visma_hrm_compacted"
+
+
+def copy_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.compacting")
+
+
+def remove_stale_copy(path: Path) -> None:
+    """A compacted copy (and its log) a run killed before it took the file's place."""
+    fresh = copy_path(path)
+    for stale in (fresh, fresh.with_name(fresh.name + ".wal")):
+        stale.unlink(missing_ok=True)
+
+
+def compacted_copy(sql: SqlClient, path: Path, schema: str) -> Path:
+    """Everything the file holds now, copied through the run's own connection into a new
+    file beside it, whose run log says the erasure is done; the new file's path.
+
+    DuckDB keeps the blocks that rows deleted or values emptied occupied free inside the file,
+    and does not overwrite them: those values stay readable in its bytes (``CHECKPOINT`` and
+    ``VACUUM`` do not change that). ``COPY FROM DATABASE`` writes every schema, table, view,
+    sequence and macro into the new file, which holds nothing else. It takes the old file's
+    place with ``take_place`` once no connection is open on the old one.
+    """
+    from visma_hrm.load.dlt_internals import DatabaseUndefinedRelation
+
+    fresh = copy_path(path)
+    remove_stale_copy(path)
+    rows = sql.execute_sql("SELECT current_database()")
+    catalog = str(rows[0][0]) if rows else path.stem
+    sql.execute_sql(f"ATTACH '{_literal(str(fresh))}' AS {_COMPACTED}")
+    try:
+        sql.execute_sql(f'COPY FROM DATABASE "{_identifier(catalog)}" TO {_COMPACTED}')
+        runs = f'{_COMPACTED}."{_identifier(schema)}"._visma_runs'
+        with contextlib.suppress(DatabaseUndefinedRelation):
+            sql.execute_sql(f"UPDATE {runs} SET erasure = 'done' WHERE erasure = 'pending'")
+    finally:
+        sql.execute_sql(f"DETACH {_COMPACTED}")
+    return fresh
+
+
+def take_place(path: Path, fresh: Path) -> None:
+    """The compacted copy renamed over the file (a reader sees the old file or the new one,
+    never half of one), with the old file's permissions."""
+    os.chmod(fresh, path.stat().st_mode & 0o777)
+    os.replace(fresh, path)
+
+
+def _literal(value: str) -> str:
+    return value.replace("'", "''")
+
+
+def _identifier(value: str) -> str:
+    return value.replace('"', '""')

@@ -21,9 +21,11 @@ from visma_hrm.config import Settings
 from visma_hrm.errors import ConfigurationError
 from visma_hrm.load.dlt_internals import destination_location, resolve_destination
 from visma_hrm.load.positions import Positions, read_positions
-from visma_hrm.warehouse import delta
+from visma_hrm.messages import Note
+from visma_hrm.warehouse import delta, delta_upkeep
 from visma_hrm.warehouse.base import Session, Warehouse
 from visma_hrm.warehouse.delta import FILESYSTEM, check_table_format
+from visma_hrm.warehouse.runs import RunRecord
 from visma_hrm.warehouse.sql import SqlClient
 
 __all__ = ["FILESYSTEM", "FilesSession", "FilesWarehouse", "check_table_format"]
@@ -52,6 +54,7 @@ class FilesSession(Session):
     """A run's Delta tables: delta-rs writes, dlt's SQL client over the files reads."""
 
     supported_steps = FilesWarehouse.supported_steps
+    erases_bytes = True
 
     def sync_destination(self) -> None:
         super().sync_destination()
@@ -103,3 +106,37 @@ class FilesSession(Session):
     def forget_raw_rejected(self, dataset: str, before: dt.datetime) -> None:
         with self.translated("emptying rejected rows' raw text"):
             delta.forget_raw_rejected(self.pipeline, dataset, before)
+
+    # ----------------------------------------------------------------------- operations
+    def record_run(self, record: RunRecord) -> None:
+        with self.translated("writing the run log"):
+            delta_upkeep.write_run(self.pipeline, record)
+
+    def erasure_pending(self) -> bool:
+        with self.translated("reading the run log"):
+            return delta_upkeep.erasure_pending(self.pipeline)
+
+    def erase(self) -> Note:
+        """Every Delta table vacuumed with no retention, its old log dropped; then the run
+        log says so."""
+        with self.translated("vacuuming the Delta tables"):
+            tables = delta_upkeep.erase(self.pipeline)
+        with self.translated("writing the run log"):
+            delta_upkeep.mark_erased(self.pipeline)
+        return Note("note.erased.delta", tables=", ".join(tables) or "-")
+
+    def maintain(self) -> list[Note]:
+        with self.translated("compacting the Delta tables"):
+            compacted = delta_upkeep.maintain(self.pipeline)
+        return [
+            Note("note.maintained.delta", table=name, files=before, now=after)
+            for name, (before, after) in compacted.items()
+        ] or [Note("note.maintained.delta_nothing", changed=False)]
+
+    def forget_tenant(self, tenant_id: str) -> dict[str, int]:
+        with self.translated(f"deleting the rows of tenant {tenant_id}"):
+            return delta_upkeep.forget(self.pipeline, tenant_id)
+
+    def reload_tenant(self, tenant_id: str) -> int:
+        with self.translated(f"rewriting the positions of tenant {tenant_id}"):
+            return delta_upkeep.forget_positions(self.pipeline, tenant_id)

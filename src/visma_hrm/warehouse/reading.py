@@ -14,6 +14,10 @@ write create a view, so with ``views=True`` the file is opened for writing, afte
 checks. PostgreSQL's credentials come as the sync's do: ``VISMA_HRM_DESTINATION_CREDENTIALS``,
 else dlt's own configuration (environment, ``.dlt/secrets.toml``); a session that only reads
 is read-only there too.
+
+``status`` and ``tenants list`` read Delta files too (``files=True``): their Delta tables
+(opened with delta-rs) and the positions' plain Parquet files are shown, as views over Arrow
+datasets, in a DuckDB database in memory, so the same SQL reads them; nothing is written.
 """
 
 from __future__ import annotations
@@ -85,8 +89,11 @@ def run_query(
 
 
 @contextmanager
-def open_for_reading(settings: Settings, *, views: bool = False) -> Iterator[Reading]:
-    """The warehouse the settings name, open for reading (``views``: and for views of its own).
+def open_for_reading(
+    settings: Settings, *, views: bool = False, files: bool = False
+) -> Iterator[Reading]:
+    """The warehouse the settings name, open for reading (``views``: and for views of its own;
+    ``files``: Delta files too, read in memory).
 
     Raises ``ConfigurationError`` for a wrong path or destination, ``ConcurrentRunError`` when
     another process holds the DuckDB file, ``DestinationError`` when it cannot be opened or
@@ -98,8 +105,12 @@ def open_for_reading(settings: Settings, *, views: bool = False) -> Iterator[Rea
     elif settings.destination == "postgres":
         with _postgres(settings, views) as reading:
             yield reading
+    elif files and settings.destination == "filesystem":
+        with _delta_files(settings) as reading:
+            yield reading
     else:
-        message = text("warehouse.unsupported", settings.lang, destination=settings.destination)
+        key = "warehouse.unsupported_files" if files else "warehouse.unsupported"
+        message = text(key, settings.lang, destination=settings.destination)
         raise ConfigurationError(message)
 
 
@@ -154,5 +165,28 @@ def _postgres(settings: Settings, views: bool) -> Iterator[Reading]:
         if not views:
             connection.set_session(readonly=True)
         yield Reading(connection, settings.dataset_name, duckdb=False, label=label)
+    finally:
+        connection.close()
+
+
+@contextmanager
+def _delta_files(settings: Settings) -> Iterator[Reading]:
+    import duckdb
+
+    from visma_hrm.warehouse.delta_upkeep import readable
+    from visma_hrm.warehouse.errors import translated
+    from visma_hrm.warehouse.files import FilesWarehouse
+
+    warehouse = FilesWarehouse.of(settings)
+    with translated("reading the Delta tables", destination="filesystem"):
+        datasets = readable(warehouse.inspect())
+    connection = duckdb.connect()
+    try:
+        schema = settings.dataset_name
+        connection.execute(f'CREATE SCHEMA "{schema}"')
+        for name, dataset in datasets.items():
+            connection.register(f"_arrow_{name}", dataset)
+            connection.execute(f'CREATE VIEW "{schema}"."{name}" AS FROM "_arrow_{name}"')
+        yield Reading(connection, schema, duckdb=True, label=warehouse.label)
     finally:
         connection.close()

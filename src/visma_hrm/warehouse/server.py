@@ -23,6 +23,7 @@ import dlt
 from visma_hrm.config import Settings
 from visma_hrm.errors import ConfigurationError
 from visma_hrm.load.dlt_internals import destination_location, resolve_destination
+from visma_hrm.messages import Note
 from visma_hrm.warehouse.base import Session, Warehouse
 from visma_hrm.warehouse.errors import translated
 from visma_hrm.warehouse.folders import DestinationFolder
@@ -92,6 +93,14 @@ class ServerSession(SqlSession):
 
     def translated(self, step: str) -> AbstractContextManager[None]:
         return translated(step, server=self.server, destination=self.destination_name)
+
+    def erase(self) -> Note:
+        """A server keeps removed rows' bytes in its own files, log and backups until it
+        reuses the space: said in the report, with where docs/privacy.md says how to erase."""
+        return Note("note.erased.server", destination=self.destination_name)
+
+    def maintain(self) -> list[Note]:
+        return [Note("note.maintained.server", destination=self.destination_name)]
 
     def connecting(self) -> AbstractContextManager[None]:
         return translated(

@@ -25,7 +25,9 @@ from visma_hrm.catalog import (
 )
 from visma_hrm.load.dlt_internals import DatabaseUndefinedRelation, SqlClient
 from visma_hrm.load.positions import Positions, read_positions
+from visma_hrm.warehouse import runs, sql_upkeep
 from visma_hrm.warehouse.base import Session
+from visma_hrm.warehouse.runs import RunRecord
 
 __all__ = ["SqlClient", "SqlSession", "count", "stored_columns"]
 
@@ -157,6 +159,22 @@ class SqlSession(Session):
                 dataset,
                 before,
             )
+
+    def record_run(self, record: RunRecord) -> None:
+        with self.sql() as sql, self.translated("writing the run log"):
+            runs.write_run(sql, record)
+
+    def erasure_pending(self) -> bool:
+        with self.sql() as sql:
+            return runs.erasure_pending(sql)
+
+    def forget_tenant(self, tenant_id: str) -> dict[str, int]:
+        with self.sql() as sql, self.translated(f"deleting the rows of tenant {tenant_id}"):
+            return sql_upkeep.forget(sql, tenant_id)
+
+    def reload_tenant(self, tenant_id: str) -> int:
+        with self.sql() as sql:
+            return sql_upkeep.forget_positions(sql, tenant_id)
 
     def steps_done(self) -> dict[str, dt.datetime]:
         with self.sql() as sql:

@@ -55,6 +55,9 @@ class StepResult:
     """Rows not marked deleted after the step, per pair it marked rows of."""
     failures: dict[Pair, VismaHrmError] = field(default_factory=dict)
     """Pairs the step could not bring level with the source: they fail the run (exit 1)."""
+    erased: bool = False
+    """The step removed or emptied stored values (retention, exclusions): their bytes are
+    erased at the end of the run (``visma_hrm.sync.runlog``)."""
 
 
 class Step(Protocol):

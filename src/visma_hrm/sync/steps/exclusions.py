@@ -39,7 +39,9 @@ class Exclusions:
                 if any(pair[1] == dataset.name for pair in context.failed):
                     result.notes.append(Note("note.exclusions.waiting", table=dataset.table))
                 continue
-            result.notes += _empty(context, dataset, selection)
+            emptied = _empty(context, dataset, selection)
+            result.notes += emptied
+            result.erased = result.erased or bool(emptied)
         return result
 
 

@@ -272,4 +272,5 @@ class Retention:
                     "retention is set, but no contracts are loaded: nobody's last day is known."
                 ]
             )
-        return StepResult(notes=[done.note(rule.years)])
+        note = done.note(rule.years)
+        return StepResult(notes=[note], erased=note.changed)

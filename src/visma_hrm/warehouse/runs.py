@@ -24,6 +24,7 @@ from dataclasses import astuple, dataclass, field
 from typing import Any, Literal
 
 from visma_hrm.load.dlt_internals import DatabaseUndefinedRelation, SqlClient
+from visma_hrm.warehouse.bulk import insert_rows
 
 RUNS_TABLE = "_visma_runs"
 RUN_DATASETS_TABLE = "_visma_run_datasets"
@@ -116,17 +117,6 @@ def create_sql(table: str, qualified: str) -> str:
     return f"CREATE TABLE IF NOT EXISTS {qualified} ({columns})"
 
 
-def insert_sql(table: str, qualified: str, rows: int, placeholder: str = "%s") -> str:
-    """One ``INSERT`` of ``rows`` rows (a run of 300 tenants is a few statements, not 2,000)."""
-    names = [name for name, _, _ in COLUMNS[table]]
-    one = "(" + ", ".join(placeholder for _ in names) + ")"
-    return f"INSERT INTO {qualified} ({', '.join(names)}) VALUES " + ", ".join([one] * rows)
-
-
-def chunks(rows: Sequence[tuple[Any, ...]], size: int = 200) -> list[Sequence[tuple[Any, ...]]]:
-    return [rows[i : i + size] for i in range(0, len(rows), size)]
-
-
 def arrow_schema(table: str) -> Any:
     """The Arrow schema of a run log table (Delta files)."""
     import pyarrow as pa
@@ -157,14 +147,11 @@ def write_run(sql: SqlClient, record: RunRecord) -> None:
         sql.execute_sql(create_sql(table, sql.make_qualified_table_name(table)))
     with sql.begin_transaction():
         _insert(sql, RUNS_TABLE, [record.run_row()])
-        for part in chunks(record.dataset_rows()):
-            _insert(sql, RUN_DATASETS_TABLE, part)
+        _insert(sql, RUN_DATASETS_TABLE, record.dataset_rows())
 
 
 def _insert(sql: SqlClient, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
-    if rows:
-        values = [value for row in rows for value in row]
-        sql.execute_sql(insert_sql(table, sql.make_qualified_table_name(table), len(rows)), *values)
+    insert_rows(sql, table, [name for name, _, _ in COLUMNS[table]], rows)
 
 
 def erasure_pending(sql: SqlClient) -> bool:

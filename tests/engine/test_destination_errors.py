@@ -115,3 +115,19 @@ def test_a_missing_driver_package_is_a_configuration_error(sb: Sandbox, tmp_path
     assert "error (configuration)" in done.stderr and "pip install" in done.stderr
     assert "Traceback" not in done.stderr
     assert ConfigurationError.code == "configuration"
+
+
+def test_duckdb_out_of_its_memory_limit_is_permanent_and_names_the_setting(
+    tmp_path: Path,
+) -> None:
+    """The same run needs the same memory again: retrying it would fail alike, so the error
+    says which setting to raise instead of asking to try again later."""
+    with start_sandbox(SandboxConfig(tenants=1, employees=2_000, seed=5)) as big:
+        settings = sandbox_settings(big, tmp_path, duckdb_memory_limit="2MB")
+        report = sync(SyncSettings(settings))
+    assert not report.ok
+    failed = [t for t in report.tables if t.status == "failed"]
+    assert failed, "a 2 MB memory limit loaded 2,000 employees"
+    for table in failed:
+        assert table.error_code == "destination", table
+        assert "duckdb_memory_limit" in (table.message or ""), table.message

@@ -324,6 +324,11 @@ class Session(ABC):
     def reload_tenant(self, tenant_id: str) -> int:
         """Forget the tenant's positions, so that its next run takes full exports; rows."""
 
+    def settle(self) -> None:
+        """Between the load and each after-load step: let go of what the destination holds in
+        memory for the run so far (nothing to do on most kinds)."""
+        return None
+
     def steps_done(self) -> dict[str, dt.datetime]:
         """Per tenant, the newest load the after-load steps ran after (none known: empty, so
         every load counts as pending and the idempotent steps run again)."""

@@ -153,6 +153,18 @@ class DuckDbSession(SqlSession):
                 take_place(file, fresh)
         return Note("note.erased.duckdb", file=str(file), before=_mb(before), after=_mb(after))
 
+    def settle(self) -> None:
+        """Checkpoint the run's connection: DuckDB keeps the rows a transaction wrote in memory
+        until a checkpoint moves them to the file. With the run's one connection nothing else
+        checkpoints, so an incremental load of 20,000 employees held 107 of the 128 MB before
+        history began, and its first join ran out of memory. A user's own pipeline (no owner)
+        opens and closes dlt's connections, which checkpoints; a connection it lent may be in a
+        transaction of its own, where a checkpoint would fail."""
+        if self.owner is None:
+            return
+        with self.sql() as sql:
+            sql.execute_sql("CHECKPOINT")
+
     def maintain(self) -> list[Note]:
         """Checkpoint the file; nothing when an erasure's compacted copy takes its place at the
         end of the run (written anew, checkpointed: its note says the sizes)."""

@@ -24,6 +24,8 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
+
 from visma_hrm.errors import (
     ConcurrentRunError,
     ConfigurationError,
@@ -44,6 +46,12 @@ from visma_hrm.redact import redact_text
 from visma_hrm.warehouse.duckdb_errors import lock_holder
 
 PROBE_TIMEOUT_S = 3.0
+OUT_OF_MEMORY_HINT = (
+    "DuckDB needed more memory than duckdb_memory_limit allows (128MB by default): raise it "
+    "in visma-hrm.toml or VISMA_HRM_DUCKDB_MEMORY_LIMIT, e.g. to 512MB, and run again; what "
+    "was loaded is kept"
+)
+"""Not a temporary failure: the same run needs the same memory again."""
 
 
 @contextlib.contextmanager
@@ -108,6 +116,8 @@ def translate(
     if duckdb_file is not None and (holder := duckdb_lock_holder(duckdb_file)) is not None:
         return ConcurrentRunError(locked_message(duckdb_file, holder))
     message = describe(step, causes[-1])
+    if any(isinstance(c, duckdb.OutOfMemoryException) for c in causes):
+        return DestinationError(f"{message}. {OUT_OF_MEMORY_HINT}")
     if connecting or any(isinstance(c, DestinationConnectionError) for c in causes):
         if server is not None and reachable(*server):
             return DestinationError(

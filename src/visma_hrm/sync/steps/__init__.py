@@ -42,12 +42,14 @@ __all__ = ["STEPS", "Step", "StepContext", "StepResult", "run_steps"]
 def run_steps(
     context: StepContext, between: Callable[[], None] = lambda: None
 ) -> list[tuple[Step, StepResult]]:
-    """Every step the plan asks for, in order, ``between`` called after each (a signal stops
-    the run there); then the tenants all steps brought level are recorded as done through
-    their newest load (``Session.record_steps``)."""
+    """Every step the plan asks for, in order, each on a settled destination
+    (``Session.settle``), ``between`` called after each (a signal stops the run there); then
+    the tenants all steps brought level are recorded as done through their newest load
+    (``Session.record_steps``)."""
     done = []
     for step in STEPS:
         if step.wanted(context.plan):
+            context.session.settle()
             done.append((step, step.run(context)))
             between()
     failed = {tenant for _, result in done for tenant, _ in result.failures}

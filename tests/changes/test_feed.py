@@ -30,6 +30,7 @@ from visma_hrm.analytics import build_analytics
 from visma_hrm.config import Settings
 from visma_hrm.sandbox import Sandbox, SandboxConfig, SandboxEvent, start_sandbox
 from visma_hrm.sync import SyncReport, SyncSettings, sync
+from visma_hrm.sync.steps import feed_scope
 from visma_hrm.sync.steps.changes import FIELDS
 
 pytestmark = pytest.mark.slow  # the feed is checked over many advances of a 150-person sandbox
@@ -116,9 +117,14 @@ def _feed(settings: Settings, detected_at: str | None = None) -> list[dict[str, 
     return [r for r in rows if r["detected_at"] == moment]
 
 
+@pytest.mark.parametrize("batch", [None, 7], ids=["one-batch", "batches-of-7-persons"])
 def test_the_feed_equals_the_sandbox_record_over_advances_and_re_runs(
-    sb: Sandbox, tmp_path: Path
+    sb: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int | None
 ) -> None:
+    """With 7 persons a batch, each tenant's first run reads its 150 employees in about 20
+    batches (a person's employeeids always in one): the events are the same."""
+    if batch is not None:
+        monkeypatch.setattr(feed_scope, "BATCH_PERSONS", batch)
     settings = sandbox_settings(sb, tmp_path, change_feed=True)
     first = _sync(settings)
     baseline = _feed(settings)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from visma_hrm.catalog import DATASETS, DELETED_AT_COLUMN, DELETED_COLUMN, TENANT_COLUMN
@@ -92,6 +93,16 @@ _DDL = {
 _SEEN_FIELDS = ("tenant_id", "dataset", "row_key", "employeeid", "seen")
 
 
+@dataclass(frozen=True)
+class _FeedSettings:
+    """What the feed derives: the columns kept out per dataset, the opt-in pay events with
+    their columns, and the custom fields asked for."""
+
+    ignored: Mapping[str, frozenset[str]]
+    opted: Mapping[str, tuple[str, ...]]
+    custom_fields: Sequence[str]
+
+
 class ChangeFeed:
     """Add this sync's business events to ``changes`` (``change_feed = true``)."""
 
@@ -147,7 +158,7 @@ def update_feed(
         client.execute_sql(f"CREATE TABLE IF NOT EXISTS {name} ({columns})")
     read = _read_columns(stored, ignored or {}, custom_fields)
     mark = json.dumps([sorted((k, sorted(v)) for k, v in (ignored or {}).items()), sorted(pay)])
-    opted = {kind: PAY_EVENTS[kind] for kind in pay}
+    feed = _FeedSettings(ignored or {}, {kind: PAY_EVENTS[kind] for kind in pay}, custom_fields)
     added = 0
     for tenant in tenants:
         deleted = _deletions(client, tenant, stored)
@@ -157,27 +168,45 @@ def update_feed(
         if not in_scope and not deleted:
             continue
         persons = feed_scope.families(client, tenant, bool(stored["employees"]))
-        scope = feed_scope.members(client)
-        family = _rows(client, "contracts", stored["contracts"], tenant, feed_scope.in_family())
-        contracts = [c for c in family if str(c["employeeid"]) in scope]
-        employees = (
-            _rows(client, "employees", stored["employees"], tenant, feed_scope.in_scope())
-            if stored["employees"]
-            else []
-        )
-        seen = _seen(client, tenant)
-        events, now_seen = derive(
-            tenant, contracts, employees, seen, ignored, opted, persons=persons, others=family
-        )
-        events += _field_events(client, tenant, read, custom_fields, seen, now_seen)
-        known = _known_ids(client, tenant)
-        new = {e.event_id: e for e in [*events, *deleted] if e.event_id not in known}
+        known = _known_ids(client, tenant, "type = 'record_deleted'")
+        new_deleted = {e.event_id: e for e in deleted if e.event_id not in known}
         with client.begin_transaction():
-            _insert_events(client, list(new.values()), persons, detected_at)
-            _replace_seen(client, tenant, now_seen)
+            _insert_events(client, list(new_deleted.values()), persons, detected_at)
+            added += len(new_deleted)
+            for _ in feed_scope.batches(client):
+                added += _derive_batch(client, tenant, stored, read, feed, persons, detected_at)
             feed_scope.store(client, tenant)
-        added += len(new)
     return added
+
+
+def _derive_batch(
+    client: SqlClient,
+    tenant: str,
+    stored: Mapping[str, list[str]],
+    read: Mapping[str, list[str]],
+    feed: _FeedSettings,
+    persons: dict[str, str],
+    detected_at: dt.datetime,
+) -> int:
+    """Derive and store the events of the batch's employeeids in scope; how many were new."""
+    scope = feed_scope.members(client)
+    family = _rows(client, "contracts", stored["contracts"], tenant, feed_scope.in_family())
+    contracts = [c for c in family if str(c["employeeid"]) in scope]
+    employees = (
+        _rows(client, "employees", stored["employees"], tenant, feed_scope.in_scope())
+        if stored["employees"]
+        else []
+    )
+    seen = _seen(client, tenant)
+    events, now_seen = derive(
+        tenant, contracts, employees, seen, feed.ignored, feed.opted, persons=persons, others=family
+    )
+    events += _field_events(client, tenant, read, feed.custom_fields, seen, now_seen)
+    known = _known_ids(client, tenant, feed_scope.in_scope())
+    new = {e.event_id: e for e in events if e.event_id not in known}
+    _insert_events(client, list(new.values()), persons, detected_at)
+    _replace_seen(client, tenant, now_seen)
+    return len(new)
 
 
 def _read_columns(
@@ -254,12 +283,11 @@ def _seen(client: SqlClient, tenant: str) -> dict[tuple[str, str], dict[str, Any
     return {(str(d), str(k)): json.loads(s) if s else {} for d, k, s in rows or []}
 
 
-def _known_ids(client: SqlClient, tenant: str) -> set[str]:
+def _known_ids(client: SqlClient, tenant: str, where: str) -> set[str]:
+    """The ids of the tenant's stored events ``where`` selects."""
     name = client.make_qualified_table_name(CHANGES_TABLE)
     rows = client.execute_sql(
-        f"SELECT event_id FROM {name} WHERE tenant_id = %s AND ({feed_scope.in_scope()} "
-        "OR type = 'record_deleted')",
-        tenant,
+        f"SELECT event_id FROM {name} WHERE tenant_id = %s AND ({where})", tenant
     )
     return {str(r[0]) for r in rows or []}
 

@@ -36,10 +36,10 @@ PERSONS, BATCH_FAMILY, BATCH_SCOPE = (
     "visma_feed_batch_family",
     "visma_feed_batch_scope",
 )
-"""Temporary tables: every employeeid to read with its person, and one batch's employeeids
+"""Temporary tables: every employeeid to read with its batch, and one batch's employeeids
 (all of its persons', and those of them in scope)."""
-BATCH_PERSONS = 5_000
-"""Persons read and derived at a time: bounded memory, few enough statements."""
+BATCH_PERSONS = 1_000
+"""Persons read and derived at a time: about 20 MB of Python objects, four statements each."""
 
 
 def prepare(sql: SqlClient, tenant: str, tables: dict[str, list[str]], mark: str) -> int:
@@ -58,7 +58,7 @@ def prepare(sql: SqlClient, tenant: str, tables: dict[str, list[str]], mark: str
     )
     sql.execute_sql(f"DELETE FROM {FAMILY}")
     for name in (PERSONS, BATCH_FAMILY, BATCH_SCOPE):
-        columns = "employeeid TEXT, person TEXT" if name == PERSONS else "employeeid TEXT"
+        columns = "employeeid TEXT, batch BIGINT" if name == PERSONS else "employeeid TEXT"
         sql.execute_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} ({columns})")
         sql.execute_sql(f"DELETE FROM {name}")
     rows = " UNION ALL ".join(
@@ -163,19 +163,21 @@ def batches(sql: SqlClient) -> Iterator[None]:
     """Fill the batch tables with one batch of whole persons after another (after
     ``families``): each person of an employeeid in scope once, with all of its employeeids;
     an employeeid in scope that no table holds any more is a person of its own."""
+    size = int(BATCH_PERSONS)
     sql.execute_sql(
-        f"INSERT INTO {PERSONS} SELECT employeeid, person_key FROM {FAMILY} UNION "
+        f"INSERT INTO {PERSONS} SELECT employeeid, CAST(floor((dense_rank() OVER (ORDER BY "
+        f"person) - 1) / CAST({size} AS DOUBLE PRECISION)) AS BIGINT) FROM (SELECT "
+        f"employeeid, person_key AS person FROM {FAMILY} UNION "
         f"SELECT employeeid, employeeid FROM {SCOPE} WHERE employeeid NOT IN "
-        f"(SELECT employeeid FROM {FAMILY})"
+        f"(SELECT employeeid FROM {FAMILY})) p"
     )
-    persons, size = count(sql, f"SELECT count(DISTINCT person) FROM {PERSONS}"), BATCH_PERSONS
-    for offset in range(0, persons, size):
+    rows = sql.execute_sql(f"SELECT max(batch) FROM {PERSONS}")
+    last = rows[0][0] if rows else None
+    for batch in range(int(last) + 1 if last is not None else 0):
         sql.execute_sql(f"DELETE FROM {BATCH_FAMILY}")
         sql.execute_sql(f"DELETE FROM {BATCH_SCOPE}")
         sql.execute_sql(
-            f"INSERT INTO {BATCH_FAMILY} SELECT employeeid FROM {PERSONS} WHERE person IN "
-            f"(SELECT DISTINCT person FROM {PERSONS} ORDER BY person LIMIT {int(size)} "
-            f"OFFSET {int(offset)})"
+            f"INSERT INTO {BATCH_FAMILY} SELECT employeeid FROM {PERSONS} WHERE batch = {batch}"
         )
         sql.execute_sql(
             f"INSERT INTO {BATCH_SCOPE} SELECT employeeid FROM {SCOPE} WHERE employeeid IN "

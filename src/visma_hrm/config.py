@@ -64,9 +64,10 @@ class Settings:
     destination_credentials: Secret | None = field(default=None, repr=False)
     """The destination's connection string, like a secret (None: dlt's own configuration)."""
     duckdb_path: Path = DEFAULT_FILE
-    duckdb_memory_limit: str = "128MB"
+    duckdb_memory_limit: str = "256MB"
     """DuckDB's memory limit for loads; beyond it DuckDB spills to disk instead of growing.
-    128 MB kept a 1M-row sync under 400 MB at no measurable CPU cost (BENCHMARKS.md)."""
+    DuckDB 1.5 (the ``duckdb<2`` pin) could not load a 300,000-employee tenant's contracts (89
+    columns) in 128 MB; it did in 256 (BENCHMARKS.md, 2026-12-06)."""
     table_format: str | None = None
     """Filesystem destination only: ``delta`` (the default there); ``parquet`` is refused, see
     ``visma_hrm.warehouse.files``."""

@@ -106,7 +106,7 @@ def _extract_normalize_load(
         first_load.collapse_duplicate_keys(normalized_files(pipeline), datasets, append)
     unchanged = session.count_unchanged(sorted({e.dataset for e in exports}, key=str))
     reporter.info(f"Loading into {session.label} (dlt load)")
-    pipeline.load()
+    pipeline.load(workers=session.load_workers)
     return unchanged
 
 

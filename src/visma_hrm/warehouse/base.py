@@ -203,6 +203,10 @@ class Session(ABC):
     """Whether removed values can be erased from the destination's own bytes here (a DuckDB
     file compacted, Delta files vacuumed); a server keeps its own copies (docs/privacy.md)."""
 
+    load_workers: ClassVar[int] = 20
+    """How many of dlt's load jobs (one per table file) run at once: dlt's default, but for a
+    destination whose memory is the run's own (DuckDB)."""
+
     def __init__(self, pipeline: dlt.Pipeline) -> None:
         self.pipeline = pipeline
         self.prepared = Prepared()

@@ -124,6 +124,11 @@ class DuckDbSession(SqlSession):
 
     appends_first_loads = True
     erases_bytes = True
+    load_workers = 1
+    """One table at a time: dlt's load jobs share the run's connection and its memory limit, and
+    three jobs at once ran out of 128 MB where each alone loaded in it (DuckDB 1.5 and 2.0:
+    three 750,000-row, 88-column Parquet files into one file, BENCHMARKS.md). DuckDB loads on
+    one thread anyway (``connection_config``)."""
 
     def __init__(self, pipeline: dlt.Pipeline, owner: DuckDbWarehouse | None = None) -> None:
         super().__init__(pipeline)

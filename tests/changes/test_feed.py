@@ -279,6 +279,40 @@ def test_a_run_that_dies_inside_the_feed_step_leaves_no_half_and_no_double(
     assert added and len({r["event_id"] for r in _feed(settings)}) == len(_feed(settings))
 
 
+def test_a_run_that_dies_after_some_batches_resumes_with_each_event_once(
+    sb: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each batch of persons commits its events, seen-state and digests together: a run
+    that dies in its third batch keeps the first two, and the next run derives only what was
+    left and ends with the same events as a run that never died."""
+    from visma_hrm.sync.steps import changes, feed_scope
+
+    monkeypatch.setattr(feed_scope, "BATCH_PERSONS", 7)
+    clean = sandbox_settings(sb, tmp_path / "clean", change_feed=True)
+    settings = sandbox_settings(sb, tmp_path / "dying", change_feed=True)
+    original = changes._replace_seen
+    calls = []
+
+    def dying_in_the_third_batch(*args: Any) -> None:
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("killed in the third batch")
+        original(*args)
+
+    monkeypatch.setattr(changes, "_replace_seen", dying_in_the_third_batch)
+    with pytest.raises(RuntimeError, match="third batch"):
+        sync(SyncSettings(settings))
+    kept = _feed(settings)
+    assert kept, "the first two batches' events were lost"
+    monkeypatch.setattr(changes, "_replace_seen", original)
+    _sync(settings)
+    _sync(clean)
+    resumed, whole = _feed(settings), _feed(clean)
+    assert len({r["event_id"] for r in resumed}) == len(resumed)
+    assert {r["event_id"] for r in resumed} == {r["event_id"] for r in whole}
+    assert len(kept) < len(resumed)
+
+
 def test_columns_excluded_later_never_reach_the_feed(sb: Sandbox, tmp_path: Path) -> None:
     """Excluding contact data later empties it in stored rows; the feed must not report that
     as personal data changes carrying the old values."""

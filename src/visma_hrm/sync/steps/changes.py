@@ -13,10 +13,14 @@ Derived after each load from the rows in the destination, never from the API's d
   last sync saw: either is a personal data change;
 * a row marked deleted (``_visma_deleted``, complete full exports only) is a record deletion.
 
-Every event has a deterministic ``event_id``; new events and the new ``_visma_changes_seen``
-(what this sync saw) are written in one transaction, so a re-run or a killed run adds no
-duplicate and a missed night loses no new version. Columns the user keeps out are neither
-compared nor stored, and ``purge_columns`` takes them out of events stored before.
+Every event has a deterministic ``event_id``; a batch's new events, its new
+``_visma_changes_seen`` (what this sync saw) and its digests are written in one transaction, so
+a re-run or a killed run adds no duplicate and a missed night loses no new version: a batch
+not committed keeps its old digests and is derived again next time. One transaction a batch,
+not one for the whole feed: DuckDB holds what a transaction wrote in memory until it commits,
+and a first feed of 100,000 employees (303,000 events) grew the run by 300 MB. Columns the
+user keeps out are neither compared nor stored, and ``purge_columns`` takes them out of events
+stored before.
 """
 
 from __future__ import annotations
@@ -170,12 +174,12 @@ def update_feed(
         persons = feed_scope.families(client, tenant, bool(stored["employees"]))
         known = _known_ids(client, tenant, "type = 'record_deleted'")
         new_deleted = {e.event_id: e for e in deleted if e.event_id not in known}
-        with client.begin_transaction():
-            _insert_events(client, list(new_deleted.values()), persons, detected_at)
-            added += len(new_deleted)
-            for _ in feed_scope.batches(client):
+        _insert_events(client, list(new_deleted.values()), persons, detected_at)
+        added += len(new_deleted)
+        for _ in feed_scope.batches(client):
+            with client.begin_transaction():
                 added += _derive_batch(client, tenant, stored, read, feed, persons, detected_at)
-            feed_scope.store(client, tenant)
+                feed_scope.store(client, tenant)
     return added
 
 

@@ -144,17 +144,18 @@ def _identity() -> str:
 
 
 def store(sql: SqlClient, tenant: str) -> None:
-    """Remember this run's digests of the employeeids in scope (gone ones are forgotten)."""
+    """Remember this run's digests of the batch's employeeids in scope (gone ones are
+    forgotten); every employeeid in scope is in one batch (``batches``)."""
     digests = sql.make_qualified_table_name(DIGEST_TABLE)
     tenant_col = sql.escape_column_name(TENANT_COLUMN)
     sql.execute_sql(
         f"DELETE FROM {digests} WHERE {tenant_col} = %s AND employeeid IN "
-        f"(SELECT employeeid FROM {SCOPE})",
+        f"(SELECT employeeid FROM {BATCH_SCOPE})",
         tenant,
     )
     sql.execute_sql(
         f"INSERT INTO {digests} SELECT %s, n.employeeid, n.digest FROM {NOW} n "
-        f"JOIN {SCOPE} s ON s.employeeid = n.employeeid",
+        f"JOIN {BATCH_SCOPE} s ON s.employeeid = n.employeeid",
         tenant,
     )
 

@@ -64,10 +64,10 @@ class Settings:
     destination_credentials: Secret | None = field(default=None, repr=False)
     """The destination's connection string, like a secret (None: dlt's own configuration)."""
     duckdb_path: Path = DEFAULT_FILE
-    duckdb_memory_limit: str = "256MB"
-    """DuckDB's memory limit for loads; beyond it DuckDB spills to disk instead of growing.
-    DuckDB 1.5 (the ``duckdb<2`` pin) could not load a 300,000-employee tenant's contracts (89
-    columns) in 128 MB; it did in 256 (BENCHMARKS.md, 2026-12-06)."""
+    duckdb_memory_limit: str = "128MB"
+    """DuckDB's memory limit for a run; beyond it DuckDB spills to disk instead of growing. A
+    300,000-employee tenant, history and the change feed on, syncs in 128 MB (BENCHMARKS.md,
+    2026-12-06: one load job at a time, and the feed's scope in aggregates)."""
     table_format: str | None = None
     """Filesystem destination only: ``delta`` (the default there); ``parquet`` is refused, see
     ``visma_hrm.warehouse.files``."""

@@ -3,7 +3,7 @@
 The run holds one DuckDB connection from the load to its last step. DuckDB keeps what a
 transaction wrote in memory until a checkpoint moves it to the file, so without one between
 the load and the steps, an incremental run over 20,000 employees held most of 128 MB (the
-default then) before history began and failed in its first join (found by the bench). The test
+default) before history began and failed in its first join (found by the bench). The test
 runs what a user runs: the CLI, a memory limit set as users set it, a full sync, a day later an
 incremental one.
 """
@@ -31,7 +31,7 @@ def test_an_incremental_run_of_20000_employees_with_history_and_feed_fits_in_128
             tmp_path,
             VISMA_HRM_HISTORY="all",
             VISMA_HRM_CHANGE_FEED="true",
-            VISMA_HRM_DUCKDB_MEMORY_LIMIT="128MB",  # the default before 256 MB, kept by users
+            VISMA_HRM_DUCKDB_MEMORY_LIMIT="128MB",  # the default, set as users set it
         )
         full = cli_process(["sync", "--json", "--full-refresh"], env, tmp_path)
         assert full.returncode == 0, full.stdout + full.stderr[-2000:]

@@ -47,7 +47,7 @@ from visma_hrm.warehouse.duckdb_errors import lock_holder
 
 PROBE_TIMEOUT_S = 3.0
 OUT_OF_MEMORY_HINT = (
-    "DuckDB needed more memory than duckdb_memory_limit allows (256MB by default): raise it "
+    "DuckDB needed more memory than duckdb_memory_limit allows (128MB by default): raise it "
     "in visma-hrm.toml or VISMA_HRM_DUCKDB_MEMORY_LIMIT, e.g. to 512MB, and run again; what "
     "was loaded is kept"
 )

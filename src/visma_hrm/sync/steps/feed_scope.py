@@ -41,6 +41,16 @@ PERSONS, BATCH_FAMILY, BATCH_SCOPE = (
 )
 """Temporary tables: every employeeid to read with its batch, and one batch's employeeids
 (all of its persons', and those of them in scope)."""
+_SCRATCH = (
+    (NOW, "employeeid TEXT, digest TEXT"),
+    (SCOPE, "employeeid TEXT"),
+    (FAMILY, "employeeid TEXT, person_key TEXT"),
+    (GROUPED, "employeeid TEXT, identity TEXT"),
+    (PERSONS, "employeeid TEXT, batch BIGINT"),
+    (BATCH_FAMILY, "employeeid TEXT"),
+    (BATCH_SCOPE, "employeeid TEXT"),
+)
+"""Every temporary table with its columns, made (or emptied) by ``prepare``."""
 BATCH_PERSONS = 1_000
 """Persons read and derived at a time, on average: about 20 MB of Python objects, four
 statements each."""
@@ -54,15 +64,7 @@ def prepare(sql: SqlClient, tenant: str, tables: dict[str, list[str]], mark: str
     """
     digests = sql.make_qualified_table_name(DIGEST_TABLE)
     sql.execute_sql(f"CREATE TABLE IF NOT EXISTS {digests} ({_DIGEST_DDL})")
-    for name, columns in ((NOW, "employeeid TEXT, digest TEXT"), (SCOPE, "employeeid TEXT")):
-        sql.execute_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} ({columns})")
-        sql.execute_sql(f"DELETE FROM {name}")
-    sql.execute_sql(
-        f"CREATE TEMPORARY TABLE IF NOT EXISTS {FAMILY} (employeeid TEXT, person_key TEXT)"
-    )
-    sql.execute_sql(f"DELETE FROM {FAMILY}")
-    for name in (PERSONS, BATCH_FAMILY, BATCH_SCOPE):
-        columns = "employeeid TEXT, batch BIGINT" if name == PERSONS else "employeeid TEXT"
+    for name, columns in _SCRATCH:
         sql.execute_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} ({columns})")
         sql.execute_sql(f"DELETE FROM {name}")
     rows = " UNION ALL ".join(
@@ -128,10 +130,6 @@ def families(sql: SqlClient, tenant: str, has_employees: bool) -> dict[str, str]
         params.append(tenant)
         identity = f"coalesce(e.identity, {identity})"
     sql.execute_sql(
-        f"CREATE TEMPORARY TABLE IF NOT EXISTS {GROUPED} (employeeid TEXT, identity TEXT)"
-    )
-    sql.execute_sql(f"DELETE FROM {GROUPED}")
-    sql.execute_sql(
         f"INSERT INTO {GROUPED} SELECT i.employeeid, {identity} FROM ({ids}) i {newest}", *params
     )
     first = "substr(min(lpad(CAST(length(employeeid) AS VARCHAR), 6, '0') || employeeid), 7)"
@@ -191,12 +189,14 @@ def batches(sql: SqlClient) -> Iterator[None]:
         f"(SELECT employeeid FROM {FAMILY})"
     )
     how_many = count(sql, f"SELECT count(DISTINCT person) FROM ({persons}) p")
-    buckets = max(1, -(-how_many // int(BATCH_PERSONS)))
+    if not how_many:
+        return
+    buckets = -(-how_many // int(BATCH_PERSONS))
     sql.execute_sql(
         f"INSERT INTO {PERSONS} SELECT employeeid, {bucket(sql, 'person', buckets)} "
         f"FROM ({persons}) p"
     )
-    for batch in range(buckets if how_many else 0):
+    for batch in range(buckets):
         sql.execute_sql(f"DELETE FROM {BATCH_FAMILY}")
         sql.execute_sql(f"DELETE FROM {BATCH_SCOPE}")
         sql.execute_sql(

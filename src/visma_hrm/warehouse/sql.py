@@ -30,7 +30,15 @@ from visma_hrm.warehouse.base import Session
 from visma_hrm.warehouse.reading import is_duckdb_connection
 from visma_hrm.warehouse.runs import RunRecord
 
-__all__ = ["SqlClient", "SqlSession", "bucket", "count", "group_digest", "stored_columns"]
+__all__ = [
+    "SqlClient",
+    "SqlSession",
+    "bucket",
+    "count",
+    "group_digest",
+    "look_up_by",
+    "stored_columns",
+]
 
 
 def stored_columns(sql: SqlClient, table: str) -> list[str]:
@@ -75,6 +83,18 @@ def bucket(sql: SqlClient, column: str, buckets: int) -> str:
         return f"CAST(hash({column}) % {int(buckets)} AS BIGINT)"
     # the first 28 bits of the md5: a positive int on PostgreSQL
     return f"mod(('x0' || substr(md5({column}), 1, 7))::bit(32)::int, {int(buckets)})"
+
+
+def look_up_by(sql: SqlClient, table: str, column: str) -> None:
+    """Make reading the rows of one ``column`` value from ``table`` (a table written in that
+    column's order) cost those rows, not the table.
+
+    DuckDB needs nothing: it skips every block whose smallest and largest value (its zone map)
+    leave the value out, which on a table in the column's order is all but the value's own
+    blocks. A server reads the table in no particular order, so it gets an index.
+    """
+    if not is_duckdb_connection(sql.native_connection):
+        sql.execute_sql(f"CREATE INDEX ON {table} ({sql.escape_column_name(column)})")
 
 
 class SqlSession(Session):

@@ -95,6 +95,7 @@ _DDL = {
     "employeeid TEXT, seen TEXT",
 }
 _SEEN_FIELDS = ("tenant_id", "dataset", "row_key", "employeeid", "seen")
+_SEEN_READ = ("dataset", "row_key", "seen")
 
 
 @dataclass(frozen=True)
@@ -176,17 +177,39 @@ def update_feed(
         new_deleted = {e.event_id: e for e in deleted if e.event_id not in known}
         _insert_events(client, list(new_deleted.values()), persons, detected_at)
         added += len(new_deleted)
-        for _ in feed_scope.batches(client):
+        batches = feed_scope.batches(client)
+        _stage(client, tenant, stored, read, feed)
+        for batch in range(batches):
+            feed_scope.enter(client, batch)
             with client.begin_transaction():
-                added += _derive_batch(client, tenant, stored, read, feed, persons, detected_at)
+                added += _derive_batch(client, batch, tenant, read, feed, persons, detected_at)
                 feed_scope.store(client, tenant)
     return added
 
 
-def _derive_batch(
+def _stage(
     client: SqlClient,
     tenant: str,
     stored: Mapping[str, list[str]],
+    read: Mapping[str, list[str]],
+    feed: _FeedSettings,
+) -> None:
+    """Copy what the batches read, in batch order (``feed_scope.stage``): the contracts of
+    every employeeid of the persons in scope (a start is a rehire when another contract of the
+    person ended before it), the rest of the employeeids in scope only."""
+    feed_scope.stage(client, tenant, "contracts", _row_columns(stored["contracts"]), True)
+    if stored["employees"]:
+        feed_scope.stage(client, tenant, "employees", _row_columns(stored["employees"]))
+    for dataset in (d for d in UDF_DATASETS if d in read) if feed.custom_fields else ():
+        feed_scope.stage(client, tenant, dataset, _row_columns(read[dataset]))
+    feed_scope.stage(client, tenant, SEEN_TABLE, _SEEN_READ)
+    feed_scope.stage(client, tenant, CHANGES_TABLE, ("event_id",))
+
+
+def _derive_batch(
+    client: SqlClient,
+    batch: int,
+    tenant: str,
     read: Mapping[str, list[str]],
     feed: _FeedSettings,
     persons: dict[str, str],
@@ -194,22 +217,18 @@ def _derive_batch(
 ) -> int:
     """Derive and store the events of the batch's employeeids in scope; how many were new."""
     scope = feed_scope.members(client)
-    family = _rows(client, "contracts", stored["contracts"], tenant, feed_scope.in_family())
+    family = _rows(client, "contracts", batch)
     contracts = [c for c in family if str(c["employeeid"]) in scope]
-    employees = (
-        _rows(client, "employees", stored["employees"], tenant, feed_scope.in_scope())
-        if stored["employees"]
-        else []
-    )
-    seen = _seen(client, tenant)
+    employees = _rows(client, "employees", batch) if "employees" in read else []
+    seen = _seen(client, batch)
     events, now_seen = derive(
         tenant, contracts, employees, seen, feed.ignored, feed.opted, persons=persons, others=family
     )
-    events += _field_events(client, tenant, read, feed.custom_fields, seen, now_seen)
-    known = _known_ids(client, tenant, feed_scope.in_scope())
+    events += _field_events(client, tenant, batch, read, feed.custom_fields, seen, now_seen)
+    known = {str(r["event_id"]) for r in feed_scope.staged(client, CHANGES_TABLE, batch)}
     new = {e.event_id: e for e in events if e.event_id not in known}
     _insert_events(client, list(new.values()), persons, detected_at)
-    _replace_seen(client, tenant, now_seen)
+    _replace_seen(client, tenant, now_seen, bool(seen))
     return len(new)
 
 
@@ -231,6 +250,7 @@ def _read_columns(
 def _field_events(
     client: SqlClient,
     tenant: str,
+    batch: int,
     read: Mapping[str, list[str]],
     fields: Sequence[str],
     seen: dict[tuple[str, str], dict[str, Any]],
@@ -240,23 +260,19 @@ def _field_events(
     none from a table whose values are kept out (``_read_columns`` leaves it out then)."""
     events: list[Event] = []
     for dataset in (d for d in UDF_DATASETS if d in read) if fields else ():
-        rows = _rows(client, dataset, read[dataset], tenant, feed_scope.in_scope())
+        rows = _rows(client, dataset, batch)
         events += custom_field_events(tenant, dataset, rows, fields, seen, now_seen)
     return events
 
 
-def _rows(
-    client: SqlClient, table: str, stored: list[str], tenant: str, where: str
-) -> list[dict[str, Any]]:
-    """The rows of ``table`` the feed reads, of the employeeids ``where`` names."""
-    columns = [*_wanted(stored), DELETED_COLUMN]
-    select = ", ".join(client.escape_column_name(c) for c in columns)
-    name = client.make_qualified_table_name(table)
-    tenant_col = client.escape_column_name(TENANT_COLUMN)
-    rows = client.execute_sql(
-        f"SELECT {select} FROM {name} WHERE {tenant_col} = %s AND {where}", tenant
-    )
-    return [dict(zip(columns, r, strict=True)) for r in rows or []]
+def _rows(client: SqlClient, table: str, batch: int) -> list[dict[str, Any]]:
+    """The rows of ``table`` the feed reads, of the employeeids of ``batch`` (staged)."""
+    return feed_scope.staged(client, table, batch)
+
+
+def _row_columns(stored: Sequence[str]) -> list[str]:
+    """The columns of a table's rows the feed reads: what it tracks and the deleted mark."""
+    return [*_wanted(stored), DELETED_COLUMN]
 
 
 def _wanted(stored: Sequence[str]) -> list[str]:
@@ -277,14 +293,13 @@ def _wanted(stored: Sequence[str]) -> list[str]:
     return [c for c in dict.fromkeys(wanted) if c in stored]
 
 
-def _seen(client: SqlClient, tenant: str) -> dict[tuple[str, str], dict[str, Any]]:
-    name = client.make_qualified_table_name(SEEN_TABLE)
-    rows = client.execute_sql(
-        f"SELECT dataset, row_key, seen FROM {name} WHERE tenant_id = %s "
-        f"AND {feed_scope.in_scope()}",
-        tenant,
-    )
-    return {(str(d), str(k)): json.loads(s) if s else {} for d, k, s in rows or []}
+def _seen(client: SqlClient, batch: int) -> dict[tuple[str, str], dict[str, Any]]:
+    """What the last sync saw of the batch's employeeids in scope (staged)."""
+    rows = feed_scope.staged(client, SEEN_TABLE, batch)
+    return {
+        (str(r["dataset"]), str(r["row_key"])): json.loads(r["seen"]) if r["seen"] else {}
+        for r in rows
+    }
 
 
 def _known_ids(client: SqlClient, tenant: str, where: str) -> set[str]:
@@ -356,12 +371,18 @@ def _insert_events(
 
 
 def _replace_seen(
-    client: SqlClient, tenant: str, now_seen: dict[tuple[str, str], dict[str, Any]]
+    client: SqlClient,
+    tenant: str,
+    now_seen: dict[tuple[str, str], dict[str, Any]],
+    had_seen: bool,
 ) -> None:
+    """Store what this sync saw of the batch's employeeids in scope, in place of what the last
+    one saw (``had_seen``: whether it saw any of them; if not, there is nothing to delete)."""
     name = client.make_qualified_table_name(SEEN_TABLE)
-    client.execute_sql(
-        f"DELETE FROM {name} WHERE tenant_id = %s AND {feed_scope.in_scope()}", tenant
-    )
+    if had_seen:
+        client.execute_sql(
+            f"DELETE FROM {name} WHERE tenant_id = %s AND {feed_scope.in_scope()}", tenant
+        )
     rows = [
         (tenant, dataset, row_key, row_key.split("|", 1)[0], json.dumps(seen, sort_keys=True))
         for (dataset, row_key), seen in now_seen.items()

@@ -20,7 +20,7 @@ import pytest
 from tests.support.postgres_server import PostgresServer
 from tests.support.runs import run_sync
 from tests.support.settings import sandbox_settings
-from tests.support.tables import fetch_rows
+from tests.support.tables import duckdb_query, fetch_rows
 from tests.support.truth import canon, canon_row, key_of
 from visma_hrm.catalog import DATASETS, TENANT_COLUMN, ColumnType
 from visma_hrm.config import Settings
@@ -157,6 +157,33 @@ def test_a_run_killed_in_the_history_step_is_finished_by_the_next(
         exp.observe(full=False)
     run_sync(settings)  # the rows are loaded already: this run finishes the history
     _assert_history(settings, expected, "after the killed run")
+
+
+def test_a_version_deleted_behind_the_connectors_back_opens_again(
+    sb: Sandbox, tmp_path: Path
+) -> None:
+    """A run compares only the rows loaded since the last one, trusting that every run leaves
+    one open version per live row. A run that finds fewer (an open version deleted by hand)
+    compares every row instead, so the missing version opens again (from the moment its row
+    was last loaded: the one it had is lost) rather than staying missing for good."""
+    settings = sandbox_settings(sb, tmp_path, history=HISTORY)
+    _run_rounds(sb, settings)
+    key = "tenant_id || '|' || employeeid || '|' || contractid || '|' || subcontractid"
+    duckdb_query(
+        settings.duckdb_path,
+        f"DELETE FROM visma_hrm.contracts_history WHERE valid_to IS NULL AND {key} = "
+        f"(SELECT min({key}) FROM visma_hrm.contracts_history WHERE valid_to IS NULL)",
+    )
+    report = run_sync(settings)
+    assert "contracts_history: 1 version(s) opened, 0 closed" in report.notes, report.notes
+    live = duckdb_query(
+        settings.duckdb_path, f"SELECT {key} FROM visma_hrm.contracts WHERE NOT _visma_deleted"
+    )
+    versions = duckdb_query(
+        settings.duckdb_path,
+        f"SELECT {key} FROM visma_hrm.contracts_history WHERE valid_to IS NULL",
+    )
+    assert sorted(live) == sorted(versions)
 
 
 def test_history_switched_on_later_starts_from_the_loaded_rows(sb: Sandbox, tmp_path: Path) -> None:

@@ -38,6 +38,7 @@ __all__ = [
     "group_digest",
     "look_up_by",
     "stored_columns",
+    "written",
 ]
 
 
@@ -56,6 +57,17 @@ def count(sql: SqlClient, query: str, *args: Any) -> int:
     """The first value of the first row of a ``SELECT count(...)`` (0 when no row came)."""
     rows = sql.execute_sql(query, *args)
     return int(rows[0][0]) if rows else 0
+
+
+def written(sql: SqlClient, statement: str, *args: Any) -> int:
+    """Run an ``INSERT``, ``UPDATE`` or ``DELETE``; how many rows it wrote. DuckDB answers
+    with a row holding the count, a server's cursor keeps it: no second statement counts the
+    same rows again (a first history run of 300,000 employees spent 4 s counting its copies)."""
+    with sql.execute_query(statement, *args) as cursor:
+        if is_duckdb_connection(sql.native_connection):
+            rows = cursor.fetchall()
+            return int(rows[0][0]) if rows else 0
+        return max(int(cursor.native_cursor.rowcount), 0)
 
 
 def group_digest(sql: SqlClient, column: str) -> str:

@@ -11,9 +11,12 @@ version). It is kept after each load by comparing the current table with the ope
   never retired: the evidence rule of deletions holds for history too.
 
 Each open version remembers when the current row was last compared with it
-(``_visma_seen_at``, the row's ``_visma_synced_at`` then): a row the run did not touch has the
-same sync moment and is not compared column by column again, so an incremental run's history
-work follows the rows it loaded (and the rows deletions marked), not the size of the table.
+(``_visma_seen_at``, the row's ``_visma_synced_at`` then). A live row whose sync moment is among
+its tenant's open versions' moments was compared when it was loaded and not loaded since: it is
+left out before any join (``_Sql.look_at``), so an incremental run's history work follows the
+rows it loaded (and the rows deletions marked), not the size of the table. Every run leaves one
+open version per live row; a run that finds otherwise (a table changed behind the connector's
+back) compares every row, as a run without moments would.
 
 Validity is the moment of the export that delivered the value: its ``changeTimestampBefore``
 (kept per export in ``_visma_sync_state``; the sync's start when that row is missing), so a
@@ -45,7 +48,7 @@ from visma_hrm.catalog import (
 from visma_hrm.messages import Note
 from visma_hrm.sync.plan import RunPlan
 from visma_hrm.sync.steps.base import StepContext, StepResult
-from visma_hrm.warehouse.sql import SqlClient, stored_columns
+from visma_hrm.warehouse.sql import SqlClient, count, stored_columns, written
 
 HISTORY_SUFFIX = "_history"
 VALID_FROM = "valid_from"
@@ -108,15 +111,18 @@ def update_history(client: SqlClient, dataset: Dataset, tenants: Sequence[str]) 
     with client.begin_transaction():
         sql.ensure_table(stored)
         moments = sql.export_moments()
-        closed = sum(
-            sql.close(tenant, at, moments.get((tenant, at), at))
-            for tenant, at in sql.to_close(tenants)
-        )
-        opened = sum(
-            sql.open(tenant, at, moments.get((tenant, at), at))
-            for tenant, at in sql.to_open(tenants)
-        )
-        sql.mark_seen(tenants)
+        if not sql.versioned(tenants):  # no open version (history just switched on): all open
+            opened = sum(
+                sql.open(t, at, moments.get((t, at), at), versioned=False)
+                for t, at in sql.to_open_unversioned(tenants)
+            )
+            return HistoryCount(dataset.name, opened, 0)
+        sql.look_at(tenants, every_row=False)
+        opened, closed = sql.catch_up(tenants, moments)
+        if not sql.one_open_version_a_row(tenants):
+            sql.look_at(tenants, every_row=True)
+            more_opened, more_closed = sql.catch_up(tenants, moments)
+            opened, closed = opened + more_opened, closed + more_closed
     return HistoryCount(dataset.name, opened, closed)
 
 
@@ -127,6 +133,11 @@ _CANDIDATES = "visma_history_candidates"
 before the wide comparison: given as a subquery, DuckDB planned the comparison's join of the
 whole current table with the whole history first, and at 300,000 employees (2.8 million
 custom field rows) that ran out of 128 MB on an incremental run."""
+
+
+_LOOKED_AT = "visma_history_looked_at"
+"""Temporary table: the keys, sync moments and deleted marks of the rows this run compares
+with their open versions (``_Sql.look_at``)."""
 
 
 class _Sql:
@@ -192,6 +203,87 @@ class _Sql:
                 out[(str(tenant_id), _utc(synced_at))] = moment
         return out
 
+    # ------------------------------------------------------------------ rows to look at
+    def versioned(self, tenants: Sequence[str]) -> bool:
+        """Whether the tenants have any open version (none: history was just switched on)."""
+        return bool(
+            count(
+                self.client,
+                f"SELECT count(*) FROM {self.history} WHERE {self.q[VALID_TO]} IS NULL AND "
+                f"{self.q[TENANT_COLUMN]} IN ({_placeholders(tenants)})",
+                *tenants,
+            )
+        )
+
+    def look_at(self, tenants: Sequence[str], every_row: bool) -> None:
+        """Collect the rows to compare with their open versions (``_LOOKED_AT``): the deleted
+        ones and those loaded since the last run, or ``every_row``.
+
+        After a run, every live row's open version carries the row's sync moment
+        (``_visma_seen_at``): a live row whose moment is among its tenant's open versions'
+        was compared when it was loaded and not loaded since, so it has nothing to close, open
+        or mark. Leaving those rows out here makes an incremental run join the rows it loaded
+        with the history, not the whole table with it (at 300,000 employees, 2.8 million
+        custom field rows). A tenant with an open version that carries no moment (kept before
+        moments were) has all its rows compared.
+        """
+        q = self.q
+        tenant, synced, deleted = q[TENANT_COLUMN], q[SYNCED_AT_COLUMN], q[DELETED_COLUMN]
+        of_tenants = f"t.{tenant} IN ({_placeholders(tenants)})"
+        moments = (
+            f"SELECT h.{tenant} AS tenant_id, h.{q[SEEN_AT]} AS moment FROM {self.history} h "
+            f"WHERE h.{q[VALID_TO]} IS NULL AND h.{tenant} IN ({_placeholders(tenants)}) "
+            f"GROUP BY h.{tenant}, h.{q[SEEN_AT]}"
+        )
+        looked_at = (
+            ""
+            if every_row
+            else f" AND (t.{deleted} OR NOT EXISTS (SELECT 1 FROM ({moments}) m WHERE "
+            f"m.tenant_id = t.{tenant} AND m.moment = t.{synced}) OR t.{tenant} IN (SELECT "
+            f"tenant_id FROM ({moments}) n WHERE n.moment IS NULL))"
+        )
+        keys = ", ".join(f"t.{q[c]}" for c in self.dataset.key)
+        self.client.execute_sql(f"DROP TABLE IF EXISTS {_LOOKED_AT}")
+        self.client.execute_sql(
+            f"CREATE TEMPORARY TABLE {_LOOKED_AT} AS SELECT {keys}, t.{synced}, "
+            f"t.{deleted} FROM {self.table} t WHERE {of_tenants}{looked_at}",
+            *tenants,
+            *([] if every_row else [*tenants, *tenants]),
+        )
+
+    def one_open_version_a_row(self, tenants: Sequence[str]) -> bool:
+        """Whether the tenants have as many open versions as live rows, as every run leaves
+        them. If not (a table changed behind the connector's back), a row left out as compared
+        may not have been, and the run compares every row."""
+        tenant, valid_to = self.q[TENANT_COLUMN], self.q[VALID_TO]
+        of_tenants = f"{tenant} IN ({_placeholders(tenants)})"
+        live = count(
+            self.client,
+            f"SELECT count(*) FROM {self.table} WHERE {of_tenants} AND NOT "
+            f"{self.q[DELETED_COLUMN]}",
+            *tenants,
+        )
+        versions = count(
+            self.client,
+            f"SELECT count(*) FROM {self.history} WHERE {of_tenants} AND {valid_to} IS NULL",
+            *tenants,
+        )
+        return live == versions
+
+    def catch_up(
+        self, tenants: Sequence[str], moments: dict[tuple[str, dt.datetime], dt.datetime]
+    ) -> tuple[int, int]:
+        """Close, open and mark versions for the rows looked at; (opened, closed)."""
+        closed = sum(
+            self.close(tenant, at, moments.get((tenant, at), at)) for tenant, at in self.to_close()
+        )
+        opened = sum(
+            self.open(tenant, at, moments.get((tenant, at), at))
+            for tenant, at in self.to_open_looked_at()
+        )
+        self.mark_seen()
+        return opened, closed
+
     # ------------------------------------------------------------------ close
     def _differs(self, current: str, version: str) -> str:
         same = " AND ".join(
@@ -225,16 +317,14 @@ class _Sql:
             f"AND ({current}.{self.q[DELETED_COLUMN]} OR {changed})"
         )
 
-    def to_close(self, tenants: Sequence[str]) -> list[tuple[str, dt.datetime]]:
+    def to_close(self) -> list[tuple[str, dt.datetime]]:
         """Collect the open versions to close (their keys and closing moments) in a temporary
         table; the (tenant, moment) pairs among them. Closing then joins the history with that
         table alone, not again with the whole current table per moment."""
         tenant = self.q[TENANT_COLUMN]
         keys = ", ".join(f"t.{self.q[c]} AS {self.q[c]}" for c in self.dataset.key)
         self.client.execute_sql(f"DROP TABLE IF EXISTS {_CANDIDATES}")
-        self.client.execute_sql(
-            f"CREATE TEMPORARY TABLE {_CANDIDATES} AS {self._candidates(tenants)}", *tenants
-        )
+        self.client.execute_sql(f"CREATE TEMPORARY TABLE {_CANDIDATES} AS {self._candidates()}")
         self.client.execute_sql(f"DROP TABLE IF EXISTS {_CLOSING}")
         self.client.execute_sql(
             f"CREATE TEMPORARY TABLE {_CLOSING} AS SELECT {keys}, "
@@ -246,27 +336,25 @@ class _Sql:
         rows = self.client.execute_sql(f"SELECT DISTINCT {tenant}, closing_at FROM {_CLOSING}")
         return [(str(t), _utc(at)) for t, at in rows or []]
 
-    def _candidates(self, tenants: Sequence[str]) -> str:
-        """The keys whose open version may close: deleted, or loaded again since compared. A
-        join on the keys and these few columns; the full comparison of every value then joins
-        these keys alone (at 100,000 employees the wide join of both whole tables ran out of
-        DuckDB's 128 MB; an incremental run's candidates are a few hundred)."""
+    def _candidates(self) -> str:
+        """The keys whose open version may close: deleted, or loaded again since compared,
+        among the rows looked at. A join on the keys and these few columns; the full comparison
+        of every value then joins these keys alone (at 100,000 employees the wide join of both
+        whole tables ran out of DuckDB's 128 MB; an incremental run's candidates are a few
+        hundred)."""
         q = self.q
-        keys = ", ".join(f"t.{q[c]}" for c in self.dataset.key)
+        keys = ", ".join(f"r.{q[c]}" for c in self.dataset.key)
         return (
-            f"SELECT {keys} FROM {self.table} t JOIN {self.history} h ON "
-            f"{self._same_key('t', 'h')} AND h.{q[VALID_TO]} IS NULL AND (t.{q[DELETED_COLUMN]} "
-            f"OR {self._touched('t', 'h')}) WHERE t.{q[TENANT_COLUMN]} IN "
-            f"({_placeholders(tenants)})"
+            f"SELECT {keys} FROM {_LOOKED_AT} r JOIN {self.history} h ON "
+            f"{self._same_key('r', 'h')} AND h.{q[VALID_TO]} IS NULL AND (r.{q[DELETED_COLUMN]} "
+            f"OR {self._touched('r', 'h')})"
         )
 
     def close(self, tenant: str, at: dt.datetime, moment: dt.datetime) -> int:
         """Close the collected open versions of ``tenant`` whose closing moment is ``at``."""
         of_pair = f"c.{self.q[TENANT_COLUMN]} = %s AND c.closing_at = %s"
-        found = self.client.execute_sql(
-            f"SELECT count(*) FROM {_CLOSING} c WHERE {of_pair}", tenant, at
-        )
-        self.client.execute_sql(
+        return written(
+            self.client,
             f"UPDATE {self.history} SET {self.q[VALID_TO]} = %s FROM {_CLOSING} c "
             f"WHERE {self._same_key('c', self.history)} AND {self.history}.{self.q[VALID_TO]} "
             f"IS NULL AND {of_pair}",
@@ -274,7 +362,6 @@ class _Sql:
             tenant,
             at,
         )
-        return int(found[0][0]) if found else 0
 
     # ------------------------------------------------------------------ open
     def _unversioned(self, current: str) -> str:
@@ -284,47 +371,54 @@ class _Sql:
             f"(SELECT 1 FROM {self.history} h WHERE {open_version})"
         )
 
-    def to_open(self, tenants: Sequence[str]) -> list[tuple[str, dt.datetime]]:
+    def to_open_unversioned(self, tenants: Sequence[str]) -> list[tuple[str, dt.datetime]]:
+        """The (tenant, sync moment) pairs of the live rows, of tenants without any version."""
         tenant, synced = self.q[TENANT_COLUMN], self.q[SYNCED_AT_COLUMN]
         rows = self.client.execute_sql(
             f"SELECT DISTINCT t.{tenant}, t.{synced} FROM {self.table} t "
-            f"WHERE t.{tenant} IN ({_placeholders(tenants)}) AND {self._unversioned('t')}",
+            f"WHERE t.{tenant} IN ({_placeholders(tenants)}) AND NOT t.{self.q[DELETED_COLUMN]}",
             *tenants,
         )
         return [(str(t), _utc(at)) for t, at in rows or []]
 
-    def open(self, tenant: str, at: dt.datetime, moment: dt.datetime) -> int:
+    def to_open_looked_at(self) -> list[tuple[str, dt.datetime]]:
+        """The (tenant, sync moment) pairs of the live rows looked at without an open version
+        (a row left out has its open version)."""
+        tenant, synced = self.q[TENANT_COLUMN], self.q[SYNCED_AT_COLUMN]
+        rows = self.client.execute_sql(
+            f"SELECT DISTINCT r.{tenant}, r.{synced} FROM {_LOOKED_AT} r "
+            f"WHERE {self._unversioned('r')}"
+        )
+        return [(str(t), _utc(at)) for t, at in rows or []]
+
+    def open(
+        self, tenant: str, at: dt.datetime, moment: dt.datetime, versioned: bool = True
+    ) -> int:
+        """Open a version of each live row of ``tenant`` loaded at ``at`` that has no open
+        version (``versioned`` false: the tenant has none at all, nothing to look up)."""
         columns = ", ".join(self.q[c] for c in self.values)
         picked = ", ".join(f"t.{self.q[c]}" for c in self.values)
-        where = (
-            f"t.{self.q[TENANT_COLUMN]} = %s AND t.{self.q[SYNCED_AT_COLUMN]} = %s "
-            f"AND {self._unversioned('t')}"
-        )
-        found = self.client.execute_sql(
-            f"SELECT count(*) FROM {self.table} t WHERE {where}", tenant, at
-        )
-        self.client.execute_sql(
+        unversioned = self._unversioned("t") if versioned else f"NOT t.{self.q[DELETED_COLUMN]}"
+        return written(
+            self.client,
             f"INSERT INTO {self.history} ({columns}, {self.q[VALID_FROM]}, {self.q[VALID_TO]}, "
             f"{self.q[SEEN_AT]}) SELECT {picked}, %s, NULL, t.{self.q[SYNCED_AT_COLUMN]} "
-            f"FROM {self.table} t WHERE {where}",
+            f"FROM {self.table} t WHERE t.{self.q[TENANT_COLUMN]} = %s AND "
+            f"t.{self.q[SYNCED_AT_COLUMN]} = %s AND {unversioned}",
             moment,
             tenant,
             at,
         )
-        return int(found[0][0]) if found else 0
 
     # ------------------------------------------------------------------ seen
-    def mark_seen(self, tenants: Sequence[str]) -> None:
+    def mark_seen(self) -> None:
         """Open versions whose row was loaded again unchanged: compared now, so marked with the
         row's sync moment (the next run compares them only when it loads them again)."""
-        tenant, seen, synced = self.q[TENANT_COLUMN], self.q[SEEN_AT], self.q[SYNCED_AT_COLUMN]
+        seen, synced = self.q[SEEN_AT], self.q[SYNCED_AT_COLUMN]
         self.client.execute_sql(
-            f"UPDATE {self.history} SET {seen} = t.{synced} FROM {self.table} t "
-            f"WHERE {self._same_key('t', self.history)} AND {self.history}.{self.q[VALID_TO]} "
-            f"IS NULL AND NOT t.{self.q[DELETED_COLUMN]} "
-            f"AND {self._touched('t', self.history)} "
-            f"AND t.{tenant} IN ({_placeholders(tenants)})",
-            *tenants,
+            f"UPDATE {self.history} SET {seen} = r.{synced} FROM {_LOOKED_AT} r "
+            f"WHERE {self._same_key('r', self.history)} AND {self.history}.{self.q[VALID_TO]} "
+            f"IS NULL AND NOT r.{self.q[DELETED_COLUMN]} AND {self._touched('r', self.history)}"
         )
 
 

@@ -123,6 +123,7 @@ def update_history(client: SqlClient, dataset: Dataset, tenants: Sequence[str]) 
             sql.look_at(tenants, every_row=True)
             more_opened, more_closed = sql.catch_up(tenants, moments)
             opened, closed = opened + more_opened, closed + more_closed
+        sql.forget_looked_at()
     return HistoryCount(dataset.name, opened, closed)
 
 
@@ -250,6 +251,11 @@ class _Sql:
             *tenants,
             *([] if every_row else [*tenants, *tenants]),
         )
+
+    def forget_looked_at(self) -> None:
+        """Drop the run's temporary tables: every row's keys when every row was looked at."""
+        for table in (_LOOKED_AT, _CLOSING):
+            self.client.execute_sql(f"DROP TABLE IF EXISTS {table}")
 
     def one_open_version_a_row(self, tenants: Sequence[str]) -> bool:
         """Whether the tenants have as many open versions as live rows, as every run leaves

@@ -172,18 +172,22 @@ def update_feed(
         in_scope = feed_scope.prepare(client, tenant, read, mark)
         if not in_scope and not deleted:
             continue
-        persons = feed_scope.families(client, tenant, bool(stored["employees"]))
-        known = _known_ids(client, tenant, "type = 'record_deleted'")
-        new_deleted = {e.event_id: e for e in deleted if e.event_id not in known}
-        _insert_events(client, list(new_deleted.values()), persons, detected_at)
-        added += len(new_deleted)
+        feed_scope.families(client, tenant, bool(stored["employees"]))
         batches = feed_scope.batches(client)
-        _stage(client, tenant, stored, read, feed)
+        known = _known_ids(client, tenant, "type = 'record_deleted'")
+        new_deleted = [
+            e for e in {e.event_id: e for e in deleted}.values() if e.event_id not in known
+        ]
+        whose = feed_scope.person_keys(client, {str(e.employeeid) for e in new_deleted})
+        _insert_events(client, new_deleted, whose, detected_at)
+        added += len(new_deleted)
+        staged = _stage(client, tenant, stored, read, feed)
         for batch in range(batches):
             feed_scope.enter(client, batch)
             with client.begin_transaction():
-                added += _derive_batch(client, batch, tenant, read, feed, persons, detected_at)
+                added += _derive_batch(client, batch, tenant, read, feed, detected_at)
                 feed_scope.store(client, tenant)
+        feed_scope.unstage(client, staged)
     return added
 
 
@@ -193,17 +197,21 @@ def _stage(
     stored: Mapping[str, list[str]],
     read: Mapping[str, list[str]],
     feed: _FeedSettings,
-) -> None:
+) -> list[str]:
     """Copy what the batches read, in batch order (``feed_scope.stage``): the contracts of
     every employeeid of the persons in scope (a start is a rehire when another contract of the
-    person ended before it), the rest of the employeeids in scope only."""
+    person ended before it), the rest of the employeeids in scope only. The tables copied."""
     feed_scope.stage(client, tenant, "contracts", _row_columns(stored["contracts"]), True)
+    staged = ["contracts"]
     if stored["employees"]:
         feed_scope.stage(client, tenant, "employees", _row_columns(stored["employees"]))
+        staged.append("employees")
     for dataset in (d for d in UDF_DATASETS if d in read) if feed.custom_fields else ():
         feed_scope.stage(client, tenant, dataset, _row_columns(read[dataset]))
+        staged.append(dataset)
     feed_scope.stage(client, tenant, SEEN_TABLE, _SEEN_READ)
     feed_scope.stage(client, tenant, CHANGES_TABLE, ("event_id",))
+    return [*staged, SEEN_TABLE, CHANGES_TABLE]
 
 
 def _derive_batch(
@@ -212,11 +220,11 @@ def _derive_batch(
     tenant: str,
     read: Mapping[str, list[str]],
     feed: _FeedSettings,
-    persons: dict[str, str],
     detected_at: dt.datetime,
 ) -> int:
     """Derive and store the events of the batch's employeeids in scope; how many were new."""
     scope = feed_scope.members(client)
+    persons = feed_scope.batch_persons(client, batch)
     family = _rows(client, "contracts", batch)
     contracts = [c for c in family if str(c["employeeid"]) in scope]
     employees = _rows(client, "employees", batch) if "employees" in read else []

@@ -38,9 +38,9 @@ NOW, SCOPE, FAMILY = "visma_feed_now", "visma_feed_scope", "visma_feed_family"
 GROUPED = "visma_feed_grouped"
 """Temporary table: every employeeid of the tenant with its person's identity (``families``)."""
 PERSONS, BATCH_SCOPE = "visma_feed_persons", "visma_feed_batch_scope"
-"""Temporary tables: every employeeid to read, with its batch, whether it is in scope, whether
-a digest of it is stored and its digest now (in batch order, ``batches``); the employeeids in
-scope of the batch at hand, with the latter two (``enter``)."""
+"""Temporary tables: every employeeid to read, with its person's key, its batch, whether it is
+in scope, whether a digest of it is stored and its digest now (in batch order, ``batches``);
+the employeeids in scope of the batch at hand, with the latter two (``enter``)."""
 STAGED = "visma_feed_rows_"
 """Prefix of the temporary tables holding what the feed reads of a table, in batch order
 (``stage``)."""
@@ -99,8 +99,10 @@ def _row_digests(sql: SqlClient, table: str, columns: Sequence[str], mark: str) 
     )
 
 
-def families(sql: SqlClient, tenant: str, has_employees: bool) -> dict[str, str]:
-    """employeeid -> person key, for the employeeids in scope and everyone of their persons.
+def families(sql: SqlClient, tenant: str, has_employees: bool) -> None:
+    """Fill ``FAMILY``: employeeid -> person key, for the employeeids in scope and everyone of
+    their persons (read a batch at a time, ``batch_persons``: a first run's map of every
+    employee held 345,000 entries in Python at 300,000 employees).
 
     The analytics' grouping: the newest employee record's initials (without dots and spaces),
     gender, birth date and birth name, all present, make a person; its key is its shortest,
@@ -142,8 +144,6 @@ def families(sql: SqlClient, tenant: str, has_employees: bool) -> dict[str, str]
         "GROUP BY identity) k ON k.identity = g.identity"
     )
     sql.execute_sql(f"DELETE FROM {GROUPED}")
-    rows = sql.execute_sql(f"SELECT employeeid, person_key FROM {FAMILY}")
-    return {str(e): str(k) for e, k in rows or []}
 
 
 def _identity() -> str:
@@ -195,7 +195,7 @@ def batches(sql: SqlClient) -> int:
     buckets = -(-how_many // int(BATCH_PERSONS))
     sql.execute_sql(f"DROP TABLE IF EXISTS {PERSONS}")
     sql.execute_sql(
-        f"CREATE TEMPORARY TABLE {PERSONS} AS SELECT p.employeeid, "
+        f"CREATE TEMPORARY TABLE {PERSONS} AS SELECT p.employeeid, p.person, "
         f"{bucket(sql, 'p.person', max(buckets, 1))} AS batch, s.employeeid IS NOT NULL AS "
         f"scoped, coalesce(s.stored, false) AS stored, n.digest FROM ({persons}) p LEFT JOIN "
         f"{SCOPE} s ON s.employeeid = p.employeeid LEFT JOIN {NOW} n ON n.employeeid = "
@@ -230,11 +230,38 @@ def stage(
     look_up_by(sql, name, "batch")
 
 
+def unstage(sql: SqlClient, tables: Sequence[str]) -> None:
+    """Drop the copies ``stage`` made of ``tables``: at 300,000 employees they fill DuckDB's
+    memory limit (and spill beyond it), which the steps after the feed need."""
+    for table in tables:
+        sql.execute_sql(f"DROP TABLE IF EXISTS {STAGED + table}")
+
+
 def staged(sql: SqlClient, table: str, batch: int) -> list[dict[str, Any]]:
     """The rows ``stage`` copied of ``table`` for ``batch``, by column name."""
     with sql.execute_query(f"SELECT * FROM {STAGED + table} WHERE batch = {int(batch)}") as cur:
         names = [str(d[0]) for d in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def batch_persons(sql: SqlClient, batch: int) -> dict[str, str]:
+    """employeeid -> person key, of every employeeid of the persons of ``batch``."""
+    rows = sql.execute_sql(f"SELECT employeeid, person FROM {PERSONS} WHERE batch = {int(batch)}")
+    return {str(e): str(p) for e, p in rows or []}
+
+
+def person_keys(sql: SqlClient, employeeids: set[str]) -> dict[str, str]:
+    """employeeid -> person key, of the ``employeeids`` among those to read (``batches``)."""
+    ids, found = sorted(employeeids), {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = sql.execute_sql(
+            f"SELECT employeeid, person FROM {PERSONS} WHERE employeeid IN "
+            f"({', '.join(['%s'] * len(chunk))})",
+            *chunk,
+        )
+        found.update({str(e): str(p) for e, p in rows or []})
+    return found
 
 
 def enter(sql: SqlClient, batch: int) -> None:

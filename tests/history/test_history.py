@@ -141,15 +141,15 @@ def test_a_run_killed_in_the_history_step_is_finished_by_the_next(
     for exp in expected.values():
         exp.observe(full=True)
     sb.advance(days=45)
-    from visma_hrm.sync.steps import history
+    from visma_hrm.sync.steps.history_versions import VersionSql
 
-    real = history._Sql.open
+    real = VersionSql.open
 
     def dying(self: Any, *args: Any) -> int:
         real(self, *args)
         raise KeyboardInterrupt  # as if killed halfway through the transaction
 
-    monkeypatch.setattr(history._Sql, "open", dying)
+    monkeypatch.setattr(VersionSql, "open", dying)
     with pytest.raises(KeyboardInterrupt):
         sync(SyncSettings(settings))
     monkeypatch.undo()

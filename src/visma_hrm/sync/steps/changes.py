@@ -201,17 +201,17 @@ def _stage(
     """Copy what the batches read, in batch order (``feed_scope.stage``): the contracts of
     every employeeid of the persons in scope (a start is a rehire when another contract of the
     person ended before it), the rest of the employeeids in scope only. The tables copied."""
-    feed_scope.stage(client, tenant, "contracts", _row_columns(stored["contracts"]), True)
-    staged = ["contracts"]
+    copies: list[tuple[str, Sequence[str], bool]] = [
+        ("contracts", _row_columns(stored["contracts"]), True)
+    ]
     if stored["employees"]:
-        feed_scope.stage(client, tenant, "employees", _row_columns(stored["employees"]))
-        staged.append("employees")
+        copies.append(("employees", _row_columns(stored["employees"]), False))
     for dataset in (d for d in UDF_DATASETS if d in read) if feed.custom_fields else ():
-        feed_scope.stage(client, tenant, dataset, _row_columns(read[dataset]))
-        staged.append(dataset)
-    feed_scope.stage(client, tenant, SEEN_TABLE, _SEEN_READ)
-    feed_scope.stage(client, tenant, CHANGES_TABLE, ("event_id",))
-    return [*staged, SEEN_TABLE, CHANGES_TABLE]
+        copies.append((dataset, _row_columns(read[dataset]), False))
+    copies += [(SEEN_TABLE, _SEEN_READ, False), (CHANGES_TABLE, ("event_id",), False)]
+    for table, columns, whole_persons in copies:
+        feed_scope.stage(client, tenant, table, columns, whole_persons)
+    return [table for table, _, _ in copies]
 
 
 def _derive_batch(

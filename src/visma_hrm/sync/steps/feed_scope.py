@@ -53,8 +53,7 @@ _SCRATCH = (
 )
 """Every temporary table of fixed columns, made (or emptied) by ``prepare``."""
 BATCH_PERSONS = 1_000
-"""Persons read and derived at a time, on average: about 20 MB of Python objects, four
-statements each."""
+"""Persons read and derived at a time, on average: about 20 MB of Python objects."""
 
 
 def prepare(sql: SqlClient, tenant: str, tables: dict[str, list[str]], mark: str) -> int:

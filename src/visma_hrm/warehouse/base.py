@@ -290,8 +290,9 @@ class Session(ABC):
         """The tenant's rows of ``table`` not marked deleted."""
 
     @abstractmethod
-    def mark_deleted(self, tenant_id: str, table: str, cutoff: dt.datetime) -> int:
-        """Mark the tenant's rows not received since ``cutoff`` deleted; how many now."""
+    def mark_deleted(self, table: str, cutoffs: Mapping[str, dt.datetime]) -> dict[str, int]:
+        """Mark each tenant's rows of ``table`` not received since its cutoff deleted; how
+        many per tenant now."""
 
     @abstractmethod
     def empty_columns(self, table: str, columns: Sequence[str]) -> tuple[list[str], int]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -95,9 +95,12 @@ class FilesSession(Session):
         with self.translated("counting rows"):
             return delta.current_rows(self.pipeline, tenant_id, table)
 
-    def mark_deleted(self, tenant_id: str, table: str, cutoff: dt.datetime) -> int:
+    def mark_deleted(self, table: str, cutoffs: Mapping[str, dt.datetime]) -> dict[str, int]:
         with self.translated(f"marking deleted rows of {table}"):
-            return delta.mark_deleted(self.pipeline, tenant_id, table, cutoff)
+            return {
+                tenant: delta.mark_deleted(self.pipeline, tenant, table, cutoff)
+                for tenant, cutoff in cutoffs.items()
+            }
 
     def empty_columns(self, table: str, columns: Sequence[str]) -> tuple[list[str], int]:
         with self.translated(f"emptying columns of {table}"):

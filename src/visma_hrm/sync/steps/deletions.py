@@ -10,6 +10,7 @@ marking is idempotent and repeated every run.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from visma_hrm.catalog import DATASETS
@@ -34,25 +35,30 @@ class Deletions:
 
 
 def mark_all(session: Session, positions: Positions, pairs: Iterable[Pair]) -> StepResult:
-    """Mark each pair's rows gone since its newest complete full export (none: skipped)."""
+    """Mark each pair's rows gone since its newest complete full export (none: skipped), a
+    dataset's tenants together."""
     result = StepResult()
+    cutoffs: dict[str, dict[str, dt.datetime]] = {}
     for tenant, name in pairs:
         cutoff = positions.complete_full_at(tenant, name)
-        if cutoff is None or name not in DATASETS:
-            continue
+        if cutoff is not None and name in DATASETS:
+            cutoffs.setdefault(name, {})[tenant] = cutoff
+    for name, of_tenants in cutoffs.items():
         table = DATASETS[name].table
         try:
-            marked = session.mark_deleted(tenant, table, cutoff)
+            marked = session.mark_deleted(table, of_tenants)
         except DestinationError as error:
             # loaded, but rows gone at the source still look current: not equal to it
-            result.failures[(tenant, name)] = DestinationError(
-                f"{error.message}. The rows are loaded; rows deleted at the source are not "
-                "marked yet: the next sync marks them.",
-                tenant_id=tenant,
-                dataset=name,
-            )
+            for tenant in of_tenants:
+                result.failures[(tenant, name)] = DestinationError(
+                    f"{error.message}. The rows are loaded; rows deleted at the source are not "
+                    "marked yet: the next sync marks them.",
+                    tenant_id=tenant,
+                    dataset=name,
+                )
             continue
-        if marked:
-            result.deleted[(tenant, name)] = marked
-            result.current[(tenant, name)] = session.current_rows(tenant, table)
+        for tenant, count in marked.items():
+            if count:
+                result.deleted[(tenant, name)] = count
+                result.current[(tenant, name)] = session.current_rows(tenant, table)
     return result

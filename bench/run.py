@@ -556,6 +556,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="virtual environment with a production install of visma-hrm (created if missing)",
     )
     opts = parser.parse_args(args)
+    for output in (o for o in (opts.markdown, opts.json) if o):
+        output.parent.mkdir(parents=True, exist_ok=True)  # bench/results is not in a clone
     global SYNC_EXE
     SYNC_EXE = production_install(opts.sync_venv)
     start = startup()

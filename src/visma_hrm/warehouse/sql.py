@@ -110,32 +110,34 @@ def look_up_by(sql: SqlClient, table: str, column: str) -> None:
 
 
 _TENANTS_A_STATEMENT = 500
-"""Tenants whose deleted rows one statement marks (two parameters each)."""
+"""Tenants whose deleted rows one statement marks (one parameter each)."""
 
 
 def _mark_deleted(
-    sql: SqlClient, table: str, cutoffs: Sequence[tuple[str, dt.datetime]]
+    sql: SqlClient, table: str, cutoff: dt.datetime, tenants: Sequence[str]
 ) -> dict[str, int]:
-    """``SqlSession.mark_deleted`` for up to ``_TENANTS_A_STATEMENT`` tenants."""
+    """``SqlSession.mark_deleted`` for up to ``_TENANTS_A_STATEMENT`` tenants of one cutoff.
+    Plain ``IN`` and ``<``: every SQL destination dlt loads understands them, where an
+    ``UPDATE ... FROM (VALUES ...)`` with aliases is not SQL Server's or BigQuery's."""
     tenant, synced, deleted, deleted_at = (
         sql.escape_column_name(c)
         for c in (TENANT_COLUMN, SYNCED_AT_COLUMN, DELETED_COLUMN, DELETED_AT_COLUMN)
     )
-    values = ", ".join(["(%s, %s)"] * len(cutoffs))
-    args = [value for pair in cutoffs for value in pair]
-    given = f"(VALUES {values}) AS c(tenant, cutoff)"
-    gone = f"t.{tenant} = c.tenant AND t.{synced} < c.cutoff AND NOT t.{deleted}"
+    listed = ", ".join(["%s"] * len(tenants))
+    where = f"{tenant} IN ({listed}) AND {synced} < %s AND NOT {deleted}"
     name = sql.make_qualified_table_name(table)
     rows = sql.execute_sql(
-        f"SELECT c.tenant, count(*) FROM {name} AS t JOIN {given} ON {gone} GROUP BY c.tenant",
-        *args,
+        f"SELECT {tenant}, count(*) FROM {name} WHERE {where} GROUP BY {tenant}",
+        *tenants,
+        cutoff,
     )
     found = {str(t): int(n) for t, n in rows or []}
     if found:
         sql.execute_sql(
-            f"UPDATE {name} AS t SET {deleted} = true, {deleted_at} = c.cutoff FROM {given} "
-            f"WHERE {gone}",
-            *args,
+            f"UPDATE {name} SET {deleted} = true, {deleted_at} = %s WHERE {where}",
+            cutoff,
+            *tenants,
+            cutoff,
         )
     return found
 
@@ -208,17 +210,21 @@ class SqlSession(Session):
         """Soft-delete each tenant's rows that its full export, started at its cutoff, did not
         carry (``_visma_synced_at`` before it). Idempotent: a second call finds nothing.
 
-        One count and one update for many tenants: a statement pair per tenant read the table
-        once per tenant, 7,000 pairs for a sync of 1,000 tenants."""
+        One count and one update for the tenants of one cutoff: a statement pair per tenant
+        read the table once per tenant, 7,000 pairs for a sync of 1,000 tenants. The tenants
+        a run exported fully share its start as their cutoff, so there are few cutoffs."""
         marked: dict[str, int] = {}
-        pairs = list(cutoffs.items())
+        by_cutoff: dict[dt.datetime, list[str]] = {}
+        for tenant_id, cutoff in cutoffs.items():
+            by_cutoff.setdefault(cutoff, []).append(tenant_id)
         with self.sql() as sql:
-            for start in range(0, len(pairs), _TENANTS_A_STATEMENT):
-                chunk = pairs[start : start + _TENANTS_A_STATEMENT]
-                try:
-                    marked.update(_mark_deleted(sql, table, chunk))
-                except DatabaseUndefinedRelation:
-                    return {}  # the full exports carried no rows and nothing was ever loaded
+            for cutoff, tenants in by_cutoff.items():
+                for start in range(0, len(tenants), _TENANTS_A_STATEMENT):
+                    chunk = tenants[start : start + _TENANTS_A_STATEMENT]
+                    try:
+                        marked.update(_mark_deleted(sql, table, cutoff, chunk))
+                    except DatabaseUndefinedRelation:
+                        return {}  # the full exports carried no rows; nothing was ever loaded
         return marked
 
     def empty_columns(self, table: str, columns: Sequence[str]) -> tuple[list[str], int]:

@@ -23,6 +23,7 @@ from typing import Any, AnyStr, Protocol, cast
 
 import dlt
 from dlt.common.configuration.exceptions import ConfigurationException as DltConfigurationException
+from dlt.common.destination.configuration import ParquetFormatConfiguration
 from dlt.common.destination.exceptions import DestinationUndefinedEntity
 from dlt.common.destination.reference import Destination
 from dlt.common.exceptions import DltException, TransientException
@@ -146,6 +147,17 @@ def active_pipeline() -> dlt.Pipeline | None:
 def default_pipelines_dir() -> str:
     """dlt's machine-wide pipelines folder: ``~/.dlt/pipelines``, ``/var/dlt/pipelines`` as root."""
     return str(get_dlt_pipelines_dir())
+
+
+def uncompressed_parquet() -> ParquetFormatConfiguration:
+    """Parquet settings for a destination that reads the run's files from the local disk.
+
+    dlt compresses the Parquet it writes (snappy) whatever the destination; DuckDB then
+    decompresses what was compressed a moment before on the same machine. Writing it
+    uncompressed (a working folder removed with the run) saves both. A ``data_writer``
+    setting the user made still wins (dlt applies its configuration over these).
+    """
+    return ParquetFormatConfiguration(compression="none")
 
 
 def known_destinations() -> list[str]:

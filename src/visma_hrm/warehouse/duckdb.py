@@ -20,7 +20,12 @@ import duckdb
 from visma_hrm.catalog import DELETED_COLUMN, TENANT_COLUMN, Dataset, is_bookkeeping
 from visma_hrm.config import Settings
 from visma_hrm.errors import ConfigurationError
-from visma_hrm.load.dlt_internals import DuckDbCredentials, duckdb_file, normalized_files
+from visma_hrm.load.dlt_internals import (
+    DuckDbCredentials,
+    duckdb_file,
+    normalized_files,
+    uncompressed_parquet,
+)
 from visma_hrm.messages import Note
 from visma_hrm.warehouse.base import STEPS, Prepared, Session, Warehouse
 from visma_hrm.warehouse.duckdb_file import (
@@ -42,7 +47,9 @@ class DuckDbWarehouse(Warehouse):
     single_writer = True
 
     def __init__(self, settings: Settings, path: Path) -> None:
-        factory = dlt.destinations.duckdb(credentials=duckdb_credentials(path, settings))
+        factory = dlt.destinations.duckdb(
+            credentials=duckdb_credentials(path, settings), parquet_format=uncompressed_parquet()
+        )
         super().__init__(settings, factory, duckdb_schema(path, settings.dataset_name), str(path))
         self.path = path
         self.replacement: Path | None = None
@@ -85,7 +92,9 @@ class DuckDbWarehouse(Warehouse):
         with translated("opening the file", duckdb_file=self.path, destination="duckdb"):
             connection = duckdb.connect(str(self.path), config=connection_config(self.settings))
         try:
-            yield dlt.destinations.duckdb(credentials=connection)
+            yield dlt.destinations.duckdb(
+                credentials=connection, parquet_format=uncompressed_parquet()
+            )
         finally:
             connection.close()
         if self.replacement is not None:

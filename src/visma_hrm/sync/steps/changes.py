@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from visma_hrm.catalog import DELETED_COLUMN
+from visma_hrm.catalog import DATASETS, DELETED_AT_COLUMN, DELETED_COLUMN, TENANT_COLUMN
 from visma_hrm.catalog.personal import PERSON_IDENTITY
 from visma_hrm.messages import Note
 from visma_hrm.sync.plan import RunPlan
@@ -42,8 +42,8 @@ from visma_hrm.sync.steps.change_events import (
     PERSONAL,
     Event,
     derive,
+    text_value,
 )
-from visma_hrm.sync.steps.feed_deletions import deleted_rows
 from visma_hrm.sync.steps.field_events import (
     PAY_EVENTS,
     UDF_DATASETS,
@@ -94,11 +94,6 @@ _DDL = {
     SEEN_TABLE: "tenant_id VARCHAR(64) NOT NULL, dataset TEXT NOT NULL, row_key TEXT NOT NULL, "
     "employeeid TEXT, seen TEXT",
 }
-BATCHES_A_SETTLE = 10
-"""Batches between two ``settle`` calls (a DuckDB checkpoint): DuckDB keeps what the run's
-connection wrote in memory until a checkpoint, so a first feed of 100,000 employees grew by its
-events and seen-state until the checkpoint after the step, which then took 60 MB more again (the
-run's peak, BENCHMARKS.md). A checkpoint every 10,000 persons keeps both small."""
 _SEEN_FIELDS = ("tenant_id", "dataset", "row_key", "employeeid", "seen")
 _SEEN_READ = ("dataset", "row_key", "seen")
 
@@ -126,13 +121,7 @@ class ChangeFeed:
         opted = context.plan.feed_events
         with context.session.sql() as sql:
             added = update_feed(
-                sql,
-                context.tenants,
-                context.started,
-                ignored,
-                opted.pay,
-                opted.custom_fields,
-                settle=context.session.settle,
+                sql, context.tenants, context.started, ignored, opted.pay, opted.custom_fields
             )
         return StepResult(notes=[Note("note.changes", changed=bool(added), added=added)])
 
@@ -159,14 +148,12 @@ def update_feed(
     ignored: Mapping[str, frozenset[str]] | None = None,
     pay: Sequence[str] = (),
     custom_fields: Sequence[str] = (),
-    settle: Callable[[], None] = lambda: None,
 ) -> int:
     """Derive and store the new events of ``tenants``; returns how many were added.
 
     Only the employeeids whose rows changed since the last run are read and derived
     (``feed_scope``): the work follows the changed rows, not the size of the tables.
     ``pay`` and ``custom_fields``: the opt-in events asked for (``change_feed_events``).
-    ``settle``: called every ``BATCHES_A_SETTLE`` committed batches (``Session.settle``).
     """
     stored = {t: stored_columns(client, t) for t in ("contracts", "employees", *UDF_DATASETS)}
     if not stored["contracts"]:
@@ -179,7 +166,7 @@ def update_feed(
     feed = _FeedSettings(ignored or {}, {kind: PAY_EVENTS[kind] for kind in pay}, custom_fields)
     added = 0
     for tenant in tenants:
-        deleted = deleted_rows(client, tenant, stored)
+        deleted = _deletions(client, tenant, stored)
         # from here to the digests' storing no statement may fail, not even on purpose: a
         # failed statement resets a PostgreSQL connection, and with it the scratch tables
         in_scope = feed_scope.prepare(client, tenant, read, mark)
@@ -200,8 +187,6 @@ def update_feed(
             with client.begin_transaction():
                 added += _derive_batch(client, batch, tenant, read, feed, detected_at)
                 feed_scope.store(client, tenant)
-            if (batch + 1) % BATCHES_A_SETTLE == 0:
-                settle()
         feed_scope.unstage(client, staged)
     return added
 
@@ -332,6 +317,42 @@ def _known_ids(client: SqlClient, tenant: str, where: str) -> set[str]:
         f"SELECT event_id FROM {name} WHERE tenant_id = %s AND ({where})", tenant
     )
     return {str(r[0]) for r in rows or []}
+
+
+def _deletions(client: SqlClient, tenant: str, stored: Mapping[str, list[str]]) -> list[Event]:
+    """Rows marked deleted at the source (complete full exports only)."""
+    out = []
+    for dataset in ("employees", "contracts", "employee_udf_histories", "contract_udf_histories"):
+        spec = DATASETS[dataset]
+        if not stored.get(dataset):
+            continue
+        keys = [k for k in spec.primary_key]
+        select = ", ".join(client.escape_column_name(c) for c in [*keys, DELETED_AT_COLUMN])
+        name = client.make_qualified_table_name(dataset)
+        rows = client.execute_sql(
+            f"SELECT {select} FROM {name} WHERE {client.escape_column_name(TENANT_COLUMN)} = %s "
+            f"AND {client.escape_column_name(DELETED_COLUMN)}",
+            tenant,
+        )
+        for row in rows or []:
+            values = dict(zip(keys, row[:-1], strict=True))
+            row_key = "|".join(str(text_value(values[k])) for k in keys)
+            deleted_at = row[-1]
+            out.append(
+                Event(
+                    tenant,
+                    "record_deleted",
+                    text_value(values.get("employeeid")),
+                    text_value(values.get("contractid")),
+                    deleted_at.date() if isinstance(deleted_at, dt.datetime) else None,
+                    {},
+                    {},
+                    ("deleted", dataset, row_key),
+                    dataset,
+                    row_key,
+                )
+            )
+    return out
 
 
 def _insert_events(

@@ -47,9 +47,7 @@ class DuckDbWarehouse(Warehouse):
     single_writer = True
 
     def __init__(self, settings: Settings, path: Path) -> None:
-        factory = dlt.destinations.duckdb(
-            credentials=duckdb_credentials(path, settings), parquet_format=uncompressed_parquet()
-        )
+        factory = duckdb_destination(duckdb_credentials(path, settings))
         super().__init__(settings, factory, duckdb_schema(path, settings.dataset_name), str(path))
         self.path = path
         self.replacement: Path | None = None
@@ -92,9 +90,7 @@ class DuckDbWarehouse(Warehouse):
         with translated("opening the file", duckdb_file=self.path, destination="duckdb"):
             connection = duckdb.connect(str(self.path), config=connection_config(self.settings))
         try:
-            yield dlt.destinations.duckdb(
-                credentials=connection, parquet_format=uncompressed_parquet()
-            )
+            yield duckdb_destination(connection)
         finally:
             connection.close()
         if self.replacement is not None:
@@ -117,6 +113,11 @@ def connection_config(settings: Settings) -> dict[str, Any]:
         "preserve_insertion_order": False,
         "threads": 1,
     }
+
+
+def duckdb_destination(credentials: Any) -> Any:
+    """dlt's DuckDB destination as every run and reader gets it: its Parquet uncompressed."""
+    return dlt.destinations.duckdb(credentials=credentials, parquet_format=uncompressed_parquet())
 
 
 def duckdb_credentials(path: Path, settings: Settings) -> DuckDbCredentials:

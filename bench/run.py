@@ -93,8 +93,18 @@ class Step:
 
 
 # ----------------------------------------------------------------------------- processes
-def measured(cmd: Sequence[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
-    """Run a command; return wall seconds, peak RSS (MB, process tree) and stdout."""
+def measured(
+    cmd: Sequence[str], env: dict[str, str] | None = None
+) -> tuple[float, float, str, float]:
+    """Run a command; return wall seconds, peak RSS (MB, process tree), stdout and CPU seconds
+    (user + sys of the command and the children it waited for).
+
+    CPU time is the steadier figure on a busy machine: wall time less the API's wait still
+    counts the time the run waited for the sandbox, which shares the machine's two cores.
+    """
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = psutil.Popen(list(cmd), stdout=subprocess.PIPE, env=env or ENV, text=True)
     peak = 0
@@ -118,7 +128,9 @@ def measured(cmd: Sequence[str], env: dict[str, str] | None = None) -> tuple[flo
     sampler.join()
     if proc.returncode != 0:
         raise RuntimeError(f"{cmd[:3]} exited {proc.returncode}:\n{out[-2000:]}")
-    return wall, peak / 1e6, out
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, peak / 1e6, out, cpu
 
 
 class SandboxProcess:
@@ -147,10 +159,11 @@ class SandboxProcess:
 
 # ----------------------------------------------------------------------------- the steps
 def lower_bound(info: dict[str, Any], work: Path) -> Step:
-    wall, rss, out = measured(
+    wall, rss, out, cpu = measured(
         [sys.executable, __file__, "lower-bound", json.dumps(info), str(work)], ENV
     )
     detail = json.loads(out.strip().splitlines()[-1])
+    detail["cpu_s"] = round(cpu, 2)
     detail["api_wait_s"] = detail["jobs_s"]
     detail["load_average"] = load_average()
     return Step("lower bound (download + DuckDB read_csv)", wall, detail["rows"], rss, detail)
@@ -198,7 +211,7 @@ def sync_step(
     }
     if tenants:
         env["VISMA_HRM_TENANTS"] = ",".join(tenants)
-    wall, rss, out = measured(cmd, env)
+    wall, rss, out, cpu = measured(cmd, env)
     report = json.loads(out[out.index("{") :])
     rows = sum(t["rows_received"] for t in report["tables"])
     detail = {
@@ -209,6 +222,7 @@ def sync_step(
         "job_seconds_sum": sum((t.get("job_seconds") or 0.0) for t in report["tables"]),
         "failed": [t["dataset"] for t in report["tables"] if t["status"] != "ok"],
         "load_average": load_average(),
+        "cpu_s": round(cpu, 2),
     }
     return Step(name, wall, rows, rss, detail)
 
@@ -216,7 +230,7 @@ def sync_step(
 def naive(work: Path, download_s: float, target: str, sample: int = 2000) -> Step:
     """The naive client, charged the same download time as the lower bound."""
     cmd = [sys.executable, __file__, "naive", str(work / "files"), target, str(sample)]
-    _, rss, out = measured(cmd, ENV)
+    _, rss, out, _ = measured(cmd, ENV)
     detail = json.loads(out.strip().splitlines()[-1])
     detail["download_s"] = download_s
     how = "extrapolated from a sample" if target == "duckdb" else "every row"
@@ -470,15 +484,16 @@ def render_extra(tenants: Sequence[Step], start: dict[str, Any] | None) -> str:
     lines: list[str] = []
     if tenants:
         lines += [
-            "| case | wall s | API job time / concurrency s | own s per tenant | rows "
-            "| peak RSS MB | load average |",
-            "|---|---|---|---|---|---|---|",
+            "| case | wall s | API job time / concurrency s | own s per tenant "
+            "| CPU s per tenant | rows | peak RSS MB | load average |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for case in tenants:
             d = case.detail
             lines.append(
                 f"| {case.name} (concurrency {d['concurrency']}) | {case.wall_s:.1f} "
-                f"| {d['api_wait_s']:.1f} | {d['own_per_tenant_s']:.3f} | {case.rows:,} "
+                f"| {d['api_wait_s']:.1f} | {d['own_per_tenant_s']:.3f} "
+                f"| {d['cpu_s'] / d['tenants']:.3f} | {case.rows:,} "
                 f"| {case.peak_rss_mb:.0f} | {d['load_average']} |"
             )
         lines.append("")
@@ -493,6 +508,20 @@ def render_extra(tenants: Sequence[Step], start: dict[str, Any] | None) -> str:
     return "\n".join(lines)
 
 
+def cpu_of(step: Step) -> str:
+    """The step's CPU seconds, or "-" for the naive ways (extrapolated, not measured whole)."""
+    cpu = step.detail.get("cpu_s")
+    return f"{cpu:.1f}" if cpu is not None else "-"
+
+
+def cpu_ratio(step: Step, base: Step, spec: str = ".2f") -> str:
+    """``step``'s CPU seconds over ``base``'s ("x" for a factor), "-" where one is missing."""
+    mine, theirs = step.detail.get("cpu_s"), base.detail.get("cpu_s")
+    if not mine or not theirs:
+        return "-"
+    return f"{mine / theirs:{spec}}" + ("x" if spec.endswith("f") else "")
+
+
 def render(results: dict[int, list[Step]], polling: list[dict[str, float]]) -> str:
     """Tables for BENCHMARKS.md. "own s" leaves out the wait for the API's export jobs (the
     sandbox generates data in Python, the real API takes its own time): it is the work of
@@ -502,28 +531,32 @@ def render(results: dict[int, list[Step]], polling: list[dict[str, float]]) -> s
         f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}, "
         f"load average (1/5/15 min) at the end: {load_average()}",
         "",
-        "| employees | step | wall s | own s | rows | rows/s (wall) | peak RSS MB |",
-        "|---|---|---|---|---|---|---|",
+        "| employees | step | wall s | own s | CPU s | rows | rows/s (wall) | peak RSS MB |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for size, steps in results.items():
         for s in steps:
             lines.append(
-                f"| {size:,} | {s.name} | {s.wall_s:.1f} | {s.own_s:.1f} | {s.rows:,} "
-                f"| {s.rows_per_s:,.0f} | {s.peak_rss_mb:.0f} |"
+                f"| {size:,} | {s.name} | {s.wall_s:.1f} | {s.own_s:.1f} | {cpu_of(s)} "
+                f"| {s.rows:,} | {s.rows_per_s:,.0f} | {s.peak_rss_mb:.0f} |"
             )
     lines += [
         "",
         "| employees | ours / lower bound (wall) | ours / lower bound (own) | naive / ours "
         "| incremental / full (wall) | incremental / full (own) "
-        "| history + feed / off, full (own) | history + feed / off, incremental (own) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| history + feed / off, full (own) | history + feed / off, incremental (own) "
+        "| ours / lower bound (CPU) | incremental / full (CPU) "
+        "| history + feed / off, full (CPU) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for size, (lower, full, slow, incr, _sqlite, full_on, incr_on) in results.items():
         lines.append(
             f"| {size:,} | {full.wall_s / lower.wall_s:.2f}x | {full.own_s / lower.own_s:.2f}x "
             f"| {slow.wall_s / full.wall_s:.1f}x | {incr.wall_s / full.wall_s:.1%} "
             f"| {incr.own_s / full.own_s:.1%} ({incr.rows:,} rows) "
-            f"| {full_on.own_s / full.own_s:.2f}x | {incr_on.own_s / incr.own_s:.2f}x |"
+            f"| {full_on.own_s / full.own_s:.2f}x | {incr_on.own_s / incr.own_s:.2f}x "
+            f"| {cpu_ratio(full, lower)} | {cpu_ratio(incr, full, '.1%')} "
+            f"| {cpu_ratio(full_on, full)} |"
         )
     lines += ["", "| job time s | export time s | polling overhead s |", "|---|---|---|"]
     for p in polling:

@@ -36,7 +36,9 @@ __all__ = [
     "bucket",
     "count",
     "group_digest",
+    "in_chunks",
     "look_up_by",
+    "placeholders",
     "stored_columns",
     "written",
 ]
@@ -51,6 +53,22 @@ def stored_columns(sql: SqlClient, table: str) -> list[str]:
             return [str(d[0]) for d in cursor.description]
     except DatabaseUndefinedRelation:
         return []
+
+
+VALUES_A_STATEMENT = 500
+"""Values one ``IN (%s, ...)`` lists at most: one parameter each, well under the smallest
+parameter limit of the destinations dlt loads (SQL Server's 2,100)."""
+
+
+def placeholders(values: Sequence[Any]) -> str:
+    """``%s, %s, ...``: one query parameter per value, for an ``IN (...)`` list."""
+    return ", ".join(["%s"] * len(values))
+
+
+def in_chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    """``values`` in slices of at most ``VALUES_A_STATEMENT``, one statement's ``IN`` list each."""
+    for start in range(0, len(values), VALUES_A_STATEMENT):
+        yield values[start : start + VALUES_A_STATEMENT]
 
 
 def count(sql: SqlClient, query: str, *args: Any) -> int:
@@ -109,22 +127,17 @@ def look_up_by(sql: SqlClient, table: str, column: str) -> None:
         sql.execute_sql(f"CREATE INDEX ON {table} ({sql.escape_column_name(column)})")
 
 
-_TENANTS_A_STATEMENT = 500
-"""Tenants whose deleted rows one statement marks (one parameter each)."""
-
-
 def _mark_deleted(
     sql: SqlClient, table: str, cutoff: dt.datetime, tenants: Sequence[str]
 ) -> dict[str, int]:
-    """``SqlSession.mark_deleted`` for up to ``_TENANTS_A_STATEMENT`` tenants of one cutoff.
+    """``SqlSession.mark_deleted`` for up to ``VALUES_A_STATEMENT`` tenants of one cutoff.
     Plain ``IN`` and ``<``: every SQL destination dlt loads understands them, where an
     ``UPDATE ... FROM (VALUES ...)`` with aliases is not SQL Server's or BigQuery's."""
     tenant, synced, deleted, deleted_at = (
         sql.escape_column_name(c)
         for c in (TENANT_COLUMN, SYNCED_AT_COLUMN, DELETED_COLUMN, DELETED_AT_COLUMN)
     )
-    listed = ", ".join(["%s"] * len(tenants))
-    where = f"{tenant} IN ({listed}) AND {synced} < %s AND NOT {deleted}"
+    where = f"{tenant} IN ({placeholders(tenants)}) AND {synced} < %s AND NOT {deleted}"
     name = sql.make_qualified_table_name(table)
     rows = sql.execute_sql(
         f"SELECT {tenant}, count(*) FROM {name} WHERE {where} GROUP BY {tenant}",
@@ -219,8 +232,7 @@ class SqlSession(Session):
             by_cutoff.setdefault(cutoff, []).append(tenant_id)
         with self.sql() as sql:
             for cutoff, tenants in by_cutoff.items():
-                for start in range(0, len(tenants), _TENANTS_A_STATEMENT):
-                    chunk = tenants[start : start + _TENANTS_A_STATEMENT]
+                for chunk in in_chunks(tenants):
                     try:
                         marked.update(_mark_deleted(sql, table, cutoff, chunk))
                     except DatabaseUndefinedRelation:

@@ -29,7 +29,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from visma_hrm.catalog import DELETED_COLUMN, TENANT_COLUMN
-from visma_hrm.warehouse.sql import SqlClient, bucket, count, group_digest, look_up_by
+from visma_hrm.warehouse.sql import (
+    SqlClient,
+    bucket,
+    count,
+    group_digest,
+    in_chunks,
+    look_up_by,
+    placeholders,
+)
 
 DIGEST_TABLE = "_visma_changes_digest"
 _DIGEST_DDL = "tenant_id VARCHAR(64) NOT NULL, employeeid TEXT NOT NULL, digest TEXT NOT NULL"
@@ -251,12 +259,10 @@ def batch_persons(sql: SqlClient, batch: int) -> dict[str, str]:
 
 def person_keys(sql: SqlClient, employeeids: set[str]) -> dict[str, str]:
     """employeeid -> person key, of the ``employeeids`` among those to read (``batches``)."""
-    ids, found = sorted(employeeids), {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    found = {}
+    for chunk in in_chunks(sorted(employeeids)):
         rows = sql.execute_sql(
-            f"SELECT employeeid, person FROM {PERSONS} WHERE employeeid IN "
-            f"({', '.join(['%s'] * len(chunk))})",
+            f"SELECT employeeid, person FROM {PERSONS} WHERE employeeid IN ({placeholders(chunk)})",
             *chunk,
         )
         found.update({str(e): str(p) for e, p in rows or []})

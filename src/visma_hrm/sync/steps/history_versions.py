@@ -20,7 +20,7 @@ from visma_hrm.catalog import (
     TENANT_COLUMN,
     Dataset,
 )
-from visma_hrm.warehouse.sql import SqlClient, count, stored_columns, written
+from visma_hrm.warehouse.sql import SqlClient, count, placeholders, stored_columns, written
 
 HISTORY_SUFFIX = "_history"
 VALID_FROM = "valid_from"
@@ -121,7 +121,7 @@ class VersionSql:
             count(
                 self.client,
                 f"SELECT count(*) FROM {self.history} WHERE {self.q[VALID_TO]} IS NULL AND "
-                f"{self.q[TENANT_COLUMN]} IN ({_placeholders(tenants)})",
+                f"{self.q[TENANT_COLUMN]} IN ({placeholders(tenants)})",
                 *tenants,
             )
         )
@@ -140,10 +140,10 @@ class VersionSql:
         """
         q = self.q
         tenant, synced, deleted = q[TENANT_COLUMN], q[SYNCED_AT_COLUMN], q[DELETED_COLUMN]
-        of_tenants = f"t.{tenant} IN ({_placeholders(tenants)})"
+        of_tenants = f"t.{tenant} IN ({placeholders(tenants)})"
         moments = (
             f"SELECT h.{tenant} AS tenant_id, h.{q[SEEN_AT]} AS moment FROM {self.history} h "
-            f"WHERE h.{q[VALID_TO]} IS NULL AND h.{tenant} IN ({_placeholders(tenants)}) "
+            f"WHERE h.{q[VALID_TO]} IS NULL AND h.{tenant} IN ({placeholders(tenants)}) "
             f"GROUP BY h.{tenant}, h.{q[SEEN_AT]}"
         )
         looked_at = (
@@ -172,7 +172,7 @@ class VersionSql:
         them. If not (a table changed behind the connector's back), a row left out as compared
         may not have been, and the run compares every row."""
         tenant, valid_to = self.q[TENANT_COLUMN], self.q[VALID_TO]
-        of_tenants = f"{tenant} IN ({_placeholders(tenants)})"
+        of_tenants = f"{tenant} IN ({placeholders(tenants)})"
         live = count(
             self.client,
             f"SELECT count(*) FROM {self.table} WHERE {of_tenants} AND NOT "
@@ -292,7 +292,7 @@ class VersionSql:
         tenant, synced = self.q[TENANT_COLUMN], self.q[SYNCED_AT_COLUMN]
         rows = self.client.execute_sql(
             f"SELECT DISTINCT t.{tenant}, t.{synced} FROM {self.table} t "
-            f"WHERE t.{tenant} IN ({_placeholders(tenants)}) AND NOT t.{self.q[DELETED_COLUMN]}",
+            f"WHERE t.{tenant} IN ({placeholders(tenants)}) AND NOT t.{self.q[DELETED_COLUMN]}",
             *tenants,
         )
         return [(str(t), _utc(at)) for t, at in rows or []]
@@ -347,10 +347,6 @@ _FIXED = (
     VALID_TO,
     SEEN_AT,
 )
-
-
-def _placeholders(items: Sequence[Any]) -> str:
-    return ", ".join(["%s"] * len(items))
 
 
 def _utc(value: Any) -> dt.datetime:

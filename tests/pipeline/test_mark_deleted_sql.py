@@ -78,7 +78,7 @@ def _marks(session: Session) -> dict[tuple[str, str], tuple[bool, Any]]:
 def test_each_tenant_is_judged_by_its_own_cutoff_and_no_other_row_moves(
     session: Session, monkeypatch: pytest.MonkeyPatch, per_statement: int
 ) -> None:
-    monkeypatch.setattr(warehouse_sql, "_TENANTS_A_STATEMENT", per_statement)
+    monkeypatch.setattr(warehouse_sql, "VALUES_A_STATEMENT", per_statement)
     cutoffs = {"a": CUTOFF, "o'x": CUTOFF, "c": EARLIER_RUN}
     assert session.mark_deleted("contracts", cutoffs) == {"a": 1, "o'x": 1, "c": 1}
     marks = _marks(session)

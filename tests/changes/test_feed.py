@@ -30,7 +30,7 @@ from visma_hrm.analytics import build_analytics
 from visma_hrm.config import Settings
 from visma_hrm.sandbox import Sandbox, SandboxConfig, SandboxEvent, start_sandbox
 from visma_hrm.sync import SyncReport, SyncSettings, sync
-from visma_hrm.sync.steps import feed_scope
+from visma_hrm.sync.steps import changes, feed_scope
 from visma_hrm.sync.steps.changes import FIELDS
 
 pytestmark = pytest.mark.slow  # the feed is checked over many advances of a 150-person sandbox
@@ -258,8 +258,6 @@ def test_a_run_that_dies_inside_the_feed_step_leaves_no_half_and_no_double(
     """Events and what the feed saw are written in one transaction: a failure between them
     (here injected after the events of the first tenant are inserted) leaves neither, and
     the next run adds each event exactly once."""
-    from visma_hrm.sync.steps import changes
-
     settings = sandbox_settings(sb, tmp_path, change_feed=True)
     _sync(settings)
     sb.advance(days=40)
@@ -285,8 +283,6 @@ def test_a_run_that_dies_after_some_batches_resumes_with_each_event_once(
     """Each batch of persons commits its events, seen-state and digests together: a run
     that dies in its third batch keeps the first two, and the next run derives only what was
     left and ends with the same events as a run that never died."""
-    from visma_hrm.sync.steps import changes, feed_scope
-
     monkeypatch.setattr(feed_scope, "BATCH_PERSONS", 7)
     clean = sandbox_settings(sb, tmp_path / "clean", change_feed=True)
     settings = sandbox_settings(sb, tmp_path / "dying", change_feed=True)

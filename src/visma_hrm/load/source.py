@@ -124,12 +124,18 @@ hundred files) does not pay for it (a trim walks every free block, 5-40 ms on a 
 def default_reader(
     dataset: Dataset, files: Sequence[Path], on_rejected: RejectedCallback
 ) -> Iterable[pa.RecordBatch]:
-    """The production reader: the client's streaming CSV parser, on a heap kept small."""
+    """The production reader: the client's streaming CSV parser, on a heap kept small, one
+    batch ahead in a worker thread (``visma_hrm.load.read_ahead``)."""
     from visma_hrm.client import read_export
     from visma_hrm.load.native_heap import keep_native_heap_small
+    from visma_hrm.load.read_ahead import read_ahead
 
     keep_native_heap_small()
-    return read_export(dataset, list(files), on_rejected=on_rejected, batch_rows=BATCH_ROWS)
+    paths = list(files)
+    return read_ahead(
+        lambda collect: read_export(dataset, paths, on_rejected=collect, batch_rows=BATCH_ROWS),
+        on_rejected,
+    )
 
 
 def visma_source(

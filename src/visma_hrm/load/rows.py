@@ -66,6 +66,8 @@ def with_bookkeeping(
     dlt's parquet writer refuses to cast nanoseconds down (the API's 7-digit fractions parse as
     nanoseconds), so timestamps are truncated here, deliberately, to microseconds. Key columns
     are marked not-null, as the column hints say (rows without a key were taken out before).
+    The constant columns are repeated scalars: built from Python lists (one ``datetime`` per
+    row) they cost 1.6 s of the extract's main thread at 2.3 million rows (py-spy).
     """
     table = to_microseconds(table)
     table = table.cast(
@@ -74,17 +76,17 @@ def with_bookkeeping(
     n = table.num_rows
     table = table.append_column(
         pa.field(TENANT_COLUMN, pa.string(), nullable=False),
-        pa.array([tenant_id] * n, pa.string()),
+        pa.repeat(pa.scalar(tenant_id, pa.string()), n),
     )
     table = table.append_column(
-        pa.field(DELETED_COLUMN, pa.bool_(), nullable=False), pa.array([False] * n, pa.bool_())
+        pa.field(DELETED_COLUMN, pa.bool_(), nullable=False), pa.repeat(pa.scalar(False), n)
     )
     table = table.append_column(
         pa.field(DELETED_AT_COLUMN, TIMESTAMP_US), pa.nulls(n, type=TIMESTAMP_US)
     )
     return table.append_column(
         pa.field(SYNCED_AT_COLUMN, TIMESTAMP_US, nullable=False),
-        pa.array([synced_at] * n, TIMESTAMP_US),
+        pa.repeat(pa.scalar(synced_at, TIMESTAMP_US), n),
     )
 
 

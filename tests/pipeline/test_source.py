@@ -21,6 +21,7 @@ import pytest
 from visma_hrm.catalog import DATASETS, Dataset
 from visma_hrm.client import read_export
 from visma_hrm.errors import MalformedDataError
+from visma_hrm.load import source
 from visma_hrm.load.positions import read_positions
 from visma_hrm.load.rows import to_microseconds
 from visma_hrm.load.source import (
@@ -253,3 +254,40 @@ def test_a_position_counts_only_once_its_whole_package_is_loaded(tmp_path: Path)
         assert newest is not None
         db.execute("DELETE FROM hrm._dlt_loads WHERE load_id = ?", [newest[0]])
     assert _cursors(pipeline) == {"A": {UNITS.name: "2026-01-01Z"}}
+
+
+@pytest.mark.parametrize("read_ahead_bytes", [0, 1 << 40], ids=["worker", "inline"])
+def test_a_large_export_parsed_ahead_loads_and_rejects_what_the_inline_parse_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, read_ahead_bytes: int
+) -> None:
+    """The production reader parses exports over ``READ_AHEAD_BYTES`` in a worker thread, one
+    batch ahead: the rows, the rejected rows (with their records) and the counts must be the
+    same as parsed inline, over several batches and files."""
+    monkeypatch.setattr(source, "READ_AHEAD_BYTES", read_ahead_bytes)
+    monkeypatch.setattr(source, "BATCH_ROWS", 2)
+    first = _csv(
+        tmp_path / "1.csv",
+        "orgunitid,startdate,orgname\nU1,2024-01-01,A\nU2,nope,B\nU3,2024-01-03,C\n"
+        "U4,2024-01-04,D,extra\nU5,2024-01-05,E\n",
+    )
+    second = _csv(
+        tmp_path / "2.csv", "orgunitid,startdate,orgname\nU6,2024-02-30,F\nU7,2024-02-07,G\n"
+    )
+    tally = ParseTally()
+    pipeline = _pipeline(tmp_path)
+    pipeline.run(visma_source([_export("T1", [first, second], "2026-01-01Z")], SYNCED, tally))
+
+    loaded = _query(tmp_path, "SELECT orgunitid FROM hrm.organization_units ORDER BY 1")
+    assert loaded == [("U1",), ("U3",), ("U5",), ("U7",)]
+    rejected = _query(
+        tmp_path, "SELECT file, record, raw FROM hrm._visma_rejected_rows ORDER BY file, raw"
+    )
+    assert rejected == [
+        ("1.csv", 2, "U2,nope,B"),
+        ("1.csv", None, "U4,2024-01-04,D,extra"),
+        ("2.csv", 1, "U6,2024-02-30,F"),
+    ]
+    assert tally.received[("T1", UNITS.name)] == 4
+    assert tally.rejected[("T1", UNITS.name)] == 3
+    # rows were rejected: the cursor stays where it was (none), the next run asks again
+    assert _cursors(pipeline) == {"T1": {UNITS.name: None}}

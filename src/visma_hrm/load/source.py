@@ -121,17 +121,25 @@ enough for hundreds of small tenants, rarely enough that one big tenant's run (a
 hundred files) does not pay for it (a trim walks every free block, 5-40 ms on a large heap)."""
 
 
+READ_AHEAD_BYTES = 8 << 20
+"""Exports smaller than this are parsed in the consumer's thread: a few batches leave little to
+overlap, and a thread per export cost 1,000 tenants x 200 employees (7,000 small exports)
+0.016 s of CPU per tenant in the bench (0.119 -> 0.135 s)."""
+
+
 def default_reader(
     dataset: Dataset, files: Sequence[Path], on_rejected: RejectedCallback
 ) -> Iterable[pa.RecordBatch]:
     """The production reader: the client's streaming CSV parser, on a heap kept small, one
-    batch ahead in a worker thread (``visma_hrm.load.read_ahead``)."""
+    batch ahead in a worker thread (``visma_hrm.load.read_ahead``) when the export is large."""
     from visma_hrm.client import read_export
     from visma_hrm.load.native_heap import keep_native_heap_small
     from visma_hrm.load.read_ahead import read_ahead
 
     keep_native_heap_small()
     paths = list(files)
+    if sum(path.stat().st_size for path in paths) < READ_AHEAD_BYTES:
+        return read_export(dataset, paths, on_rejected=on_rejected, batch_rows=BATCH_ROWS)
     return read_ahead(
         lambda collect: read_export(dataset, paths, on_rejected=collect, batch_rows=BATCH_ROWS),
         on_rejected,

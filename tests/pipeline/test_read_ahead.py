@@ -1,8 +1,9 @@
 """Parsing one batch ahead in a worker thread: the consumer sees what it saw without the worker.
 
-The source's own tests (``test_source.py``, ``test_sync_e2e.py``) run the production reader,
-hence the worker, end to end; these pin the handover itself: order, rejected rows in the
-consumer's thread, errors, an early close, and that the worker really parses ahead.
+``test_source.py`` runs the production reader through the worker and inline and expects the
+same load (the other end-to-end suites' exports are under ``READ_AHEAD_BYTES``, so they parse
+inline); these pin the handover itself: order, rejected rows in the consumer's thread,
+errors, an early close, and that the worker really parses ahead.
 """
 
 from __future__ import annotations

@@ -39,6 +39,7 @@ __all__ = [
     "in_chunks",
     "look_up_by",
     "placeholders",
+    "row_digest",
     "stored_columns",
     "written",
 ]
@@ -88,20 +89,34 @@ def written(sql: SqlClient, statement: str, *args: Any) -> int:
         return max(int(cursor.native_cursor.rowcount), 0)
 
 
-def group_digest(sql: SqlClient, column: str) -> str:
-    """An aggregate: one text per group that changes when any of the group's ``column`` values
-    (md5 hex digests) changes, whatever their order.
+def row_digest(sql: SqlClient, values: Sequence[str]) -> str:
+    """An expression: one row's digest of the ``values`` (SQL expressions), NULL told from
+    empty, for ``group_digest`` to combine.
 
-    DuckDB: the sums of each value's two 64-bit md5 halves, and the count. Its ordered
-    ``string_agg`` sorted every group's values in memory, and the change feed's digests of a
-    300,000-employee tenant ran out of 128 MB there; sums need a number per group (a 100 MB
-    limit was enough). A server spills the ordered form to disk, so it keeps it.
+    DuckDB: its 64-bit ``hash`` of the values. The md5 of the values as text cast every value
+    to text first: on a copy of a 300,000-employee tenant, digesting contracts and employees
+    took 8.3 s that way and 1.3 s with ``hash``. A change goes unseen only if a group's sum of
+    hashes comes out equal (odds of about 1 in 2**64 a change). The hash is DuckDB's own: if a
+    new DuckDB hashes differently, every digest differs once and the change feed derives every
+    employeeid again (adding no event twice). A server keeps the md5 of the text.
     """
     if is_duckdb_connection(sql.native_connection):
-        return (
-            f"CAST(sum(md5_number_lower({column})) AS VARCHAR) || '-' || "
-            f"CAST(sum(md5_number_upper({column})) AS VARCHAR) || '-' || CAST(count(*) AS VARCHAR)"
-        )
+        return f"hash({', '.join(values)})"
+    parts = ", ".join(f"coalesce(CAST({v} AS VARCHAR), chr(1))" for v in values)
+    return f"md5(concat_ws(chr(31), {parts}))"
+
+
+def group_digest(sql: SqlClient, column: str) -> str:
+    """An aggregate: one text per group that changes when any of the group's ``column`` values
+    (``row_digest``) changes, whatever their order.
+
+    DuckDB: the sum of the rows' hashes, and the count. Its ordered ``string_agg`` sorted every
+    group's values in memory, and the change feed's digests of a 300,000-employee tenant ran
+    out of 128 MB there; a sum needs a number per group (a 100 MB limit was enough). A server
+    spills the ordered form to disk, so it keeps it.
+    """
+    if is_duckdb_connection(sql.native_connection):
+        return f"CAST(sum({column}) AS VARCHAR) || '-' || CAST(count(*) AS VARCHAR)"
     return f"md5(string_agg({column}, '' ORDER BY {column}))"
 
 

@@ -2,9 +2,9 @@
 
 Every event is about one employeeid (its contracts, its employee record, its custom fields),
 so the feed works per employeeid. Here, in the warehouse and set-wise, each employeeid's live
-rows are folded into one digest (each row's md5 over every column the feed reads and over the
-feed's settings, combined per employeeid by ``group_digest``), and compared with the digest
-stored after the previous run (``_visma_changes_digest``): only employeeids whose digest
+rows are folded into one digest (each row's ``row_digest`` over every column the feed reads
+and over the feed's settings, combined per employeeid by ``group_digest``), and compared with
+the digest stored after the previous run (``_visma_changes_digest``): only employeeids whose digest
 differs, is new, or is gone are read into Python and derived again
 (``visma_hrm.sync.steps.changes``). A digest that matches means every value the feed reads is
 as it was, so the events it would derive are the ones it already stored. Everything else the
@@ -37,6 +37,7 @@ from visma_hrm.warehouse.sql import (
     in_chunks,
     look_up_by,
     placeholders,
+    row_digest,
 )
 
 DIGEST_TABLE = "_visma_changes_digest"
@@ -95,14 +96,14 @@ def prepare(sql: SqlClient, tenant: str, tables: dict[str, list[str]], mark: str
 
 
 def _row_digests(sql: SqlClient, table: str, columns: Sequence[str], mark: str) -> str:
-    """Each live row's employeeid and the md5 of its columns (NULL told from empty)."""
+    """Each live row's employeeid and the digest of its columns (``row_digest``)."""
     q = sql.escape_column_name
-    parts = ", ".join(f"coalesce(CAST({q(c)} AS VARCHAR), chr(1))" for c in columns)
     mark_text = "'" + (mark + "|" + table).replace("'", "''") + "'"
+    digest = row_digest(sql, [mark_text, *(q(c) for c in columns)])
     return (
-        f"SELECT CAST(employeeid AS VARCHAR) AS employeeid, md5(concat_ws(chr(31), {mark_text}, "
-        f"{parts})) AS d FROM {sql.make_qualified_table_name(table)} "
-        f"WHERE {q(TENANT_COLUMN)} = %s AND NOT {q(DELETED_COLUMN)}"
+        f"SELECT CAST(employeeid AS VARCHAR) AS employeeid, {digest} AS d FROM "
+        f"{sql.make_qualified_table_name(table)} WHERE {q(TENANT_COLUMN)} = %s AND NOT "
+        f"{q(DELETED_COLUMN)}"
     )
 
 

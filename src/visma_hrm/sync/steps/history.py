@@ -39,6 +39,7 @@ from visma_hrm.catalog import Dataset, is_added_column
 from visma_hrm.messages import Note
 from visma_hrm.sync.plan import RunPlan
 from visma_hrm.sync.steps.base import StepContext, StepResult
+from visma_hrm.sync.steps.history_moments import export_moments
 from visma_hrm.sync.steps.history_versions import VersionSql, history_table
 from visma_hrm.warehouse.sql import SqlClient, stored_columns
 
@@ -90,7 +91,7 @@ def update_history(client: SqlClient, dataset: Dataset, tenants: Sequence[str]) 
     sql = VersionSql(client, dataset, values)
     with client.begin_transaction():
         sql.ensure_table(stored)
-        moments = sql.export_moments()
+        moments = export_moments(client, dataset)
         if not sql.versioned(tenants):  # no open version (history just switched on): all open
             opened = sum(
                 sql.open(t, at, moments.get((t, at), at), versioned=False)

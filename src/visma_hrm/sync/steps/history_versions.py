@@ -30,9 +30,6 @@ VALID_TO = "valid_to"
 SEEN_AT = "_visma_seen_at"
 """On an open version: the current row's ``_visma_synced_at`` when it was last compared."""
 
-_STATE_TABLE = "_visma_sync_state"
-_LOADS_TABLE = "_dlt_loads"
-
 
 def history_table(dataset: str) -> str:
     """The history table of a dataset's table."""
@@ -56,7 +53,10 @@ them; the rows' other columns are then fetched by key. Picking and fetching ever
 statement read every column of every row: on an incremental run at 300,000 employees, 8.8 s
 for the seven datasets, against 2.9 s for picking the keys and fetching by key (py-spy)."""
 _MOMENTS = "visma_history_moments"
-"""Temporary table: the tenants' open versions' distinct ``_visma_seen_at`` moments."""
+"""Temporary table: the tenants' open versions' distinct ``_visma_seen_at`` moments, with how
+many versions carry each."""
+_SCAN_MOMENTS = 100
+"""At most this many moments (those of the most versions) in the scans' constant filter."""
 _SCRATCH = (_KEYS, _LOOKED_AT, _OPEN, _CLOSING, _MOMENTS)
 
 
@@ -105,24 +105,6 @@ class VersionSql:
         )
         return str(rows[0][0]) if rows else "TEXT"
 
-    # ------------------------------------------------------------------ moments
-    def export_moments(self) -> dict[tuple[str, dt.datetime], dt.datetime]:
-        """(tenant, sync start) -> the export's changeTimestampBefore, for loaded exports."""
-        state = self.client.make_qualified_table_name(_STATE_TABLE)
-        loads = self.client.make_qualified_table_name(_LOADS_TABLE)
-        tenant = self.q[TENANT_COLUMN]
-        rows = self.client.execute_sql(
-            f"SELECT s.{tenant}, s.synced_at, s.change_timestamp_before FROM {state} s "
-            f"JOIN {loads} l ON l.load_id = s.load_id AND l.status = 0 WHERE s.dataset = %s",
-            self.dataset.name,
-        )
-        out: dict[tuple[str, dt.datetime], dt.datetime] = {}
-        for tenant_id, synced_at, before in rows or []:
-            moment = parse_moment(before)
-            if moment is not None:
-                out[(str(tenant_id), _utc(synced_at))] = moment
-        return out
-
     # ------------------------------------------------------------------ rows to look at
     def versioned(self, tenants: Sequence[str]) -> bool:
         """Whether the tenants have any open version (none: history was just switched on)."""
@@ -155,10 +137,12 @@ class VersionSql:
         if not every_row:
             self.client.execute_sql(
                 f"CREATE TEMPORARY TABLE {_MOMENTS} AS SELECT {tenant} AS tenant_id, "
-                f"{q[SEEN_AT]} AS moment FROM {self.history} WHERE {q[VALID_TO]} IS NULL AND "
-                f"{tenant} IN ({placeholders(tenants)}) GROUP BY {tenant}, {q[SEEN_AT]}",
+                f"{q[SEEN_AT]} AS moment, count(*) AS versions FROM {self.history} WHERE "
+                f"{q[VALID_TO]} IS NULL AND {tenant} IN ({placeholders(tenants)}) GROUP BY "
+                f"{tenant}, {q[SEEN_AT]}",
                 *tenants,
             )
+        parts = self._scan_parts([] if every_row else self._moments_of_all(tenants))
         looked_at = (
             f" AND (t.{deleted} OR NOT EXISTS (SELECT 1 FROM {self.history} h WHERE "
             f"{self._same_key('t', 'h')} AND h.{q[VALID_TO]} IS NULL AND NOT "
@@ -169,17 +153,24 @@ class VersionSql:
             f"tenant_id FROM {_MOMENTS} WHERE moment IS NULL))"
         )
         keys = ", ".join(f"t.{q[c]}" for c in self.dataset.key)
+        of_tenants = f"t.{tenant} IN ({placeholders(tenants)})"
         self.client.execute_sql(
-            f"CREATE TEMPORARY TABLE {_KEYS} AS SELECT {keys} FROM {self.table} t WHERE "
-            f"t.{tenant} IN ({placeholders(tenants)}){looked_at}",
-            *tenants,
+            f"CREATE TEMPORARY TABLE {_KEYS} AS "
+            + " UNION ALL ".join(
+                f"SELECT {keys} FROM {self.table} t WHERE {of_tenants} AND {part}{looked_at}"
+                for part, _ in parts
+            ),
+            *(value for _, values in parts for value in (*tenants, *values)),
         )
         kept = dict.fromkeys([*self.values, SYNCED_AT_COLUMN, DELETED_COLUMN, DELETED_AT_COLUMN])
         self.client.execute_sql(
-            f"CREATE TEMPORARY TABLE {_LOOKED_AT} AS SELECT "
-            f"{', '.join(f't.{q[c]}' for c in kept)} FROM {self.table} t JOIN {_KEYS} k ON "
-            f"{self._same_key('k', 't')} WHERE t.{tenant} IN ({placeholders(tenants)})",
-            *tenants,
+            f"CREATE TEMPORARY TABLE {_LOOKED_AT} AS "
+            + " UNION ALL ".join(
+                f"SELECT {', '.join(f't.{q[c]}' for c in kept)} FROM {self.table} t JOIN "
+                f"{_KEYS} k ON {self._same_key('k', 't')} WHERE {of_tenants} AND {part}"
+                for part, _ in parts
+            ),
+            *(value for _, values in parts for value in (*tenants, *values)),
         )
         self.client.execute_sql(
             f"CREATE TEMPORARY TABLE {_OPEN} AS SELECT h.* FROM {self.history} h JOIN "
@@ -187,6 +178,35 @@ class VersionSql:
             f"h.{tenant} IN ({placeholders(tenants)})",
             *tenants,
         )
+
+    def _moments_of_all(self, tenants: Sequence[str]) -> list[Any]:
+        """The moments every one of ``tenants`` has open versions of (none when one has a
+        version without a moment): a live row loaded at one of them was compared then."""
+        rows = self.client.execute_sql(
+            f"SELECT moment FROM {_MOMENTS} GROUP BY moment HAVING count(*) = %s AND NOT "
+            f"EXISTS (SELECT 1 FROM {_MOMENTS} WHERE moment IS NULL) ORDER BY sum(versions) "
+            f"DESC LIMIT {_SCAN_MOMENTS}",
+            len(set(tenants)),
+        )
+        return [moment for (moment,) in rows or []]
+
+    def _scan_parts(self, compared: Sequence[Any]) -> list[tuple[str, list[Any]]]:
+        """The rows that may need a look, as disjoint filters with their parameters: the
+        deleted ones, and the live ones not loaded at a moment in ``compared``. Each is a
+        filter DuckDB applies in the scan, skipping the blocks of rows loaded at one moment
+        (its zone maps): picking the keys of 2.8 million custom field rows took 0.57 s with the
+        moments' anti-join alone, 0.04 s with these first (a copy of the 300,000 file)."""
+        if not compared:
+            return [("TRUE", [])]
+        deleted, synced = self.q[DELETED_COLUMN], self.q[SYNCED_AT_COLUMN]
+        return [
+            (f"t.{deleted}", []),
+            (
+                f"t.{deleted} IS NOT TRUE AND (t.{synced} IS NULL OR t.{synced} NOT IN "
+                f"({placeholders(compared)}))",
+                list(compared),
+            ),
+        ]
 
     def forget_looked_at(self) -> None:
         """Drop the run's temporary tables: every row when every row was looked at."""
@@ -272,7 +292,7 @@ class VersionSql:
             f"JOIN {_OPEN} h ON {self._closing('r', 'h')}"
         )
         rows = self.client.execute_sql(f"SELECT DISTINCT {tenant}, closing_at FROM {_CLOSING}")
-        return [(str(t), _utc(at)) for t, at in rows or []]
+        return [(str(t), utc(at)) for t, at in rows or []]
 
     def close(self, tenant: str, at: dt.datetime, moment: dt.datetime) -> int:
         """Close the collected open versions of ``tenant`` whose closing moment is ``at``."""
@@ -310,7 +330,7 @@ class VersionSql:
             f"WHERE t.{tenant} IN ({placeholders(tenants)}) AND NOT t.{self.q[DELETED_COLUMN]}",
             *tenants,
         )
-        return [(str(t), _utc(at)) for t, at in rows or []]
+        return [(str(t), utc(at)) for t, at in rows or []]
 
     def to_open_looked_at(self) -> list[tuple[str, dt.datetime]]:
         """The (tenant, sync moment) pairs of the live rows looked at without an open version
@@ -320,7 +340,7 @@ class VersionSql:
             f"SELECT DISTINCT r.{tenant}, r.{synced} FROM {_LOOKED_AT} r "
             f"WHERE {self._unversioned('r')}"
         )
-        return [(str(t), _utc(at)) for t, at in rows or []]
+        return [(str(t), utc(at)) for t, at in rows or []]
 
     def open(
         self, tenant: str, at: dt.datetime, moment: dt.datetime, versioned: bool = True
@@ -369,24 +389,8 @@ _FIXED = (
 )
 
 
-def _utc(value: Any) -> dt.datetime:
+def utc(value: Any) -> dt.datetime:
+    """A moment the warehouse returned, as an aware UTC datetime."""
     if isinstance(value, dt.datetime):
         return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
     return dt.datetime.fromisoformat(str(value)).astimezone(dt.UTC)
-
-
-def parse_moment(text: Any) -> dt.datetime | None:
-    """The API's ``2026-01-01T08:15:00.1234567Z`` as an aware datetime (7th digit dropped)."""
-    if text is None:
-        return None
-    value = str(text).strip().replace("Z", "+00:00")
-    head, dot, rest = value.partition(".")
-    if dot:
-        digits = "".join(ch for ch in rest if ch.isdigit())
-        zone = rest[len(digits) :]
-        value = f"{head}.{digits[:6].ljust(6, '0')}{zone}"
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)

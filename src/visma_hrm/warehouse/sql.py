@@ -130,6 +130,12 @@ def bucket(sql: SqlClient, column: str, buckets: int) -> str:
     return f"mod(('x0' || substr(md5({column}), 1, 7))::bit(32)::int, {int(buckets)})"
 
 
+def skips_blocks(sql: SqlClient) -> bool:
+    """Whether a constant filter lets the destination skip whole blocks of a table unread
+    (DuckDB's zone maps); a server reads every row of a scan anyway."""
+    return is_duckdb_connection(sql.native_connection)
+
+
 def look_up_by(sql: SqlClient, table: str, column: str) -> None:
     """Make reading the rows of one ``column`` value from ``table`` (a table written in that
     column's order) cost those rows, not the table.

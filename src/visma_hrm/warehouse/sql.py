@@ -144,7 +144,7 @@ def look_up_by(sql: SqlClient, table: str, column: str) -> None:
     leave the value out, which on a table in the column's order is all but the value's own
     blocks. A server reads the table in no particular order, so it gets an index.
     """
-    if not is_duckdb_connection(sql.native_connection):
+    if not skips_blocks(sql):
         sql.execute_sql(f"CREATE INDEX ON {table} ({sql.escape_column_name(column)})")
 
 

@@ -10,20 +10,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from visma_hrm.catalog import TENANT_COLUMN, Dataset
+from visma_hrm.catalog import SYNC_STATE_TABLE, TENANT_COLUMN, Dataset
+from visma_hrm.load.positions import LOADS_TABLE
 from visma_hrm.sync.steps.history_versions import utc
 from visma_hrm.warehouse.sql import SqlClient
-
-_STATE_TABLE = "_visma_sync_state"
-_LOADS_TABLE = "_dlt_loads"
 
 
 def export_moments(
     client: SqlClient, dataset: Dataset
 ) -> dict[tuple[str, dt.datetime], dt.datetime]:
     """(tenant, sync start) -> the export's changeTimestampBefore, for loaded exports."""
-    state = client.make_qualified_table_name(_STATE_TABLE)
-    loads = client.make_qualified_table_name(_LOADS_TABLE)
+    state = client.make_qualified_table_name(SYNC_STATE_TABLE)
+    loads = client.make_qualified_table_name(LOADS_TABLE)
     tenant = client.escape_column_name(TENANT_COLUMN)
     rows = client.execute_sql(
         f"SELECT s.{tenant}, s.synced_at, s.change_timestamp_before FROM {state} s "

@@ -41,6 +41,7 @@ __all__ = [
     "placeholders",
     "row_digest",
     "stored_columns",
+    "utc",
     "written",
 ]
 
@@ -320,7 +321,7 @@ class SqlSession(Session):
                 )
             except DatabaseUndefinedRelation:
                 return {}
-        return {str(t): _utc(at) for t, at in rows or [] if at is not None}
+        return {str(t): utc(at) for t, at in rows or [] if at is not None}
 
     def record_steps(self, through: Mapping[str, dt.datetime]) -> None:
         """Only what moved is written: a run that loaded nothing new writes nothing."""
@@ -341,6 +342,8 @@ class SqlSession(Session):
                     sql.execute_sql(f"INSERT INTO {table} VALUES (%s, %s, %s)", tenant, moment, now)
 
 
-def _utc(value: object) -> dt.datetime:
+def utc(value: object) -> dt.datetime:
+    """A moment the warehouse returned, as an aware datetime: a naive one, a datetime or text,
+    is UTC (the run writes its moments in UTC; the machine's own time zone never counts)."""
     moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

@@ -12,8 +12,7 @@ from typing import Any
 
 from visma_hrm.catalog import SYNC_STATE_TABLE, TENANT_COLUMN, Dataset
 from visma_hrm.load.positions import LOADS_TABLE
-from visma_hrm.sync.steps.history_versions import utc
-from visma_hrm.warehouse.sql import SqlClient
+from visma_hrm.warehouse.sql import SqlClient, utc
 
 
 def export_moments(

@@ -28,6 +28,7 @@ from visma_hrm.warehouse.sql import (
     placeholders,
     skips_blocks,
     stored_columns,
+    utc,
     written,
 )
 
@@ -391,10 +392,3 @@ _FIXED = (
     VALID_TO,
     SEEN_AT,
 )
-
-
-def utc(value: Any) -> dt.datetime:
-    """A moment the warehouse returned, as an aware datetime (a naive one taken as UTC)."""
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    return dt.datetime.fromisoformat(str(value)).astimezone(dt.UTC)
